@@ -1,0 +1,1 @@
+"""Fronts over the engine: the Slack app (Bolt) and the command line `stimulans`."""

@@ -1,0 +1,24 @@
+"""Turn known exceptions into one clear Swedish line for the user."""
+from __future__ import annotations
+
+
+def user_error_message(exc: BaseException) -> str | None:
+    from engine.parsing import ParseError
+    from engine.store import StoreError
+
+    known: tuple[type[BaseException], ...] = (StoreError, ParseError)
+    try:
+        from engine.knowledge import KnowledgeError
+
+        known = known + (KnowledgeError,)
+    except ImportError:  # pragma: no cover - during bootstrap
+        pass
+    try:
+        from bot.cli import CliError
+
+        known = known + (CliError,)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(exc, known):
+        return str(exc)
+    return None

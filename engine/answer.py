@@ -1,0 +1,34 @@
+"""The Answer value every front renders: Swedish text (figure or date first), facts, sources."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from engine.models import Source
+
+
+class Answer(BaseModel):
+    text: str  # Swedish, figure/date first, formatted with engine.formatting
+    intent: str  # amount, deadline, invoice, requisition_form, distribution_key, requirements, status, help, ...
+    facts: list[dict[str, Any]] = Field(default_factory=list)  # structured facts used (ids, amounts as str)
+    sources: list[Source] = Field(default_factory=list)
+    estimate: bool = False  # True when a figure is computed ("beräknat"), not published
+
+    def source_line(self) -> str:
+        """`Källa: 002_74a662b3024a3357 (1. Belopp)`; several sources joined with ;"""
+        seen: list[str] = []
+        for s in self.sources:
+            c = f"{s.doc} ({s.section})"
+            if c not in seen:
+                seen.append(c)
+        return ("Källa: " + "; ".join(seen)) if seen else ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "facts": self.facts,
+            "sources": [s.model_dump() for s in self.sources],
+            "estimate": self.estimate,
+        }

@@ -1,0 +1,219 @@
+"""The store interface the engine reads and writes through; `sheets/` implements it.
+
+The shared sheet (Google Sheets, or the local .xlsx workbook with the same tabs) is the
+source of truth for requisition status, contacts, reminder claims, the audit log and
+feedback. Tab names and headers are defined here, once, for both stores and `init-sheet`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.status import Status
+
+
+class Tab(StrEnum):
+    tilldelning = "Tilldelning"
+    rekvisitioner = "Rekvisitioner"
+    kontakter = "Kontakter"
+    paminnelser = "Påminnelser"
+    logg = "Logg"
+    aterkoppling = "Återkoppling"
+
+
+#: Column headers per tab, in order. Column kinds drive formats and validation in init-sheet.
+HEADERS: dict[Tab, list[str]] = {
+    Tab.tilldelning: ["Mottagare", "Kod", "Län", "Överenskommelse", "År", "Post", "Belopp (kr)", "Typ", "Källa"],
+    Tab.rekvisitioner: [
+        "Mottagare", "Kod", "Län", "Överenskommelse", "Post", "Status", "Belopp (kr)", "Datum",
+        "Faktura/referens", "Planerad användning", "Kontaktperson", "Uppdaterad av", "Uppdaterad",
+    ],
+    Tab.kontakter: ["Namn", "E-post", "Slack-id", "Mottagare", "Kod", "Roll"],
+    Tab.paminnelser: [
+        "Påminnelse-id", "Deadline", "Dagar före", "Kanal", "Planerat datum", "Status", "Ägare",
+        "Anspråk", "Slack-ts", "Skickad",
+    ],
+    Tab.logg: ["Tid", "Vem", "Mottagare", "Fält", "Gammalt värde", "Nytt värde", "Kommentar"],
+    Tab.aterkoppling: ["Tid", "Vem", "Fråga", "Svar", "Röst"],
+}
+
+#: Columns holding amounts (SEK format), dates, and the status dropdown, per tab.
+AMOUNT_COLUMNS = {Tab.tilldelning: ["Belopp (kr)"], Tab.rekvisitioner: ["Belopp (kr)"]}
+DATE_COLUMNS = {Tab.rekvisitioner: ["Datum"]}
+STATUS_COLUMN = (Tab.rekvisitioner, "Status")
+#: Columns that must stay text (codes with leading zeros).
+TEXT_COLUMNS = {Tab.tilldelning: ["Kod"], Tab.rekvisitioner: ["Kod"], Tab.kontakter: ["Kod", "Slack-id"]}
+
+#: Fields of a Rekvisitioner row that people and the bot may update.
+EDITABLE_FIELDS = ["Status", "Belopp (kr)", "Datum", "Faktura/referens", "Planerad användning", "Kontaktperson"]
+
+
+class Role(StrEnum):
+    kontakt = "kontakt"  # a municipality / region contact: may edit its own recipient's rows
+    samordnare = "samordnare"  # a coordinator: may edit all rows
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class RowKey(_Model):
+    """Identifies one Rekvisitioner row: recipient × agreement × post."""
+
+    recipient_id: str
+    agreement: str
+    post: str = ""
+
+
+class StatusRow(_Model):
+    row: int  # 1-based sheet row (header is row 1) for A1 references
+    key: RowKey
+    recipient_name: str
+    code: str = ""
+    county: str = ""
+    status: Status = Status.ej_rekvirerad
+    amount: Decimal | None = None
+    date: dt.date | None = None
+    reference: str = ""
+    planned_use: str = ""
+    contact: str = ""
+    updated_by: str = ""
+    updated_at: str = ""
+    raw: dict[str, str] = Field(default_factory=dict)  # cells as typed, by header (conflict detection)
+
+
+class Contact(_Model):
+    row: int
+    name: str
+    email: str = ""
+    slack_id: str = ""
+    recipient_id: str = ""  # "" for coordinators who are not tied to one recipient
+    role: Role = Role.kontakt
+
+
+class SheetAllocation(_Model):
+    recipient_id: str
+    recipient_name: str
+    code: str = ""
+    county: str = ""
+    agreement: str
+    year: int
+    post: str
+    amount: Decimal
+    kind: str = "publicerad"  # "publicerad" or "beräknad"
+    source: str = ""
+
+
+class ReminderRecord(_Model):
+    reminder_id: str
+    deadline_id: str
+    offset_days: int
+    channel: str
+    planned_date: dt.date | None = None
+    status: str = ""  # "anspråk" (claimed), "skickad" (posted)
+    owner: str = ""
+    claimed_at: str = ""
+    slack_ts: str = ""
+    sent_at: str = ""
+
+
+class CellProblem(_Model):
+    """A cell a person typed that could not be understood; the rest of the sheet still serves."""
+
+    tab: str
+    a1: str  # e.g. "G7"
+    raw: str
+    reason: str  # Swedish
+
+    def describe(self) -> str:
+        return f"{self.tab}!{self.a1}: ”{self.raw}”: {self.reason}"
+
+
+class Snapshot(_Model):
+    statuses: list[StatusRow] = []
+    contacts: list[Contact] = []
+    allocations: list[SheetAllocation] = []
+    reminders: list[ReminderRecord] = []
+    problems: list[CellProblem] = []
+    fetched_at: dt.datetime
+    stale_error: str | None = None  # set when a refresh failed and this is the last good snapshot
+
+    def age_seconds(self, now: dt.datetime | None = None) -> float:
+        now = now or dt.datetime.now(dt.UTC)
+        return (now - self.fetched_at).total_seconds()
+
+    def status_for(self, key: RowKey) -> StatusRow | None:
+        return next((s for s in self.statuses if s.key == key), None)
+
+
+class StatusUpdate(_Model):
+    key: RowKey
+    changes: dict[str, str]  # header -> new value as text (validated by the store's parsers)
+    actor: str  # who (Slack user / e-mail / CLI user), for the audit log
+    expected: dict[str, str] | None = None  # raw values the actor saw; None = the store's snapshot
+
+
+class UpdateResult(_Model):
+    row: int
+    changed: dict[str, tuple[str, str]]  # header -> (old, new)
+    created: bool = False
+
+
+class Feedback(_Model):
+    who: str
+    question: str
+    answer: str
+    vote: str  # "up" / "down"
+
+
+class StoreError(Exception):
+    """A store problem with a clear Swedish message for the user (no traceback needed)."""
+
+
+class ConflictError(StoreError):
+    """Someone changed the row since the snapshot the writer used; nothing was written."""
+
+    def __init__(self, message: str, current: StatusRow | None = None):
+        super().__init__(message)
+        self.current = current
+
+
+class Store(ABC):
+    """What the engine needs from a shared sheet. Both stores pass one contract test suite."""
+
+    name: str = "store"
+
+    @abstractmethod
+    def snapshot(self) -> Snapshot:
+        """The in-memory snapshot, refreshed when older than the TTL (a failed refresh keeps the last one)."""
+
+    @abstractmethod
+    def refresh(self) -> Snapshot:
+        """Force a re-read of all tabs."""
+
+    @abstractmethod
+    def update_status(self, update: StatusUpdate) -> UpdateResult:
+        """Re-read the row, refuse on conflict (ConflictError), write only changed cells as plain
+        text (never formulas), append one audit row per changed field to Logg."""
+
+    @abstractmethod
+    def append_feedback(self, feedback: Feedback) -> None: ...
+
+    @abstractmethod
+    def claim_reminder(self, record: ReminderRecord) -> bool:
+        """Record a claim for a reminder; False if it is already claimed or sent."""
+
+    @abstractmethod
+    def complete_reminder(self, reminder_id: str, slack_ts: str) -> None: ...
+
+    @abstractmethod
+    def write_allocations(self, rows: list[SheetAllocation], actor: str) -> int:
+        """Upsert allocation rows (never overwriting other rows); returns rows written."""
+
+    @abstractmethod
+    def init_schema(self) -> list[str]:
+        """Create/repair tabs, headers, formats; returns what changed (empty = nothing to do)."""

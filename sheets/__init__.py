@@ -1,0 +1,1 @@
+"""Stores implementing engine.store.Store: Google Sheets (gspread) and a local .xlsx workbook."""
