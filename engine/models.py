@@ -170,6 +170,7 @@ class RecipientKind(StrEnum):
     aktor = "aktor"  # a county actor such as Storsthlm
     skr = "skr"
     myndighet = "myndighet"
+    grupp = "grupp"  # a group such as "Kommunerna i Stockholms län" (a county pot)
 
 
 class Recipient(Strict):
