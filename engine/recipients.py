@@ -1,0 +1,166 @@
+"""Find recipients (municipalities, regions, counties, actors) in free text or a sheet cell.
+
+Built from the knowledge base's register, never from hard-coded names: every name, short name,
+alias and code is indexed diacritic-insensitively (`fold`). Small typos are forgiven for longer
+names (rapidfuzz). Municipality names that are also everyday words ("Vara", "Mark", "Ånge",
+"Åre", "Ale") only count when written with a capital letter or next to "kommun".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from engine.models import Recipient, RecipientKind
+from engine.text import fold
+
+#: Folded words that are also recipient names; they need a capital letter or "kommun" beside them.
+EVERYDAY_WORDS = {
+    "ange", "are", "vara", "mark", "ale", "eda", "sala", "kil", "mala", "hjo", "nora", "bor", "lund",
+    "heby", "habo", "boden", "solna", "tanum", "ydre", "laxa", "tierp", "orsa", "mora", "salem", "gnesta",
+}
+
+_KIND_WORDS = {
+    RecipientKind.kommun: ("kommun", "kommunen", "stad", "staden", "municipality", "city"),
+    RecipientKind.region: ("region", "regionen", "landsting", "landstinget", "region's"),
+    RecipientKind.lan: ("lan", "lanet", "lans", "county", "lansgemensamma"),
+}
+
+
+@dataclass(frozen=True)
+class RecipientMatch:
+    recipient: Recipient
+    start: int  # token index in the folded text
+    end: int
+    score: float  # 100 = exact
+    text: str  # the words matched
+
+
+def _tokens_with_case(text: str) -> list[tuple[str, bool]]:
+    """Tokens of the original text (folded) with whether the original was capitalised."""
+    out = []
+    for m in re.finditer(r"[^\W_]+(?:[-/][^\W_]+)*", text):
+        word = m.group(0)
+        out.append((fold(word), word[:1].isupper()))
+    return out
+
+
+class RecipientIndex:
+    def __init__(self, recipients: dict[str, Recipient] | list[Recipient]):
+        items = list(recipients.values()) if isinstance(recipients, dict) else list(recipients)
+        self.by_id = {r.id: r for r in items}
+        self._names: dict[str, list[Recipient]] = {}
+        for r in items:
+            keys = {r.name, r.short, *r.aliases}
+            if r.kind == RecipientKind.kommun:
+                keys |= {f"{r.short} kommun", f"{r.short}s kommun"}
+            if r.kind == RecipientKind.region:
+                keys |= {f"region {r.short}", f"landstinget {r.short}", f"{r.short}s lans landsting"}
+            if r.kind == RecipientKind.lan:
+                keys |= {f"{r.short}s lan", f"{r.short} lan", f"lanet {r.short}"}
+            for k in keys:
+                fk = " ".join(fold(k).replace("-", " ").split())
+                if fk:
+                    bucket = self._names.setdefault(fk, [])
+                    if r not in bucket:
+                        bucket.append(r)
+            if r.code:
+                self._names.setdefault(r.code, []).append(r)
+        self._max_words = max((len(k.split()) for k in self._names), default=1)
+        self._single = [k for k in self._names if " " not in k and not k.isdigit()]
+
+    # -- lookups -------------------------------------------------------------------------------
+    def get(self, recipient_id: str) -> Recipient | None:
+        return self.by_id.get(recipient_id)
+
+    def resolve(self, text: str, *, prefer: RecipientKind | None = None) -> Recipient | None:
+        """Resolve a whole cell/field (a name, code or alias, small typos allowed) to one recipient."""
+        key = " ".join(fold(str(text)).replace("-", " ").split())
+        if not key:
+            return None
+        if key in self._names:
+            return self._pick(self._names[key], prefer, key)
+        if key.isdigit():
+            padded4, padded2 = key.zfill(4), key.zfill(2)
+            for k in (padded4, padded2):
+                if k in self._names:
+                    return self._pick(self._names[k], prefer, key)
+            return None
+        best, best_score = None, 0.0
+        for name, recs in self._names.items():
+            if name.isdigit():
+                continue
+            score = fuzz.ratio(key, name)
+            if score > best_score:
+                best, best_score = recs, score
+        if best is not None and best_score >= (88 if len(key) < 8 else 85):
+            return self._pick(best, prefer, key)
+        return None
+
+    def find(self, text: str) -> list[RecipientMatch]:
+        """All recipients named in a sentence, longest match first, no overlapping spans."""
+        toks = _tokens_with_case(text)
+        folded = [t.replace("-", " ") for t, _ in toks]
+        matches: list[RecipientMatch] = []
+        used: set[int] = set()
+        for n in range(min(self._max_words, 6), 0, -1):
+            for i in range(0, len(toks) - n + 1):
+                span = set(range(i, i + n))
+                if span & used:
+                    continue
+                phrase = " ".join(folded[i : i + n])
+                recs = self._names.get(phrase)
+                score = 100.0
+                if recs is None and n == 1 and len(phrase) >= 5 and not phrase.isdigit():
+                    recs, score = self._fuzzy_single(phrase)
+                if not recs:
+                    continue
+                if n == 1 and phrase in EVERYDAY_WORDS:
+                    capital = toks[i][1] and i > 0
+                    near_kommun = any(
+                        folded[j] in ("kommun", "kommunen") for j in (i - 1, i + 1) if 0 <= j < len(toks)
+                    )
+                    if not (capital or near_kommun):
+                        continue
+                context = folded[max(0, i - 2) : i] + folded[i + n : i + n + 2]
+                rec = self._pick(recs, self._kind_from_context(context), phrase)
+                matches.append(RecipientMatch(rec, i, i + n, score, phrase))
+                used |= span
+        return sorted(matches, key=lambda m: m.start)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _fuzzy_single(self, word: str) -> tuple[list[Recipient] | None, float]:
+        best, best_score = None, 0.0
+        for name in self._single:
+            if abs(len(name) - len(word)) > 2 or name[:1] != word[:1]:
+                continue
+            score = fuzz.ratio(word, name)
+            if score > best_score:
+                best, best_score = name, score
+        if best is not None and best_score >= 85 and best not in EVERYDAY_WORDS:
+            return self._names[best], best_score
+        return None, 0.0
+
+    @staticmethod
+    def _kind_from_context(context: list[str]) -> RecipientKind | None:
+        for kind, words in _KIND_WORDS.items():
+            if any(c in words for c in context):
+                return kind
+        return None
+
+    @staticmethod
+    def _pick(recs: list[Recipient], prefer: RecipientKind | None, phrase: str) -> Recipient:
+        if len(recs) == 1:
+            return recs[0]
+        if prefer is not None:
+            for r in recs:
+                if r.kind == prefer:
+                    return r
+        # an exact official name wins ("Region Dalarna" → the region), then municipality, county, region
+        for r in recs:
+            if fold(r.name) == phrase:
+                return r
+        order = [RecipientKind.kommun, RecipientKind.lan, RecipientKind.region, RecipientKind.aktor,
+                 RecipientKind.grupp, RecipientKind.skr, RecipientKind.myndighet]
+        return sorted(recs, key=lambda r: order.index(r.kind) if r.kind in order else 99)[0]
