@@ -18,5 +18,5 @@ def get_engine(settings: Settings | None = None, *, with_store: bool = True):
     from engine.knowledge import load_knowledge
     from engine.qa import Engine
 
-    store = get_store(settings) if with_store else None
-    return Engine(load_knowledge(), store=store)
+    factory = (lambda: get_store(settings)) if with_store else None
+    return Engine(load_knowledge(), store_factory=factory)

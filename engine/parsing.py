@@ -51,13 +51,13 @@ def parse_amount(raw: object) -> Decimal:
     if unit not in _UNITS:
         raise ParseError(f"okänd enhet ”{m.group('unit')}” i ”{raw}”; använd kr, tkr eller mnkr")
     num = m.group("num")
+    if re.fullmatch(r"\d{1,3}\.\d{3}", num):
+        # "1.726": one dot and three digits could be a thousands separator or decimals: refuse to guess
+        raise ParseError(f"”{raw}” är tvetydigt (tusental eller decimaler?); skriv t.ex. 1 726 kr eller 1,726 tkr")
     if re.fullmatch(r"\d{1,3}(?:[ .]\d{3})+(?:,\d+)?", num):
         num = num.replace(" ", "").replace(".", "").replace(",", ".")
     else:
-        # "1.5" / "1,5": a decimal point or comma. "1.726" with exactly three decimals is ambiguous
-        # for kronor (thousands separator); refuse rather than guess a factor of 1000.
-        if re.fullmatch(r"\d{1,3}\.\d{3}", num) and unit == "kr":
-            raise ParseError(f"”{raw}” är tvetydigt (tusental eller decimaler?); skriv t.ex. 1 726 kr eller 1,726 tkr")
+        # "1.5" / "1,5": a decimal point or comma
         num = num.replace(",", ".")
     try:
         value = Decimal(num) * _UNITS[unit]

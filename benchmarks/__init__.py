@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each bench_<area>.py exposes run() -> list[str]."""

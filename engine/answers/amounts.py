@@ -1,0 +1,271 @@
+"""Amount questions: a recipient's published allocation, a post's national amount, a level's sum,
+an agreement's total. Published figures only; computed estimates are labelled "beräknat"."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from engine.answer import Answer
+from engine.answers.common import covered_years, matches_year, uniq_sources, years_text
+from engine.formatting import format_kr, format_kr_with_mkr, round_kr
+from engine.knowledge import KnowledgeBase
+from engine.models import Allocation, Level, Post, Recipient, RecipientKind
+from engine.understanding import Query
+
+_LEVEL_LABEL = {
+    "region": "regionerna", "kommun": "kommunerna", "lan": "länen (länsgemensamma medel)", "skr": "SKR",
+    "kommun_och_region": "kommuner och regioner gemensamt",
+}
+_RECIPIENT_LEVEL = {RecipientKind.kommun: "kommun", RecipientKind.region: "region", RecipientKind.lan: "lan"}
+
+
+def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    if q.years and not any(y in covered_years(kb) for y in q.years):
+        return _year_not_covered(kb, q)
+    parts: list[Answer] = []
+    for r in q.recipients:
+        if r.kind == RecipientKind.skr:
+            a = _level_answer(kb, q, ["skr"])
+        elif r.kind in (RecipientKind.myndighet,):
+            continue
+        else:
+            a = _recipient_answer(kb, q, r)
+        if a is not None:
+            parts.append(a)
+    if parts:
+        return _merge(parts)
+    if q.posts:
+        a = _posts_answer(kb, q)
+        if a is not None:
+            return a
+    if q.levels:
+        a = _level_answer(kb, q, q.levels)
+        if a is not None:
+            return a
+    if q.years or q.has("overenskommelse", "overenskommelsen", "totalt", "sammanlagt"):
+        return _agreement_total(kb, q)
+    return None
+
+
+# -- recipients -------------------------------------------------------------------------------
+def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient) -> Answer | None:
+    allocs = [a for a in kb.allocations_for(r.id) if matches_year(kb, a.agreement, q.years, item_year=a.year)]
+    post_ids = {p.id for p in q.posts}
+    if post_ids:
+        chosen = [a for a in allocs if a.post in post_ids]
+        if not chosen and allocs:
+            return _not_published(kb, q, r, note=_available_posts_note(kb, allocs))
+        allocs = chosen
+    if not allocs:
+        return _not_published(kb, q, r)
+    by_year: dict[int, list[Allocation]] = defaultdict(list)
+    for a in allocs:
+        by_year[a.year].append(a)
+    lines: list[str] = []
+    facts: list[dict] = []
+    for year in sorted(by_year, reverse=True):
+        lines.append(_recipient_year_line(kb, r, year, by_year[year], bool(post_ids)))
+        facts += [_alloc_fact(a) for a in by_year[year]]
+    if len(by_year) > 1:
+        lines.insert(0, f"{r.name} finns i dokumenten för {years_text(list(by_year))} (senaste först):")
+    return Answer(text="\n".join(lines), intent="amount", facts=facts,
+                  sources=uniq_sources([a.source for a in allocs]))
+
+
+def _recipient_year_line(kb: KnowledgeBase, r: Recipient, year: int, allocs: list[Allocation], by_post: bool) -> str:
+    totals = [a for a in allocs if a.post is None]
+    parts = [a for a in allocs if a.post is not None]
+    agreement = kb.agreements.get(allocs[0].agreement)
+    ag = f" ({agreement.short})" if agreement else ""
+    if totals and not by_post:
+        total = totals[0]
+        rounded = " (avrundat belopp)" if total.rounded else ""
+        head = f"{format_kr(total.amount)}{rounded}: {r.name} får {format_kr(total.amount)} för {year}{ag}."
+        if parts:
+            detail = "; ".join(f"{_post_name(kb, a)}: {format_kr(a.amount)}" for a in parts)
+            exact = sum((a.amount for a in parts), Decimal(0))
+            head += f" Fördelat per post: {detail} (summa {format_kr(exact)})."
+        return head + _notes(totals + parts)
+    if len(parts) == 1:
+        a = parts[0]
+        return f"{format_kr(a.amount)}: {r.name} får {format_kr(a.amount)} för {_post_name(kb, a)} {year}{ag}." + _notes(parts)
+    ordered = _order_parts(parts)
+    first = ordered[0]
+    lines = [f"{format_kr(first.amount)}: {r.name}, {_post_name(kb, first)} {year}{ag}" + _note(first)]
+    for a in ordered[1:]:
+        lines.append(f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a))
+    if not by_post and len(parts) > 1 and len({a.post for a in parts}) == len(parts):
+        exact = sum((a.amount for a in parts), Decimal(0))
+        lines.append(f"Summa: {format_kr(exact)} (avrundat {format_kr(round_kr(exact))}).")
+    return "\n".join(lines)
+
+
+def _order_parts(parts: list[Allocation]) -> list[Allocation]:
+    """Several published figures for one recipient: the row the table states as what is paid out
+    (the `summary` flag in the knowledge base, else the largest) first."""
+    return sorted(parts, key=lambda a: (not getattr(a, "summary", False), -a.amount))
+
+
+def _post_name(kb: KnowledgeBase, a: Allocation) -> str:
+    post = kb.posts.get(a.post) if a.post else None
+    return post.short if post else "totalt"
+
+
+def _note(a: Allocation) -> str:
+    return f" ({a.note})" if a.note else ""
+
+
+def _notes(allocs: list[Allocation]) -> str:
+    notes = [a.note for a in allocs if a.note]
+    return (" " + " ".join(n if n.endswith(".") else n + "." for n in dict.fromkeys(notes))) if notes else ""
+
+
+def _available_posts_note(kb: KnowledgeBase, allocs: list[Allocation]) -> str:
+    names = sorted({_post_name(kb, a) for a in allocs if a.post})
+    return "Dokumenten anger belopp för: " + ", ".join(names) + "." if names else ""
+
+
+def _alloc_fact(a: Allocation) -> dict:
+    return {"id": a.id, "recipient": a.recipient, "post": a.post, "year": a.year, "amount": str(a.amount),
+            "rounded": a.rounded, "table": a.table}
+
+
+def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, note: str = "") -> Answer:
+    years = q.years or [max(covered_years(kb))]
+    year = years[0]
+    lines = [f"Dokumenten anger inget eget belopp för {r.name} {year}." + (f" {note}" if note else "")]
+    sources = []
+    facts: list[dict] = []
+    estimate = False
+    est = _estimate(kb, r, year, q.posts)
+    if est is not None:
+        estimate = True
+        lines.extend(est.text_lines())
+        sources.extend(est.sources)
+        facts.append({"estimate": True, "recipient": r.id, "year": year})
+    # the nearest published facts: the pots this recipient's level shares in, and their keys
+    level = _RECIPIENT_LEVEL.get(r.kind)
+    pots = [p for p in kb.posts.values() if p.year == year and (level is None or p.level.value == level)]
+    if r.kind in (RecipientKind.kommun, RecipientKind.region) and r.county_code:
+        county_allocs = [a for a in kb.allocations
+                         if a.year == year and kb.recipients.get(a.recipient)
+                         and kb.recipients[a.recipient].county_code == r.county_code
+                         and kb.recipients[a.recipient].kind in (RecipientKind.grupp,)]
+        for a in county_allocs:
+            lines.append(f"• {kb.recipients[a.recipient].name}: {format_kr(a.amount)} ({_post_name(kb, a)})" + _note(a))
+            sources.append(a.source)
+    shown = [p for p in pots if p.amount is not None][:6]
+    if shown:
+        lines.append("Det dokumenten anger för " + _LEVEL_LABEL.get(level or "", "mottagarna") + f" {year}:")
+        for p in shown:
+            key = f" – {p.key.description}" if p.key else ""
+            lines.append(f"• {p.short}: {format_kr_with_mkr(p.amount)}{key}")
+            sources.append(p.source)
+    elif not est:
+        lines.append("Fråga gärna efter potten och fördelningsnyckeln för " + str(year) + ".")
+    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources(sources),
+                  estimate=estimate)
+
+
+def _estimate(kb: KnowledgeBase, r: Recipient, year: int, posts: list[Post]):
+    try:
+        from engine.estimates import estimate
+    except ImportError:  # pragma: no cover - calculator not installed
+        return None
+    post_ids = [p.id for p in posts if p.year == year] or [None]
+    results = []
+    for pid in post_ids:
+        res = estimate(kb, r.id, year, pid)
+        if res is not None:
+            results.append(res)
+    if not results:
+        return None
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+
+    class _Many:
+        sources = [s for res in results for s in res.sources]
+
+        @staticmethod
+        def text_lines() -> list[str]:
+            return [line for res in results for line in res.text_lines()]
+
+    return first if len(results) == 1 else _Many()
+
+
+# -- posts and levels -------------------------------------------------------------------------
+def _posts_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    posts = [p for p in q.posts if matches_year(kb, p.agreement, q.years, item_year=p.year)]
+    if q.levels:
+        lv = [p for p in posts if p.level.value in q.levels or (p.level == Level.kommun_och_region and
+                                                                  {"kommun", "region"} & set(q.levels))]
+        posts = lv or posts
+    if not posts:
+        return None
+    posts.sort(key=lambda p: (-p.year, p.id))
+    stated = [p for p in posts if p.amount is not None]
+    if not stated:
+        p = posts[0]
+        return Answer(
+            text=f"Dokumenten anger inte det nationella beloppet för {p.short} {p.year}." +
+                 (f" Fördelning: {p.key.description}." if p.key else ""),
+            intent="amount", sources=uniq_sources([x.source for x in posts]))
+    lines = []
+    for p in stated:
+        key = f" Fördelning: {p.key.description}." if p.key and p.key.description else ""
+        to = f" till {_LEVEL_LABEL.get(p.level.value, p.level.value)}"
+        lines.append(f"{format_kr_with_mkr(p.amount)}: {p.name} ({p.year}){to}.{key}")
+    if len(stated) > 1 and len({p.year for p in stated}) == 1:
+        total = sum((p.amount for p in stated), Decimal(0))
+        lines.append(f"Sammanlagt {format_kr_with_mkr(total)}.")
+    facts = [{"post": p.id, "year": p.year, "amount": str(p.amount)} for p in stated]
+    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in stated]))
+
+
+def _level_answer(kb: KnowledgeBase, q: Query, levels: list[str]) -> Answer | None:
+    years = q.years or sorted({p.year for p in kb.posts.values() if p.level.value in levels}, reverse=True)[:1]
+    posts = [p for p in kb.posts.values() if p.level.value in levels and p.year in years and p.amount is not None]
+    if not posts:
+        return None
+    posts.sort(key=lambda p: -p.amount)
+    total = sum((p.amount for p in posts), Decimal(0))
+    who = " och ".join(_LEVEL_LABEL.get(lv, lv) for lv in levels)
+    lines = [f"{format_kr_with_mkr(total)}: så mycket går till {who} {years_text(years)} enligt dokumenten:"]
+    for p in posts:
+        lines.append(f"• {format_kr_with_mkr(p.amount)}: {p.name}")
+    facts = [{"post": p.id, "year": p.year, "amount": str(p.amount)} for p in posts]
+    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in posts]))
+
+
+def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
+    agreements = [a for a in kb.agreements.values() if a.total is not None and
+                  (not q.years or (a.total_year or (a.years[0] if a.years else None)) in q.years or
+                   any(y in a.years for y in q.years))]
+    if not agreements:
+        return None
+    agreements.sort(key=lambda a: -(a.total_year or a.years[0]))
+    lines = []
+    for a in agreements:
+        year = a.total_year or a.years[0]
+        lines.append(f"{format_kr_with_mkr(a.total)}: {a.name} omfattar totalt {format_kr(a.total)} för {year}.")
+        if a.summary:
+            lines.append(a.summary)
+    facts = [{"agreement": a.id, "total": str(a.total), "year": a.total_year} for a in agreements]
+    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([a.source for a in agreements]))
+
+
+def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer:
+    cov = covered_years(kb)
+    return Answer(
+        text=f"Det finns inga uppgifter för {years_text(q.years)} i dokumenten. Dokumenten täcker {years_text(cov)}.",
+        intent="amount")
+
+
+def _merge(parts: list[Answer]) -> Answer:
+    if len(parts) == 1:
+        return parts[0]
+    return Answer(text="\n\n".join(p.text for p in parts), intent=parts[0].intent,
+                  facts=[f for p in parts for f in p.facts],
+                  sources=uniq_sources([s for p in parts for s in p.sources]),
+                  estimate=any(p.estimate for p in parts))

@@ -1,0 +1,65 @@
+"""Deadline questions: the date first, then who acts, what, to whom, the consequence, the source."""
+from __future__ import annotations
+
+from engine.answer import Answer
+from engine.answers.common import date_with_note, matches_year, uniq_sources
+from engine.knowledge import KnowledgeBase
+from engine.models import Deadline
+from engine.text import fold, words
+from engine.understanding import Query
+
+
+def candidates(kb: KnowledgeBase, q: Query) -> list[Deadline]:
+    kinds = set(q.deadline_kinds)
+    found = [d for d in kb.deadlines if d.kind.value in kinds]
+    if q.years:
+        by_agreement = [d for d in found if matches_year(kb, d.agreement, q.years)]
+        by_date = [d for d in found if d.date and d.date.year in q.years]
+        found = by_agreement or by_date
+    return found
+
+
+def _relevance(d: Deadline, q: Query) -> float:
+    text = fold(" ".join(filter(None, [d.who, d.action, d.to or "", " ".join(d.applies_to)])))
+    qwords = {w for w in words(q.text) if len(w) >= 3}
+    score = sum(1.0 for w in qwords if w in text)
+    for r in q.recipients:
+        for name in (r.short, r.name, *r.aliases):
+            if fold(name) and fold(name) in text:
+                score += 2
+                break
+    return score
+
+
+def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    found = candidates(kb, q)
+    if not found:
+        return None
+    scored = sorted(found, key=lambda d: (-_relevance(d, q), -(d.date.toordinal() if d.date else 0)))
+    best = _relevance(scored[0], q)
+    # keep the equally relevant ones (e.g. the same deadline in several years), latest first
+    top = [d for d in scored if _relevance(d, q) >= best]
+    top.sort(key=lambda d: -(d.date.toordinal() if d.date else 0))
+    others = [d for d in scored if d not in top][:3] if len(top) == 1 else []
+    lines = [_line(kb, d) for d in top]
+    if len(top) > 1:
+        lines.insert(0, "Det finns flera sådana deadlines i dokumenten (senaste först):")
+    if others:
+        lines.append("Andra deadlines av samma slag: " + "; ".join(
+            f"{date_with_note(d.date) if d.date else 'utan datum'} ({d.who}: {d.action})" for d in others))
+    facts = [{"deadline": d.id, "date": d.date.isoformat() if d.date else None, "kind": d.kind.value} for d in top]
+    return Answer(text="\n".join(lines), intent="deadline", facts=facts,
+                  sources=uniq_sources([d.source for d in top]))
+
+
+def _line(kb: KnowledgeBase, d: Deadline) -> str:
+    agreement = kb.agreements.get(d.agreement)
+    ag = f" ({agreement.short})" if agreement else ""
+    when = date_with_note(d.date) if d.date else "Så snart som möjligt"
+    to = f" till {d.to}" if d.to else ""
+    text = f"{when}: {d.who} ska {d.action}{to}{ag}."
+    if d.date and d.date.weekday() >= 5:
+        text += " Obs: dagen infaller på en helg; räkna med att det ska vara inne senast vardagen före."
+    if d.consequence:
+        text += f" {d.consequence}"
+    return text

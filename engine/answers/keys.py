@@ -1,0 +1,63 @@
+"""Distribution-key questions: how a post is split, by population at which date."""
+from __future__ import annotations
+
+from engine.answer import Answer
+from engine.answers.common import matches_year, uniq_sources
+from engine.formatting import format_date, format_kr_with_mkr
+from engine.knowledge import KnowledgeBase
+from engine.models import KeyKind, Post
+from engine.understanding import Query
+
+
+def _posts(kb: KnowledgeBase, q: Query) -> list[Post]:
+    posts = [p for p in (q.posts or kb.posts.values()) if p.key and matches_year(kb, p.agreement, q.years, item_year=p.year)]
+    if q.levels:
+        posts = [p for p in posts if p.level.value in q.levels] or posts
+    return sorted(posts, key=lambda p: (-p.year, p.id))
+
+
+def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    posts = _posts(kb, q)
+    if not posts:
+        return None
+    asks_date = q.wants_date or q.has("befolkningsmangd", "befolkningsmangden", "befolkningsunderlag",
+                                      "befolkningsunderlaget", "invanarantal")
+    dated = [p for p in posts if p.key.population_date]
+    if asks_date and dated:
+        dates = sorted({p.key.population_date for p in dated}, reverse=True)
+        lines = []
+        for d in dates:
+            ps = [p for p in dated if p.key.population_date == d]
+            years = sorted({p.year for p in ps})
+            lines.append(f"{format_date(d)}: fördelningen {', '.join(map(str, years))} bygger på befolkningsmängden "
+                         f"den {format_date(d)} ({ps[0].key.description}).")
+        return Answer(text="\n".join(lines), intent="distribution_key",
+                      facts=[{"post": p.id, "population_date": p.key.population_date.isoformat()} for p in dated],
+                      sources=uniq_sources([p.key.source for p in dated]))
+    if not q.posts:
+        # a general "how is it distributed" for a year: one line per post with a stated key
+        posts = [p for p in posts if p.key.kind != KeyKind.unstated][:12]
+        if not posts:
+            return None
+    lines = [_line(kb, p) for p in posts[:12]]
+    return Answer(text="\n".join(lines), intent="distribution_key",
+                  facts=[{"post": p.id, "key": p.key.kind.value} for p in posts[:12]],
+                  sources=uniq_sources([p.key.source for p in posts[:12]]))
+
+
+def _line(kb: KnowledgeBase, p: Post) -> str:
+    k = p.key
+    amount = f"{format_kr_with_mkr(p.amount)}, " if p.amount is not None else ""
+    head = f"{p.name} {p.year} ({amount}{k.description.rstrip('.')})"
+    if k.kind == KeyKind.fixed_per_county and k.per_county is not None:
+        text = f"{format_kr_with_mkr(k.per_county)} per län"
+        if k.metro_per_county is not None:
+            metros = [c.short for c in kb.metropolitan_counties()]
+            names = ", ".join(metros[:-1]) + " och " + metros[-1] if len(metros) > 1 else "".join(metros)
+            text += (f", utom de tre storstadslänen ({names}) som får {format_kr_with_mkr(k.metro_per_county)} var")
+        return f"{text}: {head}."
+    if k.kind == KeyKind.fixed_plus_population and k.per_county is not None:
+        return f"{format_kr_with_mkr(k.per_county)} per län och resten efter befolkningsmängd: {head}."
+    if k.population_date:
+        return f"Efter befolkningsmängd den {format_date(k.population_date)}: {head}."
+    return f"{head}."

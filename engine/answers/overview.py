@@ -1,0 +1,43 @@
+"""Help (what can be asked, with examples) and the documents' own inconsistencies."""
+from __future__ import annotations
+
+from engine.answer import Answer
+from engine.answers.common import covered_years, uniq_sources, years_text
+from engine.knowledge import KnowledgeBase
+
+EXAMPLES = [
+    "Hur mycket får Falun 2020?",
+    "Vad får Vansbro för kunskapsbaserad vård 2020?",
+    "Sista dag att fakturera Storsthlm?",
+    "Ska vi lägga på moms på fakturan?",
+    "När ska oanvända medel från 2020 betalas tillbaka?",
+    "Hur fördelas brukarmedverkan mellan länen 2021?",
+    "Vad ska rekvisitionen innehålla?",
+    "Vilka grundkrav gällde 2013?",
+    "status Falun  ·  vilka har inte fakturerat?",
+]
+
+
+def help_answer(kb: KnowledgeBase, preface: str | None = None) -> Answer:
+    lines = []
+    if preface:
+        lines.append(preface)
+    lines.append(
+        "Jag svarar på frågor om stimulansmedlen för psykisk hälsa (ÖK psykisk hälsa) utifrån dokumenten "
+        f"för {years_text(covered_years(kb))}: belopp per kommun, region, län och post, deadlines "
+        "(rekvisition, faktura, redovisning, återbetalning), fakturaregler, rekvisitionens innehåll, "
+        "fördelningsnycklar, grundkrav och prestationsmål, samt rekvisitionsstatus i det delade arket."
+    )
+    lines.append("Exempel:")
+    lines += [f"• {e}" for e in EXAMPLES]
+    return Answer(text="\n".join(lines), intent="help")
+
+
+def discrepancies_answer(kb: KnowledgeBase) -> Answer:
+    if not kb.discrepancies:
+        return Answer(text="Inga kända avvikelser i dokumenten.", intent="discrepancies")
+    lines = [f"{len(kb.discrepancies)} kända avvikelser i dokumenten (redovisas, inte tillrättalagda):"]
+    lines += [f"• {d.text}" for d in kb.discrepancies]
+    return Answer(text="\n".join(lines), intent="discrepancies",
+                  facts=[{"discrepancy": d.id} for d in kb.discrepancies],
+                  sources=uniq_sources([s for d in kb.discrepancies for s in d.sources]))

@@ -1,0 +1,116 @@
+"""Words people use, folded (no diacritics, lower case). The question parser reads only this.
+
+Swedish first; simple English is mapped onto the same concepts. Stems are matched as
+prefixes of a word ("rekvir" matches "rekvirera", "rekvisitionen" via "rekvis").
+"""
+from __future__ import annotations
+
+#: English (and casual) phrases rewritten to Swedish before parsing. Folded, whole words.
+PHRASES: dict[str, str] = {
+    "how much": "hur mycket", "how big": "hur stor", "how many": "hur manga", "what amount": "vilket belopp",
+    "hur mkt": "hur mycket", "hur myke": "hur mycket", "hur mycke": "hur mycket", "hur myckt": "hur mycket",
+    "when": "nar", "by when": "senast nar", "last day": "sista dag", "deadline": "sista dag", "due": "sista dag",
+    "what date": "vilket datum", "latest": "senast",
+    "invoice": "faktura", "invoicing": "fakturera", "bill": "faktura",
+    "vat": "moms", "value added tax": "moms", "mervardesskatt": "moms",
+    "reference": "referens", "case number": "diarienummer", "file number": "diarienummer",
+    "requisition": "rekvisition", "requisitions": "rekvisition", "requisitioned": "rekvirerat",
+    "repay": "aterbetala", "repaid": "aterbetalas", "pay back": "betala tillbaka", "unused": "oanvanda",
+    "report": "redovisning", "reports": "redovisning", "reporting": "redovisning", "final report": "slutredovisning",
+    "distribution key": "fordelningsnyckel", "distributed": "fordelas", "split": "fordelas",
+    "basic requirements": "grundkrav", "performance targets": "prestationsmal", "target group": "malgrupp",
+    "decline": "avsta", "opt out": "avsta", "address": "adress", "send": "skicka", "email": "e-post",
+    "e-mail": "e-post", "contact": "kontakt", "paid out": "utbetalas", "pay out": "betalar ut",
+    "regions": "regionerna", "municipalities": "kommunerna", "counties": "lanen", "county": "lan",
+    "youth clinics": "ungdomsmottagningar", "youth clinic": "ungdomsmottagning",
+    "suicide prevention": "suicidprevention", "suicide": "suicid", "children and young people": "barn och unga",
+    "user participation": "brukarmedverkan", "coordinated care": "sammanhallen vard",
+    "agreement": "overenskommelse", "total": "totalt", "get": "far", "gets": "far", "receive": "far",
+    "population": "befolkningsmangd", "status": "status", "help": "hjalp", "form": "formular",
+    "must contain": "ska innehalla", "contain": "innehalla", "what should": "vad ska",
+    "purpose": "syfte", "used for": "anvandas till", "use the money": "anvanda pengarna",
+    "discrepancies": "avvikelser", "who has not": "vilka har inte", "not yet": "inte",
+}
+
+AMOUNT_WORDS = ("hur mycket", "hur stor", "belopp", "summa", "storlek", "vad far", "vad fick", "tilldela",
+                "hur mycke", "kronor", "pengar", "medel far", "omfatt", "omfattning", "budget", "vilket belopp")
+AMOUNT_STEMS = ("belopp", "tilldel", "summa", "omfatt", "budget", "statsbidrag", "stimulansmedel")
+GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
+
+DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
+              "hur lang tid", "till vilket datum", "innan")
+
+#: deadline kind -> stems that name it
+DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
+    "rekvisition": ("rekvir", "rekvis", "ansok"),
+    "faktura": ("faktur",),
+    "aterbetalning": ("aterbetal", "betala tillbaka", "betalas tillbaka", "betala igen", "oanvand", "aterbetala"),
+    "ekonomisk_redovisning": ("ekonomisk redovisning", "ekonomiska redovisning", "ekonomisk berattelse"),
+    "slutrapport": ("slutredovis", "slutrapport", "slutlig"),
+    "verksamhetsrapport": ("verksamhetsrapport",),
+    "redovisning": ("redovis", "aterrapport", "rapport", "delredovis"),
+    "fragematerial": ("fragematerial", "frageunderlag", "enkat"),
+    "avsta": ("avsta", "avsag", "inte ta del", "tacka nej"),
+}
+
+#: fact topic -> (trigger phrases/stems, weight). Topics are those in config/knowledge facts.
+TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "faktura_moms": ("moms", "mervardesskatt", "vat"),
+    "faktura_referens": ("referens", "mark", "marka", "markas", "markt"),
+    "faktura_dnr": ("diarienummer", "dnr", "diarienr", "arendenummer"),
+    "faktura_epost": ("vart skicka", "skicka fakturan", "skickar", "e-post", "epost", "mejl", "mail",
+                      "e-faktura", "elektronisk", "fakturaadress", "adress"),
+    "faktura_adress": ("adress", "postadress", "fakturaadress", "box", "vart skicka", "skickar", "post"),
+    "faktura_text": ("ange", "text", "skriva", "rubrik", "benamning", "vad ska sta"),
+    "faktura_innehall": ("innehalla", "innehall", "vad ska sta", "ska fakturan", "uppgifter", "fa med",
+                         "ska med", "framga"),
+    "utbetalning": ("betalar ut", "utbetal", "betalas ut", "fa pengarna", "far vi pengarna", "pengarna komma",
+                    "kommer pengarna", "betalar storsthlm", "efterskott"),
+    "avsta": ("avsta", "inte ta del", "tacka nej", "vill inte", "avboj", "avsaga"),
+    "kontakt": ("kontakt", "fragor", "fraga", "kontaktperson", "vem kan", "vem ska jag", "fragar"),
+    "aterrapportering": ("aterrapport", "storsthlm ansvar"),
+    "anvandning": ("anvandas", "anvanda", "anvands", "syfte", "ga till", "far anvandas", "anvandningsomrade",
+                   "inriktning", "forslag"),
+    "malgrupp": ("malgrupp",),
+    "grundkrav": ("grundkrav", "grundlaggande krav"),
+    "prestationsmal": ("prestationsmal", "prestationsbaserad", "prestation"),
+    "tillganglighet": ("tillganglighet", "vardgaranti", "vantetid", "koer", "30 dagar", "3 dagar"),
+    "rekvisition_formular": ("formular", "blankett", "falt", "uppgifter", "innehalla", "bilaga 1", "ska sta"),
+    "ekonomisk_redovisning_formular": ("ekonomisk berattelse", "ekonomisk redovisning", "formular",
+                                       "uppgifter", "innehalla", "ekonomichef", "intyga"),
+    "redovisning_krav": ("redovisning", "redovisa", "ska redovisas", "krav pa redovisning", "innehalla",
+                         "jamstalldhet"),
+    "oanvanda_medel": ("oanvanda", "inte anvant", "inte utnyttja", "blir over", "over", "kvar"),
+}
+
+KEY_WORDS = ("fordelningsnyckel", "fordelnings nyckel", "fordelas", "fordelad", "fordelat", "fordelning",
+             "befolkningsmangd", "befolkning", "invanare", "innevanare", "invanarantal", "nyckel", "per lan",
+             "efter vad", "hur delas", "beraknas", "berakningsmodell", "andel")
+
+STATUS_WORDS = ("status", "vilka har", "vem har", "har rekvirerat", "har fakturerat", "inte rekvirerat",
+                "inte fakturerat", "utestaende", "kvar att", "ej rekvirerat", "oppna", "har inte", "lage")
+
+HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon")
+
+DISCREPANCY_WORDS = ("avvikelse", "avvikelser", "diskrepans", "motsag", "inkonsekven", "stammer inte",
+                     "fel i dokument", "felaktig")
+
+#: level words (plural forms point to a whole level)
+LEVEL_WORDS: dict[str, tuple[str, ...]] = {
+    "region": ("regionerna", "regioner", "landstingen", "landsting"),
+    "kommun": ("kommunerna", "kommuner"),
+    "lan": ("lanen", "lansgemensamma", "per lan", "lan"),
+    "skr": ("skr", "skl"),
+}
+
+AGREEMENT_WORDS = ("overenskommelse", "overenskommelsen", "ok", "agreement", "totalt", "hela", "sammanlagt",
+                   "nationellt", "riket", "staten")
+
+STOPWORDS = {
+    "hur", "mycket", "vad", "ar", "var", "vi", "ni", "jag", "man", "det", "den", "de", "en", "ett", "och", "att",
+    "i", "pa", "for", "till", "av", "om", "med", "som", "ska", "skall", "maste", "kan", "far", "fick", "vilket",
+    "vilken", "vilka", "nar", "har", "hade", "the", "a", "of", "to", "is", "what", "do", "we", "our",
+    "fran", "sig", "sin", "sina", "oss", "er", "era", "vara", "bli", "blir", "nagot", "inte", "ej", "eller",
+    "sa", "da", "dar", "alla", "allt", "mer", "ut", "in", "nu", "gor", "gora", "gar", "lamna", "lamnas",
+    "ars", "aret", "medel", "medlen", "stimulansmedel", "stimulansmedlen",
+}

@@ -1,0 +1,101 @@
+"""The question-answering engine: Query → Answer, the figure or date first, then the source.
+
+Dispatch order: help → discrepancies → status (store) → deadline → distribution key → amount →
+rules/facts → "not understood" help. Each answer is built in engine/answers/.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from engine.answer import Answer
+from engine.answers import amounts, deadlines, facts, keys, overview, status
+from engine.knowledge import KnowledgeBase
+from engine.recipients import RecipientIndex
+from engine.store import Store
+from engine.understanding import Query, QuestionParser
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    def __init__(self, kb: KnowledgeBase, store: Store | None = None,
+                 store_factory: Callable[[], Store] | None = None):
+        self.kb = kb
+        self._store = store
+        self._store_factory = store_factory
+        self.recipients = RecipientIndex(kb.recipients)
+        self.parser = QuestionParser(kb, self.recipients)
+
+    @property
+    def store(self) -> Store | None:
+        """The store, opened on first use (questions about amounts and rules never need it)."""
+        if self._store is None and self._store_factory is not None:
+            self._store = self._store_factory()
+        return self._store
+
+    # -- public API used by every front ------------------------------------------------------
+    def ask(self, question: str, *, user_id: str | None = None) -> Answer:
+        question = (question or "").strip()
+        if len(question) > 2000:
+            return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
+        q = self.parser.parse(question)
+        try:
+            return self._dispatch(q)
+        except Exception:  # noqa: BLE001 - a question must never crash a front
+            log.exception("failed to answer %r", question)
+            return overview.help_answer(
+                self.kb, "Något gick fel när jag skulle svara på frågan; försök formulera den på ett annat sätt."
+            )
+
+    def parse(self, question: str) -> Query:
+        return self.parser.parse(question)
+
+    def help(self) -> Answer:
+        return overview.help_answer(self.kb)
+
+    def status_answer(self, query: str | None = None) -> Answer:
+        q = self.parser.parse(query or "")
+        return status.status_answer(self.kb, self.store, q, explicit=True)
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def _dispatch(self, q: Query) -> Answer:
+        specific = bool(q.recipients or q.posts or q.years or q.deadline_kinds or q.topics)
+        if q.wants_help and not specific:
+            return overview.help_answer(self.kb)
+        if q.wants_discrepancies:
+            return overview.discrepancies_answer(self.kb)
+        if q.wants_status and self._status_like(q):
+            return status.status_answer(self.kb, self.store, q)
+        if q.deadline_kinds and (q.wants_date or not (q.wants_amount or q.topics)):
+            ans = deadlines.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if q.wants_key and not q.wants_amount:
+            ans = keys.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if q.wants_amount or (q.recipients and not q.topics) or (q.gets and (q.posts or q.recipients)):
+            ans = amounts.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        ans = facts.answer(self.kb, q)
+        if ans is not None:
+            return ans
+        if q.wants_key:
+            ans = keys.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if q.recipients or q.posts or q.years:
+            ans = amounts.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
+
+    @staticmethod
+    def _status_like(q: Query) -> bool:
+        # "status", "vilka har inte rekvirerat", "har Falun fakturerat?" (a question about the sheet)
+        if q.has("status", "lage", "utestaende", "oppna"):
+            return True
+        done_words = ("rekvirerat", "fakturerat", "avstatt", "aterbetalt", "rekvirerats", "fakturerats")
+        return q.has(*done_words) and q.has("vilka", "vem", "har", "hur manga")
