@@ -16,10 +16,15 @@ class Status(StrEnum):
     utbetald = "utbetald"
     avstar = "avstår"
     aterbetald = "återbetald"
+    redovisad = "redovisad"  # the use of the funds is reported (before a report deadline)
 
 
 #: statuses for which nothing more is owed before a requisition / invoice deadline
-DONE_FOR_REQUISITION = {Status.rekvirerad, Status.fakturerad, Status.utbetald, Status.avstar, Status.aterbetald}
+DONE_FOR_REQUISITION = {
+    Status.rekvirerad, Status.fakturerad, Status.utbetald, Status.avstar, Status.aterbetald, Status.redovisad,
+}
+#: statuses for which nothing more is owed before a report deadline (redovisning, slutrapport, ...)
+DONE_FOR_REPORT = {Status.redovisad, Status.avstar}
 
 STATUS_LABELS = {
     Status.ej_rekvirerad: "Ej rekvirerad",
@@ -28,6 +33,7 @@ STATUS_LABELS = {
     Status.utbetald: "Utbetald",
     Status.avstar: "Avstår",
     Status.aterbetald: "Återbetald",
+    Status.redovisad: "Redovisad",
 }
 
 _VARIANTS: dict[str, Status] = {
@@ -45,6 +51,8 @@ _VARIANTS: dict[str, Status] = {
     "avstar": Status.avstar, "avstatt": Status.avstar, "avsta": Status.avstar, "avbojd": Status.avstar,
     "avboj": Status.avstar, "tackat nej": Status.avstar, "declined": Status.avstar,
     "aterbetald": Status.aterbetald, "aterbetalt": Status.aterbetald, "repaid": Status.aterbetald,
+    "redovisad": Status.redovisad, "redovisat": Status.redovisad, "slutredovisad": Status.redovisad,
+    "rapporterad": Status.redovisad, "aterrapporterad": Status.redovisad, "reported": Status.redovisad,
 }
 
 
