@@ -5,5 +5,17 @@ from config.settings import Settings
 from engine.store import Store
 
 
-def open_store(settings: Settings) -> Store:
-    raise NotImplementedError("store not built yet (issue: Google Sheets store / Foundation)")
+def open_store(settings: Settings, **kwargs) -> Store:
+    """The store for these settings. kwargs go to TabularStore (kb, clock, now) — for tests."""
+    from sheets.tabular import TabularStore
+
+    if settings.google_configured:
+        from sheets.google import GoogleBackend
+
+        backend = GoogleBackend.from_settings(settings)
+        return TabularStore(backend, ttl_seconds=settings.snapshot_ttl_seconds, timezone=settings.timezone,
+                            **kwargs)
+    from sheets.workbook import WorkbookBackend
+
+    return TabularStore(WorkbookBackend(settings.resolved_workbook), ttl_seconds=settings.snapshot_ttl_seconds,
+                        timezone=settings.timezone, auto_init=True, **kwargs)

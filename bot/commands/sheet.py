@@ -1,8 +1,118 @@
-"""`stimulans sheet` subcommands (stub until its issue lands)."""
+"""`stimulans init-sheet`, `stimulans check`, `stimulans update` — the shared sheet from the command line."""
 from __future__ import annotations
 
 import argparse
+import getpass
+
+from engine.store import RowKey, StatusUpdate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser("init-sheet", help="skapa eller laga flikarna i bladet/arbetsboken",
+                       description="Skapar saknade flikar och rubriker, format och rullista för status, och "
+                                   "fyller i rader från kunskapsbasen. Tar aldrig bort eller skriver över ifyllda rader.")
+    p.set_defaults(func=run_init)
+
+    p = sub.add_parser("check", help="kontrollera bladet (oläsliga celler, dubbletter, okända mottagare, för höga belopp)",
+                       description="Listar allt i bladet som inte går att förstå. Avslutar med kod 1 om något hittas.")
+    p.set_defaults(func=run_check)
+
+    p = sub.add_parser("update", help="ändra en rad i Rekvisitioner (loggas i Logg)",
+                       description="Ändra ett fält för en mottagare, t.ex.: stimulans update Rättvik status rekvirerad "
+                                   "--post handlingsplaner")
+    p.add_argument("mottagare", help="kommun, region eller kod (t.ex. Rättvik eller 2031)")
+    p.add_argument("falt", metavar="fält", help="status, belopp, datum, referens, användning eller kontaktperson")
+    p.add_argument("varde", metavar="värde", nargs="+", help="det nya värdet")
+    p.add_argument("--post", help="posten (id eller namn) om mottagaren har flera rader")
+    p.add_argument("--overenskommelse", "--överenskommelse", dest="overenskommelse",
+                   help="överenskommelsen (t.ex. ok2020)")
+    p.add_argument("--som", help="vem som ändrar (för loggen); standard: ditt användarnamn")
+    p.set_defaults(func=run_update)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from bot.runtime import get_store
+
+    store = get_store()
+    changes = store.init_schema()
+    if not changes:
+        print(f"Inget att ändra: alla flikar, rubriker och rader finns redan ({store.name}).")
+        return 0
+    print(f"Ändrat i {store.name}:")
+    for line in changes:
+        print(f"  - {line}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from bot.runtime import get_store
+
+    snap = get_store().refresh()
+    if snap.stale_error:
+        print(f"Varning: bladet kunde inte läsas nu ({snap.stale_error}); visar senast lästa.")
+    if not snap.problems:
+        print(f"Inga problem: {len(snap.statuses)} rader i Rekvisitioner, {len(snap.allocations)} i Tilldelning, "
+              f"{len(snap.contacts)} kontakter.")
+        return 0
+    print(f"{len(snap.problems)} problem i bladet:")
+    for p in snap.problems:
+        print(f"  {p.describe()}")
+    return 1
+
+
+def _resolve_key(args: argparse.Namespace, kb, snap) -> RowKey:
+    from bot.cli import CliError
+    from engine.sheet_rows import Lookup
+
+    lookup = Lookup(kb)
+    recipient = lookup.recipient(args.mottagare, args.mottagare if args.mottagare.strip().isdigit() else "")
+    if recipient is None:
+        raise CliError(f"Känner inte igen mottagaren ”{args.mottagare}” (skriv kommunens eller regionens namn eller kod).")
+    agreement = None
+    if args.overenskommelse:
+        agreement = lookup.agreement(args.overenskommelse)
+        if agreement is None:
+            raise CliError(f"Okänd överenskommelse ”{args.overenskommelse}” (t.ex. {', '.join(kb.agreements) or 'ok2020'}).")
+    rows = [s for s in snap.statuses if s.key.recipient_id == recipient.id
+            and (agreement is None or s.key.agreement == agreement)]
+    if args.post:
+        posts = {lookup.post(args.post, s.key.agreement) for s in rows} if rows else set()
+        if agreement and not rows:
+            posts = {lookup.post(args.post, agreement)}
+        posts.discard(None)
+        rows = [s for s in rows if s.key.post in posts]
+        if not rows and agreement and posts:
+            return RowKey(recipient_id=recipient.id, agreement=agreement, post=posts.pop())
+    if len(rows) == 1:
+        return rows[0].key
+    if not rows:
+        raise CliError(f"{recipient.name} har ingen rad i Rekvisitioner som passar; ange --overenskommelse och --post "
+                       "för att lägga till en.")
+    options = ", ".join(f"{s.key.agreement} {s.key.post}" for s in rows)
+    raise CliError(f"{recipient.name} har flera rader ({options}); välj med --post (och --overenskommelse).")
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from bot.runtime import get_store
+    from engine.sheet_rows import resolve_field
+
+    store = get_store()
+    kb = getattr(store, "kb", None)
+    if kb is None:
+        from engine.knowledge import load_knowledge
+
+        kb = load_knowledge()
+    header = resolve_field(args.falt)
+    snap = store.snapshot()
+    key = _resolve_key(args, kb, snap)
+    actor = args.som or f"cli:{getpass.getuser()}"
+    result = store.update_status(StatusUpdate(key=key, changes={header: " ".join(args.varde)}, actor=actor))
+    name = kb.recipients[key.recipient_id].name if key.recipient_id in kb.recipients else key.recipient_id
+    where = f"{name} / {key.agreement}" + (f" / {key.post}" if key.post else "")
+    if not result.changed:
+        print(f"Inget ändrat: {where} har redan det värdet.")
+        return 0
+    verb = "Ny rad" if result.created else "Ändrat"
+    for field, (old, new) in result.changed.items():
+        print(f"{verb} {where} (rad {result.row}): {field}: ”{old}” → ”{new}” (loggat som {actor})")
+    return 0

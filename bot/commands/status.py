@@ -1,8 +1,66 @@
-"""`stimulans status` subcommands (stub until its issue lands)."""
+"""`stimulans status [mottagare]`: requisition status from the store as a table."""
 from __future__ import annotations
 
 import argparse
 
+from engine.formatting import format_kr
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser("status", help="visa rekvisitionsstatus från bladet",
+                       description="Visar status per mottagare, överenskommelse och post från bladet/arbetsboken. "
+                                   "Ange en kommun, region eller ett län för att bara visa dem.")
+    p.add_argument("mottagare", nargs="*", help="kommun, region, län eller kod (valfritt)")
+    p.set_defaults(func=run)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.cli import CliError
+    from bot.runtime import get_store
+    from engine.formatting import format_date
+    from engine.models import RecipientKind
+    from engine.sheet_rows import Lookup
+    from engine.status import STATUS_LABELS
+
+    store = get_store()
+    kb = getattr(store, "kb", None)
+    if kb is None:
+        from engine.knowledge import load_knowledge
+
+        kb = load_knowledge()
+    snap = store.snapshot()
+    rows = snap.statuses
+    title = "Alla mottagare"
+    text = " ".join(args.mottagare).strip()
+    if text:
+        rec = Lookup(kb).recipient(text, text if text.isdigit() else "")
+        if rec is None:
+            raise CliError(f"Känner inte igen ”{text}” (skriv en kommun, region, ett län eller en kod).")
+        if rec.kind in (RecipientKind.lan, RecipientKind.region, RecipientKind.grupp) and not any(
+                r.key.recipient_id == rec.id for r in rows):
+            county_ids = {r.id for r in kb.recipients.values() if r.county_code == rec.county_code}
+            rows = [r for r in rows if r.key.recipient_id in county_ids]
+        else:
+            rows = [r for r in rows if r.key.recipient_id == rec.id]
+        title = rec.name
+    posts = getattr(kb, "posts", {})
+    table = [[
+        r.recipient_name, r.key.agreement, posts[r.key.post].short if r.key.post in posts else r.key.post,
+        STATUS_LABELS[r.status], format_kr(r.amount) if r.amount is not None else "",
+        format_date(r.date) if r.date else "", r.updated_by,
+    ] for r in rows]
+    print(f"{title}: {len(rows)} rader ({store.name})")
+    if table:
+        print(_table(table, ["Mottagare", "ÖK", "Post", "Status", "Belopp", "Datum", "Uppdaterad av"]))
+    if snap.stale_error:
+        minutes = int(snap.age_seconds() // 60)
+        print(f"\nObs: bladet kunde inte läsas nu; visar uppgifter som är {minutes} min gamla ({snap.stale_error}).")
+    if snap.problems:
+        print(f"\n{len(snap.problems)} celler i bladet kunde inte förstås; kör `stimulans check`.")
+    return 0

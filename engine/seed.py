@@ -1,0 +1,87 @@
+"""Initial rows for a fresh sheet, derived from the knowledge base (never from hard-coded names).
+
+- Tilldelning: every published allocation (Typ "publicerad", Källa "doc, section").
+- Rekvisitioner: one row per recipient × agreement × post that someone must act on:
+  * each municipality/region with a published per-post allocation in a per-recipient table
+    (e.g. Dalarna's 15 municipalities × ok2020 × their two posts);
+  * each municipality of a county whose municipalities share a county pot (a "grupp" recipient with
+    a county code, e.g. "Kommunerna i Stockholms län") × that pot's agreement × post — they invoice
+    the county actor (Storsthlm) for their share.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.models import RecipientKind
+from engine.status import STATUS_LABELS, Status
+from engine.store import HEADERS, RowKey, SheetAllocation, Tab
+
+
+def county_name(kb: Any, recipient_id: str) -> str:
+    rec = kb.recipients.get(recipient_id)
+    if rec is None or not rec.county_code:
+        return ""
+    county = kb.recipients.get(f"lan-{rec.county_code}")
+    return county.name if county is not None else ""
+
+
+def seed_allocations(kb: Any) -> list[SheetAllocation]:
+    out: list[SheetAllocation] = []
+    seen: set[tuple[str, str, str]] = set()
+    for a in kb.allocations:
+        key = (a.recipient, a.agreement, a.post or "")
+        rec = kb.recipients.get(a.recipient)
+        if rec is None or key in seen:
+            continue
+        seen.add(key)
+        out.append(SheetAllocation(
+            recipient_id=rec.id, recipient_name=rec.name, code=rec.code or "", county=county_name(kb, rec.id),
+            agreement=a.agreement, year=a.year, post=a.post or "", amount=a.amount, kind="publicerad",
+            source=a.source.cite(),
+        ))
+    return out
+
+
+def seed_requisition_keys(kb: Any) -> list[RowKey]:
+    keys: list[RowKey] = []
+    seen: set[RowKey] = set()
+
+    def add(recipient_id: str, agreement: str, post: str) -> None:
+        key = RowKey(recipient_id=recipient_id, agreement=agreement, post=post)
+        if key not in seen:
+            seen.add(key)
+            keys.append(key)
+
+    for a in kb.allocations:
+        rec = kb.recipients.get(a.recipient)
+        if rec is None or not a.post:
+            continue
+        if rec.kind == RecipientKind.kommun:
+            add(rec.id, a.agreement, a.post)
+        elif rec.kind == RecipientKind.grupp and rec.county_code:
+            for muni in kb.municipalities_in_county(rec.county_code):
+                add(muni.id, a.agreement, a.post)
+    return keys
+
+
+def requisition_row(kb: Any, key: RowKey) -> dict[str, str]:
+    rec = kb.recipients.get(key.recipient_id)
+    row = dict.fromkeys(HEADERS[Tab.rekvisitioner], "")
+    row.update({
+        "Mottagare": rec.name if rec is not None else key.recipient_id,
+        "Kod": (rec.code or "") if rec is not None else "",
+        "Län": county_name(kb, key.recipient_id),
+        "Överenskommelse": key.agreement,
+        "Post": key.post,
+        "Status": STATUS_LABELS[Status.ej_rekvirerad],
+    })
+    return row
+
+
+def allocation_row(a: SheetAllocation) -> dict[str, Any]:
+    from engine.sheet_rows import write_value
+
+    return {
+        "Mottagare": a.recipient_name, "Kod": a.code, "Län": a.county, "Överenskommelse": a.agreement,
+        "År": a.year, "Post": a.post, "Belopp (kr)": write_value(a.amount), "Typ": a.kind, "Källa": a.source,
+    }

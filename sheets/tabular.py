@@ -1,0 +1,419 @@
+"""engine.store.Store over a Backend (sheets/backend.py): snapshot cache, conflict-safe audited writes.
+
+Guarantees (same for the workbook and Google):
+- Reads: one batched read of every tab the engine needs; the snapshot is served from memory until it
+  is older than the TTL or a write happened. A failed refresh serves the last good snapshot with
+  `stale_error` set (its `fetched_at` tells the age).
+- Writes: the row is re-read right before writing; if any cell differs from what the writer saw, the
+  write is refused with ConflictError carrying the current row. Only changed cells are written, as
+  plain values (text never becomes a formula). The audit rows are appended to Logg BEFORE the cells
+  are written, so no change exists without its audit row; if the cell write then fails, a second
+  audit row says "MISSLYCKADES". Happy path: 3 API calls (re-read, audit, write).
+- Reminder claims: under the workbook's file lock the re-read and the append are one step; on Google
+  the claim is appended and the tab re-read, and the earliest claim row for the reminder wins.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.parsing import ParseError
+from engine.seed import allocation_row, requisition_row, seed_allocations, seed_requisition_keys
+from engine.sheet_rows import (
+    KEY_COLUMNS,
+    SNAPSHOT_TABS,
+    Lookup,
+    Table,
+    display_value,
+    normalize_value,
+    parse_allocation_rows,
+    parse_reminders,
+    parse_status_rows,
+    parse_tables,
+    resolve_field,
+    same_value,
+    write_value,
+)
+from engine.store import (
+    HEADERS,
+    ConflictError,
+    Feedback,
+    ReminderRecord,
+    RowKey,
+    SheetAllocation,
+    Snapshot,
+    StatusRow,
+    StatusUpdate,
+    Store,
+    StoreError,
+    Tab,
+    UpdateResult,
+)
+from sheets.backend import Backend
+
+ACTIVE_CLAIM = {"anspråk", "ansprak", "skickad"}
+
+
+class TabularStore(Store):
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        kb: Any | None = None,
+        ttl_seconds: float = 60.0,
+        timezone: str = "Europe/Stockholm",
+        auto_init: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] | None = None,
+    ):
+        self.backend = backend
+        self.name = backend.name
+        self._kb = kb
+        self.ttl = ttl_seconds
+        self.tz = ZoneInfo(timezone)
+        self.auto_init = auto_init
+        self._clock = clock
+        self._now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._lock = threading.RLock()
+        self._snap: Snapshot | None = None
+        self._good: Snapshot | None = None
+        self._checked = 0.0
+        self._dirty = True
+
+    # -- knowledge base --------------------------------------------------------------------------
+    @property
+    def kb(self) -> Any:
+        if self._kb is None:
+            from engine.knowledge import load_knowledge
+
+            self._kb = load_knowledge()
+        return self._kb
+
+    def _lookup(self) -> Lookup:
+        return Lookup(self.kb)
+
+    def _stamp(self, micro: bool = False) -> str:
+        return self._now().astimezone(self.tz).isoformat(timespec="microseconds" if micro else "seconds")
+
+    # -- reads -----------------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            if self._snap is not None and not self._dirty and self._clock() - self._checked < self.ttl:
+                return self._snap
+            return self._refresh(serve_stale=True)
+
+    def refresh(self) -> Snapshot:
+        with self._lock:
+            return self._refresh(serve_stale=True)
+
+    def invalidate(self) -> None:
+        """Make the next snapshot() re-read (after a write)."""
+        self._dirty = True
+
+    def _refresh(self, serve_stale: bool) -> Snapshot:
+        try:
+            snap = self._read_snapshot()
+        except StoreError as e:
+            if not serve_stale or self._good is None:
+                raise
+            self._snap = self._good.model_copy(update={"stale_error": str(e)})
+            self._checked = self._clock()  # retry after the TTL, not on every question
+            self._dirty = False
+            return self._snap
+        self._snap = self._good = snap
+        self._checked = self._clock()
+        self._dirty = False
+        return snap
+
+    def _ensure_exists(self) -> None:
+        if self.auto_init and not self.backend.exists():
+            self.init_schema()
+
+    def _read_snapshot(self) -> Snapshot:
+        self._ensure_exists()
+        tabs = [str(t) for t in SNAPSHOT_TABS]
+        grids = self.backend.read_tabs(tabs)
+        self._require(grids, SNAPSHOT_TABS)
+        return parse_tables(grids, self.kb, self._now())
+
+    def _require(self, grids: dict[str, Any], tabs: list[Tab]) -> None:
+        missing_tabs = [str(t) for t in tabs if grids.get(str(t)) is None]
+        if missing_tabs:
+            raise StoreError(f"Fliken {', '.join(missing_tabs)} saknas i {self.backend.name}; "
+                             "kör `stimulans init-sheet` för att skapa den.")
+        for t in tabs:
+            missing = Table(t, grids[str(t)]).missing(KEY_COLUMNS[t])
+            if missing:
+                raise StoreError(f"Fliken {t} saknar rubriken {', '.join(missing)} i rad 1; "
+                                 "kör `stimulans init-sheet` för att laga den.")
+
+    def _read_table(self, tab: Tab) -> Table:
+        grids = self.backend.read_tabs([str(tab)])
+        self._require(grids, [tab])
+        return Table(tab, grids[str(tab)])
+
+    # -- status writes ---------------------------------------------------------------------------
+    def update_status(self, update: StatusUpdate) -> UpdateResult:
+        changes: dict[str, str | Decimal] = {}
+        for field, value in update.changes.items():
+            try:
+                header = resolve_field(field)
+                changes[header] = normalize_value(header, value)
+            except ParseError as e:
+                raise StoreError(f"{field}: {e}") from e
+        if not update.actor.strip():
+            raise StoreError("Vem som ändrar saknas (behövs för loggen).")
+        key = update.key
+        lookup = self._lookup()
+        expected = update.expected
+        if expected is None:
+            seen = self.snapshot().status_for(key)
+            expected = dict(seen.raw) if seen is not None else {}
+        self._ensure_exists()
+        with self._lock, self.backend.transaction():
+            table = self._read_table(Tab.rekvisitioner)
+            current = self._find(table, key, lookup)
+            self._check_conflict(key, expected, current)
+            result = self._write_status(table, key, current, changes, update.actor, lookup)
+        self.invalidate()
+        return result
+
+    def _find(self, table: Table, key: RowKey, lookup: Lookup) -> StatusRow | None:
+        rows = parse_status_rows(table, lookup, [])
+        return next((r for r in rows if r.key == key), None)
+
+    def _describe_key(self, key: RowKey) -> str:
+        rec = getattr(self.kb, "recipients", {}).get(key.recipient_id)
+        name = rec.name if rec is not None else key.recipient_id
+        return f"{name} / {key.agreement}" + (f" / {key.post}" if key.post else "")
+
+    def _check_conflict(self, key: RowKey, expected: dict[str, str], current: StatusRow | None) -> None:
+        what = self._describe_key(key)
+        if current is None:
+            if expected:
+                raise ConflictError(f"Raden för {what} finns inte längre i bladet (någon har tagit bort eller "
+                                    "ändrat den). Inget skrevs.", None)
+            return
+        if not expected:
+            raise ConflictError(f"Någon har lagt till raden för {what} (rad {current.row}) sedan du läste bladet; "
+                                f"nu står där: {self._summary(current)}. Inget skrevs.", current)
+        differing = [h for h, v in expected.items() if current.raw.get(h, "") != v]
+        if differing:
+            now_vals = ", ".join(f"{h}: ”{current.raw.get(h, '')}” (du såg ”{expected[h]}”)" for h in differing)
+            raise ConflictError(f"Någon har ändrat raden för {what} (rad {current.row}) sedan du läste den: "
+                                f"{now_vals}. Inget skrevs; läs om och försök igen.", current)
+
+    @staticmethod
+    def _summary(row: StatusRow) -> str:
+        return ", ".join(f"{h}: ”{v}”" for h, v in row.raw.items() if v and h in {
+            "Status", "Belopp (kr)", "Datum", "Faktura/referens", "Kontaktperson"}) or "tom rad"
+
+    def _write_status(self, table: Table, key: RowKey, current: StatusRow | None,
+                      changes: dict[str, str | Decimal], actor: str, lookup: Lookup) -> UpdateResult:
+        changed: dict[str, tuple[str, str]] = {}
+        values: dict[str, Any] = {}
+        for header, new in changes.items():
+            old = current.raw.get(header, "") if current is not None else ""
+            if current is not None and same_value(header, old, new):
+                continue
+            if current is None and new in ("", None):
+                continue
+            changed[header] = (old, display_value(new))
+            values[header] = write_value(new)
+        if not changed:
+            return UpdateResult(row=current.row if current else 0, changed={}, created=False)
+        stamp = self._stamp()
+        values["Uppdaterad av"] = actor
+        values["Uppdaterad"] = stamp
+        rec = lookup.recipients.get(key.recipient_id)
+        recipient_name = current.recipient_name if current else (rec.name if rec else key.recipient_id)
+        where = f"{key.agreement} {key.post}".strip()
+        note = where + ("; ny rad" if current is None else f"; rad {current.row}")
+        audit = [[stamp, actor, recipient_name, h, old, new, note] for h, (old, new) in changed.items()]
+        self.backend.append_rows(str(Tab.logg), audit)  # audit first: no change without its log row
+        try:
+            if current is None:
+                row = requisition_row(self.kb, key)
+                row.update(values)
+                header = table.header or HEADERS[Tab.rekvisitioner]
+                self.backend.append_rows(str(Tab.rekvisitioner), [[row.get(h, "") for h in header]])
+                row_no = len(table.rows) + 2
+            else:
+                cells = [(current.row, table.columns[h], v) for h, v in values.items() if h in table.columns]
+                self.backend.write_cells(str(Tab.rekvisitioner), cells)
+                row_no = current.row
+        except StoreError as e:
+            self._audit_failure(audit, e)
+            raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
+                             "Loggen visar försöket; kontrollera raden.") from e
+        return UpdateResult(row=row_no, changed=changed, created=current is None)
+
+    def _audit_failure(self, audit: list[list[str]], error: Exception) -> None:
+        failed = [r[:6] + [f"MISSLYCKADES: skrevs inte ({error}); {r[6]}"] for r in audit]
+        try:
+            self.backend.append_rows(str(Tab.logg), failed)
+        except StoreError:
+            pass  # the first audit row still records the attempt
+
+    # -- feedback --------------------------------------------------------------------------------
+    def append_feedback(self, feedback: Feedback) -> None:
+        self._ensure_exists()
+        self.backend.append_rows(str(Tab.aterkoppling), [[
+            self._stamp(), feedback.who, feedback.question, feedback.answer, feedback.vote]])
+
+    # -- reminders -------------------------------------------------------------------------------
+    def claim_reminder(self, record: ReminderRecord) -> bool:
+        self._ensure_exists()
+        owner = record.owner or f"stimulans-{uuid.uuid4().hex[:8]}"
+        claimed_at = self._stamp(micro=True)
+        with self._lock, self.backend.transaction():
+            table = self._read_table(Tab.paminnelser)
+            if self._winner(table, record.reminder_id) is not None:
+                return False
+            planned = record.planned_date.isoformat() if record.planned_date else ""
+            row = {"Påminnelse-id": record.reminder_id, "Deadline": record.deadline_id,
+                   "Dagar före": record.offset_days, "Kanal": record.channel, "Planerat datum": planned,
+                   "Status": "anspråk", "Ägare": owner, "Anspråk": claimed_at}
+            self.backend.append_rows(str(Tab.paminnelser), [[row.get(h, "") for h in table.header]])
+            # Re-read: without a lock (Google) two processes may both have appended; the earliest row wins.
+            after = self._read_table(Tab.paminnelser)
+            winner = self._winner(after, record.reminder_id)
+            mine = winner is not None and winner[1].owner == owner and winner[1].claimed_at == claimed_at
+            if not mine:
+                for row_no, rec in self._claims(after, record.reminder_id):
+                    if rec.owner == owner and rec.claimed_at == claimed_at and "Status" in after.columns:
+                        self.backend.write_cells(str(Tab.paminnelser), [(row_no, after.columns["Status"], "dubblett")])
+        self.invalidate()
+        return mine
+
+    @staticmethod
+    def _claims(table: Table, reminder_id: str) -> list[tuple[int, ReminderRecord]]:
+        out = []
+        for row_no, rec in table.records():
+            if rec.get("Påminnelse-id", "").strip() != reminder_id:
+                continue
+            parsed = parse_reminders(_single(table, rec), [])
+            if parsed and parsed[0].status in ACTIVE_CLAIM:
+                out.append((row_no, parsed[0]))
+        return out
+
+    def _winner(self, table: Table, reminder_id: str) -> tuple[int, ReminderRecord] | None:
+        claims = self._claims(table, reminder_id)
+        return min(claims, key=lambda c: c[0]) if claims else None
+
+    def complete_reminder(self, reminder_id: str, slack_ts: str) -> None:
+        self._ensure_exists()
+        stamp = self._stamp()
+        with self._lock, self.backend.transaction():
+            table = self._read_table(Tab.paminnelser)
+            winner = self._winner(table, reminder_id)
+            values = {"Status": "skickad", "Slack-ts": slack_ts, "Skickad": stamp}
+            if winner is None:
+                row = {"Påminnelse-id": reminder_id, **values}
+                self.backend.append_rows(str(Tab.paminnelser), [[row.get(h, "") for h in table.header]])
+            else:
+                cells = [(winner[0], table.columns[h], v) for h, v in values.items() if h in table.columns]
+                self.backend.write_cells(str(Tab.paminnelser), cells)
+        self.invalidate()
+
+    # -- allocations -----------------------------------------------------------------------------
+    def write_allocations(self, rows: list[SheetAllocation], actor: str) -> int:
+        self._ensure_exists()
+        with self._lock, self.backend.transaction():
+            written = self._upsert_allocations(rows, actor, update_existing=True)
+        self.invalidate()
+        return written
+
+    def _upsert_allocations(self, rows: list[SheetAllocation], actor: str, *, update_existing: bool) -> int:
+        table = self._read_table(Tab.tilldelning)
+        existing = {(a.recipient_id, a.agreement, a.post): a for a in parse_allocation_rows(table, self._lookup(), [])}
+        row_of = self._allocation_rows(table)
+        cells: list[tuple[int, int, Any]] = []
+        appends: list[list[Any]] = []
+        audit: list[list[Any]] = []
+        stamp = self._stamp()
+        seen: set[tuple[str, str, str]] = set()
+        for a in rows:
+            key = (a.recipient_id, a.agreement, a.post)
+            if key in seen:
+                continue
+            seen.add(key)
+            old = existing.get(key)
+            if old is None:
+                values = allocation_row(a)
+                appends.append([values.get(h, "") for h in table.header])
+                continue
+            if not update_existing or (old.kind == "publicerad" and a.kind != "publicerad"):
+                continue  # a published figure is never replaced by a computed one
+            if (old.amount, old.kind, old.source, old.year) == (a.amount, a.kind, a.source, a.year):
+                continue
+            values = allocation_row(a)
+            row_no = row_of[key]
+            for h in ("År", "Belopp (kr)", "Typ", "Källa"):
+                if h in table.columns:
+                    cells.append((row_no, table.columns[h], values[h]))
+            audit.append([stamp, actor, a.recipient_name, "Tilldelning Belopp (kr)", display_value(old.amount),
+                          display_value(a.amount), f"{a.agreement} {a.post}; rad {row_no}; {a.kind}"])
+        if appends:
+            audit.append([stamp, actor, "", "Tilldelning", "", f"{len(appends)} nya rader", "tillagda rader"])
+        if not audit:
+            return 0
+        self.backend.append_rows(str(Tab.logg), audit)
+        try:
+            if cells:
+                self.backend.write_cells(str(Tab.tilldelning), cells)
+            if appends:
+                self.backend.append_rows(str(Tab.tilldelning), appends)
+        except StoreError as e:
+            self._audit_failure(audit, e)
+            raise
+        return len(appends) + len({c[0] for c in cells})
+
+    def _allocation_rows(self, table: Table) -> dict[tuple[str, str, str], int]:
+        lookup = self._lookup()
+        out: dict[tuple[str, str, str], int] = {}
+        for row_no, rec in table.records():
+            parsed = parse_allocation_rows(_single(table, rec), lookup, [])
+            if parsed:
+                a = parsed[0]
+                out.setdefault((a.recipient_id, a.agreement, a.post), row_no)
+        return out
+
+    # -- schema ----------------------------------------------------------------------------------
+    def init_schema(self) -> list[str]:
+        with self._lock, self.backend.transaction():
+            changes = self.backend.ensure_tabs({str(t): h for t, h in HEADERS.items()})
+            changes += self._seed()
+        self.invalidate()
+        return changes
+
+    def _seed(self) -> list[str]:
+        kb = self.kb
+        if not getattr(kb, "allocations", None):
+            return []
+        changes: list[str] = []
+        table = self._read_table(Tab.rekvisitioner)
+        lookup = self._lookup()
+        have = {r.key for r in parse_status_rows(table, lookup, [])}
+        new = [k for k in seed_requisition_keys(kb) if k not in have]
+        if new:
+            header = table.header
+            rows = [[requisition_row(kb, k).get(h, "") for h in header] for k in new]
+            self.backend.append_rows(str(Tab.rekvisitioner), rows)
+            changes.append(f"{Tab.rekvisitioner}: {len(new)} rader tillagda från kunskapsbasen")
+        added = self._upsert_allocations(seed_allocations(kb), "stimulans init-sheet", update_existing=False)
+        if added:
+            changes.append(f"{Tab.tilldelning}: {added} publicerade belopp tillagda")
+        return changes
+
+
+def _single(table: Table, rec: dict[str, str]) -> Table:
+    """A one-row Table (header + this record) for parsing a single row with the tab parsers."""
+    grid = [table.header, [rec.get(h, "") if h in table.columns else "" for h in table.header]]
+    return Table(table.tab, grid)
