@@ -63,8 +63,11 @@ class KnowledgeError(Exception):
 # --------------------------------------------------------------------------- YAML reading
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: dates stay strings so pydantic reports bad ones by path."""
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available (about 10x faster)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader without implicit timestamps: dates stay strings so pydantic reports bad ones by path."""
 
 
 _Loader.yaml_implicit_resolvers = {
