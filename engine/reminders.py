@@ -14,6 +14,7 @@ Rules (docs/reminders.md):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -177,35 +178,59 @@ class RecipientState:
         return self.applies and self.total == 0
 
 
-def expand_applies_to(kb: Any, markers: Iterable[str]) -> tuple[set[str] | None, list[str]]:
-    """Recipient ids a deadline's applies_to names, and the markers that name nobody.
+_LEVELS = {"kommun": {"kommun"}, "region": {"region"}, "lan": {"lan"}, "skr": {"skr"},
+           "kommun_och_region": {"kommun", "region"}}
 
-    Markers: a recipient id ("kommun-0180"); a kind ("kommun", "region", "skr", "lan", "kommun_och_region");
-    "lan:CC" (the municipalities and the region of county CC); "lan:CC:kind" (recipients of that kind in
-    county CC). No markers → None (no restriction: the sheet's rows of the agreement decide).
-    """
+
+@dataclass(frozen=True)
+class Scope:
+    """Who a deadline applies to, from its applies_to markers (docs/knowledge.md)."""
+
+    everyone: bool  # no markers: every row of the agreement in the sheet
+    kinds: frozenset[str] = frozenset()  # level markers: rows of recipients of these kinds
+    named: frozenset[str] = frozenset()  # recipient ids named one by one: no row → still open
+    unknown: tuple[str, ...] = ()  # markers naming nobody in the knowledge base
+
+    def covers(self, recipient_id: str, kind: str) -> bool:
+        return self.everyone or recipient_id in self.named or kind in self.kinds
+
+
+def expand_applies_to(kb: Any, markers: Iterable[str]) -> Scope:
+    """Level markers ("kommun", "region", "lan", "skr", "kommun_och_region") select the sheet's rows of
+    recipients of that kind, nationwide; they never list recipients without a row. A recipient id
+    ("kommun-0180"), "lan:CC" (the county actor lan-CC) and "lan:CC:kommun" / "lan:CC:region" (the
+    municipalities / the region of county CC) name recipients one by one: one without a row is open."""
     markers = [m.strip() for m in markers if m and m.strip()]
     if not markers:
-        return None, []
-    recipients = _kb_items(kb, "recipients")
-    ids = {r.id for r in recipients}
-    found: set[str] = set()
+        return Scope(everyone=True)
+    recipients = _by_id(kb, "recipients")
+    kinds: set[str] = set()
+    named: set[str] = set()
     unknown: list[str] = []
     for marker in markers:
         parts = marker.split(":")
-        if marker in ids:
+        if marker in _LEVELS:
+            kinds |= _LEVELS[marker]
+            continue
+        if marker in recipients:
             hit = {marker}
-        elif parts[0] == "lan" and len(parts) in (2, 3):
-            kinds = {parts[2]} if len(parts) == 3 else {"kommun", "region"}
-            hit = {r.id for r in recipients if r.county_code == parts[1] and str(r.kind) in kinds}
+        elif parts[0] == "lan" and len(parts) == 2:
+            hit = {f"lan-{parts[1]}"} & set(recipients)
+        elif parts[0] == "lan" and len(parts) == 3:
+            hit = {r.id for r in recipients.values() if r.county_code == parts[1] and str(r.kind) == parts[2]}
         else:
-            kinds = {"kommun", "region"} if marker == "kommun_och_region" else {marker}
-            hit = {r.id for r in recipients if str(r.kind) in kinds}
+            hit = set()
         if hit:
-            found |= hit
+            named |= hit
         else:
             unknown.append(marker)
-    return found, unknown
+    return Scope(False, frozenset(kinds), frozenset(named), tuple(unknown))
+
+
+def _recipient_kind(kb_recipients: dict[str, Any], rid: str) -> str:
+    if rid in kb_recipients:
+        return str(kb_recipients[rid].kind)
+    return rid.split("-", 1)[0]  # "kommun-0180" → "kommun", "skr" → "skr"
 
 
 def _agreement_matches(row_agreement: str, deadline_agreement: str, kb: Any) -> bool:
@@ -221,14 +246,13 @@ def _agreement_matches(row_agreement: str, deadline_agreement: str, kb: Any) -> 
 def recipient_state(kb: Any, deadline: Deadline, snapshot: Snapshot | None) -> RecipientState:
     if not has_status_rule(deadline.kind) or snapshot is None:
         return RecipientState(applies=False)
-    scope, unknown = expand_applies_to(kb, deadline.applies_to)
-    rows = [r for r in snapshot.statuses if _agreement_matches(r.key.agreement, deadline.agreement, kb)]
-    if scope is not None:
-        rows = [r for r in rows if r.key.recipient_id in scope]
+    scope = expand_applies_to(kb, deadline.applies_to)
+    kb_recipients = _by_id(kb, "recipients")
+    rows = [r for r in snapshot.statuses if _agreement_matches(r.key.agreement, deadline.agreement, kb)
+            and scope.covers(r.key.recipient_id, _recipient_kind(kb_recipients, r.key.recipient_id))]
     by_recipient: dict[str, list[StatusRow]] = {}
     for row in rows:
         by_recipient.setdefault(row.key.recipient_id, []).append(row)
-    kb_recipients = _by_id(kb, "recipients")
 
     def name_of(rid: str, rows_: list[StatusRow]) -> str:
         if rid in kb_recipients:
@@ -243,17 +267,25 @@ def recipient_state(kb: Any, deadline: Deadline, snapshot: Snapshot | None) -> R
         open_rows = tuple(r for r in rows_ if is_open(deadline.kind, r.status))
         if open_rows:
             open_.append(OpenRecipient(rid, name_of(rid, rows_), open_rows, contacts_of(rid)))
-    missing = sorted((scope or set()) - set(by_recipient))
+    missing = sorted(scope.named - set(by_recipient))
     for rid in missing:
         open_.append(OpenRecipient(rid, name_of(rid, []), (), contacts_of(rid)))
-    for marker in unknown:
+    for marker in scope.unknown:
         open_.append(OpenRecipient(marker, f"”{marker}” (okänd mottagare i kunskapsbasen)"))
-    open_.sort(key=lambda o: fold(o.name))
-    total = len(by_recipient) + len(missing) + len(unknown)
-    return RecipientState(applies=True, open=tuple(open_), total=total, unknown_markers=tuple(unknown))
+    open_.sort(key=lambda o: sv_sort_key(o.name))
+    total = len(by_recipient) + len(missing) + len(scope.unknown)
+    return RecipientState(applies=True, open=tuple(open_), total=total, unknown_markers=scope.unknown)
 
 
 # ---------------------------------------------------------------- texts
+
+_SV_ORDER = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "ü": "y"})
+
+
+def sv_sort_key(name: str) -> str:
+    """Swedish alphabetical order (å, ä, ö after z)."""
+    return name.lower().translate(_SV_ORDER)
+
 
 
 def _cap(s: str) -> str:
@@ -265,6 +297,12 @@ def _days_left(deadline_date: dt.date, today: dt.date) -> str:
     if days == 0:
         return "sista dagen i dag"
     return "1 dag kvar" if days == 1 else f"{days} dagar kvar"
+
+
+def offset_label(offset: int) -> str:
+    if offset == 0:
+        return "själva dagen"
+    return "1 dag före" if offset == 1 else f"{offset} dagar före"
 
 
 def headline(kb: Any, deadline: Deadline) -> str:
@@ -294,15 +332,18 @@ def practical_facts(kb: Any, deadline: Deadline, config: ReminderConfig) -> list
     wanted = config.fact_topics.get(deadline.kind)
     if wanted is not None:
         ordered = [f for topic in wanted for f in facts if f.topic == topic]
-        return list(dict.fromkeys(ordered))  # keep order, no duplicates
+        return list({f.id: f for f in ordered}.values())  # keep order, no duplicates
     return [f for f in facts if f.agreement == deadline.agreement and f.topic.startswith(f"{deadline.kind}_")]
+
+
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s")
 
 
 def _fact_lines(facts: list[Fact]) -> list[str]:
     lines = []
     for fact in facts:
         lines.append(f"• {fact.text.strip()}")
-        lines.extend(f"    {n}. {item}" for n, item in enumerate(fact.items, 1))
+        lines.extend(f"    {item}" if _NUMBERED.match(item) else f"    {n}. {item}" for n, item in enumerate(fact.items, 1))
     return lines
 
 
@@ -321,13 +362,21 @@ def _post_labels(kb: Any, rows: tuple[StatusRow, ...]) -> str:
     return f" ({', '.join(labels)})" if labels else ""
 
 
-def _recipient_line(kb: Any, rec: OpenRecipient) -> str:
-    line = f"• {rec.name}{_post_labels(kb, rec.rows)}"
+def _common_post(recipients: tuple[OpenRecipient, ...]) -> str | None:
+    """The one post every open row is about, if there is exactly one (then named once, in the heading)."""
+    posts = {r.key.post for rec in recipients for r in rec.rows}
+    if len(posts) == 1 and all(len(rec.rows) <= 1 for rec in recipients):
+        return next(iter(posts)) or None
+    return None
+
+
+def _recipient_line(kb: Any, rec: OpenRecipient, *, show_posts: bool = True) -> str:
+    line = f"• {rec.name}{_post_labels(kb, rec.rows) if show_posts else ''}"
     if not rec.has_row:
         line += " – ingen rad i Rekvisitioner, räknas som öppen"
     mentions = [_mention(c) for c in rec.contacts]
     if mentions:
-        line += " " + " ".join(mentions)
+        line += f" ({', '.join(mentions)})"
     return line
 
 
@@ -379,9 +428,11 @@ def channel_text(kb: Any, planned: PlannedReminder, state: RecipientState, confi
             lines.append(f"Inga rader i Rekvisitioner för {agreement_label(kb, d.agreement)}: "
                          "vem som redan är klar syns inte här.")
         else:
-            lines.append(f"*Ännu inte klara ({len(state.open)} av {state.total}):*")
+            common = _common_post(state.open)
+            about = next((_post_labels(kb, r.rows).strip(" ()") for r in state.open if r.rows), "") if common else ""
+            lines.append(f"*Ännu inte klara ({len(state.open)} av {state.total}){' – ' + about if about else ''}:*")
             shown = state.open[: config.max_names]
-            lines.extend(_recipient_line(kb, rec) for rec in shown)
+            lines.extend(_recipient_line(kb, rec, show_posts=not common) for rec in shown)
             if len(state.open) > len(shown):
                 lines.append(f"• … och {len(state.open) - len(shown)} till")
     if facts:
@@ -529,7 +580,7 @@ def upcoming_text(kb: Any, today: dt.date, snapshot: Snapshot | None = None,
             continue
         parts = []
         for p in plan:
-            part = f"{format_date(p.send_date)} ({p.offset} d före"
+            part = f"{format_date(p.send_date)} ({offset_label(p.offset)}"
             if p.moved:
                 part += f", flyttad från {format_weekday_date(p.nominal_date)}"
             part += ")"
