@@ -27,6 +27,7 @@ from fractions import Fraction
 from engine.formatting import round_kr
 from engine.models import KeyKind, Level
 from engine.population import AGE_0_25, MEASURE_LABELS, POPULATION, PopulationRegistry, PopulationTable
+from engine.text import fold
 
 ORE = Fraction(1, 100)
 
@@ -269,26 +270,55 @@ def plan_for_post(kb, post, *, pot: Decimal | None = None) -> Plan:
                 metro_counties=metro_counties(kb), key_date=key.population_date)
 
 
-def is_county_pot(kb, allocation) -> bool:
-    """A published pot for the municipalities of one county (recipient kind "grupp", e.g.
-    "kommunerna-01": 10 570 973 kr, "fördelas enligt befolkningsmängd")."""
+@dataclass(frozen=True)
+class CountyPot:
+    """A published pot for the municipalities of one county, split among them by population, e.g.
+    "Kommunerna i Stockholms län": 10 570 973 kr ("Kommunernas medel fördelas enligt befolkningsmängd")."""
+
+    allocation: object  # engine.models.Allocation
+    post_id: str
+    county_code: str
+    name: str
+
+
+def _pot_post(kb, allocation) -> str | None:
+    if allocation.post is not None:
+        return allocation.post
+    siblings = {a.post for a in kb.allocations
+                if a.table == allocation.table and a.recipient == allocation.recipient and a.post}
+    return siblings.pop() if len(siblings) == 1 else None
+
+
+def county_pot(kb, allocation) -> CountyPot | None:
+    """The allocation as a county pot: its recipient is a group ("grupp") of a county's municipalities and
+    the knowledge base says it is split by population (the row's note names "befolkning", as the
+    document does). The post is the row's, or the one post of the group's other rows in the same table."""
     r = kb.recipients.get(allocation.recipient)
-    return r is not None and str(r.kind) == "grupp" and bool(r.county_code) and allocation.post is not None \
-        and r.id.startswith("kommunerna-")
+    if r is None or str(r.kind) != "grupp" or not r.county_code:
+        return None
+    if "befolkning" not in fold(allocation.note or ""):
+        return None
+    post_id = _pot_post(kb, allocation)
+    if post_id is None or post_id not in kb.posts:
+        return None
+    return CountyPot(allocation=allocation, post_id=post_id, county_code=r.county_code, name=r.name)
 
 
-def county_pot_plan(kb, allocation) -> Plan:
-    r = kb.recipients[allocation.recipient]
-    return Plan(pot=allocation.amount, kind=KeyKind.population, unit=Unit.kommun,
-                description="kommunernas medel fördelas enligt befolkningsmängd", county=r.county_code)
+def is_county_pot(kb, allocation) -> bool:
+    return county_pot(kb, allocation) is not None
 
 
-def county_pots(kb, year: int | None = None, county_code: str | None = None) -> list:
+def county_pot_plan(kb, pot: CountyPot) -> Plan:
+    return Plan(pot=pot.allocation.amount, kind=KeyKind.population, unit=Unit.kommun,
+                description="kommunernas medel fördelas enligt befolkningsmängd", county=pot.county_code)
+
+
+def county_pots(kb, year: int | None = None, county_code: str | None = None) -> list[CountyPot]:
     out = []
     for a in kb.allocations:
-        if not is_county_pot(kb, a) or (year is not None and a.year != year):
+        if year is not None and a.year != year:
             continue
-        if county_code is not None and kb.recipients[a.recipient].county_code != county_code:
-            continue
-        out.append(a)
+        pot = county_pot(kb, a)
+        if pot is not None and (county_code is None or pot.county_code == county_code):
+            out.append(pot)
     return out

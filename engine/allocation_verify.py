@@ -165,12 +165,29 @@ def _unit_code(kb, allocation, post) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Key:
+    kind: KeyKind
+    key_date: dt.date | None
+    description: str
+    hypothesis: bool  # the documents state no key: the population key is tried ("härledd nyckel")
+
+
+def _key_for(post) -> _Key | None:
+    key = post.key
+    if key is not None and key.kind in COMPUTABLE_KINDS:
+        return _Key(key.kind, key.population_date, key.description, False)
+    if (key is None or key.kind == KeyKind.unstated) and post.level in (Level.kommun, Level.region):
+        return _Key(KeyKind.population, None, "befolkningsmängd (härledd nyckel: dokumenten anger ingen)", True)
+    return None
+
+
 def _derive_pots(kb, table: PopulationTable, rows: list[tuple]) -> tuple[dict[str, Decimal], list[str]]:
     """Pots the documents do not state, from the published rows: Σ amounts / Σ shares, whole Mkr."""
     by_post: dict[str, list[tuple]] = defaultdict(list)
     for a, post, code in rows:
-        if post.amount is None and post.key is not None and post.key.kind in (KeyKind.population,
-                                                                            KeyKind.population_0_25):
+        key = _key_for(post)
+        if post.amount is None and key is not None and key.kind in (KeyKind.population, KeyKind.population_0_25):
             by_post[post.id].append((a, post, code))
     pots: dict[str, Decimal] = {}
     notes: list[str] = []
@@ -180,7 +197,7 @@ def _derive_pots(kb, table: PopulationTable, rows: list[tuple]) -> tuple[dict[st
             notes.append(f"{post.short} ({post.year}): potten anges inte i dokumenten och en enda rad räcker "
                          "inte för att härleda den; raden kontrolleras inte")
             continue
-        probe = Plan(pot=Decimal(1_000_000), kind=post.key.kind,
+        probe = Plan(pot=Decimal(1_000_000), kind=_key_for(post).kind,
                      unit=Unit.kommun if post.level == Level.kommun else Unit.lan)
         res = allocate(probe, table=table)
         share_sum = sum((res.part(code).share for _, _, code in items if res.part(code)), Fraction(0))
@@ -250,7 +267,7 @@ def verify(kb, registry: PopulationRegistry | None = None, *, tolerance: Decimal
         if is_county_pot(kb, a):
             c.notes.append("länets pott till kommunerna (fördelas vidare efter befolkning)")
             continue
-        if post.key is None or post.key.kind not in COMPUTABLE_KINDS:
+        if _key_for(post) is None:
             c.notes.append("dokumenten anger ingen nyckel som går att räkna med")
             continue
         code = _unit_code(kb, a, post)
@@ -264,7 +281,7 @@ def verify(kb, registry: PopulationRegistry | None = None, *, tolerance: Decimal
     derived_notes: list[str] = []
     for t in tables.values():
         rows = [(a, p, code) for a, p, code, _ in checkable if registry.table_for(
-            p.key.population_date, fallback=dt.date(p.year, 1, 1))[0] is t]
+            _key_for(p).key_date, fallback=dt.date(p.year, 1, 1))[0] is t]
         pots, notes = _derive_pots(kb, t, rows)
         derived_pots.update(pots)
         derived_notes += notes
@@ -275,7 +292,12 @@ def verify(kb, registry: PopulationRegistry | None = None, *, tolerance: Decimal
             c.notes.append("potten anges inte i dokumenten")
             continue
         try:
-            plan = plan_for_post(kb, post, pot=pot)
+            key = _key_for(post)
+            if key.hypothesis:
+                unit = Unit.kommun if post.level == Level.kommun else Unit.lan
+                plan = Plan(pot=pot, kind=key.kind, unit=unit, description=key.description)
+            else:
+                plan = plan_for_post(kb, post, pot=pot)
             res = allocate(plan, registry, fallback_date=dt.date(post.year, 1, 1))
         except AllocationError as e:
             c.notes.append(str(e))
@@ -286,7 +308,7 @@ def verify(kb, registry: PopulationRegistry | None = None, *, tolerance: Decimal
             continue
         c.computed = part.amount
         if post.amount is None:
-            c.notes.append("härledd pott")
+            c.notes.append("härledd pott" + (" och nyckel" if key.hypothesis else ""))
         if plan.kind == KeyKind.fixed_per_county:
             c.status = EXACT if a.amount == part.amount else UNEXPLAINED
             if c.status == UNEXPLAINED:
@@ -364,6 +386,8 @@ def _check_county_sums(items: list[RowCheck]) -> None:
 
 
 def _check_totals(kb, allocations, checks: list[RowCheck]) -> None:
+    """A rounded total ("Avrundat belopp") must be the rounded sum of the recipient's parts in its table.
+    Other rows without a post (e.g. money left from an earlier year) are reported, not judged."""
     parts: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
     for a in allocations:
         if a.post is not None:
@@ -371,12 +395,14 @@ def _check_totals(kb, allocations, checks: list[RowCheck]) -> None:
     for a, c in zip(allocations, checks, strict=True):
         if a.post is not None:
             continue
+        if is_county_pot(kb, a):
+            c.notes.append("länets pott till kommunerna (fördelas vidare efter befolkning)")
+            continue
         got = parts.get((a.table, a.recipient))
-        if not got:
-            c.notes.append("inga delbelopp i samma tabell")
+        if not a.rounded or not got:
+            c.notes.append("ingen avrundad summa av delbelopp att kontrollera")
             continue
         s = sum(got, Decimal(0))
-        c.computed = round_kr(s) if a.rounded else s
+        c.computed = round_kr(s)
         c.status = EXACT if c.computed == a.amount else UNEXPLAINED
-        c.notes.append(f"summan av {len(got)} delbelopp {format_kr(s, ore=True)}"
-                       + (", avrundad" if a.rounded else ""))
+        c.notes.append(f"summan av {len(got)} delbelopp {format_kr(s, ore=True)}, avrundad")

@@ -262,21 +262,20 @@ def estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
                            pot_text=format_kr_with_mkr(plan.pot), scope=scope, note=note, sources=sources))
 
     if kind == "kommun" and county:
-        for alloc in county_pots(kb, year, county):
-            if post_id is not None and alloc.post != post_id:
+        for pot in county_pots(kb, year, county):
+            if post_id is not None and pot.post_id != post_id:
                 continue
-            post = kb.posts.get(alloc.post)
-            if post is None or _published(kb, recipient_id, alloc.post):
+            post = kb.posts.get(pot.post_id)
+            if post is None or _published(kb, recipient_id, pot.post_id):
                 continue
-            plan: Plan = county_pot_plan(kb, alloc)
+            plan: Plan = county_pot_plan(kb, pot)
             result = allocate(plan, registry, fallback_date=fallback)
             part = result.part(r.code)
             if part is None:
                 continue
-            group = kb.recipients[alloc.recipient]
             lines.append(_line(kb, result, part, post=post, unit_name=r.short,
-                               pot_text=f"{format_kr(plan.pot)} ({group.name})",
-                               scope="i länet", note=None, sources=[alloc.source]))
+                               pot_text=f"{format_kr(plan.pot)} ({pot.name})",
+                               scope="i länet", note=None, sources=[pot.allocation.source]))
     if not lines:
         return None
     sources: list[Source] = []

@@ -128,9 +128,9 @@ def allocations(changes: dict[str, str] | None = None) -> list[Allocation]:
     changes = changes or {}
     out: list[Allocation] = []
 
-    def add(aid, table, rid, post, amount, rounded=False, src=S002):
+    def add(aid, table, rid, post, amount, rounded=False, src=S002, note=None):
         out.append(Allocation(id=aid, table=table, agreement="ok2020", year=2020, recipient=rid, post=post,
-                              amount=D(changes.get(aid, amount)), rounded=rounded, source=src))
+                              amount=D(changes.get(aid, amount)), rounded=rounded, source=src, note=note))
 
     for code, _, hp, kb, tot in DALARNA_2020:
         add(f"d20-{code}-hp", "dalarna-2020-kommuner", f"kommun-{code}", "ok2020-kommun-handlingsplaner", hp)
@@ -138,8 +138,12 @@ def allocations(changes: dict[str, str] | None = None) -> list[Allocation]:
         add(f"d20-{code}-tot", "dalarna-2020-kommuner", f"kommun-{code}", None, tot, rounded=True)
     add("d20-lan-sam", "dalarna-2020-lan", "lan-20", "ok2020-lan-sammanhallen-vard", "7649410.97")
     add("d20-lan-sui", "dalarna-2020-lan", "lan-20", "ok2020-lan-suicidprevention", "5577707.31")
-    add("sthlm20-pot", "storsthlm-2020", "kommunerna-01", "ok2020-lan-sammanhallen-vard", "10570973", src=S000)
+    # as the knowledge base has it: 2020 money + 2019 leftovers, the total split "enligt befolkningsmängd"
     add("sthlm20-region", "storsthlm-2020", "region-01", "ok2020-lan-sammanhallen-vard", "13400000", src=S000)
+    add("sthlm20-2020", "storsthlm-2020", "kommunerna-01", "ok2020-lan-sammanhallen-vard", "6429930", src=S000)
+    add("sthlm20-kvar", "storsthlm-2020", "kommunerna-01", None, "4141043", src=S000, note="kvar från 2019")
+    add("sthlm20-pot", "storsthlm-2020", "kommunerna-01", None, "10570973", src=S000,
+        note="Totalt 10 570 973 kr fördelas ut till kommunerna, enligt befolkningsmängd.")
     return out
 
 

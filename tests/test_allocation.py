@@ -108,7 +108,7 @@ def test_sammanhallen_vard_2021_largest_remainder_sums_exactly_to_the_pot(regist
 def test_county_pot_split_among_the_countys_municipalities(registry):
     kb = synthetic_kb()
     [pot] = county_pots(kb, 2020, "01")
-    assert pot.amount == D("10570973")
+    assert pot.allocation.amount == D("10570973") and pot.post_id == "ok2020-lan-sammanhallen-vard"
     res = allocate(county_pot_plan(kb, pot), registry, rounding=Rounding.LARGEST_REMAINDER)
     assert len(res.parts) == 26 and {p.county_code for p in res.parts} == {"01"}
     assert res.total() == D("10570973.00")

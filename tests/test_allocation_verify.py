@@ -36,7 +36,8 @@ def test_derived_pots_are_said_to_be_derived(report):
 
 def test_rows_no_key_can_split_are_reported_not_failed(report):
     unchecked = {c.allocation_id: c for c in report.checks if c.status == UNCHECKED}
-    assert set(unchecked) == {"d20-lan-sam", "d20-lan-sui", "sthlm20-pot", "sthlm20-region"}
+    assert set(unchecked) == {"d20-lan-sam", "d20-lan-sui", "sthlm20-pot", "sthlm20-region", "sthlm20-2020",
+                              "sthlm20-kvar"}
     assert "länets pott" in unchecked["sthlm20-pot"].notes[0]
 
 
@@ -74,3 +75,46 @@ def test_cli_verify_exit_codes(monkeypatch, capsys):
     assert "OFÖRKLARAD" in out and "Falun" in out and "Vansbro" not in out
     assert main(["verify", "--tolerans", "abc"]) == 2
     assert "tolerans" in capsys.readouterr().err
+
+
+# --- the real knowledge base (config/knowledge), and a tmp copy with one amount changed by 1 kr ----------
+
+
+def _kb_copy(tmp_path, old: str | None = None, new: str | None = None):
+    import shutil
+
+    from engine.knowledge import KNOWLEDGE_DIR
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    if old is not None:
+        path = target / "002_dalarna_2020.yaml"
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return target
+
+
+def test_verify_passes_on_the_knowledge_base(capsys):
+    from engine.knowledge import load_knowledge
+
+    rep = verify(load_knowledge())
+    assert rep.ok, "\n".join(rep.lines())
+    falun = [c for c in rep.checks if c.allocation_id.startswith("dalarna-2020-kommun-2080")]
+    assert falun and all(c.status == EXACT for c in falun)
+    assert any(s.national == 10_319_473 for s in rep.solves)
+    assert main(["verify"]) == 0
+    out = capsys.readouterr().out
+    assert "härledd pott" in out and "Härlett:" in out
+
+
+def test_verify_fails_on_a_one_krona_change_in_a_copy_of_the_knowledge_base(tmp_path, capsys):
+    from engine.knowledge import load_knowledge
+
+    changed = _kb_copy(tmp_path, '"1150872.72"', '"1150873.72"')
+    rep = verify(load_knowledge(directory=changed))
+    assert not rep.ok
+    assert {c.allocation_id for c in rep.checks if c.failed} == {
+        "dalarna-2020-kommun-2080-handlingsplaner", "dalarna-2020-kommun-2080-totalt"}
+    assert main(["verify", "--kunskap", str(changed)]) == 1
+    assert main(["verify", "--kunskap", str(_kb_copy(tmp_path / "ok"))]) == 0

@@ -219,7 +219,7 @@ def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, targe
 
 def compute_split(kb, post, year: int, county: str | None, rounding: Rounding) -> AllocationResult:
     if post.level == Level.lan and county:
-        pots = [a for a in county_pots(kb, year, county) if a.post == post.id]
+        pots = [c for c in county_pots(kb, year, county) if c.post_id == post.id]
         if pots:
             return allocate(county_pot_plan(kb, pots[0]), rounding=rounding)
     try:
