@@ -73,3 +73,38 @@ def test_no_figure_without_a_stated_amount_or_when_published(kb):
     assert estimate(kb, "lan-20", 2020, "ok2020-lan-suicidprevention") is None  # key not stated
     assert estimate(kb, "skr", 2021) is None and estimate(kb, "kommun-9999", 2021) is None
     assert estimate(kb, "kommun-2584", 2021, "ok2021-region-handlingsplaner") is None  # not a municipal post
+
+
+# --- the real knowledge base --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_kb():
+    from engine.knowledge import load_knowledge
+
+    return load_knowledge()
+
+
+@pytest.mark.parametrize("rid, year, post, first", [
+    ("kommun-0162", 2020, None, "Danderyd 2020, Sammanhållen vård: cirka 146 116 kr (beräknat"),
+    ("kommun-2584", 2021, None, "Kiruna 2021: cirka 664 250 kr totalt (beräknat"),
+    ("region-12", 2021, "ok2021-lan-suicidprevention", "Skåne län 2021, Suicidprevention: cirka 26 682 452 kr (beräknat"),
+])
+def test_the_three_example_questions_on_the_knowledge_base(real_kb, rid, year, post, first):
+    est = estimate(real_kb, rid, year, post)
+    assert est is not None
+    text = "\n".join(est.text_lines())
+    assert text.splitlines()[0].startswith(first)
+    assert "Beräknat av Stimulans, inte ett publicerat belopp" in text
+    assert "folkmängd 31 december 2019" in text
+    assert any(s.doc == "SCB folkmängd 2019-12-31" for s in est.sources)
+    assert any(s.doc[:3].isdigit() for s in est.sources)  # plus the seed the pot and key come from
+
+
+def test_knowledge_base_posts_without_stated_amount_give_nothing(real_kb):
+    for pid, p in real_kb.posts.items():
+        if p.amount is None and p.level.value in ("kommun", "region"):
+            rid = "kommun-2584" if p.level.value == "kommun" else "region-25"
+            assert estimate(real_kb, rid, p.year, pid) is None, pid
+    # Falun 2020 is published: never estimated
+    assert estimate(real_kb, "kommun-2080", 2020) is None
