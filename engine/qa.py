@@ -75,7 +75,7 @@ class Engine:
             ans = keys.answer(self.kb, q)
             if ans is not None:
                 return ans
-        if q.wants_amount or (q.recipients and not q.topics) or (q.gets and (q.posts or q.recipients)):
+        if q.wants_amount or (not q.topics and not q.wants_date and (q.recipients or (q.gets and q.posts))):
             ans = amounts.answer(self.kb, q)
             if ans is not None:
                 return ans

@@ -110,6 +110,8 @@ class RecipientIndex:
                 if span & used:
                     continue
                 phrase = " ".join(folded[i : i + n])
+                if phrase.isdigit():
+                    continue  # numbers in a sentence are years or amounts, not codes ("2021" is Vansbro's code)
                 recs = self._names.get(phrase)
                 score = 100.0
                 if recs is None and n == 1 and len(phrase) >= 5 and not phrase.isdigit():

@@ -55,7 +55,7 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient) -> Answer | Non
         chosen = [a for a in allocs if a.post in post_ids]
         if not chosen and allocs:
             return _not_published(kb, q, r, note=_available_posts_note(kb, allocs))
-        allocs = chosen
+        allocs = chosen + _single_post_totals(allocs, chosen, [a for a in kb.allocations_for(r.id)])
     if not allocs:
         return _not_published(kb, q, r)
     by_year: dict[int, list[Allocation]] = defaultdict(list)
@@ -64,7 +64,7 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient) -> Answer | Non
     lines: list[str] = []
     facts: list[dict] = []
     for year in sorted(by_year, reverse=True):
-        lines.append(_recipient_year_line(kb, r, year, by_year[year], bool(post_ids)))
+        lines.append(_recipient_year_line(kb, r, year, by_year[year]))
         facts += [_alloc_fact(a) for a in by_year[year]]
     if len(by_year) > 1:
         lines.insert(0, f"{r.name} finns i dokumenten för {years_text(list(by_year))} (senaste först):")
@@ -72,38 +72,37 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient) -> Answer | Non
                   sources=uniq_sources([a.source for a in allocs]))
 
 
-def _recipient_year_line(kb: KnowledgeBase, r: Recipient, year: int, allocs: list[Allocation], by_post: bool) -> str:
-    totals = [a for a in allocs if a.post is None]
-    parts = [a for a in allocs if a.post is not None]
+def _single_post_totals(allocs: list[Allocation], chosen: list[Allocation], all_rows: list[Allocation]) -> list[Allocation]:
+    """Totals (post None) of a table whose post rows for this recipient are all one post: there the
+    total is that post's total (e.g. the Stockholm county municipal pot), not a sum over posts."""
+    extra = []
+    for table in {a.table for a in chosen}:
+        rows = [a for a in all_rows if a.table == table]
+        if len({a.post for a in rows if a.post}) == 1:
+            extra += [a for a in rows if a.post is None and a in allocs]
+    return extra
+
+
+def _recipient_year_line(kb: KnowledgeBase, r: Recipient, year: int, allocs: list[Allocation]) -> str:
+    totals = sorted((a for a in allocs if a.post is None), key=lambda a: -a.amount)
+    parts = sorted((a for a in allocs if a.post is not None), key=lambda a: -a.amount)
     agreement = kb.agreements.get(allocs[0].agreement)
     ag = f" ({agreement.short})" if agreement else ""
-    if totals and not by_post:
-        total = totals[0]
-        rounded = " (avrundat belopp)" if total.rounded else ""
-        head = f"{format_kr(total.amount)}{rounded}: {r.name} får {format_kr(total.amount)} för {year}{ag}."
-        if parts:
-            detail = "; ".join(f"{_post_name(kb, a)}: {format_kr(a.amount)}" for a in parts)
-            exact = sum((a.amount for a in parts), Decimal(0))
-            head += f" Fördelat per post: {detail} (summa {format_kr(exact)})."
-        return head + _notes(totals + parts)
-    if len(parts) == 1:
-        a = parts[0]
-        return f"{format_kr(a.amount)}: {r.name} får {format_kr(a.amount)} för {_post_name(kb, a)} {year}{ag}." + _notes(parts)
-    ordered = _order_parts(parts)
-    first = ordered[0]
-    lines = [f"{format_kr(first.amount)}: {r.name}, {_post_name(kb, first)} {year}{ag}" + _note(first)]
-    for a in ordered[1:]:
-        lines.append(f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a))
-    if not by_post and len(parts) > 1 and len({a.post for a in parts}) == len(parts):
-        exact = sum((a.amount for a in parts), Decimal(0))
-        lines.append(f"Summa: {format_kr(exact)} (avrundat {format_kr(round_kr(exact))}).")
-    return "\n".join(lines)
-
-
-def _order_parts(parts: list[Allocation]) -> list[Allocation]:
-    """Several published figures for one recipient: the row the table states as what is paid out
-    (the `summary` flag in the knowledge base, else the largest) first."""
-    return sorted(parts, key=lambda a: (not getattr(a, "summary", False), -a.amount))
+    lead = totals[0] if totals else parts[0]
+    rest = [a for a in totals + parts if a is not lead]
+    what = "" if lead.post is None else f" för {_post_name(kb, lead)}"
+    rounded = " (avrundat belopp)" if lead.rounded else ""
+    line = f"{format_kr(lead.amount)}{rounded}: {r.name} får {format_kr(lead.amount)}{what} {year}{ag}."
+    if not lead.rounded:
+        line += _note(lead)
+    distinct_posts = len({a.post for a in parts}) == len(parts)
+    sum_parts = sum((a.amount for a in parts), Decimal(0))
+    if lead.post is None and parts and rest == parts and distinct_posts and round_kr(sum_parts) == round_kr(lead.amount):
+        detail = "; ".join(f"{_post_name(kb, a)}: {format_kr(a.amount)}" for a in parts)
+        return line + f" Fördelat per post: {detail} (summa {format_kr(sum_parts)})."
+    if not rest:
+        return line
+    return "\n".join([line] + [f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a) for a in rest])
 
 
 def _post_name(kb: KnowledgeBase, a: Allocation) -> str:
@@ -111,13 +110,10 @@ def _post_name(kb: KnowledgeBase, a: Allocation) -> str:
     return post.short if post else "totalt"
 
 
-def _note(a: Allocation) -> str:
-    return f" ({a.note})" if a.note else ""
-
-
-def _notes(allocs: list[Allocation]) -> str:
-    notes = [a.note for a in allocs if a.note]
-    return (" " + " ".join(n if n.endswith(".") else n + "." for n in dict.fromkeys(notes))) if notes else ""
+def _note(a: Allocation, sep: str = " ") -> str:
+    if not a.note:
+        return ""
+    return f"{sep}({a.note})" if sep == " " and not a.note.endswith(".") else f"{sep}{a.note}"
 
 
 def _available_posts_note(kb: KnowledgeBase, allocs: list[Allocation]) -> str:
@@ -146,7 +142,7 @@ def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, note: str = "") ->
     # the nearest published facts: the pots this recipient's level shares in, and their keys
     level = _RECIPIENT_LEVEL.get(r.kind)
     pots = [p for p in kb.posts.values() if p.year == year and (level is None or p.level.value == level)]
-    if r.kind in (RecipientKind.kommun, RecipientKind.region) and r.county_code:
+    if est is None and r.kind in (RecipientKind.kommun, RecipientKind.region) and r.county_code:
         county_allocs = [a for a in kb.allocations
                          if a.year == year and kb.recipients.get(a.recipient)
                          and kb.recipients[a.recipient].county_code == r.county_code
@@ -154,7 +150,7 @@ def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, note: str = "") ->
         for a in county_allocs:
             lines.append(f"• {kb.recipients[a.recipient].name}: {format_kr(a.amount)} ({_post_name(kb, a)})" + _note(a))
             sources.append(a.source)
-    shown = [p for p in pots if p.amount is not None][:6]
+    shown = [p for p in pots if p.amount is not None][:6] if est is None else []
     if shown:
         lines.append("Det dokumenten anger för " + _LEVEL_LABEL.get(level or "", "mottagarna") + f" {year}:")
         for p in shown:
@@ -168,30 +164,27 @@ def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, note: str = "") ->
 
 
 def _estimate(kb: KnowledgeBase, r: Recipient, year: int, posts: list[Post]):
+    """The calculator's labelled estimate (engine.estimates), or None. Never presented as published."""
     try:
         from engine.estimates import estimate
     except ImportError:  # pragma: no cover - calculator not installed
         return None
     post_ids = [p.id for p in posts if p.year == year] or [None]
-    results = []
-    for pid in post_ids:
-        res = estimate(kb, r.id, year, pid)
-        if res is not None:
-            results.append(res)
+    results = [res for pid in post_ids if (res := estimate(kb, r.id, year, pid)) is not None]
     if not results:
         return None
-    if len(results) == 1:
-        return results[0]
-    first = results[0]
+    return results[0] if len(results) == 1 else _Estimates(results)
 
-    class _Many:
-        sources = [s for res in results for s in res.sources]
 
-        @staticmethod
-        def text_lines() -> list[str]:
-            return [line for res in results for line in res.text_lines()]
+class _Estimates:
+    """Several per-post estimates shown as one."""
 
-    return first if len(results) == 1 else _Many()
+    def __init__(self, results: list):
+        self.results = results
+        self.sources = [s for res in results for s in res.sources]
+
+    def text_lines(self) -> list[str]:
+        return [line for res in self.results for line in res.text_lines()]
 
 
 # -- posts and levels -------------------------------------------------------------------------

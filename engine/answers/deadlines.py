@@ -1,8 +1,12 @@
 """Deadline questions: the date first, then who acts, what, to whom, the consequence, the source."""
 from __future__ import annotations
 
+import re
+
+from engine import lexicon
 from engine.answer import Answer
-from engine.answers.common import date_with_note, matches_year, uniq_sources
+from engine.answers.common import WEEKDAYS_OFF, date_with_note, matches_year, uniq_sources
+from engine.formatting import format_date
 from engine.knowledge import KnowledgeBase
 from engine.models import Deadline
 from engine.text import fold, words
@@ -20,9 +24,13 @@ def candidates(kb: KnowledgeBase, q: Query) -> list[Deadline]:
 
 
 def _relevance(d: Deadline, q: Query) -> float:
-    text = fold(" ".join(filter(None, [d.who, d.action, d.to or "", " ".join(d.applies_to)])))
-    qwords = {w for w in words(q.text) if len(w) >= 3}
-    score = sum(1.0 for w in qwords if w in text)
+    """How well a deadline's actor/recipient matches the question ("till SKL", "Storsthlm", "myndigheten").
+    Words that only name the kind of deadline ("rekvisition", "redovisning") do not count."""
+    text = fold(" ".join(filter(None, [d.who, d.to or "", " ".join(d.applies_to)])))
+    kind_stems = [s for stems in lexicon.DEADLINE_STEMS.values() for s in stems]
+    qwords = {w for w in words(q.text) if len(w) >= 3 and w not in lexicon.STOPWORDS
+              and not any(w.startswith(s) for s in kind_stems)}
+    score = sum(1.0 for w in qwords if re.search(r"(?<![a-z0-9])" + re.escape(w[:6]), text))
     for r in q.recipients:
         for name in (r.short, r.name, *r.aliases):
             if fold(name) and fold(name) in text:
@@ -42,8 +50,6 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     top.sort(key=lambda d: -(d.date.toordinal() if d.date else 0))
     others = [d for d in scored if d not in top][:3] if len(top) == 1 else []
     lines = [_line(kb, d) for d in top]
-    if len(top) > 1:
-        lines.insert(0, "Det finns flera sådana deadlines i dokumenten (senaste först):")
     if others:
         lines.append("Andra deadlines av samma slag: " + "; ".join(
             f"{date_with_note(d.date) if d.date else 'utan datum'} ({d.who}: {d.action})" for d in others))
@@ -55,11 +61,11 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
 def _line(kb: KnowledgeBase, d: Deadline) -> str:
     agreement = kb.agreements.get(d.agreement)
     ag = f" ({agreement.short})" if agreement else ""
-    when = date_with_note(d.date) if d.date else "Så snart som möjligt"
+    when = format_date(d.date) if d.date else "Så snart som möjligt"
     to = f" till {d.to}" if d.to else ""
     text = f"{when}: {d.who} ska {d.action}{to}{ag}."
     if d.date and d.date.weekday() >= 5:
-        text += " Obs: dagen infaller på en helg; räkna med att det ska vara inne senast vardagen före."
+        text += f" Obs: {format_date(d.date)} är {WEEKDAYS_OFF[d.date.weekday()]}."
     if d.consequence:
         text += f" {d.consequence}"
     return text

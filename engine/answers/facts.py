@@ -13,6 +13,23 @@ from engine.understanding import Query
 
 MIN_SCORE = 1.5
 
+#: what a fact is about (its topic prefix) and the stems that name that subject in a question.
+#: A question naming one subject (e.g. the requisition) should not get another's rules (the invoice).
+SUBJECTS: dict[str, tuple[str, ...]] = {
+    "faktura": ("faktur", "storsthlm"),
+    "rekvisition_formular": ("rekvis", "rekvir", "ansokan"),
+    "ekonomisk_redovisning_formular": ("ekonomisk",),
+    "redovisning_krav": ("redovis", "rapport", "aterrapport"),
+}
+
+
+def _subject(topic: str) -> str | None:
+    return next((subj for subj in SUBJECTS if topic.startswith(subj)), None)
+
+
+def _mentioned_subjects(q: Query) -> set[str]:
+    return {subj for subj, stems in SUBJECTS.items() if q.has_stem(*stems)}
+
 
 def _fact_words(f: Fact) -> set[str]:
     text = " ".join([f.title, f.topic.replace("_", " "), " ".join(f.keywords), f.value or ""])
@@ -31,6 +48,10 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
             s += 0.6
         elif len(w) >= 6 and re.search(r"(?<![a-z])" + re.escape(w[:6]), body):
             s += 0.25
+    mentioned = _mentioned_subjects(q)
+    subj = _subject(f.topic)
+    if mentioned and subj is not None:
+        s += 1.0 if subj in mentioned else -3.0
     fact_years = {f.year} if f.year else set(agreement_years(kb, f.agreement) if f.agreement else [])
     if q.years and fact_years:
         s += 1.5 if fact_years & set(q.years) else -2.5
