@@ -1,0 +1,379 @@
+"""The Google Sheets backend: gspread + a google-auth service account.
+
+- Reads: ONE `values:batchGet` for every tab (UNFORMATTED_VALUE, so codes typed as text keep
+  their leading zeros and amounts come back as numbers; dates as their formatted string).
+- Writes: `values:batchUpdate` / `values:append` with valueInputOption RAW, so nothing typed
+  ("=IMPORTXML(...)", "+SUM(...)", "0114") is ever turned into a formula or a number.
+- 429 and 5xx (and dropped connections) are retried with bounded exponential backoff that honours
+  Retry-After; the sleep function is injectable so tests never really sleep.
+- `STIMULANS_SHEETS_API_URL` points the client at another Sheets API v4 base URL (the local fake in
+  tests, or a proxy): gspread builds URLs from the constants in gspread.urls, and our HTTP client
+  rewrites that base before each request — gspread's own code runs unchanged.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import gspread
+import requests
+from gspread.exceptions import APIError, SpreadsheetNotFound
+from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
+
+from engine.sheet_rows import a1 as cell_a1
+from engine.sheet_rows import cell_text, col_letter
+from engine.status import STATUS_LABELS
+from engine.store import StoreError
+from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT, TEXT_FORMAT, Backend, Cell, Grid, column_kind
+
+log = logging.getLogger(__name__)
+
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+RETRY_STATUS = {429, 500, 502, 503, 504}
+HEADER_PROTECTION = "Stimulans rubrikrad"
+_RANGE_ERROR = re.compile(r"Unable to parse range|not found", re.I)
+
+
+class RetryingHTTPClient(HTTPClient):
+    """gspread's HTTP client with bounded retries and an optional other API base URL."""
+
+    def __init__(self, auth: Any, session: Any = None, *, base_url: str | None = None, max_attempts: int = 5,
+                 base_delay: float = 1.0, max_delay: float = 32.0, sleep: Callable[[float], None] = time.sleep,
+                 timeout: float = 30.0):
+        super().__init__(auth, session)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.sleep = sleep
+        self.timeout = timeout
+        self.requests_sent = 0
+        self.retries = 0
+
+    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+        if self.base_url and endpoint.startswith(SPREADSHEETS_API_V4_BASE_URL):
+            endpoint = self.base_url + endpoint[len(SPREADSHEETS_API_V4_BASE_URL):]
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                self.requests_sent += 1
+                return super().request(method, endpoint, *args, **kwargs)
+            except APIError as e:
+                status = e.response.status_code
+                if status not in RETRY_STATUS or attempt == self.max_attempts:
+                    raise
+                delay = self._retry_after(e.response) or self._backoff(attempt)
+                log.info("Sheets API %s (försök %d/%d); väntar %.1f s", status, attempt, self.max_attempts, delay)
+            except (requests.ConnectionError, requests.Timeout):
+                if attempt == self.max_attempts:
+                    raise
+                delay = self._backoff(attempt)
+            self.retries += 1
+            self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(value).timestamp() - time.time()
+            except (TypeError, ValueError):
+                return None
+        return max(0.0, min(seconds, self.max_delay * 2))
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
+    """The service-account JSON (as a dict) and where it came from, or a clear StoreError."""
+    if settings.google_credentials_json is not None:
+        where = "STIMULANS_GOOGLE_CREDENTIALS_JSON"
+        text = settings.google_credentials_json.get_secret_value()
+    elif settings.google_credentials_file is not None:
+        path = Path(settings.google_credentials_file)
+        where = f"GOOGLE_APPLICATION_CREDENTIALS ({path})"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise StoreError(f"Nyckelfilen för tjänstekontot finns inte: {path}. Ladda ner JSON-nyckeln från "
+                             "Google Cloud Console (IAM → Tjänstekonton → Nycklar) och ange sökvägen i "
+                             "GOOGLE_APPLICATION_CREDENTIALS.") from None
+        except OSError as e:
+            raise StoreError(f"Nyckelfilen {path} kan inte läsas: {e.strerror or e}") from e
+    else:
+        raise StoreError("Inga Google-uppgifter: ange GOOGLE_APPLICATION_CREDENTIALS (sökväg till tjänstekontots "
+                         "JSON-nyckel) eller STIMULANS_GOOGLE_CREDENTIALS_JSON (själva JSON-texten).")
+    try:
+        info = json.loads(text)
+    except ValueError:
+        raise StoreError(f"{where} är inte giltig JSON; det ska vara tjänstekontots nyckelfil från Google Cloud "
+                         "Console.") from None
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        raise StoreError(f"{where} är inte en nyckel för ett tjänstekonto (\"type\": \"service_account\" saknas). "
+                         "Skapa en JSON-nyckel för ett tjänstekonto, inte ett OAuth-klient-id.")
+    missing = [k for k in ("client_email", "private_key", "token_uri") if not info.get(k)]
+    if missing:
+        raise StoreError(f"{where} saknar {', '.join(missing)}; ladda ner en ny JSON-nyckel för tjänstekontot.")
+    return info, where
+
+
+def spreadsheet_id(value: str) -> str:
+    value = value.strip()
+    if "/" in value:
+        try:
+            return gspread.utils.extract_id_from_url(value)
+        except gspread.exceptions.NoValidUrlKeyFound:
+            raise StoreError(f"STIMULANS_GOOGLE_SHEET ”{value}” är ingen länk till ett Google-kalkylark; ange "
+                             "länken (https://docs.google.com/spreadsheets/d/...) eller id:t.") from None
+    if not re.fullmatch(r"[A-Za-z0-9_-]{10,}", value):
+        raise StoreError(f"STIMULANS_GOOGLE_SHEET ”{value}” ser inte ut som ett kalkylarks-id eller en länk.")
+    return value
+
+
+# --------------------------------------------------------------------------- backend
+
+
+class GoogleBackend(Backend):
+    name = "Google-kalkylarket"
+
+    def __init__(self, credentials: Any, sheet_id: str, client_email: str, *, base_url: str | None = None,
+                 sleep: Callable[[float], None] = time.sleep, max_attempts: int = 5):
+        self.sheet_id = sheet_id
+        self.client_email = client_email
+        self.client = gspread.Client(
+            credentials,
+            http_client=lambda auth, session: RetryingHTTPClient(  # type: ignore[arg-type]
+                auth, session, base_url=base_url, sleep=sleep, max_attempts=max_attempts),
+        )
+        self.http: RetryingHTTPClient = self.client.http_client  # type: ignore[assignment]
+        self._spreadsheet: gspread.Spreadsheet | None = None
+        self._sheets: dict[str, dict[str, Any]] = {}  # title -> sheet metadata
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, sleep: Callable[[float], None] = time.sleep,
+                      max_attempts: int = 5) -> GoogleBackend:
+        from google.oauth2 import service_account
+
+        info, where = _service_account_info(settings)
+        try:
+            creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        except (ValueError, KeyError) as e:
+            raise StoreError(f"{where}: nyckeln kan inte användas ({e}); ladda ner en ny JSON-nyckel.") from None
+        return cls(creds, spreadsheet_id(settings.google_sheet or ""), info["client_email"],
+                   base_url=settings.sheets_api_url, sleep=sleep, max_attempts=max_attempts)
+
+    # -- errors ----------------------------------------------------------------------------------
+    def _error(self, exc: Exception, doing: str) -> StoreError:
+        share = (f"Dela kalkylarket med tjänstekontots e-post {self.client_email} (som Redigerare) och "
+                 "kontrollera STIMULANS_GOOGLE_SHEET.")
+        if isinstance(exc, SpreadsheetNotFound):
+            return StoreError(f"Kalkylarket {self.sheet_id} hittades inte. {share}")
+        if isinstance(exc, PermissionError):
+            return StoreError(f"Tjänstekontot {self.client_email} har inte åtkomst till kalkylarket "
+                              f"{self.sheet_id}. {share}")
+        if isinstance(exc, APIError):
+            status = exc.response.status_code
+            message = str(exc.error.get("message", ""))
+            if status == 403:
+                return StoreError(f"Tjänstekontot {self.client_email} har inte åtkomst till kalkylarket "
+                                  f"{self.sheet_id} ({doing}). {share}")
+            if status == 404:
+                return StoreError(f"Kalkylarket {self.sheet_id} hittades inte ({doing}). {share}")
+            if status == 401:
+                return StoreError(f"Google godtog inte tjänstekontots inloggning ({doing}); kontrollera nyckeln.")
+            if status in RETRY_STATUS:
+                return StoreError(f"Google Sheets svarar inte ({doing}: HTTP {status}) efter {self.http.max_attempts} "
+                                  "försök; försök igen om en stund.")
+            if status == 400 and _RANGE_ERROR.search(message):
+                return StoreError(f"En flik saknas i kalkylarket ({doing}); kör `stimulans init-sheet`.")
+            return StoreError(f"Google Sheets gav fel ({doing}: HTTP {status}: {message})")
+        if isinstance(exc, requests.RequestException):
+            return StoreError(f"Kan inte nå Google Sheets ({doing}): {type(exc).__name__}; försök igen om en stund.")
+        from google.auth import exceptions as auth_exc
+
+        if isinstance(exc, auth_exc.RefreshError | auth_exc.TransportError):
+            return StoreError(f"Inloggningen med tjänstekontot {self.client_email} misslyckades ({doing}); "
+                              "kontrollera nyckeln (den kan vara återkallad) och att Google Sheets API är aktiverat.")
+        return StoreError(f"Oväntat fel mot Google Sheets ({doing}): {type(exc).__name__}: {exc}")
+
+    def _call(self, doing: str, fn: Callable[[], Any]) -> Any:
+        from google.auth import exceptions as auth_exc
+
+        try:
+            return fn()
+        except StoreError:
+            raise
+        except (APIError, SpreadsheetNotFound, PermissionError, requests.RequestException,
+                auth_exc.GoogleAuthError) as e:
+            raise self._error(e, doing) from e
+
+    # -- spreadsheet & metadata ------------------------------------------------------------------
+    @property
+    def spreadsheet(self) -> gspread.Spreadsheet:
+        if self._spreadsheet is None:
+            self._spreadsheet = self._call("öppna kalkylarket", lambda: self.client.open_by_key(self.sheet_id))
+            self._load_metadata()
+        return self._spreadsheet
+
+    def _load_metadata(self) -> None:
+        ss = self._spreadsheet
+        assert ss is not None
+        meta = self._call("läsa flikarna", lambda: ss.fetch_sheet_metadata(
+            {"includeGridData": "false",
+             "fields": "sheets(properties(sheetId,title,gridProperties),protectedRanges)"}))
+        self._sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
+
+    # -- Backend ---------------------------------------------------------------------------------
+    def read_tabs(self, tabs: list[str]) -> dict[str, Grid | None]:
+        ss = self.spreadsheet
+        present = [t for t in tabs if t in self._sheets]
+        out: dict[str, Grid | None] = dict.fromkeys(tabs)
+        if not present:
+            return out
+        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING",
+                  "majorDimension": "ROWS"}
+        try:
+            resp = self._call("läsa bladet", lambda: ss.values_batch_get([_quote(t) for t in present], dict(params)))
+        except StoreError:
+            # a tab may have been renamed or removed since we last looked: refresh the tab list once
+            self._load_metadata()
+            present = [t for t in tabs if t in self._sheets]
+            if not present:
+                return out
+            resp = self._call("läsa bladet", lambda: ss.values_batch_get([_quote(t) for t in present], dict(params)))
+        for tab, vr in zip(present, resp.get("valueRanges", []), strict=False):
+            out[tab] = [list(r) for r in vr.get("values", [])]
+        return out
+
+    def write_cells(self, tab: str, cells: list[Cell]) -> None:
+        if not cells:
+            return
+        body = {"valueInputOption": "RAW",
+                "data": [{"range": f"{_quote(tab)}!{cell_a1(r, c)}", "values": [[_json_value(v)]]} for r, c, v in cells]}
+        self._call(f"skriva i {tab}", lambda: self.spreadsheet.values_batch_update(body))
+
+    def append_rows(self, tab: str, rows: list[list[Any]]) -> None:
+        if not rows:
+            return
+        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+        body = {"values": [[_json_value(v) for v in row] for row in rows]}
+        self._call(f"lägga till rader i {tab}", lambda: self.spreadsheet.values_append(f"{_quote(tab)}!A1", params, body))
+
+    def ensure_tabs(self, headers: dict[str, list[str]]) -> list[str]:
+        ss = self.spreadsheet
+        self._load_metadata()
+        changes: list[str] = []
+        missing_tabs = [t for t in headers if t not in self._sheets]
+        if missing_tabs:
+            reqs = [{"addSheet": {"properties": {"title": t, "gridProperties": {"rowCount": 1000,
+                                                                               "columnCount": max(26, len(headers[t]))}}}}
+                    for t in missing_tabs]
+            resp = self._call("skapa flikar", lambda: ss.batch_update({"requests": reqs}))
+            for reply in resp.get("replies", []):
+                props = reply.get("addSheet", {}).get("properties")
+                if props:
+                    self._sheets[props["title"]] = {"properties": props, "protectedRanges": []}
+            changes += [f"{t}: fliken skapad med rubriker" for t in missing_tabs]
+        tabs = list(headers)
+        resp = self._call("läsa rubriker", lambda: ss.values_batch_get([f"{_quote(t)}!1:1" for t in tabs],
+                                                                        {"valueRenderOption": "FORMATTED_VALUE"}))
+        current: dict[str, list[str]] = {}
+        for tab, vr in zip(tabs, resp.get("valueRanges", []), strict=False):
+            values = vr.get("values") or [[]]
+            current[tab] = [cell_text(v).strip() for v in values[0]]
+        cells: list[tuple[str, int, str]] = []
+        repaired: set[str] = set()
+        for tab in tabs:
+            row = current.get(tab, [])
+            while row and not row[-1]:
+                row.pop()
+            missing = [h for h in headers[tab] if h not in row]
+            for i, h in enumerate(missing):
+                cells.append((tab, len(row) + 1 + i, h))
+            if missing:
+                if row and tab not in missing_tabs:
+                    changes.append(f"{tab}: rubriker tillagda: {', '.join(missing)}")
+                repaired.add(tab)
+            current[tab] = row + missing
+        if cells:
+            body = {"valueInputOption": "RAW", "data": [
+                {"range": f"{_quote(t)}!{cell_a1(1, c)}", "values": [[h]]} for t, c, h in cells]}
+            self._call("skriva rubriker", lambda: ss.values_batch_update(body))
+        reqs = []
+        for tab in tabs:
+            meta = self._sheets[tab]
+            formatted = (meta["properties"].get("gridProperties", {}).get("frozenRowCount", 0) >= 1
+                         and any(p.get("description") == HEADER_PROTECTION for p in meta.get("protectedRanges", [])))
+            if formatted and tab not in repaired:
+                continue
+            reqs += self._format_requests(tab, meta["properties"]["sheetId"], current[tab],
+                                          protect=not any(p.get("description") == HEADER_PROTECTION
+                                                          for p in meta.get("protectedRanges", [])))
+            if tab not in repaired and tab not in missing_tabs:
+                changes.append(f"{tab}: format satta (låst rubrikrad, rullista, talformat, skyddad rubrik)")
+        if reqs:
+            self._call("formatera flikar", lambda: ss.batch_update({"requests": reqs}))
+            self._load_metadata()
+        return changes
+
+    @staticmethod
+    def _format_requests(tab: str, sheet_id: int, header: list[str], *, protect: bool) -> list[dict[str, Any]]:
+        reqs: list[dict[str, Any]] = [
+            {"updateSheetProperties": {"properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": 1}},
+                                       "fields": "gridProperties.frozenRowCount"}},
+            {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
+                            "cell": {"userEnteredFormat": {"textFormat": {"bold": True},
+                                                           "backgroundColor": {"red": 0.87, "green": 0.92, "blue": 0.97}}},
+                            "fields": "userEnteredFormat(textFormat,backgroundColor)"}},
+        ]
+        for i, h in enumerate(header):
+            kind = column_kind(tab, h)
+            col = {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": i, "endColumnIndex": i + 1}
+            fmt = {"amount": {"type": "NUMBER", "pattern": AMOUNT_FORMAT},
+                   "date": {"type": "DATE", "pattern": DATE_FORMAT},
+                   "text": {"type": "TEXT", "pattern": TEXT_FORMAT}}.get(kind or "")
+            if fmt:
+                reqs.append({"repeatCell": {"range": col, "cell": {"userEnteredFormat": {"numberFormat": fmt}},
+                                            "fields": "userEnteredFormat.numberFormat"}})
+            if kind == "status":
+                reqs.append({"setDataValidation": {"range": col, "rule": {
+                    "condition": {"type": "ONE_OF_LIST",
+                                  "values": [{"userEnteredValue": v} for v in STATUS_LABELS.values()]},
+                    "strict": False, "showCustomUi": True,
+                    "inputMessage": "Välj status (andra ord som ”ja” eller ”klart” förstås också)"}}})
+        if protect:
+            reqs.append({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
+                "description": HEADER_PROTECTION, "warningOnly": True}}})
+        return reqs
+
+
+def _quote(tab: str) -> str:
+    return "'" + tab.replace("'", "''") + "'"
+
+
+def _json_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int | float | str):
+        return v
+    return cell_text(v)
+
+
+__all__ = ["GoogleBackend", "RetryingHTTPClient", "spreadsheet_id", "col_letter"]
