@@ -1,8 +1,104 @@
-"""`stimulans serve` subcommands (stub until its issue lands)."""
+"""`stimulans serve`: run the Slack bot.
+
+    stimulans serve                      Socket Mode (needs SLACK_BOT_TOKEN + SLACK_APP_TOKEN)
+    stimulans serve --http --port 3000   HTTP: POST /slack/events (+ GET /healthz) with gunicorn
+                                         (needs SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)
+    stimulans serve --http --dev         the same with the standard library's wsgiref (development only)
+"""
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    pass
+    p = sub.add_parser("serve", help="kör Slack-boten (Socket Mode, eller HTTP med --http)",
+                       description="Kör Slack-boten. Utan --http: Socket Mode (SLACK_APP_TOKEN). "
+                                   "Med --http: Bolts HTTP-endpoint /slack/events via gunicorn.")
+    p.add_argument("--http", action="store_true", help="servera /slack/events över HTTP i stället för Socket Mode")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
+                   help="port för --http (standard $PORT eller 3000)")
+    p.add_argument("--host", default="0.0.0.0", help="adress för --http (standard 0.0.0.0)")
+    p.add_argument("--threads", type=int, default=8, help="trådar i gunicorn-processen (standard 8)")
+    p.add_argument("--dev", action="store_true", help="använd wsgiref (bara för utveckling) i stället för gunicorn")
+    p.set_defaults(func=run)
+
+
+def _missing(settings, names: list[str]) -> list[str]:
+    attrs = {"SLACK_BOT_TOKEN": "slack_bot_token", "SLACK_APP_TOKEN": "slack_app_token",
+             "SLACK_SIGNING_SECRET": "slack_signing_secret"}
+    return [n for n in names if not getattr(settings, attrs[n])]
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.app import ENV_HELP
+    from bot.cli import CliError
+    from config.settings import get_settings
+
+    settings = get_settings()
+    if args.http:
+        missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"])
+        if missing:
+            raise CliError(f"HTTP-läget saknar {', '.join(missing)}.\n{ENV_HELP}")
+        if not 0 < args.port < 65536:
+            raise CliError(f"ogiltig port {args.port}; välj 1–65535")
+        if args.dev:
+            return _serve_wsgiref(args.host, args.port)
+        return _serve_gunicorn(args.host, args.port, args.threads)
+    missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
+    if missing:
+        raise CliError(f"Socket Mode saknar {', '.join(missing)} (eller kör `stimulans serve --http`).\n{ENV_HELP}")
+    return _serve_socket_mode(settings)
+
+
+def _serve_socket_mode(settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+
+    app = create_app()
+    print("Stimulans ansluter till Slack med Socket Mode… (Ctrl-C avslutar)")
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    return 0
+
+
+def _serve_wsgiref(host: str, port: int) -> int:
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIServer, make_server
+
+    from bot.http import create_wsgi_app
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    app = create_wsgi_app()
+    with make_server(host, port, app, server_class=Server) as server:
+        print(f"Stimulans (utvecklingsserver) lyssnar på http://{host}:{port}/slack/events (Ctrl-C avslutar)")
+        server.serve_forever()
+    return 0
+
+
+def _serve_gunicorn(host: str, port: int, threads: int) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from bot.http import create_wsgi_app
+
+    class Gunicorn(BaseApplication):
+        def __init__(self, options: dict):
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_wsgi_app()
+
+    # ONE worker process (threads for concurrency): the event-id dedup cache is per process.
+    Gunicorn({"bind": f"{host}:{port}", "workers": 1, "threads": max(1, threads), "worker_class": "gthread",
+              "timeout": 60, "accesslog": "-"}).run()
+    return 0
