@@ -230,6 +230,16 @@ def compute_split(kb, post, year: int, county: str | None, rounding: Rounding) -
 
 
 def cmd_fordelning(args: argparse.Namespace) -> int:
+    try:
+        return _fordelning(args)
+    except BrokenPipeError:  # output piped into e.g. `head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _fordelning(args: argparse.Namespace) -> int:
     kb = _load_kb(args.kunskap)
     try:
         year = int(args.ar)
