@@ -178,7 +178,8 @@ class CrashingStore:
 class MockSlack:
     """A local Slack Web API on 127.0.0.1: chat.postMessage, conversations.history/open, auth.test."""
 
-    def __init__(self, *, history_error: str | None = None):
+    def __init__(self, *, history_error: str | None = None, post_error: str | None = None):
+        self.post_error = post_error
         self.lock = threading.Lock()
         self.posts: list[dict] = []
         self.calls: list[str] = []
@@ -208,7 +209,8 @@ class MockSlack:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
+                                       daemon=True)
 
     def __enter__(self) -> MockSlack:
         self.thread.start()
@@ -226,6 +228,8 @@ class MockSlack:
             if method == "conversations.open":
                 return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))}}
             if method == "chat.postMessage":
+                if self.post_error:
+                    return {"ok": False, "error": self.post_error}
                 self._seq += 1
                 ts = f"{time.time():.0f}.{self._seq:06d}"
                 metadata = args.get("metadata")
