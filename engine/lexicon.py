@@ -32,9 +32,12 @@ PHRASES: dict[str, str] = {
     "discrepancies": "avvikelser", "who has not": "vilka har inte", "not yet": "inte",
 }
 
-AMOUNT_WORDS = ("hur mycket", "hur stor", "belopp", "summa", "storlek", "vad far", "vad fick", "tilldela",
-                "hur mycke", "kronor", "pengar", "medel far", "omfatt", "omfattning", "budget", "vilket belopp")
-AMOUNT_STEMS = ("belopp", "tilldel", "summa", "omfatt", "budget", "statsbidrag", "stimulansmedel")
+#: words that ask for an amount whatever else the question says
+AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storlek", "vad far", "vad fick",
+                "hur mycke", "vilket belopp", "hur manga kronor", "hur mycket pengar")
+AMOUNT_STEMS = ("belopp", "tilldeln", "summa")
+#: words that ask for an amount only when no rule/topic is asked about
+WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "tilldela", "avsatt", "avsattes")
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
 
 DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
@@ -81,7 +84,8 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
                                        "uppgifter", "innehalla", "ekonomichef", "intyga"),
     "redovisning_krav": ("redovisning", "redovisa", "ska redovisas", "krav pa redovisning", "innehalla",
                          "jamstalldhet"),
-    "oanvanda_medel": ("oanvanda", "inte anvant", "inte utnyttja", "blir over", "over", "kvar"),
+    "oanvanda_medel": ("oanvanda", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
+                       "inte har utnyttjats", "blir over", "over", "kvar", "overskott", "unused"),
 }
 
 KEY_WORDS = ("fordelningsnyckel", "fordelnings nyckel", "fordelas", "fordelad", "fordelat", "fordelning",

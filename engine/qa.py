@@ -75,7 +75,8 @@ class Engine:
             ans = keys.answer(self.kb, q)
             if ans is not None:
                 return ans
-        if q.wants_amount or (not q.topics and not q.wants_date and (q.recipients or (q.gets and q.posts))):
+        amount_like = q.gets and (q.recipients or q.posts)
+        if q.wants_amount or (not q.topics and not q.wants_date and amount_like):
             ans = amounts.answer(self.kb, q)
             if ans is not None:
                 return ans
@@ -86,7 +87,7 @@ class Engine:
             ans = keys.answer(self.kb, q)
             if ans is not None:
                 return ans
-        if q.recipients or q.posts or q.years:
+        if (q.recipients or q.posts or q.years) and not q.wants_date:
             ans = amounts.answer(self.kb, q)
             if ans is not None:
                 return ans

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from engine import lexicon
 from engine.knowledge import KnowledgeBase
-from engine.models import Post, Recipient
+from engine.models import Post, Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.text import fold
 
@@ -42,7 +42,9 @@ class Query:
 
     @property
     def wants_amount(self) -> bool:
-        return self.has(*lexicon.AMOUNT_WORDS) or self.has_stem(*lexicon.AMOUNT_STEMS)
+        if self.has(*lexicon.AMOUNT_WORDS) or self.has_stem(*lexicon.AMOUNT_STEMS):
+            return True
+        return not self.topics and self.has_stem(*lexicon.WEAK_AMOUNT_STEMS)
 
     @property
     def wants_date(self) -> bool:
@@ -76,6 +78,7 @@ def _contains(text: str, phrase: str) -> bool:
 def normalise(question: str) -> str:
     text = fold(question)
     text = re.sub(r"[?!.,;:()\"'”“’]+(?=\s|$)", " ", text)
+    text = re.sub(r"(?<=[a-z])- ", " ", text)  # "barn- och ungdomspsykiatrin"
     text = re.sub(r"\s+", " ", text).strip()
     padded = f" {text} "
     for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
@@ -99,9 +102,9 @@ class QuestionParser:
         text = normalise(question)
         q = Query(raw=question, text=text)
         q.years = sorted({int(y) for y in _YEAR.findall(text)}, reverse=True)
-        q.recipients = self._recipients(question)
         q.posts, q.post_phrases = self._posts(text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(text, w) for w in words)]
+        q.recipients = self._recipients(question, self._preferred_kind(q))
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -117,9 +120,18 @@ class QuestionParser:
         return q
 
     # ------------------------------------------------------------------------------------------
-    def _recipients(self, question: str) -> list[Recipient]:
-        # "kommunerna i X län" is the county's municipal group when the register has one
-        found = [m.recipient for m in self.recipients.find(question)]
+    @staticmethod
+    def _preferred_kind(q: Query) -> RecipientKind | None:
+        """A name shared by a municipality, a county and a region ("Stockholm", "Gotland") means the
+        county when the question is about county-shared posts, the region for region posts."""
+        levels = set(q.levels) | {p.level.value for p in q.posts}
+        for level, kind in (("lan", RecipientKind.lan), ("region", RecipientKind.region), ("kommun", RecipientKind.kommun)):
+            if levels == {level}:
+                return kind
+        return None
+
+    def _recipients(self, question: str, prefer: RecipientKind | None) -> list[Recipient]:
+        found = [m.recipient for m in self.recipients.find(question, prefer=prefer)]
         out: list[Recipient] = []
         for r in found:
             if r not in out:

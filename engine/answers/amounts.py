@@ -10,6 +10,7 @@ from engine.answers.common import covered_years, matches_year, uniq_sources, yea
 from engine.formatting import format_kr, format_kr_with_mkr, round_kr
 from engine.knowledge import KnowledgeBase
 from engine.models import Allocation, Level, Post, Recipient, RecipientKind
+from engine.text import fold
 from engine.understanding import Query
 
 _LEVEL_LABEL = {
@@ -88,21 +89,27 @@ def _recipient_year_line(kb: KnowledgeBase, r: Recipient, year: int, allocs: lis
     parts = sorted((a for a in allocs if a.post is not None), key=lambda a: -a.amount)
     agreement = kb.agreements.get(allocs[0].agreement)
     ag = f" ({agreement.short})" if agreement else ""
+    distinct_posts = len({a.post for a in parts}) == len(parts)
+    if not totals and len(parts) > 1 and distinct_posts:
+        # no stated total: lead with the exact sum of the published post amounts, then the posts
+        sum_parts = sum((a.amount for a in parts), Decimal(0))
+        head = (f"{format_kr(sum_parts)}: {r.name} får sammanlagt {format_kr(sum_parts)} {year}{ag} "
+                f"(summan av {len(parts)} publicerade postbelopp):")
+        return "\n".join([head] + [f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a, r) for a in parts])
     lead = totals[0] if totals else parts[0]
     rest = [a for a in totals + parts if a is not lead]
     what = "" if lead.post is None else f" för {_post_name(kb, lead)}"
     rounded = " (avrundat belopp)" if lead.rounded else ""
     line = f"{format_kr(lead.amount)}{rounded}: {r.name} får {format_kr(lead.amount)}{what} {year}{ag}."
     if not lead.rounded:
-        line += _note(lead)
-    distinct_posts = len({a.post for a in parts}) == len(parts)
+        line += _note(lead, r)
     sum_parts = sum((a.amount for a in parts), Decimal(0))
     if lead.post is None and parts and rest == parts and distinct_posts and round_kr(sum_parts) == round_kr(lead.amount):
         detail = "; ".join(f"{_post_name(kb, a)}: {format_kr(a.amount)}" for a in parts)
         return line + f" Fördelat per post: {detail} (summa {format_kr(sum_parts)})."
     if not rest:
         return line
-    return "\n".join([line] + [f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a) for a in rest])
+    return "\n".join([line] + [f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a, r) for a in rest])
 
 
 def _post_name(kb: KnowledgeBase, a: Allocation) -> str:
@@ -110,10 +117,11 @@ def _post_name(kb: KnowledgeBase, a: Allocation) -> str:
     return post.short if post else "totalt"
 
 
-def _note(a: Allocation, sep: str = " ") -> str:
-    if not a.note:
+def _note(a: Allocation, r: Recipient | None = None) -> str:
+    """The allocation's note in parentheses, unless it only repeats the recipient's name."""
+    if not a.note or (r is not None and fold(a.note).strip(" .") in (fold(r.short), fold(r.name))):
         return ""
-    return f"{sep}({a.note})" if sep == " " and not a.note.endswith(".") else f"{sep}{a.note}"
+    return f" ({a.note.rstrip('.')})"
 
 
 def _available_posts_note(kb: KnowledgeBase, allocs: list[Allocation]) -> str:
