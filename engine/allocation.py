@@ -27,7 +27,6 @@ from fractions import Fraction
 from engine.formatting import round_kr
 from engine.models import KeyKind, Level
 from engine.population import AGE_0_25, MEASURE_LABELS, POPULATION, PopulationRegistry, PopulationTable
-from engine.text import fold
 
 ORE = Fraction(1, 100)
 
@@ -293,12 +292,12 @@ def _pot_post(kb, allocation) -> str | None:
 
 def county_pot(kb, allocation) -> CountyPot | None:
     """The allocation as a county pot: its recipient is a group ("grupp") of a county's municipalities and
-    the knowledge base says it is split by population (the row's note names "befolkning", as the
-    document does). The post is the row's, or the one post of the group's other rows in the same table."""
+    the knowledge base gives the key it is split by (`split_key`, population). The post is the row's, or
+    the one post of the group's other rows in the same table."""
     r = kb.recipients.get(allocation.recipient)
     if r is None or str(r.kind) != "grupp" or not r.county_code:
         return None
-    if "befolkning" not in fold(allocation.note or ""):
+    if allocation.split_key is None or allocation.split_key.kind != KeyKind.population:
         return None
     post_id = _pot_post(kb, allocation)
     if post_id is None or post_id not in kb.posts:
@@ -312,7 +311,7 @@ def is_county_pot(kb, allocation) -> bool:
 
 def county_pot_plan(kb, pot: CountyPot) -> Plan:
     return Plan(pot=pot.allocation.amount, kind=KeyKind.population, unit=Unit.kommun,
-                description="kommunernas medel fördelas enligt befolkningsmängd", county=pot.county_code)
+                description=pot.allocation.split_key.description, county=pot.county_code)
 
 
 def county_pots(kb, year: int | None = None, county_code: str | None = None) -> list[CountyPot]:

@@ -112,6 +112,9 @@ class Allocation(Strict):
     amount: NonNegMoney
     rounded: bool = False  # True when the document rounds to whole kronor
     note: str | None = None
+    #: set when this amount is a pot the document says is split further among the recipient group's
+    #: members (e.g. 10 570 973 kr to the municipalities of Stockholm county "enligt befolkningsmängd")
+    split_key: DistributionKey | None = None
     source: Source
 
     _m = field_validator("amount", mode="before")(_money)

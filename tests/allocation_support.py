@@ -128,9 +128,10 @@ def allocations(changes: dict[str, str] | None = None) -> list[Allocation]:
     changes = changes or {}
     out: list[Allocation] = []
 
-    def add(aid, table, rid, post, amount, rounded=False, src=S002, note=None):
+    def add(aid, table, rid, post, amount, rounded=False, src=S002, note=None, split_key=None):
         out.append(Allocation(id=aid, table=table, agreement="ok2020", year=2020, recipient=rid, post=post,
-                              amount=D(changes.get(aid, amount)), rounded=rounded, source=src, note=note))
+                              amount=D(changes.get(aid, amount)), rounded=rounded, source=src, note=note,
+                              split_key=split_key))
 
     for code, _, hp, kb, tot in DALARNA_2020:
         add(f"d20-{code}-hp", "dalarna-2020-kommuner", f"kommun-{code}", "ok2020-kommun-handlingsplaner", hp)
@@ -143,7 +144,9 @@ def allocations(changes: dict[str, str] | None = None) -> list[Allocation]:
     add("sthlm20-2020", "storsthlm-2020", "kommunerna-01", "ok2020-lan-sammanhallen-vard", "6429930", src=S000)
     add("sthlm20-kvar", "storsthlm-2020", "kommunerna-01", None, "4141043", src=S000, note="kvar från 2019")
     add("sthlm20-pot", "storsthlm-2020", "kommunerna-01", None, "10570973", src=S000,
-        note="Totalt 10 570 973 kr fördelas ut till kommunerna, enligt befolkningsmängd.")
+        note="Totalt 10 570 973 kr fördelas ut till kommunerna, enligt befolkningsmängd.",
+        split_key=DistributionKey(kind=KeyKind.population, description="Kommunernas medel fördelas enligt befolkningsmängd",
+                                  source=S000))
     return out
 
 
