@@ -68,7 +68,7 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 3) -> Answer | None:
     best = ranked[0][0]
     if best < MIN_SCORE:
         return None
-    chosen = [f for s, f in ranked if s >= max(MIN_SCORE, 0.7 * best)][:limit]
+    chosen = [f for s, f in ranked if s >= max(MIN_SCORE, 0.8 * best)][:limit]
     # facts asked by topic keep their topic's order; the best one leads
     lines = []
     for f in chosen:
