@@ -137,6 +137,7 @@ def run_loop(once: Callable[[], int], minutes: float, *, stop: threading.Event |
             message = user_error_message(e) or f"{type(e).__name__}: {e}"
             print(f"stimulans remind: körningen misslyckades: {message}", file=out)
             log.exception("remind-körning misslyckades")
+        out.flush()
         runs += 1
         if (max_runs is not None and runs >= max_runs) or stop.wait(minutes * 60):
             return 0
