@@ -234,6 +234,8 @@ class MockSlack:
         if m == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT0001", "team_id": TEAM, "user": "stimulans"}
         if m in ("chat.postMessage", "chat.postEphemeral"):
+            if str(d.get("channel", "")).startswith("CPRIV"):  # a private channel the bot is not in
+                return {"ok": False, "error": "not_in_channel"}
             self._ts += 1
             return {"ok": True, "channel": d.get("channel"), "ts": f"1600000000.{self._ts:06d}",
                     "message_ts": f"1600000000.{self._ts:06d}"}

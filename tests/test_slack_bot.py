@@ -196,6 +196,20 @@ def test_slash_question_is_ephemeral_with_share_button_and_share_reposts_publicl
     assert deleted.get("delete_original") is True
 
 
+def test_share_falls_back_to_response_url_where_the_bot_cannot_post(bot):
+    body = s.command_body("status Falun", s.U_COORD, bot.mock.response_url("pv"), channel="CPRIV001")
+    s.post(bot.events_url, body, "application/x-www-form-urlencoded", s.sign(body))
+    reply = bot.wait_response("pv")[0].data
+    share = next(e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == ACTION_SHARE)
+    assert json.loads(share["value"]) == {"k": "status", "q": "Falun"}
+    bot.send_interactive(s.block_action(ACTION_SHARE, share["value"], s.U_COORD, bot.mock.response_url("pv"),
+                                        channel="CPRIV001"))
+    public = bot.wait_response("pv", 2)[1].data
+    assert public["response_type"] == "in_channel" and public.get("replace_original") is False
+    assert f"Delat av <@{s.U_COORD}>" in texts(public["blocks"])
+
+
 @pytest.mark.parametrize("text", ["hjälp", "help", ""])
 def test_help_subcommand(bot, text):
     bot.send_command(text, s.U_STRANGER, "h")
