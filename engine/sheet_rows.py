@@ -328,9 +328,18 @@ def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProbl
             recipient_id=rid, recipient_name=_recipient_name(lookup, rid, rec.get("Mottagare", "")),
             code=(rec_obj.code if rec_obj is not None and rec_obj.code else rec.get("Kod", "").strip()),
             county=rec.get("Län", "").strip(), agreement=agreement, year=year, post=post, amount=amount,
-            kind=fold(rec.get("Typ", "")) or "publicerad", source=rec.get("Källa", "").strip(),
+            kind=_allocation_kind(rec.get("Typ", "")), source=rec.get("Källa", "").strip(),
         ))
     return out
+
+
+def _allocation_kind(text: str) -> str:
+    key = fold(text)
+    if not key or key.startswith("publ"):
+        return "publicerad"
+    if key.startswith("berak"):
+        return "beräknad"
+    return text.strip()
 
 
 def parse_contacts(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[Contact]:
