@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `stimulans ask … | head`
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # noqa: BLE001 - every error gets one clear line, traceback only with -v
         message = user_error_message(exc)
         if message is None or args.verbose:

@@ -24,13 +24,22 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     if q.years and not any(y in covered_years(kb) for y in q.years):
         return _year_not_covered(kb, q)
     parts: list[Answer] = []
-    for r in q.recipients:
+    recipients = q.recipients
+    context_years: list[int] = []
+    if any(r.kind != RecipientKind.aktor for r in recipients):
+        # "fakturera Storsthlm": the actor is who is invoiced, not who receives; its pots' years are the context
+        for actor in (r for r in recipients if r.kind == RecipientKind.aktor):
+            context_years += [a.year for a in _group_pots(kb, actor, q)]
+        recipients = [r for r in recipients if r.kind != RecipientKind.aktor]
+    for r in recipients:
         if r.kind == RecipientKind.skr:
             a = _level_answer(kb, q, ["skr"])
-        elif r.kind in (RecipientKind.myndighet,):
+        elif r.kind == RecipientKind.myndighet:
             continue
+        elif r.kind == RecipientKind.aktor:
+            a = _actor_answer(kb, q, r)
         else:
-            a = _recipient_answer(kb, q, r)
+            a = _recipient_answer(kb, q, r, context_years)
         if a is not None:
             parts.append(a)
     if parts:
@@ -40,7 +49,13 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         if a is not None:
             return a
     if q.levels:
-        a = _level_answer(kb, q, q.levels)
+        levels = list(q.levels)
+        label = None
+        if {"kommun", "region"} <= set(levels):
+            # "kommuner och regioner" in the documents includes the county-shared posts
+            levels += [lv for lv in ("lan", "kommun_och_region") if lv not in levels]
+            label = "kommuner och regioner (inklusive länsgemensamma medel)"
+        a = _level_answer(kb, q, levels, label)
         if a is not None:
             return a
     if q.years or q.has("overenskommelse", "overenskommelsen", "totalt", "sammanlagt"):
@@ -49,16 +64,16 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
 
 
 # -- recipients -------------------------------------------------------------------------------
-def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient) -> Answer | None:
+def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:
     allocs = [a for a in kb.allocations_for(r.id) if matches_year(kb, a.agreement, q.years, item_year=a.year)]
     post_ids = {p.id for p in q.posts}
     if post_ids:
         chosen = [a for a in allocs if a.post in post_ids]
         if not chosen and allocs:
-            return _not_published(kb, q, r, note=_available_posts_note(kb, allocs))
+            return _not_published(kb, q, r, context_years, note=_available_posts_note(kb, allocs))
         allocs = chosen + _single_post_totals(allocs, chosen, [a for a in kb.allocations_for(r.id)])
     if not allocs:
-        return _not_published(kb, q, r)
+        return _not_published(kb, q, r, context_years)
     by_year: dict[int, list[Allocation]] = defaultdict(list)
     for a in allocs:
         by_year[a.year].append(a)
@@ -134,9 +149,39 @@ def _alloc_fact(a: Allocation) -> dict:
             "rounded": a.rounded, "table": a.table}
 
 
-def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, note: str = "") -> Answer:
-    years = q.years or [max(covered_years(kb))]
-    year = years[0]
+def _group_pots(kb: KnowledgeBase, actor: Recipient, q: Query) -> list[Allocation]:
+    return [a for a in kb.allocations if matches_year(kb, a.agreement, q.years, item_year=a.year)
+            and (g := kb.recipients.get(a.recipient)) is not None and g.kind == RecipientKind.grupp
+            and g.county_code == actor.county_code]
+
+
+def _actor_answer(kb: KnowledgeBase, q: Query, r: Recipient) -> Answer | None:
+    """A county actor (Storsthlm) pays out the county's group pots; it has no amount of its own."""
+    pots = _group_pots(kb, r, q)
+    if not pots:
+        return None
+    lead = max(pots, key=lambda a: (a.split_key is not None, a.amount))
+    group = kb.recipients[lead.recipient]
+    lines = [f"{format_kr(lead.amount)}: dokumenten anger inget belopp som {r.short} själv får; {r.short} betalar ut "
+             f"medlen till {group.name[0].lower() + group.name[1:]}, {format_kr(lead.amount)} {lead.year}" + _note(lead) + "."]
+    lines += [f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a) for a in pots if a is not lead]
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in pots],
+                  sources=uniq_sources([a.source for a in pots]))
+
+
+def _default_year(kb: KnowledgeBase, r: Recipient, posts: list[Post], context_years: list[int]) -> int:
+    """No year asked: the year the question's context implies (the invoiced actor's pots), else the
+    latest year the calculator can say something about, else the latest covered."""
+    if context_years:
+        return max(context_years)
+    for year in sorted(covered_years(kb), reverse=True):
+        if _estimate(kb, r, year, posts) is not None:
+            return year
+    return max(covered_years(kb))
+
+
+def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int], note: str = "") -> Answer:
+    year = q.years[0] if q.years else _default_year(kb, r, q.posts, context_years)
     lines = [f"Dokumenten anger inget eget belopp för {r.name} {year}." + (f" {note}" if note else "")]
     sources = []
     facts: list[dict] = []
@@ -224,14 +269,14 @@ def _posts_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in stated]))
 
 
-def _level_answer(kb: KnowledgeBase, q: Query, levels: list[str]) -> Answer | None:
+def _level_answer(kb: KnowledgeBase, q: Query, levels: list[str], label: str | None = None) -> Answer | None:
     years = q.years or sorted({p.year for p in kb.posts.values() if p.level.value in levels}, reverse=True)[:1]
     posts = [p for p in kb.posts.values() if p.level.value in levels and p.year in years and p.amount is not None]
     if not posts:
         return None
     posts.sort(key=lambda p: -p.amount)
     total = sum((p.amount for p in posts), Decimal(0))
-    who = " och ".join(_LEVEL_LABEL.get(lv, lv) for lv in levels)
+    who = label or " och ".join(_LEVEL_LABEL.get(lv, lv) for lv in levels)
     lines = [f"{format_kr_with_mkr(total)}: så mycket går till {who} {years_text(years)} enligt dokumenten:"]
     for p in posts:
         lines.append(f"• {format_kr_with_mkr(p.amount)}: {p.name}")
