@@ -120,7 +120,8 @@ def answer_blocks(answer: Any, *, question: str, kind: str = "ask", share: bool 
         buttons.append(ButtonElement(text="Dela i kanalen", action_id=ACTION_SHARE,
                                      value=share_value(kind, question), style="primary"))
     tail.append(ActionsBlock(block_id="stimulans_answer_actions", elements=buttons))
-    body = text_sections(answer.text, BLOCK_LIMIT - len(head) - len(tail))
+    # escaped: answer text can carry sheet cells typed by people ("<!channel>" must not ping anyone)
+    body = text_sections(escape(answer.text), BLOCK_LIMIT - len(head) - len(tail))
     return head + body + tail
 
 
@@ -129,7 +130,7 @@ def answer_message(answer: Any, *, question: str, kind: str = "ask", share: bool
     """kwargs for chat.postMessage / respond: fallback `text` (notifications) + `blocks` as dicts."""
     blocks = answer_blocks(answer, question=question, kind=kind, share=share,
                            show_question=show_question, shared_by=shared_by)
-    text = truncate(answer.text, FALLBACK_LIMIT)
+    text = truncate(escape(answer.text), FALLBACK_LIMIT)
     return {"text": text, "blocks": [b.to_dict() for b in blocks]}
 
 
