@@ -78,3 +78,22 @@ def test_concurrent_writers_do_not_lose_each_others_rows(tmp_path):
 
     logg = list(load_workbook(path)["Logg"].iter_rows(values_only=True))
     assert sum(1 for r in logg if r[3] == "Status") == 4
+
+
+def test_seed_from_the_real_knowledge_base(tmp_path):
+    from collections import Counter
+
+    from engine.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    store = TabularStore(WorkbookBackend(tmp_path / "wb.xlsx"), kb=kb, auto_init=True)
+    snap = store.snapshot()
+    per_post = Counter(s.key.post for s in snap.statuses)
+    assert per_post == {"ok2020-kommun-handlingsplaner": 15, "ok2020-kommun-kunskapsbaserad": 15,
+                        "ok2020-lan-sammanhallen-vard": 26}
+    stockholm = {s.key.recipient_id for s in snap.statuses if s.key.post == "ok2020-lan-sammanhallen-vard"}
+    assert stockholm == {r.id for r in kb.municipalities_in_county("01")}
+    assert len(snap.allocations) == len({(a.recipient, a.agreement, a.post or "") for a in kb.allocations})
+    assert all(a.kind == "publicerad" and a.source for a in snap.allocations)
+    assert snap.problems == []
+    assert store.init_schema() == []
