@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.formatting import format_date, format_kr
+from engine.scope import applies
 from engine.status import DONE_FOR_REQUISITION, STATUS_LABELS, Status
 from engine.store import Snapshot, StatusRow
 
@@ -166,12 +167,8 @@ def open_recipients(kb: Any, snapshot: Snapshot) -> list[str]:
     return sorted(names)
 
 
-def _applies(deadline: Any, recipient: Any | None) -> bool:
-    targets = list(getattr(deadline, "applies_to", []) or [])
-    if not targets or recipient is None:
-        return True
-    return (recipient.id in targets or str(recipient.kind) in targets
-            or (recipient.county_code is not None and f"lan:{recipient.county_code}" in targets))
+def _applies(kb: Any, deadline: Any, recipient: Any | None) -> bool:
+    return applies(kb, getattr(deadline, "applies_to", []) or [], recipient)
 
 
 @dataclass
@@ -186,7 +183,7 @@ def upcoming_deadlines(kb: Any, today: dt.date, recipient_id: str | None = None,
                        limit: int = 5) -> list[DeadlineLine]:
     recipient = _recipients(kb).get(recipient_id) if recipient_id else None
     items = [d for d in (getattr(kb, "deadlines", []) or [])
-             if d.date is not None and d.date >= today and _applies(d, recipient)]
+             if d.date is not None and d.date >= today and _applies(kb, d, recipient)]
     items.sort(key=lambda d: (d.date, d.id))
     out = []
     for d in items[:limit]:

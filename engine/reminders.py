@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +22,7 @@ from engine.business_days import non_business_reason, previous_business_day
 from engine.formatting import format_date, format_weekday_date
 from engine.models import Deadline, DeadlineKind, Fact
 from engine.reminder_config import ReminderConfig
+from engine.scope import by_id, expand_applies_to, kb_items
 from engine.status import DONE_FOR_REPORT, DONE_FOR_REQUISITION, STATUS_LABELS, Status
 from engine.store import Contact, ReminderRecord, Role, Snapshot, StatusRow
 from engine.text import fold
@@ -83,15 +83,8 @@ def is_open(kind: DeadlineKind, status: Status) -> bool:
 # ---------------------------------------------------------------- the knowledge base, whatever its shape
 
 
-def _kb_items(kb: Any, name: str) -> list:
-    value = kb.get(name) if isinstance(kb, dict) else getattr(kb, name, None)
-    if isinstance(value, dict):
-        return list(value.values())
-    return list(value or [])
-
-
-def _by_id(kb: Any, name: str) -> dict[str, Any]:
-    return {item.id: item for item in _kb_items(kb, name)}
+_kb_items = kb_items
+_by_id = by_id
 
 
 # ---------------------------------------------------------------- planning dates
@@ -176,55 +169,6 @@ class RecipientState:
     @property
     def nobody_known(self) -> bool:
         return self.applies and self.total == 0
-
-
-_LEVELS = {"kommun": {"kommun"}, "region": {"region"}, "lan": {"lan"}, "skr": {"skr"},
-           "kommun_och_region": {"kommun", "region"}}
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Who a deadline applies to, from its applies_to markers (docs/knowledge.md)."""
-
-    everyone: bool  # no markers: every row of the agreement in the sheet
-    kinds: frozenset[str] = frozenset()  # level markers: rows of recipients of these kinds
-    named: frozenset[str] = frozenset()  # recipient ids named one by one: no row → still open
-    unknown: tuple[str, ...] = ()  # markers naming nobody in the knowledge base
-
-    def covers(self, recipient_id: str, kind: str) -> bool:
-        return self.everyone or recipient_id in self.named or kind in self.kinds
-
-
-def expand_applies_to(kb: Any, markers: Iterable[str]) -> Scope:
-    """Level markers ("kommun", "region", "lan", "skr", "kommun_och_region") select the sheet's rows of
-    recipients of that kind, nationwide; they never list recipients without a row. A recipient id
-    ("kommun-0180"), "lan:CC" (the county actor lan-CC) and "lan:CC:kommun" / "lan:CC:region" (the
-    municipalities / the region of county CC) name recipients one by one: one without a row is open."""
-    markers = [m.strip() for m in markers if m and m.strip()]
-    if not markers:
-        return Scope(everyone=True)
-    recipients = _by_id(kb, "recipients")
-    kinds: set[str] = set()
-    named: set[str] = set()
-    unknown: list[str] = []
-    for marker in markers:
-        parts = marker.split(":")
-        if marker in _LEVELS:
-            kinds |= _LEVELS[marker]
-            continue
-        if marker in recipients:
-            hit = {marker}
-        elif parts[0] == "lan" and len(parts) == 2:
-            hit = {f"lan-{parts[1]}"} & set(recipients)
-        elif parts[0] == "lan" and len(parts) == 3:
-            hit = {r.id for r in recipients.values() if r.county_code == parts[1] and str(r.kind) == parts[2]}
-        else:
-            hit = set()
-        if hit:
-            named |= hit
-        else:
-            unknown.append(marker)
-    return Scope(False, frozenset(kinds), frozenset(named), tuple(unknown))
 
 
 def _recipient_kind(kb_recipients: dict[str, Any], rid: str) -> str:
