@@ -61,7 +61,12 @@ def seed_requisition_keys(kb: Any) -> list[RowKey]:
         elif rec.kind == RecipientKind.grupp and rec.county_code:
             for muni in kb.municipalities_in_county(rec.county_code):
                 add(muni.id, a.agreement, a.post)
-    return keys
+
+    def order(k: RowKey) -> tuple[str, str, str, str]:
+        rec = kb.recipients.get(k.recipient_id)
+        return (k.agreement, (rec.county_code or "") if rec else "", (rec.code or "") if rec else "", k.post)
+
+    return sorted(keys, key=order)
 
 
 def requisition_row(kb: Any, key: RowKey) -> dict[str, str]:

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         STATUS_LABELS[r.status], format_kr(r.amount) if r.amount is not None else "",
         format_date(r.date) if r.date else "", r.updated_by,
     ] for r in rows]
-    print(f"{title}: {len(rows)} rader ({store.name})")
+    print(f"{title}: {len(rows)} {'rad' if len(rows) == 1 else 'rader'} ({store.name})")
     if table:
         print(_table(table, ["Mottagare", "ÖK", "Post", "Status", "Belopp", "Datum", "Uppdaterad av"]))
     if snap.stale_error:
