@@ -3,19 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-
-def _ms(fn, n: int) -> tuple[float, float]:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), max(times)
+from benchmarks.timing import median_max_ms
 
 
 def run() -> list[str]:
@@ -34,12 +26,12 @@ def run() -> list[str]:
         store = open_store(Settings(_env_file=None, STIMULANS_WORKBOOK=str(Path(tmp) / "b.xlsx")))
         snap = store.snapshot()
         days = [dt.date(2020, 1, 1) + dt.timedelta(days=i) for i in range(366)]
-        year = _ms(lambda: [plan_outgoing(kb, snap, d, config, channel="C1", dm=True) for d in days], 3)
+        year = median_max_ms(lambda: [plan_outgoing(kb, snap, d, config, channel="C1", dm=True) for d in days], 3)
         lines.append(f"plan every day of 2020 ({len(kb.deadlines)} deadlines, {len(snap.statuses)} sheet rows): "
                      f"median {year[0]:.0f} ms, max {year[1]:.0f} ms")
-        up = _ms(lambda: upcoming_text(kb, dt.date(2020, 11, 24), snap, config), 20)
+        up = median_max_ms(lambda: upcoming_text(kb, dt.date(2020, 11, 24), snap, config), 20)
         lines.append(f"upcoming_text (/stimulans påminnelser): median {up[0]:.1f} ms, max {up[1]:.1f} ms")
-        dry = _ms(lambda: run_once(kb=kb, store=store, config=config, today=dt.date(2020, 11, 24), channel="C1",
+        dry = median_max_ms(lambda: run_once(kb=kb, store=store, config=config, today=dt.date(2020, 11, 24), channel="C1",
                                    dm=False, dry_run=True, out=io.StringIO()), 5)
         lines.append(f"remind --dry-run on the workbook (re-read + plan): median {dry[0]:.0f} ms, max {dry[1]:.0f} ms")
         with MockSlack() as slack:
@@ -48,7 +40,7 @@ def run() -> list[str]:
             run_once(kb=kb, store=store, config=config, today=dt.date(2020, 11, 24), channel="C1", dm=False,
                      dry_run=False, sender=sender, out=io.StringIO())
             first = (time.perf_counter() - start) * 1000
-            again = _ms(lambda: run_once(kb=kb, store=store, config=config, today=dt.date(2020, 11, 24),
+            again = median_max_ms(lambda: run_once(kb=kb, store=store, config=config, today=dt.date(2020, 11, 24),
                                          channel="C1", dm=False, dry_run=False, sender=sender,
                                          out=io.StringIO()), 5)
             lines.append(f"remind, first run (claim + history check + post + record, mock Slack): {first:.0f} ms; "

@@ -99,6 +99,9 @@ def _who(c: Contact, mention: Callable[[Contact], str] | None) -> str:
     return c.name or "(namn saknas)"
 
 
+NOT_A_CONTACT = "Du finns inte i fliken Kontakter, så du kan ställa frågor men inte uppdatera status."
+
+
 def can_edit(identity: Identity, recipient_id: str, all_contacts: Iterable[Contact],
              names: Mapping[str, str] | None = None) -> Decision:
     """May this person edit the rows of `recipient_id`?"""
@@ -107,8 +110,7 @@ def can_edit(identity: Identity, recipient_id: str, all_contacts: Iterable[Conta
     if identity.is_coordinator:
         return Decision(True)
     if not identity.known:
-        return Decision(False, "Du finns inte i fliken Kontakter, så du kan ställa frågor men inte "
-                               "uppdatera status.", coords)
+        return Decision(False, NOT_A_CONTACT, coords)
     own = identity.recipient_ids
     if recipient_id in own:
         return Decision(True)
@@ -127,7 +129,6 @@ def can_open_editor(identity: Identity, all_contacts: Iterable[Contact]) -> Deci
     if identity.can_edit_anything:
         return Decision(True)
     if not identity.known:
-        return Decision(False, "Du finns inte i fliken Kontakter, så du kan ställa frågor men inte "
-                               "uppdatera status.", coords)
+        return Decision(False, NOT_A_CONTACT, coords)
     return Decision(False, "Din rad i fliken Kontakter saknar mottagare, så det finns inget du kan "
                            "uppdatera.", coords)

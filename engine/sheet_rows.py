@@ -220,6 +220,18 @@ def _problem(table: Table, row: int, header: str, raw: str, reason: str) -> Cell
     return CellProblem(tab=table.tab, a1=table.a1(row, header), raw=raw, reason=reason)
 
 
+def _optional(parse, rec: dict[str, str], header: str, table, row: int, problems: list):
+    """Parse an optional cell; an unreadable one becomes a CellProblem and None."""
+    raw = rec.get(header, "")
+    if not raw.strip():
+        return None
+    try:
+        return parse(raw)
+    except ParseError as e:
+        problems.append(_problem(table, row, header, raw, str(e)))
+        return None
+
+
 def _resolve_key(table: Table, row: int, rec: dict[str, str], lookup: Lookup,
                  problems: list[CellProblem]) -> tuple[str, str, str] | None:
     name, code = rec.get("Mottagare", ""), rec.get("Kod", "")
@@ -267,23 +279,13 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem])
             status = parse_status(rec.get("Status", ""))
         except ParseError as e:
             problems.append(_problem(table, row, "Status", rec.get("Status", ""), str(e)))
-        amount = None
-        if rec.get("Belopp (kr)", "").strip():
-            try:
-                amount = parse_amount(rec["Belopp (kr)"])
-            except ParseError as e:
-                problems.append(_problem(table, row, "Belopp (kr)", rec["Belopp (kr)"], str(e)))
+        amount = _optional(parse_amount, rec, "Belopp (kr)", table, row, problems)
         if amount is not None and key.post and (key.recipient_id, key.agreement, key.post) in allocations:
             published, source = allocations[(key.recipient_id, key.agreement, key.post)]
             if amount > published:
                 problems.append(_problem(table, row, "Belopp (kr)", rec["Belopp (kr)"],
                                          f"högre än den publicerade tilldelningen {format_kr(published)} ({source})"))
-        date = None
-        if rec.get("Datum", "").strip():
-            try:
-                date = parse_date(rec["Datum"])
-            except ParseError as e:
-                problems.append(_problem(table, row, "Datum", rec["Datum"], str(e)))
+        date = _optional(parse_date, rec, "Datum", table, row, problems)
         rec_obj = lookup.recipients.get(key.recipient_id)
         out.append(StatusRow(
             row=row, key=key, recipient_name=_recipient_name(lookup, key.recipient_id, rec.get("Mottagare", "")),
