@@ -12,7 +12,7 @@ from engine.answer import Answer
 from engine.answers import amounts, deadlines, facts, keys, overview, status
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
-from engine.store import Store
+from engine.store import Store, StoreError
 from engine.understanding import Query, QuestionParser
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ class Engine:
         q = self.parser.parse(question)
         try:
             return self._dispatch(q)
+        except StoreError as exc:  # the sheet could not be read: say so plainly
+            log.warning("store error while answering %r: %s", question, exc)
+            return Answer(text=f"Statusen i arket kan inte visas just nu: {exc}", intent="status")
         except Exception:  # noqa: BLE001 - a question must never crash a front
             log.exception("failed to answer %r", question)
             return overview.help_answer(

@@ -71,3 +71,17 @@ def test_cli_batch_mode_answers_public_questions_in_order():
     failures = [i["q"] for i, a in zip(items, answers, strict=True) if check(i, a)]
     assert not failures
     assert set(answers[0]) >= {"text", "intent", "facts", "sources"}
+
+
+def test_unreadable_sheet_gives_a_clear_answer_not_a_crash(tmp_path):
+    from engine.store import StoreError
+
+    class BrokenStore:
+        def snapshot(self):
+            raise StoreError("Arbetsboken x.xlsx kan inte läsas")
+
+    answer = Engine(load_knowledge(), store=BrokenStore()).ask("status Falun")
+    assert answer.intent == "status"
+    assert "Arbetsboken x.xlsx kan inte läsas" in answer.text
+    # questions that do not need the sheet still work with a broken store
+    assert "1 726 309" in Engine(load_knowledge(), store=BrokenStore()).ask("Hur mycket får Falun 2020?").text
