@@ -29,7 +29,9 @@ PHRASES: dict[str, str] = {
     "population": "befolkningsmangd", "status": "status", "help": "hjalp", "form": "formular",
     "must contain": "ska innehalla", "contain": "innehalla", "what should": "vad ska",
     "purpose": "syfte", "used for": "anvandas till", "use the money": "anvanda pengarna",
-    "discrepancies": "avvikelser", "who has not": "vilka har inte", "not yet": "inte",
+    "discrepancies": "avvikelser", "who has not": "vilka har inte", "who hasn't": "vilka har inte",
+    "who has": "vilka har", "not yet": "inte", "invoiced": "fakturerat", "declined": "avstatt",
+    "has not": "har inte", "hasn't": "har inte", "haven't": "har inte", "have not": "har inte",
 }
 
 #: words that ask for an amount whatever else the question says
@@ -92,8 +94,13 @@ KEY_WORDS = ("fordelningsnyckel", "fordelnings nyckel", "fordelas", "fordelad", 
              "befolkningsmangd", "befolkning", "invanare", "innevanare", "invanarantal", "nyckel", "per lan",
              "efter vad", "hur delas", "beraknas", "berakningsmodell", "andel")
 
-STATUS_WORDS = ("status", "vilka har", "vem har", "har rekvirerat", "har fakturerat", "inte rekvirerat",
-                "inte fakturerat", "utestaende", "kvar att", "ej rekvirerat", "oppna", "har inte", "lage")
+#: words that on their own ask about the sheet's status
+STATUS_WORDS = ("status", "statusen", "utestaende", "ej rekvirerat", "oppna", "lage", "laget", "lagesbild",
+                "overblick", "oversikt", "progress")
+#: "has X requisitioned/invoiced?" — a done-word together with a who/has word asks about the sheet
+STATUS_DONE_WORDS = ("rekvirerat", "fakturerat", "avstatt", "aterbetalt", "rekvirerats", "fakturerats",
+                     "skickat fakturan", "skickat faktura", "redovisat", "ar klara", "ar klar", "inte klara")
+STATUS_WHO_WORDS = ("vilka", "vem", "har", "hur manga", "alla", "nagon", "vilken")
 
 HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon")
 

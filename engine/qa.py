@@ -68,7 +68,7 @@ class Engine:
             return overview.help_answer(self.kb)
         if q.wants_discrepancies:
             return overview.discrepancies_answer(self.kb)
-        if q.wants_status and self._status_like(q):
+        if q.wants_status:
             return status.status_answer(self.kb, self.store, q)
         if q.deadline_kinds and (q.wants_date or not (q.wants_amount or q.topics)):
             ans = deadlines.answer(self.kb, q)
@@ -95,11 +95,3 @@ class Engine:
             if ans is not None:
                 return ans
         return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
-
-    @staticmethod
-    def _status_like(q: Query) -> bool:
-        # "status", "vilka har inte rekvirerat", "har Falun fakturerat?" (a question about the sheet)
-        if q.has("status", "lage", "utestaende", "oppna"):
-            return True
-        done_words = ("rekvirerat", "fakturerat", "avstatt", "aterbetalt", "rekvirerats", "fakturerats")
-        return q.has(*done_words) and q.has("vilka", "vem", "har", "hur manga")

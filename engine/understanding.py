@@ -56,7 +56,9 @@ class Query:
 
     @property
     def wants_status(self) -> bool:
-        return self.has(*lexicon.STATUS_WORDS)
+        if self.has(*lexicon.STATUS_WORDS):
+            return True
+        return self.has(*lexicon.STATUS_DONE_WORDS) and self.has(*lexicon.STATUS_WHO_WORDS)
 
     @property
     def wants_help(self) -> bool:

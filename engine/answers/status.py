@@ -8,6 +8,7 @@ from engine.answers.common import matches_year
 from engine.formatting import format_kr
 from engine.knowledge import KnowledgeBase
 from engine.models import RecipientKind, Source
+from engine.scope import applies
 from engine.status import DONE_FOR_REQUISITION, STATUS_LABELS
 from engine.store import Snapshot, StatusRow, Store, Tab
 from engine.understanding import Query
@@ -27,6 +28,12 @@ def _filter(kb: KnowledgeBase, rows: list[StatusRow], q: Query) -> list[StatusRo
     if q.posts:
         post_ids = {p.id for p in q.posts}
         rows = [s for s in rows if s.key.post in post_ids] or rows
+    if "faktura" in q.deadline_kinds:
+        # "vilka har inte fakturerat?": the rows an invoice deadline applies to
+        invoiced = [d for d in kb.deadlines if d.kind.value == "faktura"]
+        rows = [s for s in rows if any(
+            s.key.agreement == d.agreement and applies(kb, d.applies_to, kb.recipients.get(s.key.recipient_id))
+            for d in invoiced)] or rows
     return rows
 
 
