@@ -137,7 +137,12 @@ class EstimateResult:
         out: list[str] = []
         units = {line.unit_name for line in self.lines}
         who = self.recipient_name if units == {self.recipient_name} else " / ".join(sorted(units))
-        if len(self.lines) == 1:
+        if len(self.lines) == 1 and self.lines[0].key_kind == KeyKind.fixed_per_county:
+            # a fixed amount per county: the document's rule gives it exactly, but not per county by name
+            line = self.lines[0]
+            out.append(f"{who} {self.year}, {line.post_name}: {format_kr(line.amount)} enligt fördelningsnyckeln "
+                       f"({LABEL} ur nyckeln; dokumenten anger inte beloppet per län)")
+        elif len(self.lines) == 1:
             line = self.lines[0]
             out.append(f"{who} {self.year}, {line.post_name}: cirka {format_kr(round_kr(line.amount))} "
                        f"({LABEL}, inte ett publicerat belopp)")
@@ -156,6 +161,8 @@ class EstimateResult:
 
 def _caveat(lines: list[EstimateLine]) -> str:
     head = "Beräknat av Stimulans, inte ett publicerat belopp: "
+    if lines and all(line.key_kind == KeyKind.fixed_per_county for line in lines):
+        return head + "beloppet följer direkt av nyckelns fasta belopp per län."
     if lines and all(line.table_exact for line in lines if line.table_date):
         return head + "det officiella beloppet kan skilja på enstaka öre beroende på avrundning."
     key_dates = {line.key_date for line in lines if line.table_date}

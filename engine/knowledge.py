@@ -390,6 +390,12 @@ def _cross_check(files: dict[Path, KnowledgeFile], recipients: dict[str, Recipie
         for i, f in enumerate(kf.facts):
             if f.agreement is not None and f.agreement not in agreements:
                 fail(f"facts[{i}].agreement", f"okänd överenskommelse {f.agreement!r}")
+        linkable = {item.id for k in files.values() for sec in ("posts", "allocations", "deadlines", "facts", "agreements")
+                    for item in getattr(k, sec)}
+        for i, d in enumerate(kf.discrepancies):
+            for j, ref in enumerate(d.about):
+                if ref not in linkable:
+                    fail(f"discrepancies[{i}].about[{j}]", f"okänt id {ref!r} (en post, tilldelning, deadline eller fakta)")
     for r in recipients.values():
         if r.county_code is not None and f"lan-{r.county_code}" not in recipients:
             raise KnowledgeError(f"{recipient_origin.get(r.id, RECIPIENTS_FILE)}: recipients: "

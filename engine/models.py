@@ -163,6 +163,8 @@ class Fact(Strict):
 class Discrepancy(Strict):
     id: str
     text: str  # what disagrees with what, in Swedish
+    #: ids of the posts, allocations, deadlines or facts it concerns: answers using them mention it
+    about: list[str] = []
     sources: list[Source]
 
 

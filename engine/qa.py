@@ -41,7 +41,7 @@ class Engine:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         q = self.parser.parse(question)
         try:
-            return self._dispatch(q)
+            return self._with_discrepancies(self._dispatch(q))
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
             return Answer(text=f"Statusen i arket kan inte visas just nu: {exc}", intent="status")
@@ -95,3 +95,17 @@ class Engine:
             if ans is not None:
                 return ans
         return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
+
+    _FACT_ID_KEYS = ("id", "post", "deadline", "fact", "agreement")
+
+    def _with_discrepancies(self, answer: Answer) -> Answer:
+        """Where the documents disagree with themselves about something an answer used, say so."""
+        if answer.intent in ("discrepancies", "help"):
+            return answer
+        used = {str(f[k]) for f in answer.facts for k in self._FACT_ID_KEYS if f.get(k)}
+        notes = [d for d in self.kb.discrepancies if used & set(d.about)]
+        if not notes:
+            return answer
+        text = answer.text + "".join(f"\nObs (avvikelse i dokumenten): {d.text}" for d in notes)
+        sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
+        return answer.model_copy(update={"text": text, "sources": sources})

@@ -300,3 +300,16 @@ def test_agreement_for_year() -> None:
     assert kb.agreement_for_year(2020).id == "ok2020"
     assert kb.agreement_for_year(2013).id == "ok2013"
     assert kb.agreement_for_year(2015) is None
+
+
+def test_discrepancy_about_must_name_known_ids(tmp_path):
+    import shutil
+
+    kdir = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, kdir)
+    path = kdir / "004_ok_2021.yaml"
+    text = path.read_text(encoding="utf-8").replace("about: [ok2021]", "about: [ok2099-finns-inte]")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(KnowledgeError) as e:
+        load_knowledge(directory=kdir)
+    assert "004_ok_2021.yaml" in str(e.value) and "about[0]" in str(e.value) and "ok2099-finns-inte" in str(e.value)

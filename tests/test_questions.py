@@ -85,3 +85,11 @@ def test_unreadable_sheet_gives_a_clear_answer_not_a_crash(tmp_path):
     assert "Arbetsboken x.xlsx kan inte läsas" in answer.text
     # questions that do not need the sheet still work with a broken store
     assert "1 726 309" in Engine(load_knowledge(), store=BrokenStore()).ask("Hur mycket får Falun 2020?").text
+
+
+def test_an_answer_mentions_the_documents_own_discrepancy_about_what_it_used(engine):
+    answer = engine.ask("Hur mycket fördelas till kommunerna i Stockholms län för sammanhållen vård 2020?")
+    assert answer.text.startswith("10 570 973 kr")
+    assert "Obs (avvikelse i dokumenten)" in answer.text and "6 429 930" in answer.text
+    plain = engine.ask("Hur mycket får Falun 2020?")
+    assert "avvikelse" not in plain.text
