@@ -68,6 +68,8 @@ class Engine:
             return overview.help_answer(self.kb)
         if q.wants_discrepancies:
             return overview.discrepancies_answer(self.kb)
+        if q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which") and not q.wants_amount:
+            return overview.metropolitan_answer(self.kb)
         if q.wants_status:
             return status.status_answer(self.kb, self.store, q)
         if q.deadline_kinds and (q.wants_date or not (q.wants_amount or q.topics)):

@@ -71,6 +71,10 @@ class RecipientIndex:
     def get(self, recipient_id: str) -> Recipient | None:
         return self.by_id.get(recipient_id)
 
+    def resolve_exact(self, text: str) -> bool:
+        """Is this (folded) phrase exactly a recipient's name, short name or alias?"""
+        return " ".join(fold(str(text)).replace("-", " ").split()) in self._names
+
     def resolve(self, text: str, *, prefer: RecipientKind | None = None) -> Recipient | None:
         """Resolve a whole cell/field (a name, code or alias, small typos allowed) to one recipient."""
         key = " ".join(fold(str(text)).replace("-", " ").split())

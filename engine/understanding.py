@@ -96,7 +96,8 @@ class QuestionParser:
         for post in kb.posts.values():
             for term in {post.short, *post.synonyms}:
                 ft = " ".join(fold(term).replace("-", " ").split())
-                if ft and ft not in _GENERIC and len(ft) >= 2:
+                # a synonym that is also a recipient's name ("SKR", "SKL") names the recipient, not a post
+                if ft and ft not in _GENERIC and len(ft) >= 2 and not recipients.resolve_exact(ft):
                     self._post_phrases.append((ft, post))
         self._post_phrases.sort(key=lambda tp: -len(tp[0]))
 

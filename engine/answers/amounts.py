@@ -33,7 +33,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         recipients = [r for r in recipients if r.kind != RecipientKind.aktor]
     for r in recipients:
         if r.kind == RecipientKind.skr:
-            a = _level_answer(kb, q, ["skr"])
+            skr_posts = [p for p in q.posts if p.level.value == "skr"]
+            a = _posts_answer(kb, q, skr_posts) if skr_posts else _level_answer(kb, q, ["skr"])
         elif r.kind == RecipientKind.myndighet:
             continue
         elif r.kind == RecipientKind.aktor:
@@ -241,8 +242,8 @@ class _Estimates:
 
 
 # -- posts and levels -------------------------------------------------------------------------
-def _posts_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
-    posts = [p for p in q.posts if matches_year(kb, p.agreement, q.years, item_year=p.year)]
+def _posts_answer(kb: KnowledgeBase, q: Query, only: list[Post] | None = None) -> Answer | None:
+    posts = [p for p in (only or q.posts) if matches_year(kb, p.agreement, q.years, item_year=p.year)]
     if q.levels:
         lv = [p for p in posts if p.level.value in q.levels or (p.level == Level.kommun_och_region and
                                                                   {"kommun", "region"} & set(q.levels))]
@@ -259,7 +260,7 @@ def _posts_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
             intent="amount", sources=uniq_sources([x.source for x in posts]))
     lines = []
     for p in stated:
-        key = f" Fördelning: {p.key.description}." if p.key and p.key.description else ""
+        key = f" Fördelning: {p.key.description.rstrip('.')}." if p.key and p.key.description else ""
         to = f" till {_LEVEL_LABEL.get(p.level.value, p.level.value)}"
         lines.append(f"{format_kr_with_mkr(p.amount)}: {p.name} ({p.year}){to}.{key}")
     if len(stated) > 1 and len({p.year for p in stated}) == 1:
@@ -270,18 +271,26 @@ def _posts_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
 
 
 def _level_answer(kb: KnowledgeBase, q: Query, levels: list[str], label: str | None = None) -> Answer | None:
-    years = q.years or sorted({p.year for p in kb.posts.values() if p.level.value in levels}, reverse=True)[:1]
-    posts = [p for p in kb.posts.values() if p.level.value in levels and p.year in years and p.amount is not None]
-    if not posts:
-        return None
-    posts.sort(key=lambda p: -p.amount)
-    total = sum((p.amount for p in posts), Decimal(0))
+    """What a whole level gets (regionerna, kommunerna, länen, SKR): per year, latest first when no year is asked."""
+    stated = [p for p in kb.posts.values() if p.level.value in levels and p.amount is not None]
+    years = q.years or sorted({p.year for p in stated}, reverse=True)
     who = label or " och ".join(_LEVEL_LABEL.get(lv, lv) for lv in levels)
-    lines = [f"{format_kr_with_mkr(total)}: så mycket går till {who} {years_text(years)} enligt dokumenten:"]
-    for p in posts:
-        lines.append(f"• {format_kr_with_mkr(p.amount)}: {p.name}")
-    facts = [{"post": p.id, "year": p.year, "amount": str(p.amount)} for p in posts]
-    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in posts]))
+    lines: list[str] = []
+    used: list[Post] = []
+    for year in years:
+        posts = sorted((p for p in stated if p.year == year), key=lambda p: -p.amount)
+        if not posts:
+            continue
+        total = sum((p.amount for p in posts), Decimal(0))
+        if lines:
+            lines.append("")
+        lines.append(f"{format_kr_with_mkr(total)}: så mycket går till {who} {year} enligt dokumenten:")
+        lines += [f"• {format_kr_with_mkr(p.amount)}: {p.name}" for p in posts]
+        used += posts
+    if not used:
+        return None
+    facts = [{"post": p.id, "year": p.year, "amount": str(p.amount)} for p in used]
+    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in used]))
 
 
 def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:

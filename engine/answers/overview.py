@@ -41,3 +41,18 @@ def discrepancies_answer(kb: KnowledgeBase) -> Answer:
     return Answer(text="\n".join(lines), intent="discrepancies",
                   facts=[{"discrepancy": d.id} for d in kb.discrepancies],
                   sources=uniq_sources([s for d in kb.discrepancies for s in d.sources]))
+
+
+def metropolitan_answer(kb: KnowledgeBase) -> Answer:
+    """The three metropolitan counties (storstadslän), from the register."""
+    metros = kb.metropolitan_counties()
+    names = [c.name for c in metros]
+    listed = ", ".join(names[:-1]) + " och " + names[-1] if len(names) > 1 else "".join(names)
+    keys = [p for p in kb.posts.values() if p.key and p.key.metro_per_county is not None]
+    lines = [f"{listed} är de tre storstadslänen (storstadsregionerna) i registret över län."]
+    sources = []
+    for p in sorted(keys, key=lambda p: -p.year):
+        lines.append(f"• {p.year}: {p.short} – {p.key.description}")
+        sources.append(p.key.source)
+    return Answer(text="\n".join(lines), intent="distribution_key",
+                  facts=[{"recipient": c.id} for c in metros], sources=uniq_sources(sources))
