@@ -21,6 +21,7 @@ PHRASES: dict[str, str] = {
     "basic requirements": "grundkrav", "performance targets": "prestationsmal", "target group": "malgrupp",
     "decline": "avsta", "opt out": "avsta", "address": "adress", "send": "skicka", "email": "e-post",
     "e-mail": "e-post", "contact": "kontakt", "paid out": "utbetalas", "pay out": "betalar ut",
+    "municipalities in": "kommunerna i", "municipalities of": "kommunerna i",
     "regions": "regionerna", "municipalities": "kommunerna", "counties": "lanen", "county": "lan",
     "youth clinics": "ungdomsmottagningar", "youth clinic": "ungdomsmottagning",
     "suicide prevention": "suicidprevention", "suicide": "suicid", "children and young people": "barn och unga",
@@ -38,6 +39,17 @@ PHRASES: dict[str, str] = {
 AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storlek", "vad far", "vad fick",
                 "hur mycke", "vilket belopp", "hur manga kronor", "hur mycket pengar")
 AMOUNT_STEMS = ("belopp", "tilldeln", "summa")
+#: amount words that still ask for an amount when the question is also about use ("hur mycket får vi använda")
+STRONG_AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "vilket belopp", "how much")
+#: "får användas till", "vad ska pengarna gå till": the purpose, not the amount
+USAGE_STEMS = ("anvandas", "anvands", "anvanda pengarna", "anvanda medlen", "anvandningsomrade", "ga till vad",
+               "anvandas till")
+#: "när ingicks överenskommelsen", "när beslutade SKR"
+AGREEMENT_DATE_STEMS = ("ingicks", "ingick", "ingatt", "beslutade", "beslutades", "beslut", "antog", "antogs",
+                        "godkand", "godkande", "undertecknad", "tecknades", "signed", "decided")
+#: "vem tar emot medlen", "vem betalas medlen ut till"
+POST_RECIPIENT_WORDS = ("vem tar emot", "vem far medlen", "vem far pengarna", "mottagare", "mottagaren",
+                        "vem betalas", "till vem", "vilken aktor", "vem ska ta emot", "who receives")
 #: words that ask for an amount only when no rule/topic is asked about
 WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "tilldela", "avsatt", "avsattes")
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
@@ -63,11 +75,12 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_moms": ("moms", "mervardesskatt", "vat"),
     "faktura_referens": ("referens", "mark", "marka", "markas", "markt"),
     "faktura_dnr": ("diarienummer", "dnr", "diarienr", "arendenummer"),
-    "faktura_epost": ("vart skicka", "skicka fakturan", "skickar", "e-post", "epost", "mejl", "mail",
-                      "e-faktura", "elektronisk", "fakturaadress", "adress"),
-    "faktura_adress": ("adress", "postadress", "fakturaadress", "box", "vart skicka", "skickar", "post"),
+    "faktura_epost": ("vart skicka", "skicka fakturan", "skickar", "skickas", "e-post", "epost", "mejl", "mail",
+                      "e-faktura", "elektronisk", "fakturaadr", "adres", "vart ska"),
+    "faktura_adress": ("adres", "postadress", "fakturaadr", "box", "vart skicka", "skickar", "skickas", "post",
+                       "vart ska"),
     "faktura_text": ("ange", "text", "skriva", "rubrik", "benamning", "vad ska sta"),
-    "faktura_innehall": ("innehalla", "innehall", "vad ska sta", "ska fakturan", "uppgifter", "fa med",
+    "faktura_innehall": ("innehalla", "vad ska sta", "skriva pa fakturan", "uppgifter", "fa med",
                          "ska med", "framga"),
     "utbetalning": ("betalar ut", "utbetal", "betalas ut", "fa pengarna", "far vi pengarna", "pengarna komma",
                     "kommer pengarna", "betalar storsthlm", "efterskott", "pengarna", "utbetalas",
@@ -81,13 +94,17 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "grundkrav": ("grundkrav", "grundlaggande krav"),
     "prestationsmal": ("prestationsmal", "prestationsbaserad", "prestation"),
     "tillganglighet": ("tillganglighet", "vardgaranti", "vantetid", "koer", "30 dagar", "3 dagar"),
-    "rekvisition_formular": ("formular", "blankett", "falt", "uppgifter", "innehalla", "bilaga 1", "ska sta"),
+    "rekvisition_formular": ("formular", "blankett", "falt", "uppgifter", "innehalla", "bilaga 1", "ska sta",
+                             "kontaktuppgifter", "ska rekvisitionen", "rekvisitionen ha"),
     "ekonomisk_redovisning_formular": ("ekonomisk berattelse", "ekonomisk redovisning", "formular",
-                                       "uppgifter", "innehalla", "ekonomichef", "intyga"),
+                                       "uppgifter", "innehalla", "ekonomichef", "intyga", "granska"),
     "redovisning_krav": ("redovisning", "redovisa", "ska redovisas", "krav pa redovisning", "innehalla",
                          "jamstalldhet"),
+    "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
+    "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
     "oanvanda_medel": ("oanvanda", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
-                       "inte har utnyttjats", "blir over", "over", "kvar", "overskott", "unused"),
+                       "inte har utnyttjats", "blir over", "over", "kvar", "overskott", "unused", "maste anvandas",
+                       "maste medlen", "anvandas under", "anvandas samma ar"),
 }
 
 KEY_WORDS = ("fordelningsnyckel", "fordelnings nyckel", "fordelas", "fordelad", "fordelat", "fordelning",

@@ -66,6 +66,17 @@ class DistributionKey(Strict):
     _m1 = field_validator("per_county", "metro_per_county", mode="before")(_money)
 
 
+class LevelTotal(Strict):
+    """A sum the document itself states for a group of recipients ("Summa landsting 1 160")."""
+
+    levels: list[Level]  # the levels the stated sum covers
+    label: str  # as the document says it ("Summa landsting")
+    amount: NonNegMoney
+    source: Source
+
+    _m = field_validator("amount", mode="before")(_money)
+
+
 class Agreement(Strict):
     id: str
     name: str
@@ -78,6 +89,7 @@ class Agreement(Strict):
     total_year: int | None = None
     case_number: str | None = None
     summary: str | None = None
+    level_totals: list[LevelTotal] = []
     source: Source
 
     _m = field_validator("total", mode="before")(_money)

@@ -71,17 +71,28 @@ class Engine:
         if q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which") and not q.wants_amount:
             return overview.metropolitan_answer(self.kb)
         if q.wants_status:
-            return status.status_answer(self.kb, self.store, q)
+            ans = status.status_answer(self.kb, self.store, q)
+            if ans.facts:
+                return ans
+            # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
+            return facts.answer(self.kb, q) or ans
+        if q.wants_agreement_date:
+            ans = overview.agreement_dates_answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if q.wants_post_recipient and q.posts:
+            ans = keys.recipient_answer(self.kb, q)
+            if ans is not None:
+                return ans
         if q.deadline_kinds and (q.wants_date or not (q.wants_amount or q.topics)):
             ans = deadlines.answer(self.kb, q)
             if ans is not None:
-                return ans
+                return self._plus_rules(ans, q)
         if q.wants_key and not q.wants_amount:
             ans = keys.answer(self.kb, q)
             if ans is not None:
                 return ans
-        amount_like = q.gets and (q.recipients or q.posts)
-        if q.wants_amount or (not q.topics and not q.wants_date and amount_like):
+        if q.wants_amount or self._names_a_receiver(q):
             ans = amounts.answer(self.kb, q)
             if ans is not None:
                 return ans
@@ -97,6 +108,27 @@ class Engine:
             if ans is not None:
                 return ans
         return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
+
+    @staticmethod
+    def _names_a_receiver(q: Query) -> bool:
+        """"Falun 2020", "Orsa kommun handlingsplaner", "Vad får Vansbro?": a receiver named with no rule,
+        deadline or date asked about is a question about its amount."""
+        if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage:
+            return False
+        receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
+        return bool(receivers) or (q.gets and bool(q.posts))
+
+    def _plus_rules(self, answer: Answer, q: Query) -> Answer:
+        """"sista dag faktura och dnr?": a deadline plus the rule facts the question also names."""
+        asked = {t for t in q.topics if t.startswith("faktura_") and t != "faktura_sista_dag"}
+        if not asked:
+            return answer
+        extra = facts.answer(self.kb, q, only_topics=asked)
+        if extra is None:
+            return answer
+        return answer.model_copy(update={
+            "text": answer.text + "\n" + extra.text, "facts": answer.facts + extra.facts,
+            "sources": answer.sources + [s for s in extra.sources if s not in answer.sources]})
 
     _FACT_ID_KEYS = ("id", "post", "deadline", "fact", "agreement")
 

@@ -56,6 +56,12 @@ class RecipientIndex:
                 keys |= {f"region {r.short}", f"landstinget {r.short}", f"{r.short}s lans landsting"}
             if r.kind == RecipientKind.lan:
                 keys |= {f"{r.short}s lan", f"{r.short} lan", f"lanet {r.short}"}
+            if r.kind == RecipientKind.grupp and r.county_code:
+                county = next((c for c in items if c.kind == RecipientKind.lan and c.code == r.county_code), None)
+                if county is not None:
+                    c = county.short
+                    keys |= {f"kommunerna i {c}", f"kommunerna i {c}s lan", f"kommunerna i {c} lan", f"{c}s kommuner",
+                             f"{c}kommunerna", f"{c}skommunerna", f"{c}s lans kommuner", f"kommuner i {c}s lan"}
             for k in keys:
                 fk = " ".join(fold(k).replace("-", " ").split())
                 if fk:

@@ -41,10 +41,27 @@ class Query:
         return any(re.search(r"(?<![a-z0-9])" + re.escape(s), self.text) for s in stems)
 
     @property
+    def wants_usage(self) -> bool:
+        """"Vad får medlen användas till?" — what the money may be used for, not how much."""
+        return self.has_stem(*lexicon.USAGE_STEMS)
+
+    @property
     def wants_amount(self) -> bool:
+        if self.wants_usage:
+            return self.has(*lexicon.STRONG_AMOUNT_WORDS)
         if self.has(*lexicon.AMOUNT_WORDS) or self.has_stem(*lexicon.AMOUNT_STEMS):
             return True
         return not self.topics and self.has_stem(*lexicon.WEAK_AMOUNT_STEMS)
+
+    @property
+    def wants_agreement_date(self) -> bool:
+        """"När ingicks/beslutades/antogs överenskommelsen 2012?"."""
+        return self.has_stem(*lexicon.AGREEMENT_DATE_STEMS) and (self.wants_date or self.has("vilket datum"))
+
+    @property
+    def wants_post_recipient(self) -> bool:
+        """"Vem tar emot medlen för suicidprevention 2021?"."""
+        return self.has(*lexicon.POST_RECIPIENT_WORDS)
 
     @property
     def wants_date(self) -> bool:
@@ -75,6 +92,15 @@ class Query:
 
 def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in text
+
+
+def translate_phrases(question: str) -> str:
+    """English and casual phrases rewritten to Swedish in the original text, keeping its capitals
+    (recipient lookup uses them to tell "Vara kommun" from "vara")."""
+    out = question
+    for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
+        out = re.sub(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])", sv, out)
+    return out
 
 
 def normalise(question: str) -> str:
@@ -134,7 +160,7 @@ class QuestionParser:
         return None
 
     def _recipients(self, question: str, prefer: RecipientKind | None) -> list[Recipient]:
-        found = [m.recipient for m in self.recipients.find(question, prefer=prefer)]
+        found = [m.recipient for m in self.recipients.find(translate_phrases(question), prefer=prefer)]
         out: list[Recipient] = []
         for r in found:
             if r not in out:
@@ -161,12 +187,28 @@ class QuestionParser:
 
     @staticmethod
     def _topics(text: str) -> dict[str, float]:
+        """Topic scores from trigger phrases; a trigger inside a longer one that matched ("prestationsmål"
+        in "hur många prestationsmål") counts only for the longer one's topic."""
+        hits: list[tuple[str, str, int, int]] = []
+        for topic, patterns in _TOPIC_PATTERNS.items():
+            for t, pattern in patterns:
+                if m := pattern.search(text):
+                    hits.append((topic, t, m.start(), m.end()))
         scores: dict[str, float] = {}
-        for topic, triggers in lexicon.TOPIC_TRIGGERS.items():
-            s = 0.0
-            for t in triggers:
-                if _contains(text, t) or (len(t) >= 5 and re.search(r"(?<![a-z0-9])" + re.escape(t), text)):
-                    s += 1.0 + len(t) / 20
-            if s:
-                scores[topic] = s
+        for topic, t, start, end in hits:
+            inside_longer = any(o_topic != topic and o_start <= start and end <= o_end and (o_end - o_start) > (end - start)
+                                for o_topic, _, o_start, o_end in hits)
+            if not inside_longer:
+                scores[topic] = scores.get(topic, 0.0) + 1.0 + len(t) / 20
         return scores
+
+
+def _trigger_pattern(trigger: str) -> re.Pattern[str]:
+    """Words of five letters or more match inflected forms ("ekonomiska redovisningen" for "ekonomisk
+    redovisning"); shorter words must match whole ("over" is not "overenskommelse")."""
+    parts = [re.escape(w) + (r"[a-z]*" if len(w) >= 5 else "") for w in trigger.split()]
+    return re.compile(r"(?<![a-z0-9])" + " ".join(parts) + r"(?![a-z0-9])")
+
+
+_TOPIC_PATTERNS = {topic: [(t, _trigger_pattern(t)) for t in triggers]
+                   for topic, triggers in lexicon.TOPIC_TRIGGERS.items()}

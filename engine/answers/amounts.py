@@ -68,6 +68,10 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
 def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:
     allocs = [a for a in kb.allocations_for(r.id) if matches_year(kb, a.agreement, q.years, item_year=a.year)]
     post_ids = {p.id for p in q.posts}
+    if post_ids and not any(a.post in post_ids for a in allocs):
+        redirected = _county_instead_of_region(kb, q, r, context_years)
+        if redirected is not None:
+            return redirected
     if post_ids:
         chosen = [a for a in allocs if a.post in post_ids]
         if not chosen and allocs:
@@ -89,13 +93,32 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
                   sources=uniq_sources([a.source for a in allocs]))
 
 
+def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:
+    """County-shared posts asked for a region ("Region Dalarna ungdomsmottagningar") are the county's:
+    answer for the county and say so."""
+    posts = [p for p in q.posts if matches_year(kb, p.agreement, q.years, item_year=p.year)]
+    if r.kind != RecipientKind.region or not r.county_code or not posts or not all(p.level == Level.lan for p in posts):
+        return None
+    county = kb.recipients.get(f"lan-{r.county_code}")
+    if county is None or not any(a.post in {p.id for p in posts} for a in kb.allocations_for(county.id)):
+        return None
+    inner = _recipient_answer(kb, q, county, context_years)
+    if inner is None:
+        return None
+    names = ", ".join(sorted({p.short for p in posts}))
+    note = f"\n{names}: länsgemensamma medel; beloppet gäller {county.name}, inte {r.name} som egen mottagare."
+    return inner.model_copy(update={"text": inner.text + note})
+
+
 def _single_post_totals(allocs: list[Allocation], chosen: list[Allocation], all_rows: list[Allocation]) -> list[Allocation]:
-    """Totals (post None) of a table whose post rows for this recipient are all one post: there the
-    total is that post's total (e.g. the Stockholm county municipal pot), not a sum over posts."""
+    """Totals (post None) that answer the question too: a table whose post rows for this recipient are all
+    one post (its total is that post's total, e.g. the Stockholm county municipal pot), or a question that
+    names every post of the table ("handlingsplaner och kunskapsbaserad tillsammans")."""
     extra = []
     for table in {a.table for a in chosen}:
         rows = [a for a in all_rows if a.table == table]
-        if len({a.post for a in rows if a.post}) == 1:
+        table_posts = {a.post for a in rows if a.post}
+        if len(table_posts) == 1 or table_posts == {a.post for a in chosen if a.table == table}:
             extra += [a for a in rows if a.post is None and a in allocs]
     return extra
 
@@ -134,9 +157,15 @@ def _post_name(kb: KnowledgeBase, a: Allocation) -> str:
 
 
 def _note(a: Allocation, r: Recipient | None = None) -> str:
-    """The allocation's note in parentheses, unless it only repeats the recipient's name."""
-    if not a.note or (r is not None and fold(a.note).strip(" .") in (fold(r.short), fold(r.name))):
+    """The allocation's note in parentheses, unless it only repeats a name (the recipient's or a label
+    such as the post's column heading)."""
+    if not a.note:
         return ""
+    folded = fold(a.note).strip(" .")
+    if r is not None and folded in (fold(r.short), fold(r.name)):
+        return ""
+    if len(folded.split()) <= 2 and not any(ch.isdigit() for ch in folded):
+        return ""  # a bare label ("Ungdomsmottagningar", "Gagnef")
     return f" ({a.note.rstrip('.')})"
 
 
@@ -175,6 +204,12 @@ def _default_year(kb: KnowledgeBase, r: Recipient, posts: list[Post], context_ye
     latest year the calculator can say something about, else the latest covered."""
     if context_years:
         return max(context_years)
+    # the latest year with a published figure in the recipient's county (Danderyd → 2020, Storsthlm's pot)
+    county = [a.year for a in kb.allocations if (x := kb.recipients.get(a.recipient)) is not None
+              and r.county_code and x.county_code == r.county_code and x.kind != RecipientKind.kommun]
+    for year in sorted(set(county), reverse=True):
+        if _estimate(kb, r, year, posts) is not None:
+            return year
     for year in sorted(covered_years(kb), reverse=True):
         if _estimate(kb, r, year, posts) is not None:
             return year
@@ -270,27 +305,51 @@ def _posts_answer(kb: KnowledgeBase, q: Query, only: list[Post] | None = None) -
     return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in stated]))
 
 
+def _stated_total(kb: KnowledgeBase, year: int, levels: list[str]):
+    """The sum the document states for exactly these levels that year, if it states one."""
+    for a in kb.agreements.values():
+        if year in a.years:
+            for t in a.level_totals:
+                if {lv.value for lv in t.levels} == set(levels):
+                    return t
+    return None
+
+
 def _level_answer(kb: KnowledgeBase, q: Query, levels: list[str], label: str | None = None) -> Answer | None:
-    """What a whole level gets (regionerna, kommunerna, länen, SKR): per year, latest first when no year is asked."""
+    """What a whole level gets (regionerna, kommunerna, länen, SKR): per year, latest first when no year is
+    asked. A sum the document states itself ("Summa landsting") leads; the posts follow."""
     stated = [p for p in kb.posts.values() if p.level.value in levels and p.amount is not None]
     years = q.years or sorted({p.year for p in stated}, reverse=True)
     who = label or " och ".join(_LEVEL_LABEL.get(lv, lv) for lv in levels)
     lines: list[str] = []
     used: list[Post] = []
+    sources = []
+    facts: list[dict] = []
     for year in years:
         posts = sorted((p for p in stated if p.year == year), key=lambda p: -p.amount)
         if not posts:
             continue
         total = sum((p.amount for p in posts), Decimal(0))
+        doc_total = _stated_total(kb, year, levels)
         if lines:
             lines.append("")
-        lines.append(f"{format_kr_with_mkr(total)}: så mycket går till {who} {year} enligt dokumenten:")
+        if doc_total is not None:
+            lines.append(f"{format_kr_with_mkr(doc_total.amount)}: {doc_total.label} {year} enligt dokumentet.")
+            sources.append(doc_total.source)
+            facts.append({"level_total": doc_total.label, "year": year, "amount": str(doc_total.amount)})
+            if doc_total.amount != total:
+                facts += [{"id": p.id} for p in kb.posts.values() if p.year == year and p.amount is not None]
+                lines.append(f"Posterna som dokumentet riktar till {who} summerar till {format_kr_with_mkr(total)}; "
+                             "skillnaden beror på hur dokumentet placerar posterna (se avvikelse nedan):")
+        else:
+            lines.append(f"{format_kr_with_mkr(total)}: så mycket går till {who} {year} enligt dokumenten:")
         lines += [f"• {format_kr_with_mkr(p.amount)}: {p.name}" for p in posts]
         used += posts
     if not used:
         return None
-    facts = [{"post": p.id, "year": p.year, "amount": str(p.amount)} for p in used]
-    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([p.source for p in used]))
+    facts += [{"post": p.id, "year": p.year, "amount": str(p.amount)} for p in used]
+    return Answer(text="\n".join(lines), intent="amount", facts=facts,
+                  sources=uniq_sources(sources + [p.source for p in used]))
 
 
 def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:

@@ -16,7 +16,7 @@ MIN_SCORE = 1.5
 #: what a fact is about (its topic prefix) and the stems that name that subject in a question.
 #: A question naming one subject (e.g. the requisition) should not get another's rules (the invoice).
 SUBJECTS: dict[str, tuple[str, ...]] = {
-    "faktura": ("faktur", "storsthlm"),
+    "faktura": ("faktur",),
     "rekvisition_formular": ("rekvis", "rekvir", "ansokan"),
     "ekonomisk_redovisning_formular": ("ekonomisk",),
     "redovisning_krav": ("redovis", "rapport", "aterrapport"),
@@ -28,7 +28,10 @@ def _subject(topic: str) -> str | None:
 
 
 def _mentioned_subjects(q: Query) -> set[str]:
-    return {subj for subj, stems in SUBJECTS.items() if q.has_stem(*stems)}
+    found = {subj for subj, stems in SUBJECTS.items() if q.has_stem(*stems)}
+    if "ekonomisk_redovisning_formular" in found and not re.search(r"(?<!ekonomisk )(?<!ekonomiska )redovis", q.text):
+        found.discard("redovisning_krav")  # "den ekonomiska redovisningen" is the financial report only
+    return found
 
 
 def _fact_words(f: Fact) -> set[str]:
@@ -36,9 +39,20 @@ def _fact_words(f: Fact) -> set[str]:
     return {w for w in words(text) if len(w) >= 3}
 
 
-def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _fact_years(kb: KnowledgeBase, f: Fact) -> set[int]:
+    """The years a fact is about: its own, its agreement's, and any year its text names
+    ("Vad krävs för att få medel 2021?" is answered by a 2020 fact about 2021)."""
+    years = {f.year} if f.year else set(agreement_years(kb, f.agreement) if f.agreement else [])
+    return years | {int(y) for y in _YEAR.findall(f.title + " " + f.text + " " + " ".join(f.items))}
+
+
+def evidence(kb: KnowledgeBase, f: Fact, q: Query) -> float:
+    """How much the question's words point at this fact (topic triggers, keywords, body words)."""
     s = 3.0 * q.topics.get(f.topic, 0.0)
-    qwords = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 3]
+    qwords = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 3 and not _YEAR.fullmatch(w)]
     fw = _fact_words(f)
     body = fold(f.text + " " + " ".join(f.items))
     for w in qwords:
@@ -48,28 +62,44 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
             s += 0.6
         elif len(w) >= 6 and re.search(r"(?<![a-z])" + re.escape(w[:6]), body):
             s += 0.25
+    return s
+
+
+def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
+    s = evidence(kb, f, q)
     mentioned = _mentioned_subjects(q)
     subj = _subject(f.topic)
     if mentioned and subj is not None:
-        s += 1.0 if subj in mentioned else -3.0
-    fact_years = {f.year} if f.year else set(agreement_years(kb, f.agreement) if f.agreement else [])
+        s += 1.5 if subj in mentioned else -3.0
+    fact_years = _fact_years(kb, f)
     if q.years and fact_years:
         s += 1.5 if fact_years & set(q.years) else -2.5
+    body = fold(f.text + " " + " ".join(f.items))
     for r in q.recipients:
         if fold(r.short) in body or any(fold(a) in body for a in r.aliases):
             s += 0.75
     return s
 
 
-def answer(kb: KnowledgeBase, q: Query, *, limit: int = 3) -> Answer | None:
-    if not kb.facts:
+def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str] | None = None) -> Answer | None:
+    """The best facts; a question naming several rules ("vad ska stå och vart skickar vi den?") gets
+    the best fact of each rule it names."""
+    pool = [f for f in kb.facts if only_topics is None or f.topic in only_topics]
+    if not pool:
         return None
-    ranked = sorted(((score(kb, f, q), f) for f in kb.facts), key=lambda sf: -sf[0])
-    best = ranked[0][0]
-    if best < MIN_SCORE:
-        return None
-    chosen = [f for s, f in ranked if s >= max(MIN_SCORE, 0.8 * best)][:limit]
-    # facts asked by topic keep their topic's order; the best one leads
+    ranked = sorted(((score(kb, f, q), f) for f in pool), key=lambda sf: -sf[0])
+    best_score, best = ranked[0]
+    if best_score < MIN_SCORE or evidence(kb, best, q) < 1.0:
+        return None  # a year alone, or the subject alone, is no evidence for a rule
+    chosen = [f for sc, f in ranked if sc >= max(MIN_SCORE, 0.8 * best_score)][:limit]
+    for topic in sorted(q.topics, key=lambda t: -q.topics[t]):
+        if len(chosen) >= limit:
+            break
+        if any(f.topic == topic for f in chosen):
+            continue
+        cand = next(((sc, f) for sc, f in ranked if f.topic == topic), None)
+        if cand and cand[0] >= max(MIN_SCORE, 0.45 * best_score) and q.topics[topic] >= 1.0:
+            chosen.append(cand[1])
     lines = []
     for f in chosen:
         lines.append(f.text)

@@ -16,7 +16,27 @@ def _posts(kb: KnowledgeBase, q: Query) -> list[Post]:
     return sorted(posts, key=lambda p: (-p.year, p.id))
 
 
+def _pot_split(kb: KnowledgeBase, q: Query) -> Answer | None:
+    """"Hur fördelas pengarna mellan kommunerna i Stockholms län?": a group pot's own key."""
+    pots = [a for a in kb.allocations if a.split_key is not None and a.recipient in {r.id for r in q.recipients}
+            and matches_year(kb, a.agreement, q.years, item_year=a.year)]
+    if not pots:
+        return None
+    lines = []
+    for a in pots:
+        name = kb.recipients[a.recipient].name
+        lines.append(f"{a.split_key.description.rstrip('.')}: {format_kr_with_mkr(a.amount)} {a.year} till "
+                     f"{name[0].lower() + name[1:]}" + (f" ({a.note.rstrip('.')})" if a.note else "") + ".")
+    return Answer(text="\n".join(lines), intent="distribution_key",
+                  facts=[{"id": a.id, "key": a.split_key.kind.value} for a in pots],
+                  sources=uniq_sources([a.split_key.source for a in pots] + [a.source for a in pots]))
+
+
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    if q.recipients:
+        ans = _pot_split(kb, q)
+        if ans is not None:
+            return ans
     posts = _posts(kb, q)
     if not posts:
         return None
@@ -61,3 +81,17 @@ def _line(kb: KnowledgeBase, p: Post) -> str:
     if k.population_date:
         return f"Efter befolkningsmängd den {format_date(k.population_date)}: {head}."
     return f"{head}."
+
+
+def recipient_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    """Who receives a post's money ("den aktör som regionen och länets kommuner anger")."""
+    posts = [p for p in _posts(kb, q) if p in q.posts] or [p for p in q.posts if matches_year(kb, p.agreement, q.years,
+                                                                                                item_year=p.year)]
+    posts = [p for p in posts if p.paid_to]
+    if not posts:
+        return None
+    lines = [f"{p.paid_to[0].upper() + p.paid_to[1:]}: mottagare av medlen för {p.short.lower()} {p.year}"
+             f"{f' ({format_kr_with_mkr(p.amount)})' if p.amount is not None else ''}." for p in posts]
+    return Answer(text="\n".join(lines), intent="distribution_key",
+                  facts=[{"post": p.id, "paid_to": p.paid_to} for p in posts],
+                  sources=uniq_sources([p.source for p in posts]))

@@ -56,3 +56,21 @@ def metropolitan_answer(kb: KnowledgeBase) -> Answer:
         sources.append(p.key.source)
     return Answer(text="\n".join(lines), intent="distribution_key",
                   facts=[{"recipient": c.id} for c in metros], sources=uniq_sources(sources))
+
+
+def agreement_dates_answer(kb: KnowledgeBase, q) -> Answer | None:
+    """When an agreement was entered into / decided, and by whom."""
+    from engine.answers.common import matches_year
+    from engine.formatting import format_date
+
+    agreements = [a for a in kb.agreements.values() if a.decided and matches_year(kb, a.id, q.years)]
+    if not agreements:
+        return None
+    agreements.sort(key=lambda a: a.decided, reverse=True)
+    lines = []
+    for a in agreements:
+        by = f" ({a.decided_by})" if a.decided_by else ""
+        lines.append(f"{format_date(a.decided)}: {a.name}{by}.")
+    return Answer(text="\n".join(lines), intent="agreement",
+                  facts=[{"agreement": a.id, "decided": a.decided.isoformat()} for a in agreements],
+                  sources=uniq_sources([a.source for a in agreements]))
