@@ -258,7 +258,7 @@ def plan_for_post(kb, post, *, pot: Decimal | None = None) -> Plan:
     key = post.key
     if key is None or key.kind not in COMPUTABLE_KINDS:
         if post.amount is None and pot is None:
-            raise AllocationError(f"{post.short}: dokumenten anger varken postens belopp eller fördelningsnyckel")
+            raise AllocationError(f"{post.short}: dokumenten anger varken postens nationella belopp eller dess fördelningsnyckel")
         raise AllocationError(f"{post.short}: dokumenten anger ingen fördelningsnyckel som går att räkna med")
     unit = unit_for_level(post.level)
     if unit is None:

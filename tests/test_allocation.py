@@ -121,7 +121,7 @@ def test_posts_without_amount_or_key_are_refused():
     kb = synthetic_kb()
     with pytest.raises(AllocationError, match="anger inte postens belopp"):
         plan_for_post(kb, kb.posts["ok2020-kommun-handlingsplaner"])
-    with pytest.raises(AllocationError, match="varken postens belopp eller fördelningsnyckel"):
+    with pytest.raises(AllocationError, match="varken postens nationella belopp eller dess fördelningsnyckel"):
         plan_for_post(kb, kb.posts["ok2020-lan-suicidprevention"])
     with pytest.raises(AllocationError, match="bara fördelas mellan län"):
         allocate(Plan(pot=MKR, kind=KeyKind.fixed_per_county, unit=Unit.kommun, per_county=MKR),

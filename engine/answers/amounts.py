@@ -296,8 +296,8 @@ def _posts_answer(kb: KnowledgeBase, q: Query, only: list[Post] | None = None) -
     lines = []
     for p in stated:
         key = f" Fördelning: {p.key.description.rstrip('.')}." if p.key and p.key.description else ""
-        to = f" till {_LEVEL_LABEL.get(p.level.value, p.level.value)}"
-        lines.append(f"{format_kr_with_mkr(p.amount)}: {p.name} ({p.year}){to}.{key}")
+        to = _LEVEL_LABEL.get(p.level.value, p.level.value)
+        lines.append(f"{format_kr_with_mkr(p.amount)} till {to} {p.year}: {p.name}.{key}")
     if len(stated) > 1 and len({p.year for p in stated}) == 1:
         total = sum((p.amount for p in stated), Decimal(0))
         lines.append(f"Sammanlagt {format_kr_with_mkr(total)}.")

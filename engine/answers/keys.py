@@ -55,10 +55,11 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
                       facts=[{"post": p.id, "population_date": p.key.population_date.isoformat()} for p in dated],
                       sources=uniq_sources([p.key.source for p in dated]))
     if not q.posts:
-        # a general "how is it distributed" for a year: one line per post with a stated key
-        posts = [p for p in posts if p.key.kind != KeyKind.unstated][:12]
+        # a general "how is it distributed" for a year: posts grouped by their key, the commonest first
+        posts = [p for p in posts if p.key.kind != KeyKind.unstated]
         if not posts:
             return None
+        return _grouped(kb, posts)
     lines = [_line(kb, p) for p in posts[:12]]
     return Answer(text="\n".join(lines), intent="distribution_key",
                   facts=[{"post": p.id, "key": p.key.kind.value} for p in posts[:12]],
@@ -95,3 +96,34 @@ def recipient_answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     return Answer(text="\n".join(lines), intent="distribution_key",
                   facts=[{"post": p.id, "paid_to": p.paid_to} for p in posts],
                   sources=uniq_sources([p.source for p in posts]))
+
+
+def _key_label(kb: KnowledgeBase, p: Post) -> str:
+    k = p.key
+    if k.kind == KeyKind.fixed_per_county and k.per_county is not None:
+        text = f"{format_kr_with_mkr(k.per_county)} per län"
+        if k.metro_per_county is not None:
+            text += f", {format_kr_with_mkr(k.metro_per_county)} var för de tre storstadslänen"
+        return text
+    if k.kind == KeyKind.fixed_plus_population and k.per_county is not None:
+        return f"{format_kr_with_mkr(k.per_county)} per län och resten efter befolkningsmängd"
+    if k.kind == KeyKind.population_0_25:
+        return "efter andelen barn och unga 0–25 år"
+    if k.kind == KeyKind.population:
+        return "efter befolkningsmängd" + (f" den {format_date(k.population_date)}" if k.population_date else "")
+    return k.description.rstrip(".")
+
+
+def _grouped(kb: KnowledgeBase, posts: list[Post]) -> Answer:
+    groups: dict[tuple[int, str], list[Post]] = {}
+    for p in posts:
+        groups.setdefault((p.year, _key_label(kb, p)), []).append(p)
+    ordered = sorted(groups.items(), key=lambda kv: (-kv[0][0], -len(kv[1])))
+    lines = []
+    for (year, label), ps in ordered:
+        items = ", ".join(f"{p.short} ({format_kr_with_mkr(p.amount).split(' (')[-1].rstrip(')')})"
+                          if p.amount is not None else p.short for p in ps)
+        lines.append(f"{label[0].upper() + label[1:]} ({year}): {items}.")
+    return Answer(text="\n".join(lines), intent="distribution_key",
+                  facts=[{"post": p.id, "key": p.key.kind.value} for p in posts],
+                  sources=uniq_sources([p.key.source for p in posts]))
