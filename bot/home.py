@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 from bot.blocks import ACTION_OPEN_MODAL, escape, truncate
 from engine.authz import Identity, whom_to_ask
 from engine.dashboard import contact_overview, open_recipients, post_progress, upcoming_deadlines
+from engine.formatting import format_date
 from engine.store import Contact, Snapshot
 
 HOME_BLOCK_LIMIT = 100
@@ -63,13 +64,17 @@ def _deadline_blocks(lines: list[Any]) -> list[Block]:
         return [_section("*Kommande deadlines*\nInga kommande deadlines i dokumenten.")]
     text = "\n".join(f"• {escape(d.text)}" + (f" ({escape(d.consequence)})" if d.consequence else "")
                      for d in lines)
-    return [_section("*Kommande deadlines*\n" + text)]
+    blocks: list[Block] = [_section("*Kommande deadlines*\n" + text)]
+    sources = list(dict.fromkeys(d.source for d in lines if d.source))
+    if sources:
+        blocks.append(_context("Källa: " + escape("; ".join(sources))))
+    return blocks
 
 
 def coordinator_home(kb: Any, snapshot: Snapshot, today: dt.date, name: str = "") -> View:
     blocks: list[Block] = [HeaderBlock(text="Stimulans: översikt för samordnare")]
     if name:
-        blocks.append(_context(f"Inloggad som {escape(name)} (samordnare). Uppdaterad {today.isoformat()}."))
+        blocks.append(_context(f"Inloggad som {escape(name)} (samordnare). Läget {format_date(today)}."))
     blocks.append(ActionsBlock(elements=[_modal_button(None)]))
     blocks.append(DividerBlock())
     progress = post_progress(kb, snapshot)
@@ -83,8 +88,12 @@ def coordinator_home(kb: Any, snapshot: Snapshot, today: dt.date, name: str = ""
         blocks.append(_section(text))
     still_open = open_recipients(kb, snapshot)
     blocks.append(DividerBlock())
-    blocks.append(_section("*Mottagare med öppna rader*\n" + (escape(_listing(still_open, 60)) if still_open
-                                                              else "Inga: alla rader är klara.")))
+    if not snapshot.statuses:  # an empty tab is not "all done"
+        open_text = ("Fliken Rekvisitioner har inga rader ännu, så ingen status syns. "
+                     "Kör `stimulans init-sheet` för en rad per mottagare och post.")
+    else:
+        open_text = escape(_listing(still_open, 60)) if still_open else "Inga: alla rader är klara."
+    blocks.append(_section("*Mottagare med öppna rader*\n" + open_text))
     if snapshot.problems:
         blocks.append(_context(f"{len(snapshot.problems)} celler i kalkylarket kunde inte läsas, t.ex. "
                                + escape(snapshot.problems[0].describe())))
@@ -106,8 +115,12 @@ def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity
             blocks.append(_section("*Tilldelning (publicerad)*\n" + text))
             blocks.append(_context("Källa: " + escape("; ".join(dict.fromkeys(a.source for a in ov.allocations)))))
         else:
-            blocks.append(_section("*Tilldelning*\nDokumenten publicerar inget belopp för "
-                                   f"{escape(ov.name)} per post."))
+            posts = getattr(kb, "posts", {}) or {}
+            years = sorted({posts[s.post].year for s in ov.statuses if s.post in posts}, reverse=True)
+            question = f"Hur mycket får {ov.name}{f' {years[0]}' if years else ''}?"
+            blocks.append(_section(f"*Tilldelning*\nDokumenten anger inget eget belopp för {escape(ov.name)}. "
+                                   f"Fråga `{escape(question)}` för en beräkning utifrån fördelningsnyckeln "
+                                   "(beräknat, inte publicerat)."))
         if ov.statuses:
             for s in ov.statuses[:20]:
                 parts = [f"*{escape(s.label)}*: {s.status_label}"]
@@ -121,6 +134,9 @@ def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity
                                    "tryck Uppdatera status för att lägga in den första."))
         blocks += _deadline_blocks(ov.deadlines)
         blocks.append(DividerBlock())
+    if len(identity.recipient_ids) > 5:
+        blocks.append(_context(f"… och {len(identity.recipient_ids) - 5} mottagare till; "
+                               "skriv `/stimulans status <mottagare>` för dem."))
     blocks += _help_blocks()
     return View(type="home", blocks=_cap(blocks))
 

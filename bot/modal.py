@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from engine.dashboard import post_label, published_allocation
-from engine.formatting import format_kr
+from engine.formatting import format_date, format_kr
 from engine.parsing import ParseError, parse_amount, parse_date
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import EDITABLE_FIELDS, RowKey, StatusRow, StatusUpdate
@@ -40,6 +40,7 @@ B_RECIPIENT, B_POST, B_STATUS, B_AMOUNT, B_DATE, B_REFERENCE, B_USE = (
 _OPTIONS_PER_GROUP = 100
 _LABEL = 75
 _METADATA_LIMIT = 3000
+_CONTEXT = 2000
 
 
 def _opt(label: str, value: str) -> Option:
@@ -47,11 +48,12 @@ def _opt(label: str, value: str) -> Option:
     return Option(text=PlainTextObject(text=label), value=value)
 
 
-def _grouped(groups: list[tuple[str, list[Option]]]) -> tuple[list[Option] | None, list[OptionGroup] | None]:
-    """Plain options when ≤ 100, else option groups of ≤ 100 each (Slack's select limits)."""
+def _grouped(groups: list[tuple[str, list[Option]]], *, force: bool = False
+             ) -> tuple[list[Option] | None, list[OptionGroup] | None]:
+    """Plain options when ≤ 100 (unless `force`), else option groups of ≤ 100 each (Slack's select limits)."""
     groups = [(label, opts) for label, opts in groups if opts]
     flat = [o for _, opts in groups for o in opts]
-    if len(flat) <= _OPTIONS_PER_GROUP:
+    if len(flat) <= _OPTIONS_PER_GROUP and not force:
         return flat, None
     out: list[OptionGroup] = []
     for label, opts in groups:
@@ -114,9 +116,50 @@ def post_choices(kb: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
+def recipient_posts(kb: Any, recipient_ids: Iterable[str], statuses: Iterable[StatusRow] = ()) -> list[str]:
+    """Post values ("agreement|post") that concern these recipients: their rows in Rekvisitioner and the
+    posts with a published allocation to them (or to their county's pot), newest first."""
+    ids = set(recipient_ids)
+    recipients = dict(getattr(kb, "recipients", {}) or {})
+    posts = dict(getattr(kb, "posts", {}) or {})
+    counties = {recipients[r].county_code for r in ids if r in recipients and recipients[r].county_code}
+    found = {post_value(s.key.agreement, s.key.post) for s in statuses if s.key.recipient_id in ids}
+    for a in getattr(kb, "allocations", []) or []:
+        r = recipients.get(a.recipient)
+        pot = r is not None and str(r.kind) == "grupp" and r.county_code in counties
+        if a.post in posts and (a.recipient in ids or pot):
+            found.add(post_value(a.agreement, a.post))
+
+    def newest(value: str) -> tuple[int, str]:
+        p = posts.get(value.partition("|")[2])
+        return (-(p.year if p is not None else 0), value)
+
+    return sorted(found, key=newest)
+
+
+def _ceiling_hint(kb: Any, recipient_id: str | None, value: str | None) -> str:
+    if recipient_id and value:
+        agreement, _, post = value.partition("|")
+        ceiling = published_allocation(kb, recipient_id, agreement, post)
+        if ceiling is not None:
+            return f"Publicerad tilldelning: {format_kr(ceiling)}. Ett högre belopp godtas inte."
+    return "Högst den publicerade tilldelningen för mottagaren och posten."
+
+
+def _reminder_context(kb: Any, deadline_id: str | None) -> ContextBlock | None:
+    d = next((d for d in getattr(kb, "deadlines", []) or [] if d.id == deadline_id), None) if deadline_id else None
+    if d is None or d.date is None:
+        return None
+    to = f" till {d.to}" if d.to and d.to not in d.action else ""
+    text = f"Från påminnelsen: senast {format_date(d.date)} ska {d.who} {d.action}{to}."
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:_CONTEXT])])
+
+
 def build_status_modal(kb: Any, *, recipient_ids: list[str] | None, prefill: Prefill,
                        current: StatusRow | None = None, statuses: Iterable[StatusRow] = ()) -> View:
-    """The modal. `recipient_ids` None = all recipients (coordinator)."""
+    """The modal. `recipient_ids` None = all recipients (coordinator). A contact's own posts come first
+    (and are preselected when there is only one)."""
+    statuses = list(statuses)
     r_groups = recipient_choices(kb, recipient_ids, statuses)
     r_opts, r_grp = _grouped([(g, [_opt(n, v) for n, v in items]) for g, items in r_groups])
     flat_r = [o for o in (r_opts or [])] + [o for g in (r_grp or []) for o in g.options]
@@ -129,9 +172,20 @@ def build_status_modal(kb: Any, *, recipient_ids: list[str] | None, prefill: Pre
             v == post_value(prefill.agreement, prefill.post or "") for _, items in p_groups for _, v in items):
         p_groups.insert(0, ("Från påminnelsen", [(post_label(kb, prefill.agreement, prefill.post or ""),
                                                   post_value(prefill.agreement, prefill.post or ""))]))
-    p_opts, p_grp = _grouped([(g, [_opt(n, v) for n, v in items]) for g, items in p_groups])
+    own = recipient_posts(kb, recipient_ids, statuses) if recipient_ids is not None else []
+    if own:  # a contact: their posts first, the rest (rarely needed) after
+        labels = {v: n for _, items in p_groups for n, v in items}
+        own = [v for v in own if v in labels]
+        p_groups = [("Era poster", [(labels[v], v) for v in own])] + [
+            (g, [(n, v) for n, v in items if v not in own]) for g, items in p_groups]
+    p_opts, p_grp = _grouped([(g, [_opt(n, v) for n, v in items]) for g, items in p_groups], force=bool(own))
     flat_p = [o for o in (p_opts or [])] + [o for g in (p_grp or []) for o in g.options]
     wanted_p = post_value(prefill.agreement, prefill.post or "") if prefill.agreement is not None else None
+    if wanted_p is None and len(own) == 1 and initial_r is not None:
+        wanted_p = own[0]
+        agreement, _, post = wanted_p.partition("|")
+        current = current or next((s for s in statuses if s.key == RowKey(
+            recipient_id=initial_r.value, agreement=agreement, post=post)), None)
     initial_p = next((o for o in flat_p if o.value == wanted_p), None)
 
     s_opts = [_opt(label, status.value) for status, label in STATUS_LABELS.items()]
@@ -145,6 +199,9 @@ def build_status_modal(kb: Any, *, recipient_ids: list[str] | None, prefill: Pre
                                           placeholder=placeholder, multiline=multiline, max_length=2900))
 
     blocks: list[Any] = []
+    reminder = _reminder_context(kb, prefill.deadline_id)
+    if reminder is not None:
+        blocks.append(reminder)
     if not flat_p:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text="Kunskapsbasen saknar överenskommelser; be en samordnare kontrollera installationen.")]))
@@ -160,7 +217,8 @@ def build_status_modal(kb: Any, *, recipient_ids: list[str] | None, prefill: Pre
                                                options=s_opts, initial_option=initial_s)),
         text_input(B_AMOUNT, "Belopp", format_kr(current.amount) if current and current.amount is not None else "",
                    "t.ex. 1 726 309 kr eller 1,7 mnkr",
-                   hint="Högst den publicerade tilldelningen för mottagaren och posten."),
+                   hint=_ceiling_hint(kb, initial_r.value if initial_r else None,
+                                      initial_p.value if initial_p else None)),
         text_input(B_DATE, "Datum (rekvisition/faktura)",
                    current.date.isoformat() if current and current.date else "", "t.ex. 2020-11-20 eller 20 nov 2020"),
         text_input(B_REFERENCE, "Faktura/referens", current.reference if current else "", "t.ex. fakturanummer"),

@@ -23,6 +23,7 @@ from typing import Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, MarkdownTextObject, SectionBlock
 
 from engine.reminders import METADATA_EVENT_TYPE, SENT, STATUS_BUTTON_ACTION_ID, OutgoingReminder
 from engine.store import ReminderRecord, Store
@@ -91,12 +92,14 @@ def blocks_for(item: OutgoingReminder) -> list[dict]:
         chunk = candidate
     if chunk.strip():
         blocks.append(chunk)
-    out: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": b}} for b in blocks if b.strip()]
-    for n, button in enumerate(item.buttons):
-        out.append({"type": "actions", "block_id": f"stimulans_status_{n}", "elements": [{
-            "type": "button", "action_id": STATUS_BUTTON_ACTION_ID, "style": "primary",
-            "text": {"type": "plain_text", "text": button["label"]}, "value": button["value"]}]})
-    return out[:50]
+    sections: list[Block] = [SectionBlock(text=MarkdownTextObject(text=b)) for b in blocks if b.strip()]
+    buttons: list[Block] = [
+        ActionsBlock(block_id=f"stimulans_status_{n}", elements=[ButtonElement(
+            text=button["label"][:75], action_id=STATUS_BUTTON_ACTION_ID, style="primary",
+            value=button["value"][:2000])])
+        for n, button in enumerate(item.buttons)]
+    # at most 50 blocks per message: keep the buttons (the point of a DM), cut the text first
+    return [b.to_dict() for b in sections[: max(50 - len(buttons), 1)] + buttons][:50]
 
 
 class ReminderSender:

@@ -7,6 +7,7 @@ re-validates (lazy listeners run whatever the ack said) and confirms by DM.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -77,6 +78,19 @@ def check_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
     return validated, errors, actor
 
 
+def shown(header: str, value: str) -> str:
+    """A stored cell as people read it: ISO dates and times the Swedish way ("20 november 2020")."""
+    try:
+        if header == "Datum":
+            return format_date(dt.date.fromisoformat(value))
+        if header == "Ändrad":
+            t = dt.datetime.fromisoformat(value)
+            return f"{format_date(t.date())} kl. {t:%H.%M}"
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
 def describe_row(svc: Services, row: StatusRow) -> str:
     parts = [f"Status: {STATUS_LABELS.get(row.status, str(row.status))}"]
     if row.amount is not None:
@@ -88,7 +102,7 @@ def describe_row(svc: Services, row: StatusRow) -> str:
     if row.planned_use:
         parts.append(f"Planerad användning: {row.planned_use}")
     if row.updated_by or row.updated_at:
-        parts.append(f"Senast ändrad av {row.updated_by or 'okänd'} {row.updated_at}".strip())
+        parts.append(f"Senast ändrad av {row.updated_by or 'okänd'} {shown('Ändrad', row.updated_at)}".strip())
     return "\n".join(f"• {p}" for p in parts)
 
 
@@ -119,7 +133,8 @@ def write_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
     if not result.changed:
         text = f"Inget ändrades för {what}: värdena var redan sparade."
     else:
-        lines = "\n".join(f"• {h}: {old or '(tomt)'} → {new or '(tomt)'}" for h, (old, new) in result.changed.items())
+        lines = "\n".join(f"• {h}: {shown(h, old) or '(tomt)'} → {shown(h, new) or '(tomt)'}"
+                          for h, (old, new) in result.changed.items())
         text = f"*Sparat för {what}* (rad {result.row} i Rekvisitioner):\n{lines}"
     client.chat_postMessage(channel=user_id, **notice_message(text))
 
