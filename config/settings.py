@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +39,24 @@ class Settings(BaseSettings):
     # Time zone of every deadline
     timezone: str = Field(default="Europe/Stockholm", alias="STIMULANS_TZ")
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"okänd tidszon ”{value}” (t.ex. Europe/Stockholm)") from None
+        return value
+
+    @field_validator("snapshot_ttl_seconds")
+    @classmethod
+    def _non_negative_ttl(cls, value: float) -> float:
+        if not value >= 0 or value == float("inf"):
+            raise ValueError("ska vara ett antal sekunder, 0 eller mer (t.ex. 60)")
+        return value
+
     @property
     def resolved_workbook(self) -> Path:
         return self.workbook_path or (self.data_dir / "stimulans.xlsx")
@@ -52,6 +70,24 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
 
 
+class SettingsError(ValueError):
+    """An environment variable has a value that cannot be used. str() names the variable and why,
+    never the value (it may be a secret)."""
+
+
+def settings_error(exc: ValidationError) -> SettingsError:
+    aliases = {name: (f.alias or name) for name, f in Settings.model_fields.items()}
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        name = str(err["loc"][0]) if err.get("loc") else "?"
+        message = str(err.get("msg", "ogiltigt värde")).removeprefix("Value error, ")
+        lines.append(f"{aliases.get(name, name)}: {message}")
+    return SettingsError("Ogiltig inställning: " + "; ".join(lines) + ". Rätta miljövariabeln (eller .env).")
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise settings_error(e) from None

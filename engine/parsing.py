@@ -34,12 +34,8 @@ def parse_amount(raw: object) -> Decimal:
     """Parse an amount written the Swedish way into exact kronor (Decimal, öre precision)."""
     if isinstance(raw, bool) or raw is None:
         raise ParseError("beloppet saknas")
-    if isinstance(raw, int):
-        return Decimal(raw)
-    if isinstance(raw, Decimal):
-        return raw
-    if isinstance(raw, float):  # a spreadsheet number cell
-        return Decimal(repr(raw)).quantize(Decimal("0.01"))
+    if isinstance(raw, int | float | Decimal):  # a spreadsheet number cell
+        return _checked_number(raw)
     text = fold(str(raw)).replace("\u2212", "-")
     text = re.sub(r"(?<=\d) (?=\d)", " ", text)
     if not text:
@@ -59,14 +55,47 @@ def parse_amount(raw: object) -> Decimal:
     else:
         # "1.5" / "1,5": a decimal point or comma
         num = num.replace(",", ".")
+    if len(num.replace(" ", "").replace(".", "").split(",")[0]) > _MAX_DIGITS:
+        raise ParseError(f"”{_short(raw)}” är ett orimligt stort belopp")
     try:
         value = Decimal(num) * _UNITS[unit]
     except InvalidOperation as e:  # pragma: no cover - regex guarantees digits
         raise ParseError(f"”{raw}” är inget belopp") from e
     if m.group("sign"):
         raise ParseError(f"beloppet ”{raw}” är negativt")
+    return _to_kr(value, raw)
+
+
+#: Amounts at or above 10^15 kr are typing errors (and would overflow exact öre arithmetic).
+_MAX_DIGITS = 15
+_LIMIT = Decimal(10) ** _MAX_DIGITS
+
+
+def _short(raw: object) -> str:
+    text = str(raw)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _checked_number(raw: int | float | Decimal) -> Decimal:
+    """A number cell (xlsx/Sheets API) or a Decimal: finite, not negative, not absurdly large, öre precision."""
+    try:
+        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    except (InvalidOperation, ValueError) as e:
+        raise ParseError(f"”{_short(raw)}” är inget belopp") from e
+    if not value.is_finite():
+        raise ParseError(f"”{_short(raw)}” är inget belopp")
+    if value < 0:
+        raise ParseError(f"beloppet ”{_short(raw)}” är negativt")
+    if isinstance(raw, float):  # binary floating point: round to öre as the sheet shows it
+        value = value.quantize(Decimal("0.01")) if value < _LIMIT else value
+    return _to_kr(value, raw)
+
+
+def _to_kr(value: Decimal, raw: object) -> Decimal:
+    if value >= _LIMIT:
+        raise ParseError(f"”{_short(raw)}” är ett orimligt stort belopp")
     if value != value.quantize(Decimal("0.01")):
-        raise ParseError(f"”{raw}” har fler decimaler än ören")
+        raise ParseError(f"”{_short(raw)}” har fler decimaler än ören")
     return value.quantize(Decimal("0.01")) if value != value.to_integral_value() else value.quantize(Decimal("1"))
 
 

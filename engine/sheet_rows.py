@@ -9,6 +9,7 @@ and the rest of the sheet still serves.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -319,7 +320,7 @@ def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProbl
             problems.append(_problem(table, row, "Belopp (kr)", rec.get("Belopp (kr)", ""), str(e)))
             continue
         year_text = rec.get("År", "").strip()
-        year = int(year_text) if year_text.isdigit() else 0
+        year = int(year_text) if re.fullmatch(r"(19|20)\d\d", year_text) else 0  # not "²", not 12345
         if not year:
             ag = lookup.agreements.get(agreement)
             year = ag.years[0] if ag is not None and ag.years else 0

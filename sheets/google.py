@@ -131,6 +131,17 @@ def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
     return info, where
 
 
+def redact(text: str, secret: str) -> str:
+    """`text` without the secret or any line of it (a private key's PEM lines), for error messages."""
+    if secret:
+        text = text.replace(secret, "[dold]")
+        for line in secret.replace("\\n", "\n").splitlines():
+            line = line.strip()
+            if len(line) >= 8 and not line.startswith("-----"):
+                text = text.replace(line, "[dold]")
+    return text
+
+
 def spreadsheet_id(value: str) -> str:
     value = value.strip()
     if "/" in value:
@@ -172,7 +183,8 @@ class GoogleBackend(Backend):
         try:
             creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
         except (ValueError, KeyError) as e:
-            raise StoreError(f"{where}: nyckeln kan inte användas ({e}); ladda ner en ny JSON-nyckel.") from None
+            detail = redact(str(e), str(info.get("private_key", "")))
+            raise StoreError(f"{where}: nyckeln kan inte användas ({detail}); ladda ner en ny JSON-nyckel.") from None
         if settings.sheets_api_url:
             # Another API endpoint (the local fake in tests, or a proxy): google-auth must not look up the
             # service account's regional access boundary at iamcredentials.googleapis.com either.
@@ -212,7 +224,7 @@ class GoogleBackend(Backend):
         if isinstance(exc, auth_exc.RefreshError | auth_exc.TransportError):
             return StoreError(f"Inloggningen med tjänstekontot {self.client_email} misslyckades ({doing}); "
                               "kontrollera nyckeln (den kan vara återkallad) och att Google Sheets API är aktiverat.")
-        return StoreError(f"Oväntat fel mot Google Sheets ({doing}): {type(exc).__name__}: {exc}")
+        return StoreError(f"Oväntat fel mot Google Sheets ({doing}): {type(exc).__name__}")
 
     def _call(self, doing: str, fn: Callable[[], Any]) -> Any:
         from google.auth import exceptions as auth_exc
@@ -370,14 +382,19 @@ def _quote(tab: str) -> str:
     return "'" + tab.replace("'", "''") + "'"
 
 
+#: Google Sheets refuses a cell of more than 50 000 characters (the whole write would fail).
+MAX_CELL_CHARS = 50000
+
+
 def _json_value(v: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, bool):
         return str(v)
-    if isinstance(v, int | float | str):
+    if isinstance(v, int | float):
         return v
-    return cell_text(v)
+    text = v if isinstance(v, str) else cell_text(v)
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
 __all__ = ["GoogleBackend", "RetryingHTTPClient", "spreadsheet_id", "col_letter"]

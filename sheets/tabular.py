@@ -139,7 +139,9 @@ class TabularStore(Store):
         self._ensure_exists()
         tabs = [str(t) for t in SNAPSHOT_TABS]
         grids = self.backend.read_tabs(tabs)
-        self._require(grids, SNAPSHOT_TABS)
+        if all(grids.get(t) is None for t in tabs):  # nothing set up yet: one clear error
+            self._require(grids, SNAPSHOT_TABS)
+        # A deleted tab or a mistyped header is a problem (tab + A1) in the snapshot; the rest serves.
         return parse_tables(grids, self.kb, self._now())
 
     def _require(self, grids: dict[str, Any], tabs: list[Tab]) -> None:
@@ -171,6 +173,7 @@ class TabularStore(Store):
             raise StoreError("Vem som ändrar saknas (behövs för loggen).")
         key = update.key
         lookup = self._lookup()
+        self._check_key(key, lookup)
         expected = update.expected
         if expected is None:
             seen = self.snapshot().status_for(key)
@@ -183,6 +186,19 @@ class TabularStore(Store):
             result = self._write_status(table, key, current, changes, update.actor, lookup)
         self.invalidate()
         return result
+
+    @staticmethod
+    def _check_key(key: RowKey, lookup: Lookup) -> None:
+        """A row key from any front (a crafted Slack payload included) must name a known recipient,
+        agreement and post, so nothing is ever written for a recipient that does not exist."""
+        if lookup.recipients and key.recipient_id not in lookup.recipients:
+            raise StoreError(f"Okänd mottagare ”{key.recipient_id}”; inget skrevs.")
+        if lookup.agreements and key.agreement not in lookup.agreements:
+            raise StoreError(f"Okänd överenskommelse ”{key.agreement}”; inget skrevs.")
+        if key.post and lookup.posts:
+            post = lookup.posts.get(key.post)
+            if post is None or getattr(post, "agreement", key.agreement) != key.agreement:
+                raise StoreError(f"Okänd post ”{key.post}” för {key.agreement}; inget skrevs.")
 
     def _find(self, table: Table, key: RowKey, lookup: Lookup) -> StatusRow | None:
         rows = parse_status_rows(table, lookup, [])

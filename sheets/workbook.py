@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -26,6 +27,17 @@ from engine.store import StoreError
 from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT, TEXT_FORMAT, Backend, Cell, Grid, column_kind
 
 _FORMULA_START = ("=", "+", "-", "@")
+#: Excel's limit on the characters in one cell; a longer text makes Excel "repair" (cut) the file.
+MAX_CELL_CHARS = 32767
+
+
+def _storable(text: str) -> str:
+    """Text an .xlsx cell can hold: control characters XML 1.0 forbids (openpyxl would refuse the
+    whole write) are dropped, and text beyond Excel's cell limit is cut with a marker."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
 
 
 def _letter(col: int) -> str:
@@ -197,7 +209,7 @@ class WorkbookBackend(Backend):
             if kind == "amount":
                 cell.number_format = AMOUNT_FORMAT
             return
-        text = str(value)
+        text = _storable(str(value))
         cell.value = text if text else None
         if text:
             cell.data_type = "s"  # never a formula, whatever it starts with

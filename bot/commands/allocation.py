@@ -196,9 +196,28 @@ def _print_table(post, year: int, result: AllocationResult, rows: list[Row], cou
     print(line)
 
 
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that Excel/LibreOffice/Sheets cannot run as a formula: text starting with = + - @
+    (or a tab/CR before one) gets a leading apostrophe. Numbers are left as numbers."""
+    if isinstance(value, str) and value.startswith(_CSV_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, buf: io.StringIO):
+        self._w = csv.writer(buf)
+
+    def writerow(self, row: list[object]) -> None:
+        self._w.writerow([csv_cell(v) for v in row])
+
+
 def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, target: str) -> None:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = _SafeWriter(buf)
     w.writerow(["mottagare_id", "mottagare", "kod", "lan", "overenskommelse", "ar", "post", "underlag",
                 "underlag_totalt", "andel", "belopp", "avrundat", "typ", "nyckel", "befolkningstabell", "avrundning"])
     for r in rows:
@@ -213,7 +232,10 @@ def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, targe
     if target == "-":
         sys.stdout.write(buf.getvalue())
     else:
-        Path(target).write_text(buf.getvalue(), encoding="utf-8")
+        try:
+            Path(target).write_text(buf.getvalue(), encoding="utf-8")
+        except OSError as e:
+            raise _cli_error(f"Kan inte skriva CSV-filen {target}: {e.strerror or e}") from None
         print(f"Skrev {len(rows)} rader till {target}")
 
 

@@ -45,13 +45,36 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"HTTP-läget saknar {', '.join(missing)}.\n{ENV_HELP}")
         if not 0 < args.port < 65536:
             raise CliError(f"ogiltig port {args.port}; välj 1–65535")
+        check_slack_token(settings)
         if args.dev:
             return _serve_wsgiref(args.host, args.port)
         return _serve_gunicorn(args.host, args.port, args.threads)
     missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
     if missing:
         raise CliError(f"Socket Mode saknar {', '.join(missing)} (eller kör `stimulans serve --http`).\n{ENV_HELP}")
+    check_slack_token(settings)
     return _serve_socket_mode(settings)
+
+
+def check_slack_token(settings) -> None:
+    """One auth.test before starting, so a wrong token or an unreachable Slack is one clear line
+    (never the token itself) instead of a traceback from inside Bolt or a gunicorn worker."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import api_base_url
+    from bot.cli import CliError
+
+    url = api_base_url(settings)
+    try:
+        WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=url, timeout=15).auth_test()
+    except SlackApiError as e:
+        code = (e.response.get("error") if e.response is not None else None) or "okänt fel"
+        raise CliError(f"Slack godtog inte SLACK_BOT_TOKEN ({code}). Kontrollera att det är appens "
+                       "Bot User OAuth Token (xoxb-…) och att appen är installerad i arbetsytan.") from None
+    except (OSError, ValueError) as e:  # URLError, timeouts, a malformed SLACK_API_URL
+        reason = getattr(e, "reason", None) or type(e).__name__
+        raise CliError(f"Kan inte nå Slack på {url} ({reason}); kontrollera nätverket och SLACK_API_URL.") from None
 
 
 def _serve_socket_mode(settings) -> int:

@@ -92,6 +92,24 @@ def _resolve_key(args: argparse.Namespace, kb, snap) -> RowKey:
     raise CliError(f"{recipient.name} har flera rader ({options}); välj med --post (och --overenskommelse).")
 
 
+def _check_named_person(som: str | None, key: RowKey, snap, kb) -> None:
+    """`--som` naming a person in Kontakter (e-mail or Slack id): the same rule as in Slack applies,
+    so the log never says a contact changed another recipient's row. The command line itself is the
+    operator's tool: whoever runs it already holds the sheet's credentials."""
+    from bot.cli import CliError
+    from engine.authz import Identity, can_edit, match_contacts
+
+    if not som:
+        return
+    rows = match_contacts(snap.contacts, slack_id=som.strip(), email=som.strip())
+    if not rows:
+        return
+    names = {rid: r.name for rid, r in (getattr(kb, "recipients", {}) or {}).items()}
+    decision = can_edit(Identity(tuple(rows)), key.recipient_id, snap.contacts, names)
+    if not decision.allowed:
+        raise CliError(f"{som}: {decision.message()} Inget skrevs.")
+
+
 def run_update(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
     from engine.sheet_rows import resolve_field
@@ -106,6 +124,7 @@ def run_update(args: argparse.Namespace) -> int:
     snap = store.snapshot()
     key = _resolve_key(args, kb, snap)
     actor = args.som or f"cli:{getpass.getuser()}"
+    _check_named_person(args.som, key, snap, kb)
     result = store.update_status(StatusUpdate(key=key, changes={header: " ".join(args.varde)}, actor=actor))
     name = kb.recipients[key.recipient_id].name if key.recipient_id in kb.recipients else key.recipient_id
     where = f"{name} / {key.agreement}" + (f" / {key.post}" if key.post else "")
