@@ -21,6 +21,10 @@ _RECIPIENT_LEVEL = {RecipientKind.kommun: "kommun", RecipientKind.region: "regio
 
 
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
+    if q.has_stem("kvar", "overfor", "overflyttade", "carry"):
+        carried = _carried_over(kb, q)
+        if carried is not None:
+            return carried
     if q.years and not any(y in covered_years(kb) for y in q.years):
         return _year_not_covered(kb, q)
     parts: list[Answer] = []
@@ -62,6 +66,22 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     if q.years or q.has("overenskommelse", "overenskommelsen", "totalt", "sammanlagt"):
         return _agreement_total(kb, q)
     return None
+
+
+def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
+    """"Hur mycket finns kvar från 2019 …?": published amounts the documents describe as left over
+    (their note says "kvar"/"kvarvarande"), for the named recipients or the groups in their county."""
+    counties = {r.county_code for r in q.recipients if r.county_code}
+    ids = {r.id for r in q.recipients}
+    rows = [a for a in kb.allocations if a.note and "kvar" in fold(a.note)
+            and (a.recipient in ids or (kb.recipients[a.recipient].county_code in counties))]
+    if q.years:
+        rows = [a for a in rows if a.year in q.years or any(str(y) in a.note for y in q.years)] or rows
+    if not rows:
+        return None
+    lines = [f"{format_kr(a.amount)}: {a.note.rstrip('.')} ({kb.recipients[a.recipient].name}, {a.year})." for a in rows]
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
+                  sources=uniq_sources([a.source for a in rows]))
 
 
 # -- recipients -------------------------------------------------------------------------------
