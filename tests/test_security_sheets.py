@@ -389,3 +389,30 @@ def test_feedback_text_from_a_button_is_stored_as_text(tmp_path):
     last = [r for r in load_workbook(path)["Återkoppling"].iter_rows(values_only=True)][-1]
     assert last[2:4] == ('=HYPERLINK("http://x")', "-1+1")
     assert _formula_cells(path) == []
+
+
+def test_cli_update_as_a_named_contact_follows_the_same_rule(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from bot.runtime import get_store
+    from config.settings import get_settings
+
+    path = tmp_path / "wb.xlsx"
+    monkeypatch.setenv("STIMULANS_WORKBOOK", str(path))
+    get_settings.cache_clear()
+    get_store.cache_clear()
+    try:
+        assert main(["init-sheet"]) == 0
+        get_store().backend.append_rows("Kontakter", [["Anna", "anna@falun.se", "", "Falu kommun", "2080", "kontakt"]])
+        get_store().invalidate()
+        capsys.readouterr()
+        assert main(["update", "Rättvik", "status", "klart", "--post", "handlingsplaner",
+                     "--som", "ANNA@falun.se"]) == 2
+        err = capsys.readouterr().err
+        assert "Falu" in err and "Rättvik" in err and "Inget skrevs" in err
+        assert main(["update", "Falun", "status", "klart", "--post", "handlingsplaner", "--som", "anna@falun.se"]) == 0
+        assert main(["update", "Rättvik", "status", "klart", "--post", "handlingsplaner", "--som", "driftansvarig"]) == 0
+    finally:
+        get_settings.cache_clear()
+        get_store.cache_clear()
+    logg = [r for r in load_workbook(path)["Logg"].iter_rows(values_only=True) if r[3] == "Status"]
+    assert [(r[1], r[2]) for r in logg] == [("anna@falun.se", "Falu kommun"), ("driftansvarig", "Rättviks kommun")]
