@@ -194,6 +194,10 @@ def generate_recipients(data_dir: Path) -> dict[str, Recipient]:
             id=f"lan-{cc}", kind=RecipientKind.lan, name=name, short=short, code=cc, county_code=cc,
             aliases=[name, f"{short}s län" if not short.endswith("s") else name, f"länet {short}"],
         )
+        out[f"kommunerna-{cc}"] = Recipient(
+            id=f"kommunerna-{cc}", kind=RecipientKind.grupp, name=f"Kommunerna i {name}", short=f"Kommunerna i {name}",
+            code=None, county_code=cc, aliases=[f"kommunerna i {name}", f"{name}s kommuner"],
+        )
         out[f"region-{cc}"] = Recipient(
             id=f"region-{cc}", kind=RecipientKind.region, name=f"Region {short}", short=short, code=cc,
             county_code=cc,

@@ -8,6 +8,9 @@ from __future__ import annotations
 #: English (and casual) phrases rewritten to Swedish before parsing. Folded, whole words.
 PHRASES: dict[str, str] = {
     "how much": "hur mycket", "how big": "hur stor", "how many": "hur manga", "what amount": "vilket belopp",
+    "rekv": "rekvisition", "kk": "kammarkollegiet", "sthlm": "stockholm", "sthlms": "stockholms",
+    "ref nr": "referens", "refnr": "referens", "ref": "referens", "referensnr": "referens",
+    "write on": "skriva pa", "write": "skriva", "on the invoice": "pa fakturan", "need to": "behover",
     "hur mkt": "hur mycket", "hur myke": "hur mycket", "hur mycke": "hur mycket", "hur myckt": "hur mycket",
     "when": "nar", "by when": "senast nar", "last day": "sista dag", "deadline": "sista dag", "due": "sista dag",
     "what date": "vilket datum", "latest": "senast",
@@ -37,7 +40,16 @@ PHRASES: dict[str, str] = {
 
 #: words that ask for an amount whatever else the question says
 AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storlek", "vad far", "vad fick",
-                "hur mycke", "vilket belopp", "hur manga kronor", "hur mycket pengar")
+                "hur mycke", "vilket belopp", "hur manga kronor", "hur mycket pengar", "mnkr", "mkr", "tkr", "msek")
+#: words that can only mean "by which date" (unlike "när", which also asks "when is it paid")
+STRICT_DATE_WORDS = ("sista dag", "sista dagen", "sista datum", "senast", "deadline")
+#: "vilken kommun får mest": a ranking
+RANK_WORDS = ("mest", "storst", "hogst", "minst", "lagst", "most", "largest", "biggest", "least", "smallest")
+#: "varför", "hur kommer det sig": an explanation, never an amount
+WHY_WORDS = ("varfor", "why", "hur kommer det sig", "av vilken anledning", "orsak", "anledning")
+#: topics that answer "when" themselves, so a deadline question naming them is still a deadline question
+DEADLINE_TOPICS = {"faktura_sista_dag", "oanvanda_medel", "redovisning_krav", "avsta", "rekvisition_formular",
+                   "ekonomisk_redovisning_formular"}
 AMOUNT_STEMS = ("belopp", "tilldeln", "summa")
 #: amount words that still ask for an amount when the question is also about use ("hur mycket får vi använda")
 STRONG_AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "vilket belopp", "how much")
@@ -55,7 +67,8 @@ WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "til
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
 
 DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
-              "hur lang tid", "till vilket datum", "innan")
+              "hur lang tid", "till vilket datum", "innan", "i tid", "for sent", "forsenad", "missar", "missa",
+              "hinner", "sista dagen")
 
 #: deadline kind -> stems that name it
 DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
@@ -74,7 +87,9 @@ DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
 TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_moms": ("moms", "mervardesskatt", "vat"),
     "faktura_referens": ("referens", "mark", "marka", "markas", "markt"),
-    "faktura_dnr": ("diarienummer", "dnr", "diarienr", "arendenummer"),
+    "faktura_dnr": ("diarienummer", "dnr", "diarienr", "arendenummer", "arendenr"),
+    "diarienummer": ("diarienummer", "dnr", "diarienr", "arendenummer", "arendenr"),
+    "beslut": ("arendenummer", "arendenr"),
     "faktura_epost": ("vart skicka", "skicka fakturan", "skickar", "skickas", "e-post", "epost", "mejl", "mail",
                       "e-faktura", "elektronisk", "fakturaadr", "adres", "vart ska"),
     "faktura_adress": ("adres", "postadress", "fakturaadr", "box", "vart skicka", "skickar", "skickas", "post",
@@ -101,6 +116,8 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
                                        "uppgifter", "innehalla", "ekonomichef", "intyga", "granska"),
     "redovisning_krav": ("redovisning", "redovisa", "ska redovisas", "krav pa redovisning", "innehalla",
                          "jamstalldhet"),
+    "finansiering": ("anslag", "anslaget", "regleringsbrev", "utgiftsomrade", "anslagspost", "vilket anslag"),
+    "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
     "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
     "oanvanda_medel": ("oanvanda", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
@@ -110,7 +127,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
 
 KEY_WORDS = ("fordelningsnyckel", "fordelnings nyckel", "fordelas", "fordelad", "fordelat", "fordelning",
              "befolkningsmangd", "befolkning", "invanare", "innevanare", "invanarantal", "nyckel", "per lan",
-             "efter vad", "hur delas", "beraknas", "berakningsmodell", "andel")
+             "efter vad", "hur delas", "beraknas", "berakningsmodell")
 
 #: words that on their own ask about the sheet's status
 STATUS_WORDS = ("status", "statusen", "utestaende", "ej rekvirerat", "oppna", "lage", "laget", "lagesbild",
@@ -129,7 +146,8 @@ DISCREPANCY_WORDS = ("avvikelse", "avvikelser", "diskrepans", "motsag", "inkonse
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
     "region": ("regionerna", "regioner", "landstingen", "landsting"),
     "kommun": ("kommunerna", "kommuner"),
-    "lan": ("lanen", "lansgemensamma", "per lan", "lan"),
+    "kommun_och_region": ("gemensamt", "kommuner och landsting gemensamt", "kommuner och regioner gemensamt"),
+    "lan": ("lanen", "lansgemensamma", "lansgemensamt", "lansgemensam", "per lan", "lan"),
     "skr": ("skr", "skl"),
 }
 
@@ -144,3 +162,6 @@ STOPWORDS = {
     "sa", "da", "dar", "alla", "allt", "mer", "ut", "in", "nu", "gor", "gora", "gar", "lamna", "lamnas",
     "ars", "aret", "medel", "medlen", "stimulansmedel", "stimulansmedlen",
 }
+
+#: a recipient right after one of these is excluded, not asked about ("1 658 Mkr exkl SKR")
+EXCLUDE_WORDS = {"exkl", "exklusive", "utom", "utan", "except", "excluding", "forutom"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from engine import lexicon
 from engine.answer import Answer
 from engine.answers import amounts, deadlines, facts, keys, overview, status
 from engine.knowledge import KnowledgeBase
@@ -80,11 +81,20 @@ class Engine:
             ans = overview.agreement_dates_answer(self.kb, q)
             if ans is not None:
                 return ans
-        if q.wants_post_recipient and q.posts:
+        if q.wants_post_recipient and q.posts and not q.deadline_kinds:
             ans = keys.recipient_answer(self.kb, q)
             if ans is not None:
                 return ans
-        if q.deadline_kinds and (q.wants_date or not (q.wants_amount or q.topics)):
+        if q.wants_post_recipient and q.deadline_kinds:  # "till vem ställs rekvisitionen?"
+            ans = deadlines.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if q.topics and not (q.recipients or q.posts or q.levels) and not q.deadline_kinds:
+            # a rule or background question that also says "hur mycket" ("… per år 2012–2018?")
+            ans = facts.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if self._asks_deadline(q):
             ans = deadlines.answer(self.kb, q)
             if ans is not None:
                 return self._plus_rules(ans, q)
@@ -109,18 +119,37 @@ class Engine:
                 return ans
         return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
 
+    def _asks_deadline(self, q: Query) -> bool:
+        """A deadline kind is named and the question asks when — unless it really asks about a rule
+        ("när betalar Storsthlm ut efter att vi fakturerat?") or a form field ("ska faxnummer stå i
+        rekvisitionen?"), which the facts answer better."""
+        if not q.deadline_kinds:
+            return False
+        other_topics = [t for t in q.topics if t not in lexicon.DEADLINE_TOPICS]
+        if q.has(*lexicon.STRICT_DATE_WORDS):
+            return True  # "sista dag faktura och dnr?": the deadline, plus the rule (see _plus_rules)
+        if q.wants_date:
+            return not other_topics
+        if q.wants_amount or q.topics:
+            return False
+        return facts.best_evidence(self.kb, q, ignore_stems=self._deadline_stems) < 1.0
+
+    _deadline_stems = tuple(s for stems in lexicon.DEADLINE_STEMS.values() for s in stems)
+
     @staticmethod
     def _names_a_receiver(q: Query) -> bool:
         """"Falun 2020", "Orsa kommun handlingsplaner", "Vad får Vansbro?": a receiver named with no rule,
         deadline or date asked about is a question about its amount."""
-        if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage:
+        if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason:
             return False
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
-        return bool(receivers) or (q.gets and bool(q.posts))
+        return bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)
 
     def _plus_rules(self, answer: Answer, q: Query) -> Answer:
         """"sista dag faktura och dnr?": a deadline plus the rule facts the question also names."""
         asked = {t for t in q.topics if t.startswith("faktura_") and t != "faktura_sista_dag"}
+        if "faktura" in q.deadline_kinds and "diarienummer" in q.topics:
+            asked.add("faktura_dnr")
         if not asked:
             return answer
         extra = facts.answer(self.kb, q, only_topics=asked)

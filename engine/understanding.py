@@ -16,9 +16,9 @@ from engine.models import Post, Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.text import fold
 
-_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
+_YEAR = re.compile(r"(?<![\d/])(19[89]\d|20[0-4]\d)(?![\d/])")  # not "20/2020" (a document number)
 #: post synonyms too general to name a post on their own
-_GENERIC = {"stimulansmedel", "medel", "unga", "samverkan", "koer", "vard", "stimulansmedlen", "insatser", "psykisk halsa"}
+_GENERIC = {"stimulansmedel", "medel", "unga", "koer", "vard", "stimulansmedlen", "insatser", "psykisk halsa"}
 
 
 @dataclass
@@ -43,13 +43,19 @@ class Query:
     @property
     def wants_usage(self) -> bool:
         """"Vad får medlen användas till?" — what the money may be used for, not how much."""
-        return self.has_stem(*lexicon.USAGE_STEMS)
+        return self.has_stem(*lexicon.USAGE_STEMS) or (self.has_stem("anvand") and self.has("till"))
+
+    @property
+    def wants_reason(self) -> bool:
+        return self.has(*lexicon.WHY_WORDS)
 
     @property
     def wants_amount(self) -> bool:
         if self.wants_usage:
             return self.has(*lexicon.STRONG_AMOUNT_WORDS)
-        if self.has(*lexicon.AMOUNT_WORDS) or self.has_stem(*lexicon.AMOUNT_STEMS):
+        # "(200 Mkr)" states an amount, it does not ask for one
+        text = re.sub(r"\d[\d ,.]* ?(?:mnkr|mkr|tkr|msek|kr|kronor)", " ", self.text)
+        if any(f" {w} " in text for w in lexicon.AMOUNT_WORDS) or self.has_stem(*lexicon.AMOUNT_STEMS):
             return True
         return not self.topics and self.has_stem(*lexicon.WEAK_AMOUNT_STEMS)
 
@@ -132,7 +138,8 @@ class QuestionParser:
         q = Query(raw=question, text=text)
         q.years = sorted({int(y) for y in _YEAR.findall(text)}, reverse=True)
         q.posts, q.post_phrases = self._posts(text)
-        q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(text, w) for w in words)]
+        kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
+        q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
         q.recipients = self._recipients(question, self._preferred_kind(q))
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
@@ -153,14 +160,18 @@ class QuestionParser:
     def _preferred_kind(q: Query) -> RecipientKind | None:
         """A name shared by a municipality, a county and a region ("Stockholm", "Gotland") means the
         county when the question is about county-shared posts, the region for region posts."""
-        levels = set(q.levels) | {p.level.value for p in q.posts}
+        posts = [p for p in q.posts if not q.years or p.year in q.years]
+        levels = set(q.levels) | {p.level.value for p in posts}
         for level, kind in (("lan", RecipientKind.lan), ("region", RecipientKind.region), ("kommun", RecipientKind.kommun)):
             if levels == {level}:
                 return kind
         return None
 
     def _recipients(self, question: str, prefer: RecipientKind | None) -> list[Recipient]:
-        found = [m.recipient for m in self.recipients.find(translate_phrases(question), prefer=prefer)]
+        text = translate_phrases(question)
+        tokens = [fold(t) for t in re.findall(r"[^\W_]+(?:[-/][^\W_]+)*", text)]
+        found = [m.recipient for m in self.recipients.find(text, prefer=prefer)
+                 if not (m.start > 0 and tokens[m.start - 1] in lexicon.EXCLUDE_WORDS)]  # "exkl SKR"
         out: list[Recipient] = []
         for r in found:
             if r not in out:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from engine import lexicon
 from engine.answer import Answer
 from engine.answers.common import covered_years, matches_year, uniq_sources, years_text
 from engine.formatting import format_kr, format_kr_with_mkr, round_kr
@@ -27,6 +28,10 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
             return carried
     if q.years and not any(y in covered_years(kb) for y in q.years):
         return _year_not_covered(kb, q)
+    if q.has(*lexicon.RANK_WORDS):
+        ranked = _ranking(kb, q)
+        if ranked is not None:
+            return ranked
     parts: list[Answer] = []
     recipients = q.recipients
     context_years: list[int] = []
@@ -68,6 +73,35 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     return None
 
 
+def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
+    """"Vilken kommun i Dalarna får mest?": the county's municipalities ranked by their published totals."""
+    counties = {r.county_code for r in q.recipients if r.county_code and r.kind != RecipientKind.kommun}
+    rows: dict[str, Decimal] = {}
+    sources = []
+    for a in kb.allocations:
+        r = kb.recipients.get(a.recipient)
+        if (r is None or r.kind != RecipientKind.kommun or r.county_code not in counties
+                or not matches_year(kb, a.agreement, q.years, item_year=a.year)):
+            continue
+        if a.post is None:  # a published total wins over the sum of posts
+            rows[a.recipient] = a.amount
+            sources.append(a.source)
+        elif not any(b.recipient == a.recipient and b.post is None and b.table == a.table for b in kb.allocations):
+            rows[a.recipient] = rows.get(a.recipient, Decimal(0)) + a.amount
+            sources.append(a.source)
+    if len(rows) < 2:
+        return None
+    least = q.has("minst", "lagst", "least", "smallest")
+    order = sorted(rows.items(), key=lambda kv: kv[1], reverse=not least)
+    top_id, top_amount = order[0]
+    lines = [f"{kb.recipients[top_id].name}: {format_kr(top_amount)} – {'minst' if least else 'mest'} av "
+             f"{len(order)} kommuner med publicerade belopp."]
+    lines += [f"{i}. {kb.recipients[rid].short}: {format_kr(amount)}" for i, (rid, amount) in enumerate(order, 1)]
+    return Answer(text="\n".join(lines), intent="amount",
+                  facts=[{"recipient": rid, "amount": str(amount)} for rid, amount in order],
+                  sources=uniq_sources(sources))
+
+
 def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
     """"Hur mycket finns kvar från 2019 …?": published amounts the documents describe as left over
     (their note says "kvar"/"kvarvarande"), for the named recipients or the groups in their county."""
@@ -88,6 +122,10 @@ def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
 def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:
     allocs = [a for a in kb.allocations_for(r.id) if matches_year(kb, a.agreement, q.years, item_year=a.year)]
     post_ids = {p.id for p in q.posts}
+    if r.kind == RecipientKind.grupp and (not allocs or (post_ids and not any(a.post in post_ids for a in allocs))):
+        members = _members_sum(kb, q, r)
+        if members is not None:
+            return members
     if post_ids and not any(a.post in post_ids for a in allocs):
         redirected = _county_instead_of_region(kb, q, r, context_years)
         if redirected is not None:
@@ -111,6 +149,31 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
         lines.insert(0, f"{r.name} finns i dokumenten för {years_text(list(by_year))} (senaste först):")
     return Answer(text="\n".join(lines), intent="amount", facts=facts,
                   sources=uniq_sources([a.source for a in allocs]))
+
+
+def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None:
+    """"Hur mycket får Dalarnas kommuner sammanlagt?": the exact sum of the members' published amounts,
+    per post, said to be a sum (the documents do not print it)."""
+    members = {m.id for m in kb.municipalities_in_county(group.county_code)} if group.county_code else set()
+    post_ids = {p.id for p in q.posts}
+    rows = [a for a in kb.allocations if a.recipient in members and a.post is not None
+            and matches_year(kb, a.agreement, q.years, item_year=a.year) and (not post_ids or a.post in post_ids)]
+    if not rows:
+        return None
+    by_post: dict[tuple[int, str], list[Allocation]] = defaultdict(list)
+    for a in rows:
+        by_post[(a.year, a.post)].append(a)
+    lines = []
+    for (year, post), parts in sorted(by_post.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
+        total = sum((a.amount for a in parts), Decimal(0))
+        lines.append(f"{format_kr(total)}: summan av de {len(parts)} publicerade kommunbeloppen för "
+                     f"{kb.posts[post].short} {year} i {kb.recipients[f'lan-{group.county_code}'].name} "
+                     "(dokumenten skriver inte ut summan; den är räknad exakt ur tabellen).")
+    if len(by_post) > 1:
+        grand = sum((a.amount for a in rows), Decimal(0))
+        lines.insert(0, f"{format_kr(grand)}: {group.name} sammanlagt enligt de publicerade beloppen:")
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
+                  sources=uniq_sources([a.source for a in rows]))
 
 
 def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:
@@ -299,7 +362,8 @@ class _Estimates:
 # -- posts and levels -------------------------------------------------------------------------
 def _posts_answer(kb: KnowledgeBase, q: Query, only: list[Post] | None = None) -> Answer | None:
     posts = [p for p in (only or q.posts) if matches_year(kb, p.agreement, q.years, item_year=p.year)]
-    if q.levels:
+    if q.levels and len({"kommun", "region", "lan", "skr"} & set(q.levels)) == 1:
+        # "regionerna kunskapsbaserad": the region's post, not the municipalities' of the same name
         lv = [p for p in posts if p.level.value in q.levels or (p.level == Level.kommun_och_region and
                                                                   {"kommun", "region"} & set(q.levels))]
         posts = lv or posts
@@ -382,6 +446,10 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
     lines = []
     for a in agreements:
         year = a.total_year or a.years[0]
+        missing = [y for y in q.years if y in a.years and y != year]
+        if missing:
+            lines.append(f"Dokumenten anger inte beloppet för {years_text(missing)}; {a.short} gäller {years_text(a.years)} "
+                         f"men beloppen står bara för {year}:")
         lines.append(f"{format_kr_with_mkr(a.total)}: {a.name} omfattar totalt {format_kr(a.total)} för {year}.")
         if a.summary:
             lines.append(a.summary)

@@ -49,10 +49,17 @@ def _fact_years(kb: KnowledgeBase, f: Fact) -> set[int]:
     return years | {int(y) for y in _YEAR.findall(f.title + " " + f.text + " " + " ".join(f.items))}
 
 
-def evidence(kb: KnowledgeBase, f: Fact, q: Query) -> float:
+def best_evidence(kb: KnowledgeBase, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
+    """The strongest word evidence for any fact, not counting words that start with `ignore_stems`."""
+    return max((evidence(kb, f, q, ignore_stems=ignore_stems) for f in kb.facts), default=0.0)
+
+
+def evidence(kb: KnowledgeBase, f: Fact, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
     """How much the question's words point at this fact (topic triggers, keywords, body words)."""
     s = 3.0 * q.topics.get(f.topic, 0.0)
-    qwords = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 3 and not _YEAR.fullmatch(w)]
+    qwords = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 3 and not _YEAR.fullmatch(w)
+              and not any(w.startswith(st) for st in ignore_stems)
+              and not any(w == fold(n) for r in q.recipients for n in (r.short, r.name))]
     fw = _fact_words(f)
     body = fold(f.text + " " + " ".join(f.items))
     for w in qwords:
@@ -71,6 +78,8 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
     subj = _subject(f.topic)
     if mentioned and subj is not None:
         s += 1.5 if subj in mentioned else -3.0
+    elif mentioned:
+        s -= 1.0  # the question is about the invoice / the requisition / a report; this fact is not
     fact_years = _fact_years(kb, f)
     if q.years and fact_years:
         s += 1.5 if fact_years & set(q.years) else -2.5
@@ -98,6 +107,9 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
         if any(f.topic == topic for f in chosen):
             continue
         cand = next(((sc, f) for sc, f in ranked if f.topic == topic), None)
+        subject = _subject(topic)
+        if subject is not None and subject not in _mentioned_subjects(q):
+            continue  # "dnr" alone is not a question about the invoice's dnr
         if cand and cand[0] >= max(MIN_SCORE, 0.45 * best_score) and q.topics[topic] >= 1.0:
             chosen.append(cand[1])
     lines = []
