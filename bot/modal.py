@@ -234,8 +234,13 @@ def build_status_modal(kb: Any, *, recipient_ids: list[str] | None, prefill: Pre
         meta["deadline_id"] = prefill.deadline_id
     private = json.dumps(meta, ensure_ascii=False)
     if len(private) > _METADATA_LIMIT:
+        # too long to carry what the user saw: then the modal must not count as "prefilled" either, or
+        # emptied fields would clear cells against a snapshot the user never saw (lost update)
         meta.pop("expected", None)
-        private = json.dumps(meta, ensure_ascii=False)[:_METADATA_LIMIT]
+        meta.pop("key", None)
+        private = json.dumps(meta, ensure_ascii=False)
+        if len(private) > _METADATA_LIMIT:
+            private = "{}"
     return View(type="modal", callback_id=CALLBACK_ID, title="Uppdatera status", submit="Spara",
                 close="Avbryt", blocks=blocks, private_metadata=private)
 

@@ -24,6 +24,9 @@ def _ack(ack: Any) -> None:
 
 
 def answer_in_thread(svc: Services, client: Any, event: dict[str, Any]) -> None:
+    if not event.get("channel") or not (event.get("thread_ts") or event.get("ts")):
+        log.warning("event without channel or ts ignored")
+        return
     question = clean_question(event.get("text"))
     user = event.get("user")
     answer = produce(svc, "ask" if question else "help", question, user)

@@ -57,7 +57,10 @@ def status_answer(kb: KnowledgeBase, store: Store | None, q: Query, *, explicit:
     rows = _filter(kb, snap.statuses, q)
     if not rows:
         who = ", ".join(r.name for r in q.recipients) or "urvalet"
-        return Answer(text=f"Arket har inga rader om {who}." + _staleness(snap), intent="status",
+        problems = "".join(f"\n• {p.describe()}" for p in snap.problems[:3])
+        if problems:
+            problems = "\nArket har problem som kan förklara det:" + problems
+        return Answer(text=f"Arket har inga rader om {who}." + problems + _staleness(snap), intent="status",
                       sources=[SHEET_SOURCE])
     lines: list[str] = []
     single = len({r.key.recipient_id for r in rows}) == 1
