@@ -1,7 +1,10 @@
 """The question-answering engine: Query → Answer, the figure or date first, then the source.
 
-Dispatch order: help → discrepancies → status (store) → deadline → distribution key → amount →
-rules/facts → "not understood" help. Each answer is built in engine/answers/.
+Dispatch (Engine._dispatch), first match wins: help → the documents' discrepancies → the
+metropolitan counties → sheet status → when an agreement was decided → who receives a post →
+rule/background facts when no receiver is named → deadline → distribution key → amount → facts →
+"not understood" help. Each answer is built in engine/answers/; discrepancies the documents record
+about anything an answer used are appended to it.
 """
 from __future__ import annotations
 
