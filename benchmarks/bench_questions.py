@@ -22,12 +22,14 @@ def run() -> list[str]:
     kb = load_knowledge()
     engine = Engine(kb)
     startup = time.perf_counter() - t0
-    public = Path(__file__).resolve().parents[1].parent / "shared" / "questions" / "public.yaml"
+    root = Path(__file__).resolve().parents[1]
+    banks = sorted((root / "tests" / "questions").glob("*.yaml"))
+    public = root.parent / "shared" / "questions" / "public.yaml"
     qs = list(QUESTIONS)
-    if public.exists():
-        qs += [item["q"] for item in yaml.safe_load(public.read_text(encoding="utf-8"))]
+    for bank in ([public] if public.exists() else []) + banks:
+        qs += [item["q"] for item in yaml.safe_load(bank.read_text(encoding="utf-8"))]
     timings = []
-    for _ in range(20):
+    for _ in range(5):
         for q in qs:
             s = time.perf_counter()
             engine.ask(q)
