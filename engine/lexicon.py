@@ -10,6 +10,9 @@ PHRASES: dict[str, str] = {
     "how much": "hur mycket", "how big": "hur stor", "how many": "hur manga", "what amount": "vilket belopp",
     "rekv": "rekvisition", "kk": "kammarkollegiet", "sthlm": "stockholm", "sthlms": "stockholms",
     "ref nr": "referens", "refnr": "referens", "ref": "referens", "referensnr": "referens",
+    "must include": "ska innehalla", "include": "innehalla", "don't want": "vill inte", "do not want": "vill inte",
+    "who do we tell": "vem meddelar vi", "the funds": "medlen", "pay the invoice": "betalar ut fakturan",
+    "pay": "betalar", "pays": "betalar",
     "write on": "skriva pa", "write": "skriva", "on the invoice": "pa fakturan", "need to": "behover",
     "hur mkt": "hur mycket", "hur myke": "hur mycket", "hur mycke": "hur mycket", "hur myckt": "hur mycket",
     "when": "nar", "by when": "senast nar", "last day": "sista dag", "deadline": "sista dag", "due": "sista dag",
@@ -50,7 +53,7 @@ WHY_WORDS = ("varfor", "why", "hur kommer det sig", "av vilken anledning", "orsa
 #: topics that answer "when" themselves, so a deadline question naming them is still a deadline question
 DEADLINE_TOPICS = {"faktura_sista_dag", "oanvanda_medel", "redovisning_krav", "avsta", "rekvisition_formular",
                    "ekonomisk_redovisning_formular"}
-AMOUNT_STEMS = ("belopp", "tilldeln", "summa")
+AMOUNT_STEMS = ("belopp", "tilldeln", "summa", "totalbelopp", "totalsumma")
 #: amount words that still ask for an amount when the question is also about use ("hur mycket får vi använda")
 STRONG_AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "vilket belopp", "how much")
 #: "får användas till", "vad ska pengarna gå till": the purpose, not the amount
@@ -74,7 +77,8 @@ DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", 
 DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
     "rekvisition": ("rekvir", "rekvis", "ansok"),
     "faktura": ("faktur",),
-    "aterbetalning": ("aterbetal", "betala tillbaka", "betalas tillbaka", "betala igen", "oanvand", "aterbetala"),
+    "aterbetalning": ("aterbetal", "betala tillbaka", "betalas tillbaka", "betala igen", "oanvand", "aterbetala",
+                      "overbliv"),
     "ekonomisk_redovisning": ("ekonomisk redovisning", "ekonomiska redovisning", "ekonomisk berattelse"),
     "slutrapport": ("slutredovis", "slutrapport", "slutlig"),
     "verksamhetsrapport": ("verksamhetsrapport",),
@@ -95,7 +99,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_adress": ("adres", "postadress", "fakturaadr", "box", "vart skicka", "skickar", "skickas", "post",
                        "vart ska"),
     "faktura_text": ("ange", "text", "skriva", "rubrik", "benamning", "vad ska sta"),
-    "faktura_innehall": ("innehalla", "vad ska sta", "skriva pa fakturan", "uppgifter", "fa med",
+    "faktura_innehall": ("innehalla", "vad ska sta", "skriva pa fakturan", "uppgifter", "fa med", "fakturaunderlag",
                          "ska med", "framga"),
     "utbetalning": ("betalar ut", "utbetal", "betalas ut", "fa pengarna", "far vi pengarna", "pengarna komma",
                     "kommer pengarna", "betalar storsthlm", "efterskott", "utbetalas", "far kommunerna pengarna",
@@ -118,9 +122,11 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
                          "jamstalldhet"),
     "finansiering": ("anslag", "anslaget", "regleringsbrev", "utgiftsomrade", "anslagspost", "vilket anslag"),
     "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
+    "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
+                       "fakturera for", "hogre belopp", "vilket belopp ska"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
     "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
-    "oanvanda_medel": ("oanvanda", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
+    "oanvanda_medel": ("oanvanda", "overbliv", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
                        "inte har utnyttjats", "blir over", "over", "kvar", "overskott", "unused", "maste anvandas",
                        "maste medlen", "anvandas under", "anvandas samma ar"),
 }
@@ -135,7 +141,7 @@ STATUS_WORDS = ("status", "statusen", "utestaende", "ej rekvirerat", "oppna", "l
 #: "has X requisitioned/invoiced?" — a done-word together with a who/has word asks about the sheet
 STATUS_DONE_WORDS = ("rekvirerat", "fakturerat", "avstatt", "aterbetalt", "rekvirerats", "fakturerats",
                      "skickat fakturan", "skickat faktura", "redovisat", "ar klara", "ar klar", "inte klara")
-STATUS_WHO_WORDS = ("vilka", "vem", "har", "hur manga", "alla", "nagon", "vilken")
+STATUS_WHO_WORDS = ("vilka", "vem", "hur manga", "alla", "nagon", "vilken")
 
 HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon")
 

@@ -92,7 +92,8 @@ class Engine:
             ans = deadlines.answer(self.kb, q)
             if ans is not None:
                 return ans
-        if q.topics and not (q.recipients or q.posts or q.levels) and not q.deadline_kinds:
+        receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
+        if q.topics and not (receivers or q.posts or q.levels) and not self._asks_deadline(q):
             # a rule or background question that also says "hur mycket" ("… per år 2012–2018?")
             ans = facts.answer(self.kb, q)
             if ans is not None:

@@ -81,7 +81,10 @@ class Query:
     def wants_status(self) -> bool:
         if self.has(*lexicon.STATUS_WORDS):
             return True
-        return self.has(*lexicon.STATUS_DONE_WORDS) and self.has(*lexicon.STATUS_WHO_WORDS)
+        if not self.has(*lexicon.STATUS_DONE_WORDS):
+            return False
+        # "vilka har fakturerat?", "Har Falun rekvirerat?" — but not "när får vi pengarna efter att vi har fakturerat?"
+        return self.has(*lexicon.STATUS_WHO_WORDS) or (self.text.startswith(" har ") and bool(self.recipients))
 
     @property
     def wants_help(self) -> bool:

@@ -19,7 +19,6 @@ from engine.qa import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT.parent / "shared" / "questions" / "public.yaml"
-EXTRA = ROOT / "tests" / "questions" / "extra.yaml"
 
 
 def norm(s: str) -> str:
@@ -54,10 +53,38 @@ def test_public_questions(engine, item):
     assert not check(item, answer), f"{item['q']!r} → {answer['text']!r} sources={answer['sources']}"
 
 
-@pytest.mark.parametrize("item", _items(EXTRA), ids=lambda i: i["q"][:50])
-def test_extra_questions(engine, item):
+#: The project's own banks (tests/questions/*.yaml), each written independently from the seeds:
+#: extra (the lead's), unseen and unseen2 (two testers who did not read the engine), paraphrases (five
+#: variants of every public question). A question answered wrongly is listed here as a strict xfail
+#: with its reason, so the suite stays green and a fix shows up as XPASS. Empty: all are answered.
+BANKS = sorted((ROOT / "tests" / "questions").glob("*.yaml"))
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+
+
+def _bank_params():
+    for bank in BANKS:
+        for item in _items(bank):
+            reason = KNOWN_FAILURES.get((bank.stem, item["q"]))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(item, marks=marks, id=f"{bank.stem}: {item['q'][:50]}")
+
+
+@pytest.mark.parametrize("item", list(_bank_params()))
+def test_question_banks(engine, item):
     answer = engine.ask(item["q"]).to_json_dict()
-    assert not check(item, answer), f"{item['q']!r} → {answer['text']!r} sources={answer['sources']}"
+    problems = check(item, answer)
+    assert not problems, f"{item['q']!r} → {answer['text'][:300]!r} sources={answer['sources']} {problems}"
+
+
+def test_banks_are_well_formed_and_distinct():
+    seen: dict[str, str] = {}
+    for bank in BANKS:
+        for item in _items(bank):
+            assert item["expect"] and all(isinstance(g, list) and g for g in item["expect"]), (bank.stem, item["q"])
+            assert set(item) <= {"q", "expect", "source", "absent"}, (bank.stem, item["q"])
+            seen.setdefault(item["q"], bank.stem)
+    assert len(BANKS) >= 4 and len(seen) > 450
+    assert not {b for b, _ in KNOWN_FAILURES} - {b.stem for b in BANKS}
 
 
 @pytest.mark.skipif(not PUBLIC.exists(), reason="../shared not beside the checkout")

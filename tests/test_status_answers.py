@@ -40,3 +40,9 @@ def test_status_of_a_county(engine):
     answer = engine.ask("status Dalarna")
     assert "0 av 15 klara" in answer.text and "Rättviks kommun" in answer.text
     assert "Danderyd" not in answer.text
+
+
+def test_a_question_that_mentions_invoicing_is_not_a_status_question(engine):
+    answer = engine.ask("När får vi pengarna från Storsthlm efter att vi har fakturerat?")
+    assert answer.intent != "status"
+    assert "Kammarkollegiet" in answer.text
