@@ -13,6 +13,9 @@ PHRASES: dict[str, str] = {
     "must include": "ska innehalla", "include": "innehalla", "don't want": "vill inte", "do not want": "vill inte",
     "who do we tell": "vem meddelar vi", "the funds": "medlen", "pay the invoice": "betalar ut fakturan",
     "pay": "betalar", "pays": "betalar",
+    "answers questions": "svarar pa fragor", "questions": "fragor", "question": "fraga",
+    "final activity report": "slutlig verksamhetsrapport", "activity report": "verksamhetsrapport",
+    "shorten queues": "korta koerna", "queues": "koer",
     "write on": "skriva pa", "write": "skriva", "on the invoice": "pa fakturan", "need to": "behover",
     "hur mkt": "hur mycket", "hur myke": "hur mycket", "hur mycke": "hur mycket", "hur myckt": "hur mycket",
     "when": "nar", "by when": "senast nar", "last day": "sista dag", "deadline": "sista dag", "due": "sista dag",
@@ -48,6 +51,11 @@ AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storl
 STRICT_DATE_WORDS = ("sista dag", "sista dagen", "sista datum", "senast", "deadline")
 #: "vilken kommun får mest": a ranking
 RANK_WORDS = ("mest", "storst", "hogst", "minst", "lagst", "most", "largest", "biggest", "least", "smallest")
+#: "vem rekvirerade", "vilka ska": asks who, not how much
+WHO_WORDS = ("vem", "vilken myndighet", "vilken aktor", "who")
+#: "vad händer om vi missar": the consequence of a deadline
+CONSEQUENCE_WORDS = ("vad hander", "konsekvens", "konsekvensen", "om vi missar", "for sent", "efter sista dagen",
+                     "what happens")
 #: "varför", "hur kommer det sig": an explanation, never an amount
 WHY_WORDS = ("varfor", "why", "hur kommer det sig", "av vilken anledning", "orsak", "anledning")
 #: topics that answer "when" themselves, so a deadline question naming them is still a deadline question
@@ -97,6 +105,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_epost": ("vart skicka", "skicka fakturan", "skickar", "skickas", "e-post", "epost", "mejl", "mail",
                       "e-faktura", "elektronisk", "fakturaadr", "adres", "vart ska"),
     "faktura_adress": ("adres", "postadress", "fakturaadr", "box", "vart skicka", "skickar", "skickas", "post",
+                       "pappersfaktura", "papper", "pappers",
                        "vart ska"),
     "faktura_text": ("ange", "text", "skriva", "rubrik", "benamning", "vad ska sta"),
     "faktura_innehall": ("innehalla", "vad ska sta", "skriva pa fakturan", "uppgifter", "fa med", "fakturaunderlag",
@@ -124,6 +133,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
     "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
                        "fakturera for", "hogre belopp", "vilket belopp ska"),
+    "bakgrund": ("kostar", "kostnad", "kostnaden", "samhallskostnad"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
     "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
     "oanvanda_medel": ("oanvanda", "overbliv", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
@@ -146,7 +156,7 @@ STATUS_WHO_WORDS = ("vilka", "vem", "hur manga", "alla", "nagon", "vilken")
 HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon")
 
 DISCREPANCY_WORDS = ("avvikelse", "avvikelser", "diskrepans", "motsag", "inkonsekven", "stammer inte",
-                     "fel i dokument", "felaktig")
+                     "fel i dokument", "felaktig", "gar det ihop", "gar ihop", "gar inte ihop")
 
 #: level words (plural forms point to a whole level)
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {

@@ -71,11 +71,17 @@ class Engine:
         if q.wants_help and not specific:
             return overview.help_answer(self.kb)
         if q.wants_discrepancies:
-            return overview.discrepancies_answer(self.kb)
+            return overview.discrepancies_answer(self.kb, q)
         if q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which") and not q.wants_amount:
             return overview.metropolitan_answer(self.kb)
         if q.wants_status:
             ans = status.status_answer(self.kb, self.store, q)
+            documented = facts.answer(self.kb, q) if facts.best_evidence(self.kb, q) >= 3.0 else None
+            if ans.facts and documented is not None:
+                # "Vem har rekvirerat … för Dalarnas del?": what the documents say, then the sheet
+                return documented.model_copy(update={
+                    "text": documented.text + "\n\nI det delade arket:\n" + ans.text,
+                    "facts": documented.facts + ans.facts, "sources": documented.sources + ans.sources})
             if ans.facts:
                 return ans
             # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
@@ -144,7 +150,7 @@ class Engine:
     def _names_a_receiver(q: Query) -> bool:
         """"Falun 2020", "Orsa kommun handlingsplaner", "Vad får Vansbro?": a receiver named with no rule,
         deadline or date asked about is a question about its amount."""
-        if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason:
+        if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason or q.asks_who:
             return False
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
         return bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)

@@ -50,8 +50,13 @@ class Query:
         return self.has(*lexicon.WHY_WORDS)
 
     @property
+    def asks_who(self) -> bool:
+        """"Vem rekvirerade …?", "vilka ska …": a person or body, not an amount."""
+        return self.has(*lexicon.WHO_WORDS)
+
+    @property
     def wants_amount(self) -> bool:
-        if self.wants_usage:
+        if self.wants_usage or self.asks_who:
             return self.has(*lexicon.STRONG_AMOUNT_WORDS)
         # "(200 Mkr)" states an amount, it does not ask for one
         text = re.sub(r"\d[\d ,.]* ?(?:mnkr|mkr|tkr|msek|kr|kronor)", " ", self.text)
@@ -116,6 +121,8 @@ def normalise(question: str) -> str:
     text = fold(question)
     text = re.sub(r"[?!.,;:()\"'”“’]+(?=\s|$)", " ", text)
     text = re.sub(r"(?<=[a-z])- ", " ", text)  # "barn- och ungdomspsykiatrin"
+    text = re.sub(r"[()\[\]]", " ", text)  # "(BUP)"
+    text = re.sub(r"(?<=[a-z])/(?=[a-z])", " ", text)  # "landstingen/regionerna" (not "717/771", "S/20/0002")
     text = re.sub(r"\s+", " ", text).strip()
     padded = f" {text} "
     for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
@@ -152,6 +159,8 @@ class QuestionParser:
         if "ekonomisk_redovisning" in q.deadline_kinds and "redovisning" in q.deadline_kinds:
             if not re.search(r"(?<!ekonomisk )(?<!ekonomiska )redovis", text):
                 q.deadline_kinds.remove("redovisning")
+        if "verksamhetsrapport" in q.deadline_kinds and "slutrapport" in q.deadline_kinds:
+            q.deadline_kinds.remove("slutrapport")  # "slutlig verksamhetsrapport"
         if "slutrapport" in q.deadline_kinds and "redovisning" in q.deadline_kinds:
             if not re.search(r"(?<![a-z])redovis", text):
                 q.deadline_kinds.remove("redovisning")
@@ -171,7 +180,7 @@ class QuestionParser:
         return None
 
     def _recipients(self, question: str, prefer: RecipientKind | None) -> list[Recipient]:
-        text = translate_phrases(question)
+        text = re.sub(r"(?<!\w)\d{1,3}(?!\w)", " ", translate_phrases(question))  # "Dalarnas 15 kommuner"
         tokens = [fold(t) for t in re.findall(r"[^\W_]+(?:[-/][^\W_]+)*", text)]
         found = [m.recipient for m in self.recipients.find(text, prefer=prefer)
                  if not (m.start > 0 and tokens[m.start - 1] in lexicon.EXCLUDE_WORDS)]  # "exkl SKR"
@@ -202,7 +211,7 @@ class QuestionParser:
     @staticmethod
     def _topics(text: str) -> dict[str, float]:
         """Topic scores from trigger phrases; a trigger inside a longer one that matched ("prestationsmål"
-        in "hur många prestationsmål") counts only for the longer one's topic."""
+        in "hur många prestationsmål", "papper" in "pappersfaktura") counts only as the longer one."""
         hits: list[tuple[str, str, int, int]] = []
         for topic, patterns in _TOPIC_PATTERNS.items():
             for t, pattern in patterns:
@@ -210,8 +219,9 @@ class QuestionParser:
                     hits.append((topic, t, m.start(), m.end()))
         scores: dict[str, float] = {}
         for topic, t, start, end in hits:
-            inside_longer = any(o_topic != topic and o_start <= start and end <= o_end and (o_end - o_start) > (end - start)
-                                for o_topic, _, o_start, o_end in hits)
+            inside_longer = any(o_start <= start and end <= o_end
+                                and ((o_end - o_start) > (end - start) or len(o_t) > len(t))
+                                for _, o_t, o_start, o_end in hits)
             if not inside_longer:
                 scores[topic] = scores.get(topic, 0.0) + 1.0 + len(t) / 20
         return scores

@@ -58,18 +58,7 @@ def test_public_questions(engine, item):
 #: variants of every public question). A question answered wrongly is listed here as a strict xfail
 #: with its reason, so the suite stays green and a fix shows up as XPASS. Empty: all are answered.
 BANKS = sorted((ROOT / "tests" / "questions").glob("*.yaml"))
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ('roles', 'How much money did the regions get in 2019 to shorten queues in child and adolescent psychiatry (BUP)?'): "leads with 'Summa landsting' 1 160 Mkr instead of the BUP post 380 Mkr",
-    ('roles', 'Vad blev summan till landstingen/regionerna i 2019 års överenskommelse?'): "answers the 1 774 Mkr total instead of table 'Summa landsting 1160' (003 §8)",
-    ('roles', 'Journalist här: hur stor var 2018 års överenskommelse om psykisk hälsa?'): 'says no 2018 data; 003 states 1 774 Mkr is an increase of 360 Mkr vs 2018',
-    ('roles', "I'm a journalist - who at SKR answers questions about the 2021-2022 agreement?"): "English contact question answered with SKR's 22 Mkr instead of Emma Spak",
-    ('roles', 'I SKL:s beslut 2019 står att brukarmedverkan tilldelas regionerna, men tabellen lägger den under kommuner och landsting. Hur mycket är posten och vem får den?'): "answers SKL's own 40 Mkr instead of brukarmedverkan 24 Mkr",
-    ('roles', 'Vad kostar den psykiska ohälsan Sverige per år enligt överenskommelsen 2019?'): "answers 850–1 400 Mkr per year instead of '70 miljarder' (003 §3)",
-    ('roles', 'Storsthlm skriver att kommunerna får 13 400 tkr för sammanhållen vård 2020, men sedan fördelas 10 570 973 kr. Hur går det ihop?'): 'discrepancy question gets a figure-less post description; no 6 429 930 + 4 141 043',
-    ('roles', 'Hur mycket får Dalarnas 15 kommuner sammanlagt 2020?'): 'gives county-shared 18 172 239 kr instead of the municipal column sum (~8 366 561 kr)',
-    ('roles', 'Kan vi skicka pappersfaktura till Storsthlm eller ska den vara elektronisk?'): 'omits the postal invoice address Box 38145, 100 64 Stockholm',
-    ('roles', 'Vem rekvirerade statsbidraget för 2012 för hela Stockholms stad?'): 'gives the amount, not that socialförvaltningen requisitioned for the whole city',
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _bank_params():

@@ -43,6 +43,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     for r in recipients:
         if r.kind == RecipientKind.skr:
             skr_posts = [p for p in q.posts if p.level.value == "skr"]
+            if q.posts and not skr_posts:
+                continue  # "I SKL:s beslut står att brukarmedverkan …": SKL is the context, the post is asked
             a = _posts_answer(kb, q, skr_posts) if skr_posts else _level_answer(kb, q, ["skr"])
         elif r.kind == RecipientKind.myndighet:
             continue
@@ -458,10 +460,18 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
 
 
 def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer:
+    """No agreement for that year: say so, and give what the documents do say about it (e.g. 2019 was
+    "en ökning med 360 Mkr jämfört med 2018")."""
     cov = covered_years(kb)
-    return Answer(
-        text=f"Det finns inga uppgifter för {years_text(q.years)} i dokumenten. Dokumenten täcker {years_text(cov)}.",
-        intent="amount")
+    lines = [f"Det finns inga uppgifter för {years_text(q.years)} i dokumenten. Dokumenten täcker {years_text(cov)}."]
+    mentions = [f for f in kb.facts if any(str(y) in f.text for y in q.years)]
+    sources = []
+    if mentions:
+        lines.append(f"Det dokumenten säger om {years_text(q.years)}:")
+        lines += [f"• {f.text}" for f in mentions[:3]]
+        sources = [f.source for f in mentions[:3]]
+    return Answer(text="\n".join(lines), intent="amount",
+                  facts=[{"fact": f.id} for f in mentions[:3]], sources=uniq_sources(sources))
 
 
 def _merge(parts: list[Answer]) -> Answer:

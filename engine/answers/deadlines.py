@@ -53,6 +53,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     if others:
         lines.append("Andra deadlines av samma slag: " + "; ".join(
             f"{date_with_note(d.date) if d.date else 'utan datum'} ({d.who}: {d.action})" for d in others))
+    if q.has(*lexicon.CONSEQUENCE_WORDS) and not any(d.consequence for d in top):
+        lines.append("Dokumentet anger inte vad som händer om fristen missas.")
     facts = [{"deadline": d.id, "date": d.date.isoformat() if d.date else None, "kind": d.kind.value} for d in top]
     return Answer(text="\n".join(lines), intent="deadline", facts=facts,
                   sources=uniq_sources([d.source for d in top]))

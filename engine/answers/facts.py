@@ -87,7 +87,27 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
     for r in q.recipients:
         if fold(r.short) in body or any(fold(a) in body for a in r.aliases):
             s += 0.75
+    # a fact about another county than the one asked about ("Dalarna" when the question is about Storsthlm)
+    asked = {r.county_code for r in q.recipients if r.county_code}
+    owners = _owner_counties(kb, f)
+    if asked and owners and not owners & asked:
+        s -= 1.5
     return s
+
+
+def _owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
+    """The counties a fact's text names (by county name or a county actor such as Storsthlm), cached."""
+    key = (id(kb), f.id)
+    if key not in _OWNERS:
+        body = fold(f.title + " " + f.text)
+        found = {r.county_code for r in kb.recipients.values()
+                 if r.county_code and r.kind.value in ("lan", "aktor")
+                 and re.search(r"(?<![a-z])" + re.escape(fold(r.short)) + r"(?![a-z])", body)}
+        _OWNERS[key] = frozenset(found)
+    return _OWNERS[key]
+
+
+_OWNERS: dict[tuple[int, str], frozenset[str]] = {}
 
 
 def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str] | None = None) -> Answer | None:

@@ -1,9 +1,13 @@
 """Help (what can be asked, with examples) and the documents' own inconsistencies."""
 from __future__ import annotations
 
+import re
+
+from engine import lexicon
 from engine.answer import Answer
 from engine.answers.common import covered_years, uniq_sources, years_text
 from engine.knowledge import KnowledgeBase
+from engine.text import fold, words
 
 EXAMPLES = [
     "Hur mycket får Falun 2020?",
@@ -33,14 +37,31 @@ def help_answer(kb: KnowledgeBase, preface: str | None = None) -> Answer:
     return Answer(text="\n".join(lines), intent="help")
 
 
-def discrepancies_answer(kb: KnowledgeBase) -> Answer:
+def discrepancies_answer(kb: KnowledgeBase, q=None) -> Answer:
+    """The documents' own inconsistencies; those the question is about first (or only)."""
     if not kb.discrepancies:
         return Answer(text="Inga kända avvikelser i dokumenten.", intent="discrepancies")
-    lines = [f"{len(kb.discrepancies)} kända avvikelser i dokumenten (redovisas, inte tillrättalagda):"]
-    lines += [f"• {d.text}" for d in kb.discrepancies]
+    chosen = list(kb.discrepancies)
+    if q is not None:
+        qwords = {w for w in words(q.text) if len(w) >= 4 and w not in lexicon.STOPWORDS}
+        numbers = set(re.findall(r"\d[\d ]{2,}\d", q.text))
+
+        def relevance(d) -> int:
+            body = fold(d.text)
+            return sum(1 for w in qwords if w in body) + 3 * sum(1 for n in numbers if n.replace(" ", "") in
+                                                                 body.replace(" ", ""))
+
+        scored = sorted(((relevance(d), d) for d in kb.discrepancies), key=lambda x: -x[0])
+        if scored[0][0] >= 3:
+            chosen = [d for r, d in scored if r >= max(3, scored[0][0] // 2)]
+    if len(chosen) < len(kb.discrepancies):
+        lines = [f"Obs (avvikelse i dokumenten): {d.text}" for d in chosen]
+    else:
+        lines = [f"{len(chosen)} kända avvikelser i dokumenten (redovisas, inte tillrättalagda):"]
+        lines += [f"• {d.text}" for d in chosen]
     return Answer(text="\n".join(lines), intent="discrepancies",
-                  facts=[{"discrepancy": d.id} for d in kb.discrepancies],
-                  sources=uniq_sources([s for d in kb.discrepancies for s in d.sources]))
+                  facts=[{"discrepancy": d.id} for d in chosen],
+                  sources=uniq_sources([s for d in chosen for s in d.sources]))
 
 
 def metropolitan_answer(kb: KnowledgeBase) -> Answer:
