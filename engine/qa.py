@@ -76,7 +76,7 @@ class Engine:
             return overview.metropolitan_answer(self.kb)
         if q.wants_status:
             ans = status.status_answer(self.kb, self.store, q)
-            documented = facts.answer(self.kb, q) if facts.best_evidence(self.kb, q) >= 3.0 else None
+            documented = facts.answer(self.kb, q) if facts.documented_about_recipient(self.kb, q) else None
             if ans.facts and documented is not None:
                 # "Vem har rekvirerat … för Dalarnas del?": what the documents say, then the sheet
                 return documented.model_copy(update={

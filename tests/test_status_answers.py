@@ -46,3 +46,9 @@ def test_a_question_that_mentions_invoicing_is_not_a_status_question(engine):
     answer = engine.ask("När får vi pengarna från Storsthlm efter att vi har fakturerat?")
     assert answer.intent != "status"
     assert "Kammarkollegiet" in answer.text
+
+
+def test_a_documented_fact_leads_when_the_sheet_is_also_asked(engine):
+    answer = engine.ask("Vem har rekvirerat 2020 års medel för Dalarnas del?")
+    assert answer.text.startswith("Region Dalarna har rekvirerat samtliga medel")
+    assert "I det delade arket:" in answer.text and "0 av 15 klara" in answer.text

@@ -49,6 +49,16 @@ def _fact_years(kb: KnowledgeBase, f: Fact) -> set[int]:
     return years | {int(y) for y in _YEAR.findall(f.title + " " + f.text + " " + " ".join(f.items))}
 
 
+def documented_about_recipient(kb: KnowledgeBase, q: Query) -> bool:
+    """Is the best fact for this question about a recipient it names ("Region Dalarna har rekvirerat …")?"""
+    if not q.recipients or not kb.facts:
+        return False
+    best_score, best = max(((score(kb, f, q), f) for f in kb.facts), key=lambda sf: sf[0])
+    body = fold(best.text)
+    named = any(fold(r.short) in body for r in q.recipients)
+    return named and best_score >= 2.5 and evidence(kb, best, q) >= 1.5
+
+
 def best_evidence(kb: KnowledgeBase, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
     """The strongest word evidence for any fact, not counting words that start with `ignore_stems`."""
     return max((evidence(kb, f, q, ignore_stems=ignore_stems) for f in kb.facts), default=0.0)
