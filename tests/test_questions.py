@@ -58,7 +58,18 @@ def test_public_questions(engine, item):
 #: variants of every public question). A question answered wrongly is listed here as a strict xfail
 #: with its reason, so the suite stays green and a fix shows up as XPASS. Empty: all are answered.
 BANKS = sorted((ROOT / "tests" / "questions").glob("*.yaml"))
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("terse", 'ungdomsmottagning 2019'): "post+year without 'hur mycket' answered with the 6.5 reporting rules, not the 130 Mkr amount",
+    ("terse", 'redov skl 2019'): "abbreviation 'redov' not read as redovisning: answers SKL's 40 Mkr instead of 31 januari 2020",
+    ("terse", 'fakturatext?'): "'fakturatext' answered with the deadline, not the text 'Rekvirering av stimulansmedel 2020 …'",
+    ("terse", 'små kommuner 2012 antal personer?'): 'answers 100 Mkr instead of the 20 personer small municipalities must report',
+    ("terse", 'malungsälen totalt'): "'malungsälen' (no hyphen) not matched to Malung-Sälen: 'förstod inte'",
+    ("terse", 'sätr kunskapsbas'): "'sätr' not matched to Säter: answers the national 2021 kunskapsbaserad posts instead",
+    ("terse", 'payback deadline för 2021 medel'): "English 'payback' not understood as återbetalning: 'förstod inte'",
+    ("terse", 'vad är 4 141 043 kr i sthlm-pm:et?'): "question about a quoted amount (what is X kr) not understood: 'förstod inte'",
+    ("terse", 'hej, ny på jobbet så ursäkta dum fråga men när ska rekvisitionen för 2021 vara inne? /Per'): "'när … vara inne' read as requisition contents (Bilaga 1 fields) instead of the 1 december 2021 deadline",
+    ("terse", 'Hej! Vart ska vi skicka namnet på vår kontaktperson till Storsthlm? Tack så mycket'): 'leads with faktura@storsthlm.se (invoice) before the right address stimulansmedel@storsthlm.se',
+}
 
 
 def _bank_params():
