@@ -17,6 +17,7 @@ PHRASES: dict[str, str] = {
     "final activity report": "slutlig verksamhetsrapport", "activity report": "verksamhetsrapport",
     "shorten queues": "korta koerna", "queues": "koer",
     "write on": "skriva pa", "write": "skriva", "on the invoice": "pa fakturan", "need to": "behover",
+    "redov": "redovisning", "payback": "aterbetalning",
     "hur mkt": "hur mycket", "hur myke": "hur mycket", "hur mycke": "hur mycket", "hur myckt": "hur mycket",
     "when": "nar", "by when": "senast nar", "last day": "sista dag", "deadline": "sista dag", "due": "sista dag",
     "what date": "vilket datum", "latest": "senast",
@@ -79,7 +80,7 @@ GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "
 
 DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
               "hur lang tid", "till vilket datum", "innan", "i tid", "for sent", "forsenad", "missar", "missa",
-              "hinner", "sista dagen")
+              "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar")
 
 #: deadline kind -> stems that name it
 DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
@@ -102,12 +103,13 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_dnr": ("diarienummer", "dnr", "diarienr", "arendenummer", "arendenr"),
     "diarienummer": ("diarienummer", "dnr", "diarienr", "arendenummer", "arendenr"),
     "beslut": ("arendenummer", "arendenr"),
-    "faktura_epost": ("vart skicka", "skicka fakturan", "skickar", "skickas", "e-post", "epost", "mejl", "mail",
-                      "e-faktura", "elektronisk", "fakturaadr", "adres", "vart ska"),
-    "faktura_adress": ("adres", "postadress", "fakturaadr", "box", "vart skicka", "skickar", "skickas", "post",
-                       "pappersfaktura", "papper", "pappers",
-                       "vart ska"),
-    "faktura_text": ("ange", "text", "skriva", "rubrik", "benamning", "vad ska sta"),
+    "faktura_epost": ("vart skicka", "skicka fakturan", "skickar fakturan", "fakturan skickas", "ska fakturan",
+                      "e-post", "epost", "mejl", "mail", "e-faktura", "elektronisk", "fakturaadr", "adres"),
+    "faktura_adress": ("adres", "postadress", "fakturaadr", "box", "vart skicka", "skicka fakturan",
+                       "skickar fakturan", "fakturan skickas", "ska fakturan", "post", "pappersfaktura", "papper",
+                       "pappers"),
+    "faktura_text": ("ange", "text", "fakturatext", "text pa fakturan", "skriva", "rubrik", "benamning",
+                     "vad ska sta"),
     "faktura_innehall": ("innehalla", "vad ska sta", "skriva pa fakturan", "uppgifter", "fa med", "fakturaunderlag",
                          "ska med", "framga"),
     "utbetalning": ("betalar ut", "utbetal", "betalas ut", "fa pengarna", "far vi pengarna", "pengarna komma",
@@ -115,7 +117,9 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
                     "betalas", "nar far"),
     "avsta": ("avsta", "inte ta del", "tacka nej", "vill inte", "inte vill", "vill vi inte", "inte ha medlen",
               "inte ha pengarna", "inte ta emot", "avboj", "avsaga", "decline"),
-    "kontakt": ("kontakt", "fragor", "fraga", "kontaktperson", "vem kan", "vem ska jag", "fragar"),
+    "kontakt": ("kontakt", "fragor till", "fragor om", "med fragor", "kontaktperson", "vem kan svara", "vem svarar",
+                "vem ska jag fraga", "vem fragar", "stalla fragor", "vem kontaktar", "en fraga om", "vem mejlar",
+                "vem mailar", "vem skriver jag till"),
     "aterrapportering": ("aterrapport", "storsthlm ansvar"),
     "anvandning": ("anvandas", "anvanda", "anvands", "syfte", "ga till", "far anvandas", "anvandningsomrade",
                    "inriktning", "forslag"),
@@ -181,3 +185,8 @@ STOPWORDS = {
 
 #: a recipient right after one of these is excluded, not asked about ("1 658 Mkr exkl SKR")
 EXCLUDE_WORDS = {"exkl", "exklusive", "utom", "utan", "except", "excluding", "forutom"}
+
+#: "stämmer det?", "är det rätt?": the question states a figure to be checked
+VERIFY_WORDS = ("stammer det", "stammer", "ar det ratt", "ratt belopp", "korrekt", "is that right", "is it correct")
+#: "vad är 4 141 043 kr?": the question quotes a figure and asks what it is
+WHAT_IS_WORDS = ("vad ar", "vad betyder", "vad galler", "what is", "vilket belopp ar")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from engine import lexicon
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, keys, overview, status
+from engine.answers import amounts, deadlines, facts, figures, keys, overview, status
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
 from engine.store import Store, StoreError
@@ -45,7 +45,7 @@ class Engine:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         q = self.parser.parse(question)
         try:
-            return self._with_discrepancies(self._dispatch(q))
+            return self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
             return Answer(text=f"Statusen i arket kan inte visas just nu: {exc}", intent="status")
@@ -86,6 +86,9 @@ class Engine:
                 return ans
             # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
             return facts.answer(self.kb, q) or ans
+        quoted = figures.what_is(self.kb, q)  # "vad är 4 141 043 kr i PM:et?"
+        if quoted is not None:
+            return quoted
         if q.wants_agreement_date:
             ans = overview.agreement_dates_answer(self.kb, q)
             if ans is not None:
@@ -152,8 +155,11 @@ class Engine:
         deadline or date asked about is a question about its amount."""
         if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason or q.asks_who:
             return False
+        if q.has("antal", "hur manga", "how many") and not q.has("kronor", "kr"):
+            return False  # a count ("antal personer"), not an amount
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
-        return bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)
+        return (bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)
+                or bool(q.posts and q.years))  # "ungdomsmottagning 2019", "bup 2019"
 
     def _plus_rules(self, answer: Answer, q: Query) -> Answer:
         """"sista dag faktura och dnr?": a deadline plus the rule facts the question also names."""

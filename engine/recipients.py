@@ -18,6 +18,16 @@ from engine.text import fold
 #: Folded words that are also recipient names; they need a capital letter or "kommun" beside them.
 EVERYDAY_WORDS = {"ange", "are", "vara", "mark", "kil", "mala", "boden", "lund", "ale", "eda", "sala", "nora"}
 
+#: words of questions that must never be read as a misspelt place name
+COMMON_WORDS = {
+    "moms", "mkt", "hela", "vara", "kvar", "inne", "ska", "skall", "kan", "far", "fick", "ange", "hur", "nar",
+    "sist", "dag", "datum", "belopp", "totalt", "summa", "post", "poster", "region", "kommun", "lanet", "medel",
+    "pengar", "vart", "till", "ifran", "fran", "efter", "innan", "under", "over", "mellan", "och", "eller", "samt",
+    "vilka", "vilken", "vilket", "vems", "detta", "dessa", "denna", "deras", "ert", "era", "inte", "aven",
+    "bara", "mer", "mest", "minst", "alla", "allt", "nagon", "nagot", "arets", "aret", "ars", "tack", "hej",
+    "snabb", "fraga", "fragor", "kontakt", "status", "faktura", "fakturan", "rekv", "redov", "frist", "krav",
+}
+
 _KIND_WORDS = {
     RecipientKind.kommun: ("kommun", "kommunen", "stad", "staden", "municipality", "city"),
     RecipientKind.region: ("region", "regionen", "landsting", "landstinget", "region's"),
@@ -63,11 +73,13 @@ class RecipientIndex:
                     keys |= {f"kommunerna i {c}", f"kommunerna i {c}s lan", f"kommunerna i {c} lan", f"{c}s kommuner",
                              f"{c}kommunerna", f"{c}skommunerna", f"{c}s lans kommuner", f"kommuner i {c}s lan"}
             for k in keys:
-                fk = " ".join(fold(k).replace("-", " ").split())
-                if fk:
-                    bucket = self._names.setdefault(fk, [])
-                    if r not in bucket:
-                        bucket.append(r)
+                folded = fold(k)
+                for fk in {" ".join(folded.replace("-", " ").split()), " ".join(folded.replace("-", "").split())}:
+                    # "malung-salen" is also typed "malung salen" and "malungsalen"
+                    if fk:
+                        bucket = self._names.setdefault(fk, [])
+                        if r not in bucket:
+                            bucket.append(r)
             if r.code:
                 self._names.setdefault(r.code, []).append(r)
         self._max_words = max((len(k.split()) for k in self._names), default=1)
@@ -122,7 +134,7 @@ class RecipientIndex:
                     continue  # numbers in a sentence are years or amounts, not codes ("2021" is Vansbro's code)
                 recs = self._names.get(phrase)
                 score = 100.0
-                if recs is None and n == 1 and len(phrase) >= 5 and not phrase.isdigit():
+                if recs is None and n == 1 and len(phrase) >= 4 and not phrase.isdigit():
                     recs, score = self._fuzzy_single(phrase)
                 if not recs:
                     continue
@@ -141,6 +153,8 @@ class RecipientIndex:
 
     # -- helpers -------------------------------------------------------------------------------
     def _fuzzy_single(self, word: str) -> tuple[list[Recipient] | None, float]:
+        if word in COMMON_WORDS:
+            return None, 0.0
         best, best_score = None, 0.0
         for name in self._single:
             if abs(len(name) - len(word)) > 2 or name[:1] != word[:1]:
@@ -148,7 +162,8 @@ class RecipientIndex:
             score = fuzz.ratio(word, name)
             if score > best_score:
                 best, best_score = name, score
-        if best is not None and best_score >= 85 and best not in EVERYDAY_WORDS:
+        cutoff = 85 if len(word) >= 5 else 88  # "satr" → Säter, but short words need a closer match
+        if best is not None and best_score >= cutoff and best not in EVERYDAY_WORDS:
             return self._names[best], best_score
         return None, 0.0
 

@@ -58,18 +58,7 @@ def test_public_questions(engine, item):
 #: variants of every public question). A question answered wrongly is listed here as a strict xfail
 #: with its reason, so the suite stays green and a fix shows up as XPASS. Empty: all are answered.
 BANKS = sorted((ROOT / "tests" / "questions").glob("*.yaml"))
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("terse", 'ungdomsmottagning 2019'): "post+year without 'hur mycket' answered with the 6.5 reporting rules, not the 130 Mkr amount",
-    ("terse", 'redov skl 2019'): "abbreviation 'redov' not read as redovisning: answers SKL's 40 Mkr instead of 31 januari 2020",
-    ("terse", 'fakturatext?'): "'fakturatext' answered with the deadline, not the text 'Rekvirering av stimulansmedel 2020 …'",
-    ("terse", 'små kommuner 2012 antal personer?'): 'answers 100 Mkr instead of the 20 personer small municipalities must report',
-    ("terse", 'malungsälen totalt'): "'malungsälen' (no hyphen) not matched to Malung-Sälen: 'förstod inte'",
-    ("terse", 'sätr kunskapsbas'): "'sätr' not matched to Säter: answers the national 2021 kunskapsbaserad posts instead",
-    ("terse", 'payback deadline för 2021 medel'): "English 'payback' not understood as återbetalning: 'förstod inte'",
-    ("terse", 'vad är 4 141 043 kr i sthlm-pm:et?'): "question about a quoted amount (what is X kr) not understood: 'förstod inte'",
-    ("terse", 'hej, ny på jobbet så ursäkta dum fråga men när ska rekvisitionen för 2021 vara inne? /Per'): "'när … vara inne' read as requisition contents (Bilaga 1 fields) instead of the 1 december 2021 deadline",
-    ("terse", 'Hej! Vart ska vi skicka namnet på vår kontaktperson till Storsthlm? Tack så mycket'): 'leads with faktura@storsthlm.se (invoice) before the right address stimulansmedel@storsthlm.se',
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _bank_params():
@@ -131,3 +120,12 @@ def test_an_answer_mentions_the_documents_own_discrepancy_about_what_it_used(eng
     assert "Obs (avvikelse i dokumenten)" in answer.text and "6 429 930" in answer.text
     plain = engine.ask("Hur mycket får Falun 2020?")
     assert "avvikelse" not in plain.text
+
+
+def test_figures_in_the_question_are_checked_or_explained(engine):
+    wrong = engine.ask("vi trodde mora fick 600 000 kr, stämmer det?")
+    assert wrong.text.startswith("Nej, inte 600 000 kr: enligt dokumenten är beloppet 593 461 kr.")
+    right = engine.ask("vi har fått 1 726 309 kr, stämmer det för Falun?")
+    assert right.text.startswith("Ja, 1 726 309 kr stämmer med dokumenten.")
+    what = engine.ask("vad är 4 141 043 kr i sthlm-pm:et?")
+    assert what.text.startswith("4 141 043 kr: Kommunerna i Stockholms län")
