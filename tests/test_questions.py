@@ -58,10 +58,7 @@ def test_public_questions(engine, item):
 #: variants of every public question). A question answered wrongly is listed here as a strict xfail
 #: with its reason, so the suite stays green and a fix shows up as XPASS. Empty: all are answered.
 BANKS = sorted((ROOT / "tests" / "questions").glob("*.yaml"))
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("publicstyle", "Vilken grupp är särskilt prioriterad för medlen till sammanhållen vård 2020?"):
-        "read as an amount question for the post; answers 'nationella beloppet anges inte', never names samsjuklighet",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def _bank_params():

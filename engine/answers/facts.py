@@ -86,14 +86,18 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
     s = evidence(kb, f, q)
     mentioned = _mentioned_subjects(q)
     subj = _subject(f.topic)
+    if subj == "faktura" and "faktura" not in mentioned and not _names_actor_of(q, f):
+        s -= 1.5 * q.topics.get(f.topic, 0.0)  # "vart skickar man frågor?" is not about the invoice
     if mentioned and subj is not None:
         s += 1.5 if subj in mentioned else -3.0
     elif mentioned:
         s -= 1.0  # the question is about the invoice / the requisition / a report; this fact is not
     fact_years = _fact_years(kb, f)
     if q.years and fact_years:
-        s += 1.5 if fact_years & set(q.years) else -2.5
-    body = fold(f.text + " " + " ".join(f.items))
+        own = {f.year} if f.year else set(agreement_years(kb, f.agreement) if f.agreement else [])
+        # the fact's own year counts more than a year its text merely mentions
+        s += 1.5 if own & set(q.years) else 0.5 if fact_years & set(q.years) else -2.5
+    body = fold(" ".join([f.title, f.text, *f.items, *f.keywords]))
     for r in q.recipients:
         if fold(r.short) in body or any(fold(a) in body for a in r.aliases):
             s += 0.75
@@ -103,6 +107,12 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
     if asked and owners and not owners & asked:
         s -= 1.5
     return s
+
+
+def _names_actor_of(q: Query, f: Fact) -> bool:
+    """Does the question name the actor this fact is about ("dnr storsthlm")?"""
+    body = fold(" ".join([f.title, f.text, *f.keywords]))
+    return any(r.kind.value == "aktor" and fold(r.short) in body for r in q.recipients)
 
 
 def _owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
