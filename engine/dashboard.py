@@ -187,9 +187,7 @@ def upcoming_deadlines(kb: Any, today: dt.date, recipient_id: str | None = None,
     items.sort(key=lambda d: (d.date, d.id))
     out = []
     for d in items[:limit]:
-        # "… tillgängligt för regioner och kommuner" already names the receiver: no "till regioner och kommuner"
-        to = f" till {d.to}" if d.to and d.to not in d.action else ""
-        out.append(DeadlineLine(d.date, f"{format_date(d.date)}: {d.who} ska {d.action}{to}",
+        out.append(DeadlineLine(d.date, f"{format_date(d.date)}: {d.who} ska {d.task()}",
                                 d.consequence or "", d.source.cite() if d.source else ""))
     return out
 

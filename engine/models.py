@@ -156,6 +156,15 @@ class Deadline(Strict):
     applies_to: list[str] = []  # recipient ids or levels ("kommun", "region", "lan:01", "skr")
     source: Source
 
+    def task(self) -> str:
+        """"skicka faktura … till Storsthlm": the action and, unless the action already names them, to whom."""
+        from engine.text import fold
+
+        action = self.action.strip().rstrip(".")
+        if self.to and fold(self.to) not in fold(action):
+            return f"{action} till {self.to}"
+        return action
+
 
 class Fact(Strict):
     """A rule, condition, purpose, form field list, address... anything answered by text."""

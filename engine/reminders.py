@@ -251,10 +251,8 @@ def offset_label(offset: int) -> str:
 
 def headline(kb: Any, deadline: Deadline) -> str:
     """"Kommunerna i Stockholms län ska skicka faktura till Storsthlm senast tisdag 1 december 2020." """
-    action = deadline.action.strip().rstrip(".")
-    to = f" till {deadline.to}" if deadline.to and fold(deadline.to) not in fold(action) else ""
     when = f" senast {format_weekday_date(deadline.date)}" if deadline.date else ""
-    return f"{_cap(deadline.who.strip())} ska {action}{to}{when}."
+    return f"{_cap(deadline.who.strip())} ska {deadline.task()}{when}."
 
 
 def agreement_label(kb: Any, agreement_id: str) -> str:

@@ -64,8 +64,7 @@ def _line(kb: KnowledgeBase, d: Deadline) -> str:
     agreement = kb.agreements.get(d.agreement)
     ag = f" ({agreement.short})" if agreement else ""
     when = format_date(d.date) if d.date else "Så snart som möjligt"
-    to = f" till {d.to}" if d.to else ""
-    text = f"{when}: {d.who} ska {d.action}{to}{ag}."
+    text = f"{when}: {d.who} ska {d.task()}{ag}."
     if d.date and d.date.weekday() >= 5:
         text += f" Obs: {format_date(d.date)} är {WEEKDAYS_OFF[d.date.weekday()]}."
     if d.consequence:
