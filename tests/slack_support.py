@@ -12,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -441,3 +442,26 @@ def open_workbook_store(path: Path, kb: Any) -> Any:
     store.backend.append_rows("Kontakter", contact_rows())
     store.invalidate()
     return store
+
+
+@contextmanager
+def running_bot(tmp_path: Path):
+    """A real Bolt app (request verification on) served over loopback HTTP, talking to a local mock
+    Slack Web API, on the real workbook store: yields (mock, server, engine, store, app)."""
+    from bot.app import create_app
+    from bot.http import create_wsgi_app
+    from config.settings import Settings
+
+    mock = MockSlack()
+    kb = slack_kb()
+    store = open_workbook_store(tmp_path / "stimulans.xlsx", kb)
+    engine = make_engine(kb, store)
+    settings = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                        SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=tmp_path / "stimulans.xlsx")
+    app = create_app(settings, engine=engine, store=store, kb=kb)
+    server = BotServer(create_wsgi_app(app))
+    try:
+        yield mock, server, engine, store, app
+    finally:
+        server.close()
+        mock.close()

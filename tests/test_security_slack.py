@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app
-from bot.http import MAX_BODY, create_wsgi_app
-from config.settings import Settings
+from bot.http import MAX_BODY
 from engine.store import RowKey
 from tests import slack_support as s
 
@@ -23,17 +21,8 @@ FORM = "application/x-www-form-urlencoded"
 
 @pytest.fixture
 def bot(tmp_path):
-    mock = s.MockSlack()
-    kb = s.slack_kb()
-    store = s.open_workbook_store(tmp_path / "stimulans.xlsx", kb)
-    engine = s.make_engine(kb, store)
-    settings = Settings(SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
-                        SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=tmp_path / "stimulans.xlsx")
-    app = create_app(settings, engine=engine, store=store, kb=kb)
-    server = s.BotServer(create_wsgi_app(app))
-    yield Bot(mock, server, engine, store)
-    server.close()
-    mock.close()
+    with s.running_bot(tmp_path) as (mock, server, engine, store, app):
+        yield Bot(mock, server, engine, store)
 
 
 class Bot:

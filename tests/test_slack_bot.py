@@ -10,28 +10,16 @@ from typing import Any
 
 import pytest
 
-from bot.app import create_app
 from bot.blocks import ACTION_FEEDBACK_UP, ACTION_OPEN_MODAL, ACTION_SHARE
-from bot.http import create_wsgi_app
 from bot.services import services
-from config.settings import Settings
 from engine.store import RowKey, StatusUpdate
 from tests import slack_support as s
 
 
 @pytest.fixture
 def bot(tmp_path):
-    mock = s.MockSlack()
-    kb = s.slack_kb()
-    store = s.open_workbook_store(tmp_path / "stimulans.xlsx", kb)
-    engine = s.make_engine(kb, store)
-    settings = Settings(SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
-                        SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=tmp_path / "stimulans.xlsx")
-    app = create_app(settings, engine=engine, store=store, kb=kb)
-    server = s.BotServer(create_wsgi_app(app))
-    yield Bot(mock, server, engine, store, app)
-    server.close()
-    mock.close()
+    with s.running_bot(tmp_path) as (mock, server, engine, store, app):
+        yield Bot(mock, server, engine, store, app)
 
 
 class Bot:
