@@ -58,7 +58,15 @@ def test_public_questions(engine, item):
 #: variants of every public question). A question answered wrongly is listed here as a strict xfail
 #: with its reason, so the suite stays green and a fix shows up as XPASS. Empty: all are answered.
 BANKS = sorted((ROOT / "tests" / "questions").glob("*.yaml"))
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("deep2", "Hur mycket av 2020 års medel för sammanhållen vård fördelas till kommunerna, utan 2019 års rest?"): "answers the 2019 national post (200 Mkr) instead of 000's 6 429 930 kr",
+    ("deep2", "Vilka föreslår Storsthlm att sammanhållen vård-medlen kan användas till?"): "'vilka föreslår ... användas till' matched the purpose section, not 'Förslag på användningsområden' (SIP, IT-system)",
+    ("deep2", "Ska kommunerna och Region Stockholm få lika mycket av de länsgemensamma medlen?"): "gives Region Stockholm's 13 400 tkr, not the 'lika stor andel' principle",
+    ("deep2", "Vad ska vi skriva som punkt 3 på fakturan till Storsthlm?"): "gives the invoice text/dnr, not item 3 (kommunens konto för utbetalning)",
+    ("deep2", "Vilken boendemodell föreslås i Stockholms stads planering för PRIO-medlen?"): "answers with a computed 2020 Sammanhållen vård share for Stockholm instead of 001's 'Bostad först'",
+    ("deep2", "Vilken modell för nyinsjuknade nämns i Stockholms stads plan?"): "answers Stockholm stad's 2012 grant instead of the ACT model",
+    ("deep2", "Hur stor andel föreslås den gemensamma samordnaren i Dalarna ha?"): "answers Dalarna's county total instead of the suggested 75 % coordinator",
+}
 
 
 def _bank_params():
