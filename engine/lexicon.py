@@ -112,6 +112,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_text": ("ange", "text", "fakturatext", "text pa fakturan", "skriva", "rubrik", "benamning",
                      "vad ska sta"),
     "faktura_innehall": ("innehalla", "vad ska sta", "skriva pa fakturan", "uppgifter", "fa med", "fakturaunderlag",
+                         "punkt",
                          "ska med", "framga"),
     "utbetalning": ("betalar ut", "utbetal", "betalas ut", "fa pengarna", "far vi pengarna", "pengarna komma",
                     "kommer pengarna", "betalar storsthlm", "efterskott", "utbetalas", "far kommunerna pengarna",
@@ -139,6 +140,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
                        "fakturera for", "hogre belopp", "vilket belopp ska"),
     "bakgrund": ("kostar", "kostnad", "kostnaden", "samhallskostnad"),
+    "uppfoljning": ("uppfoljning", "folja upp", "foljer upp", "uppdraget att folja"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
     "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
     "oanvanda_medel": ("oanvanda", "overbliv", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
@@ -191,3 +193,8 @@ EXCLUDE_WORDS = {"exkl", "exklusive", "utom", "utan", "except", "excluding", "fo
 VERIFY_WORDS = ("stammer det", "stammer", "ar det ratt", "ratt belopp", "korrekt", "is that right", "is it correct")
 #: "vad är 4 141 043 kr?": the question quotes a figure and asks what it is
 WHAT_IS_WORDS = ("vad ar", "vad betyder", "vad galler", "what is", "vilket belopp ar")
+
+#: "vilken modell …": asks which thing, answered by a fact unless it asks for an amount
+WHICH_WORDS = ("vilken", "vilket", "vilka", "which", "hur stor andel", "andel", "procent", "vad ska", "vad innebar")
+#: yes/no questions ("ska kommunerna få lika mycket?")
+YES_NO_STARTS = (" ska ", " maste ", " kan ", " bor ", " gar det ", " ar det ", " finns det ")

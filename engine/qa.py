@@ -102,7 +102,8 @@ class Engine:
             if ans is not None:
                 return ans
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
-        if q.topics and not (receivers or q.posts or q.levels) and not self._asks_deadline(q):
+        if ((q.topics or facts.best_evidence(self.kb, q) >= 3.0) and not (receivers or q.posts or q.levels)
+                and not self._asks_deadline(q)):
             # a rule or background question that also says "hur mycket" ("… per år 2012–2018?")
             ans = facts.answer(self.kb, q)
             if ans is not None:
@@ -149,14 +150,16 @@ class Engine:
 
     _deadline_stems = tuple(s for stems in lexicon.DEADLINE_STEMS.values() for s in stems)
 
-    @staticmethod
-    def _names_a_receiver(q: Query) -> bool:
+    def _names_a_receiver(self, q: Query) -> bool:
         """"Falun 2020", "Orsa kommun handlingsplaner", "Vad får Vansbro?": a receiver named with no rule,
         deadline or date asked about is a question about its amount."""
         if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason or q.asks_who:
             return False
         if q.has("antal", "hur manga", "how many") and not q.has("kronor", "kr"):
             return False  # a count ("antal personer"), not an amount
+        if (q.has(*lexicon.WHICH_WORDS) or q.text.startswith(lexicon.YES_NO_STARTS)) and \
+                facts.best_evidence(self.kb, q) >= (1.0 if q.posts else 2.0):
+            return False  # "Vilken modell nämns i Stockholms stads plan?", "Ska kommunerna få lika mycket?"
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
         return (bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)
                 or bool(q.posts and q.years))  # "ungdomsmottagning 2019", "bup 2019"

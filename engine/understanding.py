@@ -58,8 +58,8 @@ class Query:
     def wants_amount(self) -> bool:
         if self.wants_usage or self.asks_who:
             return self.has(*lexicon.STRONG_AMOUNT_WORDS)
-        # "(200 Mkr)" states an amount, it does not ask for one
-        text = re.sub(r"\d[\d ,.]* ?(?:mnkr|mkr|tkr|msek|kr|kronor)", " ", self.text)
+        # "(200 Mkr)" states an amount, it does not ask for one; "hur stor andel" asks for a share
+        text = re.sub(r"\d[\d ,.]* ?(?:mnkr|mkr|tkr|msek|kr|kronor)", " ", self.text).replace("hur stor andel", " ")
         if any(f" {w} " in text for w in lexicon.AMOUNT_WORDS) or self.has_stem(*lexicon.AMOUNT_STEMS):
             return True
         return not self.topics and self.has_stem(*lexicon.WEAK_AMOUNT_STEMS)
@@ -146,7 +146,9 @@ class QuestionParser:
     def parse(self, question: str) -> Query:
         text = normalise(question)
         q = Query(raw=question, text=text)
-        q.years = sorted({int(y) for y in _YEAR.findall(text)}, reverse=True)
+        excluded = {int(m.group(1)) for m in re.finditer(
+            r"(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") (\d{4})", text)}  # "utan 2019 års rest"
+        q.years = sorted({int(y) for y in _YEAR.findall(text)} - excluded, reverse=True)
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]

@@ -63,7 +63,9 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     if q.levels:
         levels = list(q.levels)
         label = None
-        if {"kommun", "region"} <= set(levels):
+        if "kommun_och_region" in levels:
+            levels = ["kommun_och_region"]  # "kommuner och landsting gemensamt"
+        elif {"kommun", "region"} <= set(levels):
             # "kommuner och regioner" in the documents includes the county-shared posts
             levels += [lv for lv in ("lan", "kommun_och_region") if lv not in levels]
             label = "kommuner och regioner (inklusive länsgemensamma medel)"

@@ -153,6 +153,11 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
         if cand and cand[0] >= max(MIN_SCORE, 0.45 * best_score) and q.topics[topic] >= 1.0:
             chosen.append(cand[1])
     lines = []
+    numbered = re.search(r"(?:punkt|nummer|del) (\d+)", q.text)
+    first = chosen[0]
+    if numbered and 0 < int(numbered.group(1)) <= len(first.items):
+        # "vad ska stå som punkt 3?": that item first
+        lines.append(f"Punkt {numbered.group(1)}: {first.items[int(numbered.group(1)) - 1]}")
     for f in chosen:
         lines.append(f.text)
         lines += [f"• {item}" for item in f.items]
