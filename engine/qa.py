@@ -102,13 +102,14 @@ class Engine:
             if ans is not None:
                 return ans
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
-        if ((q.topics or facts.best_evidence(self.kb, q) >= 3.0) and not (receivers or q.posts or q.levels)
-                and not self._asks_deadline(q)):
+        asks_deadline = self._asks_deadline(q)
+        if (not (receivers or q.posts or q.levels) and not asks_deadline
+                and (q.topics or facts.best_evidence(self.kb, q) >= 3.0)):
             # a rule or background question that also says "hur mycket" ("… per år 2012–2018?")
             ans = facts.answer(self.kb, q)
             if ans is not None:
                 return ans
-        if self._asks_deadline(q):
+        if asks_deadline:
             ans = deadlines.answer(self.kb, q)
             if ans is not None:
                 return self._plus_rules(ans, q)

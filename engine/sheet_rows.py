@@ -19,7 +19,6 @@ from engine.parsing import ParseError, parse_amount, parse_date
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import (
     EDITABLE_FIELDS,
-    HEADERS,
     CellProblem,
     Contact,
     ReminderRecord,
@@ -487,6 +486,3 @@ def display_value(new: str | Decimal) -> str:
     """How a written value appears in the audit log."""
     return format_kr(new) if isinstance(new, Decimal) else new
 
-
-def empty_row(header: list[str] | None = None) -> dict[str, str]:
-    return dict.fromkeys(header or HEADERS[Tab.rekvisitioner], "")

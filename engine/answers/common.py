@@ -5,7 +5,7 @@ import datetime as dt
 
 from engine.formatting import format_date
 from engine.knowledge import KnowledgeBase
-from engine.models import Agreement, Post, Source
+from engine.models import Source
 
 
 def agreement_years(kb: KnowledgeBase, agreement_id: str) -> list[int]:
@@ -28,14 +28,6 @@ def covered_years(kb: KnowledgeBase) -> list[int]:
 def years_text(years: list[int]) -> str:
     ys = [str(y) for y in sorted(years)]
     return ys[0] if len(ys) == 1 else ", ".join(ys[:-1]) + " och " + ys[-1]
-
-
-def agreement_label(a: Agreement | None) -> str:
-    return a.short if a else ""
-
-
-def post_label(post: Post) -> str:
-    return post.short
 
 
 def uniq_sources(sources: list[Source]) -> list[Source]:
