@@ -5,7 +5,7 @@ import pytest
 
 import bot.runtime
 from bot.cli import main
-from engine.drafts import BLANK, check_invoice_text, invoice_draft, requisition_draft, recipient_amount
+from engine.drafts import BLANK, check_invoice_text, invoice_draft, recipient_amount, requisition_draft
 from engine.knowledge import load_knowledge
 from engine.store import StatusUpdate
 from sheets.outputs import read_document_text
