@@ -45,10 +45,17 @@ def test_national_split_with_sum_line(kb, capsys):
 
 def test_county_split_and_csv(kb, capsys):
     assert main(["fördelning", "handlingsplaner kommun", "2021", "Dalarna", "--csv", "-"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeff")  # the Swedish Excel dialect by default: BOM, ';', decimal comma
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff")), delimiter=";"))
     assert len(rows) == 15 and {r["lan"] for r in rows} == {"Dalarnas län"}
     falun = next(r for r in rows if r["kod"] == "2080")
     assert falun["typ"] == "beräknad" and falun["underlag"] == "59406" and falun["mottagare_id"] == "kommun-2080"
+    assert falun["belopp"] == "1150433,08"
+    assert main(["fördelning", "handlingsplaner kommun", "2021", "Dalarna", "--csv", "-",
+                 "--csv-dialekt", "standard"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    falun = next(r for r in rows if r["kod"] == "2080")
     assert Decimal(falun["belopp"]) == Decimal("1150433.08")
 
 

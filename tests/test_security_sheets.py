@@ -183,7 +183,7 @@ def test_csv_export_neutralises_formula_like_cells(tmp_path, monkeypatch):
         main(["fördelning", "ok2021-lan-suicidprevention", "2021", "--csv", str(out)])
     finally:
         monkeypatch.undo()
-    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert rows and all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     assert any(cell.startswith("'=HYPERLINK") for cell in rows[1])
 

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import getpass
-import io
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
@@ -207,35 +205,25 @@ def csv_cell(value: object) -> object:
     return value
 
 
-class _SafeWriter:
-    def __init__(self, buf: io.StringIO):
-        self._w = csv.writer(buf)
+def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, target: str, dialect=None) -> None:
+    """The split as CSV through the export writer (Swedish Excel dialect unless --csv-dialekt standard)."""
+    from bot.commands.exports import DIALECTS, write_csv
 
-    def writerow(self, row: list[object]) -> None:
-        self._w.writerow([csv_cell(v) for v in row])
-
-
-def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, target: str) -> None:
-    buf = io.StringIO()
-    w = _SafeWriter(buf)
-    w.writerow(["mottagare_id", "mottagare", "kod", "lan", "overenskommelse", "ar", "post", "underlag",
-                "underlag_totalt", "andel", "belopp", "avrundat", "typ", "nyckel", "befolkningstabell", "avrundning"])
+    headers = ["mottagare_id", "mottagare", "kod", "lan", "overenskommelse", "ar", "post", "underlag",
+               "underlag_totalt", "andel", "belopp", "avrundat", "typ", "nyckel", "befolkningstabell", "avrundning"]
+    kinds = ["text", "text", "text", "text", "text", "int", "text", "int", "int", "decimal", "amount", "text",
+             "text", "text", "text", "text"]
+    out = []
     for r in rows:
         share = r.part.share
-        w.writerow([r.recipient_id, r.name, r.code, r.county, post.agreement, year, post.id,
-                    "" if r.part.weight is None else r.part.weight,
-                    "" if r.part.weight_total is None else r.part.weight_total,
-                    "" if share is None else f"{Decimal(share.numerator) / Decimal(share.denominator):.10f}",
-                    f"{r.amount:.2f}", f"{r.part.rounded_kr if r.kind == 'beräknad' else r.amount:.0f}", r.kind,
-                    result.plan.description, result.table.source if result.table else "",
-                    result.rounding.value])
-    if target == "-":
-        sys.stdout.write(buf.getvalue())
-    else:
-        try:
-            Path(target).write_text(buf.getvalue(), encoding="utf-8")
-        except OSError as e:
-            raise _cli_error(f"Kan inte skriva CSV-filen {target}: {e.strerror or e}") from None
+        out.append([r.recipient_id, r.name, r.code, r.county, post.agreement, year, post.id,
+                    r.part.weight, r.part.weight_total,
+                    None if share is None else
+                    (Decimal(share.numerator) / Decimal(share.denominator)).quantize(Decimal("1e-10")),
+                    r.amount, f"{r.part.rounded_kr if r.kind == 'beräknad' else r.amount:.0f}", r.kind,
+                    result.plan.description, result.table.source if result.table else "", result.rounding.value])
+    write_csv(headers, kinds, out, target, dialect or DIALECTS["svensk"])
+    if target != "-":
         print(f"Skrev {len(rows)} rader till {target}")
 
 
@@ -276,7 +264,7 @@ def _fordelning(args: argparse.Namespace) -> int:
     rows = _rows(kb, post, result, county)
     county_name = kb.recipients[f"lan-{county}"].name if county else None
     if args.csv:
-        _write_csv(rows, post, year, result, args.csv)
+        _write_csv(rows, post, year, result, args.csv, args.csv_dialekt)
     if not args.csv or args.csv != "-":
         _print_table(post, year, result, rows, county_name)
     if args.to_sheet:
@@ -305,6 +293,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("ar", metavar="år", help="år, t.ex. 2021")
     f.add_argument("lan", metavar="län", nargs="?", help="län: kod eller namn (t.ex. 20 eller Dalarna)")
     f.add_argument("--csv", metavar="FIL", help="skriv fördelningen som CSV (”-” = standard ut)")
+    from bot.commands.exports import add_dialect_option
+
+    add_dialect_option(f)
     f.add_argument("--to-sheet", action="store_true", help="skriv raderna till fliken Tilldelning i arket")
     f.add_argument("--aktor", help="vem som skriver till arket (för loggen)")
     f.add_argument("--avrundning", choices=sorted(ROUNDING_CHOICES), default="ore",
