@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "drafts", "exports"]
+COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "drafts", "exports", "digest"]
 
 
 class CliError(Exception):

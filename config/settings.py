@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     reminder_channel: str | None = Field(default=None, alias="STIMULANS_REMINDER_CHANNEL")
+    # the weekly digest (`stimulans sammanfattning`); falls back to the reminder channel
+    coordinator_channel: str | None = Field(default=None, alias="STIMULANS_COORDINATOR_CHANNEL")
 
     # Time zone of every deadline
     timezone: str = Field(default="Europe/Stockholm", alias="STIMULANS_TZ")

@@ -174,6 +174,7 @@ class MockSlack:
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
         self._ts = 1000
+        self._files = 0
         mock = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -199,6 +200,14 @@ class MockSlack:
 
             def _handle(self) -> None:
                 path = urllib.parse.urlsplit(self.path).path
+                if path.startswith("/upload/"):  # step 2 of files_upload_v2: the raw file bytes
+                    raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    mock._record(Call("file_upload", {"file_id": path.rsplit("/", 1)[-1], "bytes": raw}, path))
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 data = self._read()
                 if path.startswith("/response/"):
                     body = mock._record(Call("response_url", data, path))
@@ -245,6 +254,17 @@ class MockSlack:
             if uid not in self.users:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": {"id": uid, "profile": {"email": self.users[uid]}}}
+        if m == "files.getUploadURLExternal":
+            self._files += 1
+            fid = f"F{self._files:08d}"
+            base = self.url.removesuffix("/api/")
+            return {"ok": True, "file_id": fid, "upload_url": f"{base}/upload/{fid}"}
+        if m == "files.completeUploadExternal":
+            files = d.get("files")
+            files = json.loads(files) if isinstance(files, str) else (files or [])
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        if m == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(d.get("users", "")).split(",")[0]}}
         if m in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V0TEST", **(d.get("view") or {})}}
         return {"ok": True}
