@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     SectionBlock,
 )
@@ -54,6 +55,23 @@ def _modal_button(recipient_id: str | None, agreement: str = "", post: str = "",
     return ButtonElement(text=label, action_id=ACTION_OPEN_MODAL, value=value)
 
 
+def _invoice_button(recipient_id: str) -> ButtonElement:
+    from bot.listeners.drafts import ACTION_INVOICE_DRAFT
+
+    return ButtonElement(text="Fakturaunderlag (Word)", action_id=ACTION_INVOICE_DRAFT, value=recipient_id)
+
+
+def _digest_blocks(snapshot: Snapshot) -> list[Block]:
+    """The latest weekly digest chart (`stimulans sammanfattning`), shown from its Slack file."""
+    from engine.digest import latest_digest_file
+
+    file_id = latest_digest_file(snapshot)
+    if not file_id:
+        return []
+    return [ImageBlock(slack_file={"id": file_id}, title="Senaste veckosammanfattningen",
+                       alt_text="Stapeldiagram: rekvirerat, fakturerat och öppet per post och per län")]
+
+
 def _help_blocks() -> list[Block]:
     return [_context("Fråga mig i en DM, nämn @Stimulans i en kanal eller skriv `/stimulans <fråga>`. "
                      "`/stimulans hjälp` visar exempel.")]
@@ -77,6 +95,7 @@ def coordinator_home(kb: Any, snapshot: Snapshot, today: dt.date, name: str = ""
         blocks.append(_context(f"Inloggad som {escape(name)} (samordnare). Läget {format_date(today)}."))
     blocks.append(ActionsBlock(elements=[_modal_button(None)]))
     blocks.append(DividerBlock())
+    blocks += _digest_blocks(snapshot)
     progress = post_progress(kb, snapshot)
     if not progress:
         blocks.append(_section("*Rekvisitioner per post*\nInga poster med fördelning per mottagare eller "
@@ -101,6 +120,7 @@ def coordinator_home(kb: Any, snapshot: Snapshot, today: dt.date, name: str = ""
         blocks.append(_context("Kalkylarket kunde inte läsas om; visar senast lästa data."))
     blocks.append(DividerBlock())
     blocks += _deadline_blocks(upcoming_deadlines(kb, today))
+    blocks.append(_context("Fakturaunderlag för en mottagare som fil i din DM: `/stimulans faktura <mottagare>`."))
     blocks += _help_blocks()
     return View(type="home", blocks=_cap(blocks))
 
@@ -110,6 +130,10 @@ def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity
     for rid in identity.recipient_ids[:5]:
         ov = contact_overview(kb, snapshot, rid, today)
         blocks.append(_section(f"*{escape(ov.name)}*", accessory=_modal_button(rid)))
+        from engine.drafts import invoice_available
+
+        if invoice_available(kb, rid):
+            blocks.append(ActionsBlock(elements=[_invoice_button(rid)]))
         if ov.allocations:
             text = "\n".join(f"• {escape(a.label)}: *{a.amount}*" for a in ov.allocations)
             blocks.append(_section("*Tilldelning (publicerad)*\n" + text))

@@ -286,6 +286,16 @@ def check_invoice_text(kb: Any, text: str, year: int | None = None) -> CheckResu
     return CheckResult(year, [(r, bool(r.present(text, folded))) for r in reqs])
 
 
+def invoice_available(kb: Any, recipient_id: str, year: int | None = None) -> bool:
+    """Do the documents describe an invoice this recipient sends (for the latest year, or `year`)?"""
+    years = invoice_years(kb)
+    if not years or (year is not None and year not in years):
+        return False
+    r = kb.recipients.get(recipient_id)
+    deadline = _invoice_deadline(kb, year or years[-1])
+    return r is not None and (deadline is None or applies(kb, deadline.applies_to, r))
+
+
 def invoice_draft(kb: Any, recipient_id: str, year: int | None = None, snapshot: Snapshot | None = None) -> Draft:
     year = _year_or_latest(invoice_years(kb), year, "faktura")
     r = _recipient(kb, recipient_id)

@@ -24,11 +24,12 @@ _SUB = {
     "uppdatera": "update", "update": "update", "andra": "update",
     "paminnelser": "reminders", "paminnelse": "reminders", "reminders": "reminders",
     "deadlines": "reminders",
+    "faktura": "invoice", "fakturaunderlag": "invoice",
 }
 
 
 def parse_command(text: str) -> tuple[str, str]:
-    """("help" | "status" | "update" | "reminders" | "ask", rest of the text)."""
+    """("help" | "status" | "update" | "reminders" | "invoice" | "ask", rest of the text)."""
     text = clean_question(text)
     if not text:
         return "help", ""
@@ -55,6 +56,14 @@ def register(app: App) -> None:
             if refusal:
                 respond(response_type="ephemeral", **notice_message(refusal))
             return
+        if kind == "invoice":
+            from bot.listeners.drafts import deliver_invoice_draft, is_recipient
+
+            if not rest or is_recipient(svc, rest):
+                _, message = deliver_invoice_draft(svc, client, user, rest)
+                respond(response_type="ephemeral", **notice_message(message))
+                return
+            kind, rest = "ask", clean_question(body.get("text", ""))  # "faktura moms?" is a question
         answer = produce(svc, kind, rest, user)
         question = body.get("text", "") if kind == "ask" else rest
         respond(response_type="ephemeral",
