@@ -197,3 +197,19 @@ def test_live_run_without_channel_or_token_is_one_line(workbook, tmp_path):
     wb.write_bytes(workbook.read_bytes())
     proc = stimulans(["sammanfattning", "--today", "2020-11-24"], cli_env(wb), tmp_path)
     assert proc.returncode == 2 and "ingen kanal" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_loop_waits_until_the_earliest_time_of_day(store):
+    import argparse
+
+    import time_machine
+
+    from bot.commands.digest import run_once
+
+    args = argparse.Namespace(lan=None, today=None, dry_run=False, ut=None, tidigast=dt.time(8, 0),
+                              channel_resolved="CCOORD1")
+    out = io.StringIO()
+    with time_machine.travel(dt.datetime(2020, 11, 23, 5, 30, tzinfo=dt.UTC), tick=False):  # 06:30 in Stockholm
+        assert run_once(args, kb=KB, store=store, settings=Settings(_env_file=None), client=None, out=out) == 0
+    assert "skickas tidigast 08:00" in out.getvalue()
+    assert not [r for r in store.refresh().reminders if r.deadline_id == DEADLINE_ID]

@@ -3,6 +3,7 @@ the weekly progress digest (chart + text) to the coordinator channel, once per w
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -30,7 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--channel", metavar="KANAL", help="kanal-id (annars samordnar-/påminnelsekanalen)")
     p.add_argument("--ut", metavar="FIL", help="var PNG-filen skrivs (standard vid --dry-run: sammanfattning-<vecka>.png)")
     p.add_argument("--loop", type=_minutes_arg, metavar="MINUTER", help="kör om var N:e minut (Procfile clock)")
+    p.add_argument("--tidigast", type=_time_arg, metavar="HH:MM",
+                   help="skicka inte före denna tid på dagen (svensk tid), t.ex. 08:00 med --loop")
     p.set_defaults(func=cmd_digest)
+
+
+def _time_arg(raw: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(raw.strip().replace(".", ":").zfill(5))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"”{raw}” är ingen tid (t.ex. --tidigast 08:00)") from None
 
 
 def run_once(args: argparse.Namespace, *, kb, store, settings, client, out: TextIO) -> int:
@@ -40,6 +50,13 @@ def run_once(args: argparse.Namespace, *, kb, store, settings, client, out: Text
     from engine.digest import build_digest
 
     county = resolve_county(kb, args.lan) if args.lan else None
+    if args.tidigast and not args.today and not args.dry_run:
+        from zoneinfo import ZoneInfo
+
+        now = dt.datetime.now(ZoneInfo(settings.timezone))
+        if now.time() < args.tidigast:
+            print(f"Klockan är {now:%H:%M}; sammanfattningen skickas tidigast {args.tidigast:%H:%M}.", file=out)
+            return 0
     today = args.today or today_in(settings.timezone)
     digest = build_digest(kb, store.refresh(), today, county)
     png = digest_png(digest)
