@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 import bot.runtime
 from bot.cli import main
+from bot.commands.exports import frister_tab
 from engine.knowledge import load_knowledge
 from engine.store import StatusUpdate, Tab
 from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT
@@ -115,7 +116,7 @@ def test_tilldelning_xlsx_and_county_filter(tmp_path, store):
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:I")
 
 
-@pytest.mark.skipif(hasattr(Tab, "frister"), reason="the Frister tab exists: exported from the sheet")
+@pytest.mark.skipif(frister_tab(Tab) is not None, reason="the Frister tab exists: exported from the sheet")
 def test_frister_without_the_tab_is_skipped_with_a_clear_message(store, capsys):
     assert main(["export", "frister", "--xlsx", "x.xlsx"]) == 2
     err = capsys.readouterr().err
@@ -131,3 +132,23 @@ def test_unknown_dialect_is_refused(store, capsys):
     with pytest.raises(SystemExit):
         main(["export", "status", "--csv-dialekt", "klingon"])
     assert "okänd CSV-dialekt" in capsys.readouterr().err
+
+
+def test_a_sheet_tab_becomes_a_typed_table(tmp_path):
+    """The Frister export path: a tab's grid with typed columns; what does not parse stays text."""
+    from engine.exports import table_from_grid
+    from sheets.exports import write_xlsx
+
+    grid = [["Deadline", "Datum", "Belopp (kr)", "Län"],
+            ["Faktura Storsthlm", "2020-12-01", "1 726 309 kr", "Stockholms län"],
+            ["Återbetalning", dt.datetime(2021, 3, 31), "okänt", "Dalarnas län"],
+            ["", "", "", ""],
+            ["=cmd|' /C calc'!A0", "1 december 2020", 7649410.97, ""]]
+    table = table_from_grid("Frister", grid, {"Datum": "date", "Belopp (kr)": "amount"})
+    assert [r[1] for r in table.rows] == [dt.date(2020, 12, 1), dt.date(2021, 3, 31), dt.date(2020, 12, 1)]
+    assert table.rows[0][2] == Decimal("1726309") and table.rows[1][2] == "okänt"
+    out = tmp_path / "f.xlsx"
+    write_xlsx([table], out)
+    ws = load_workbook(out)["Frister"]
+    assert ws["B2"].is_date and ws["C2"].number_format == AMOUNT_FORMAT and ws["C3"].data_type == "s"
+    assert ws["A4"].data_type == "s" and ws["A4"].quotePrefix and ws.auto_filter.ref == "A1:D4"

@@ -93,6 +93,11 @@ def write_csv(headers: list[str], kinds: list[str], rows: list[list[Any]], targe
 # ------------------------------------------------------------------ the export command
 
 
+def frister_tab(tabs: Any) -> Any | None:
+    """The tab schema's Frister tab (added by the tab schema work), or None while it does not exist."""
+    return next((t for t in tabs if t.name.lower() == "frister" or str(t) == "Frister"), None)
+
+
 def _tables(kind: str, kb: Any, store: Any, county: str | None) -> list[Any]:
     from bot.cli import CliError
     from engine import store as store_module
@@ -102,7 +107,7 @@ def _tables(kind: str, kb: Any, store: Any, county: str | None) -> list[Any]:
         return [status_table(kb, store.snapshot(), county)]
     if kind == "tilldelning":
         return [allocation_table(kb, store.snapshot(), county)]
-    tab = getattr(store_module.Tab, "frister", None)
+    tab = frister_tab(store_module.Tab)
     if tab is None:
         raise CliError("Exporten frister hoppas över: arkets flik Frister finns inte i den här versionen "
                        "(fliken läggs till med arkets nya flikschema). Kommande deadlines: `stimulans påminnelser`.")
