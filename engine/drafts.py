@@ -97,9 +97,9 @@ def _recipient(kb: Any, recipient_id: str) -> Any:
 
 
 def _rows(snapshot: Snapshot | None, recipient_id: str, agreement: str) -> list[StatusRow]:
-    rows = [s for s in (snapshot.statuses if snapshot else []) if s.key.recipient_id == recipient_id]
-    own = [s for s in rows if s.key.agreement == agreement]
-    return own or rows
+    # only the agreement's rows: a planned use typed for another year must not land on this draft
+    return [s for s in (snapshot.statuses if snapshot else [])
+            if s.key.recipient_id == recipient_id and s.key.agreement == agreement]
 
 
 def _contact(snapshot: Snapshot | None, recipient_id: str) -> Contact | None:

@@ -8,8 +8,16 @@ core font with unmappable characters replaced.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
+
+# control characters XML (docx) forbids and fonts cannot draw; sheet cells may hold them
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub("", text)
 
 FORMATS = ("txt", "docx", "pdf")
 
@@ -26,6 +34,7 @@ def format_for(path: str | None, requested: str | None) -> str:
 
 
 def render_draft(draft: Any, fmt: str) -> bytes:
+    draft = _clean_draft(draft)
     if fmt == "txt":
         return draft.plain_text().encode("utf-8")
     if fmt == "docx":
@@ -33,6 +42,16 @@ def render_draft(draft: Any, fmt: str) -> bytes:
     if fmt == "pdf":
         return _pdf(draft)
     raise OutputError(f"okänt format ”{fmt}” (välj txt, docx eller pdf)")
+
+
+def _clean_draft(draft: Any) -> Any:
+    """The same draft with control characters removed from every text (sheet cells may hold them)."""
+    import dataclasses
+
+    fields = [dataclasses.replace(f, label=_printable(f.label), value=_printable(f.value),
+                                  source=_printable(f.source), note=_printable(f.note)) for f in draft.fields]
+    return dataclasses.replace(draft, title=_printable(draft.title), fields=fields,
+                               notes=[_printable(n) for n in draft.notes])
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

@@ -181,3 +181,17 @@ def test_txt_to_stdout(no_sheet, capsys):
     out = capsys.readouterr().out
     assert out.startswith("Fakturaunderlag 2020: Danderyds kommun till Storsthlm")
     assert "Referens (punkt 1): 717/771" in out
+
+
+@pytest.mark.parametrize("fmt", ["txt", "docx", "pdf"])
+def test_sheet_text_with_control_characters_still_renders(fmt, tmp_path):
+    from engine.drafts import Draft, DraftField
+    from sheets.outputs import render_draft
+
+    nasty = "=HYPERLINK(\"x\")\x07 \u202e Användning 😀 \x00slut"
+    draft = Draft("faktura", "Fakturaunderlag", "kommun-0162", "Danderyds kommun", 2020, "ok2020",
+                  [DraftField("anvandning", "Vad pengarna ska användas till", nasty, "arket: Rekvisitioner rad 2")])
+    path = tmp_path / f"f.{fmt}"
+    path.write_bytes(render_draft(draft, fmt))
+    text = read_document_text(path)
+    assert "HYPERLINK" in text and "slut" in text and "\x07" not in text
