@@ -45,6 +45,7 @@ class Bar:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     next_deadline: dt.date | None = None
     deadline_text: str = ""
+    deadline_source: str = ""
 
     @property
     def total(self) -> int:
@@ -63,7 +64,7 @@ class Digest:
     posts: list[Bar]
     counties: list[Bar]
     open_names: list[str]
-    next_deadline: tuple[dt.date, str] | None
+    next_deadline: tuple[dt.date, str, str] | None  # (date, who does what, source)
     rows: int
 
     @property
@@ -76,10 +77,10 @@ class Digest:
         lines = [f"Veckosammanfattning v. {week_no} ({format_date(self.today)}), {self.scope}: "
                  f"{self.done} av {self.rows} rader klara (rekvirerade, fakturerade eller avstår)."]
         if self.next_deadline:
-            d, text = self.next_deadline
+            d, text, source = self.next_deadline
             days = (d - self.today).days
             when = "i dag" if days == 0 else f"om {days} dagar"
-            lines.append(f"Nästa deadline: {format_date(d)} ({when}): {text}.")
+            lines.append(f"Nästa deadline: {format_date(d)} ({when}): {text}." + (f" Källa: {source}" if source else ""))
         for bar in self.posts:
             c = bar.counts
             lines.append(f"• {bar.label}: {c['rekvirerad']} rekvirerade, {c['fakturerad']} fakturerade, "
@@ -180,13 +181,14 @@ def build_digest(kb: Any, snapshot: Snapshot, today: dt.date, county: str | None
         if cat == "öppen":
             open_names.add(recipient_name(kb, r.key.recipient_id, snapshot))
 
-    overall: list[tuple[dt.date, str]] = []
+    overall: list[tuple[dt.date, str, str]] = []
     for key, bar in by_post.items():
         d = _next_deadline(kb, key[0], members.get(key, []), today)
         if d is not None:
             bar.next_deadline = d.date
             bar.deadline_text = f"{d.who} ska {d.task()}"
-            overall.append((d.date, bar.deadline_text))
+            bar.deadline_source = d.source.cite() if d.source else ""
+            overall.append((d.date, bar.deadline_text, bar.deadline_source))
     posts = sorted(by_post.values(), key=lambda b: (b.next_deadline or dt.date.max, b.label))
     counties = sorted(by_county.values(), key=lambda b: b.label)
     scope = "hela landet"
