@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.errors import user_error_message
 
     try:
+        from config.settings import get_settings
+
+        get_settings()  # a half-done or invalid configuration stops every command with one clear line
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
