@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "doctor"]
+COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "doctor", "healthcheck"]
 
 
 class CliError(Exception):
