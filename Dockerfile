@@ -6,7 +6,10 @@
 # No secret is baked in: tokens and the Google key come from the environment at run time (see .env.example,
 # docs/deploy.md). The health check works in both modes (`stimulans healthcheck`).
 
-FROM python:3.12-slim-bookworm AS build
+# Another registry or mirror: docker build --build-arg PYTHON_IMAGE=<registry>/python:3.12-slim-bookworm .
+ARG PYTHON_IMAGE=python:3.12-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -17,12 +20,13 @@ COPY config ./config
 RUN python -m venv /opt/stimulans \
     && /opt/stimulans/bin/pip install --no-cache-dir ".[all]"
 
-FROM python:3.12-slim-bookworm
+FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/stimulans/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     STIMULANS_DATA_DIR=/data \
     STIMULANS_HEARTBEAT_FILE=/tmp/stimulans-heartbeat \
+    XDG_RUNTIME_DIR=/tmp \
     PORT=3000
 RUN groupadd --system --gid 10001 stimulans \
     && useradd --system --uid 10001 --gid stimulans --home-dir /app --shell /usr/sbin/nologin stimulans \

@@ -34,11 +34,18 @@ def dockerfile() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with comments dropped and continuation lines joined."""
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     text = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
-    out = []
+    out: list[tuple[str, str]] = []
+    args: dict[str, str] = {}  # ARG defaults before the first FROM, substituted into FROM lines
     for line in text.splitlines():
         if line.strip():
             instruction, _, rest = line.strip().partition(" ")
-            out.append((instruction.upper(), rest.strip()))
+            instruction, rest = instruction.upper(), rest.strip()
+            if instruction == "ARG" and "=" in rest and not any(ins == "FROM" for ins, _ in out):
+                name, _, default = rest.partition("=")
+                args[name] = default
+            if instruction == "FROM":
+                rest = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), rest)
+            out.append((instruction, rest))
     return out
 
 
@@ -160,10 +167,19 @@ def test_docker_compose_config_validates(tmp_path):
 
 
 def _docker_daemon() -> str | None:
+    """None when `docker build` can run here, else why not (no docker, no daemon, no base image)."""
     if not shutil.which("docker"):
         return "docker is not installed"
     probe = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30)
-    return None if probe.returncode == 0 else "no Docker daemon is running (`docker info` fails)"
+    if probe.returncode != 0:
+        return "no Docker daemon is running (`docker info` fails)"
+    for image in {rest.split()[0] for ins, rest in dockerfile() if ins == "FROM"}:
+        have = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, timeout=30)
+        if have.returncode != 0:
+            pull = subprocess.run(["docker", "pull", image], capture_output=True, text=True, timeout=300)
+            if pull.returncode != 0:
+                return f"the base image {image} cannot be pulled here ({pull.stderr.strip()[:120]})"
+    return None
 
 
 @pytest.mark.slow

@@ -119,3 +119,36 @@ def test_serve_in_socket_mode_keeps_the_heartbeat(tmp_path, monkeypatch):
     monkeypatch.setattr(bot.app, "create_app", lambda: object())
     assert serve._serve_socket_mode(SimpleNamespace(slack_app_token=SecretStr("xapp-1"))) == 0
     assert seen == {"token": "xapp-1", "healthy": True}
+
+
+def test_heartbeat_follows_a_real_socket_mode_connection(tmp_path):
+    """Bolt's own SocketModeHandler against the mock Web API and a loopback Socket Mode endpoint: the
+    heartbeat `serve` uses is written while connected and not after the connection is closed."""
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+
+    from tests.slack_support import BOT_TOKEN, MockSlack
+    from tests.socket_mode_support import SocketModeServer
+
+    ws = SocketModeServer()
+    mock = MockSlack()
+    plain = mock._reply
+    mock._reply = lambda call: ({"ok": True, "url": ws.url} if call.method == "apps.connections.open"
+                                else plain(call))
+    try:
+        app = App(client=WebClient(token=BOT_TOKEN, base_url=mock.url), token_verification_enabled=False)
+        handler = SocketModeHandler(app, "xapp-1-test")
+        path = tmp_path / "hb"
+        heartbeat = Heartbeat(handler.client.is_connected, path, interval=3600)
+        assert heartbeat.beat() is False and not path.exists()  # not connected yet
+        handler.connect()
+        assert ws.connected.wait(10)
+        assert heartbeat.beat() is True and check_heartbeat(path)[0] is True
+        handler.close()
+        path.unlink()
+        assert heartbeat.beat() is False and not path.exists()  # disconnected: the file ages, never renewed
+        assert mock.of("apps.connections.open")
+    finally:
+        ws.close()
+        mock.close()
