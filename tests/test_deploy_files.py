@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -166,6 +168,12 @@ def test_docker_compose_config_validates(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+def _base_image() -> str:
+    """The image to build on: the Dockerfile's, or STIMULANS_TEST_PYTHON_IMAGE (a local or mirrored one)."""
+    return os.environ.get("STIMULANS_TEST_PYTHON_IMAGE") or next(
+        rest.split()[0] for ins, rest in dockerfile() if ins == "FROM")
+
+
 def _docker_daemon() -> str | None:
     """None when `docker build` can run here, else why not (no docker, no daemon, no base image)."""
     if not shutil.which("docker"):
@@ -173,22 +181,40 @@ def _docker_daemon() -> str | None:
     probe = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
         return "no Docker daemon is running (`docker info` fails)"
-    for image in {rest.split()[0] for ins, rest in dockerfile() if ins == "FROM"}:
-        have = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, timeout=30)
-        if have.returncode != 0:
-            pull = subprocess.run(["docker", "pull", image], capture_output=True, text=True, timeout=300)
-            if pull.returncode != 0:
-                return f"the base image {image} cannot be pulled here ({pull.stderr.strip()[:120]})"
+    image = _base_image()
+    have = subprocess.run(["docker", "image", "inspect", image], capture_output=True, text=True, timeout=30)
+    if have.returncode != 0:
+        pull = subprocess.run(["docker", "pull", image], capture_output=True, text=True, timeout=300)
+        if pull.returncode != 0:
+            return (f"the base image {image} cannot be pulled here ({pull.stderr.strip()[:120]}); "
+                    "STIMULANS_TEST_PYTHON_IMAGE can name a local one")
     return None
 
 
+def _wait_healthy(name: str, timeout: float = 90) -> str:
+    """Poll docker's health status (bounded); returns the last status."""
+    deadline = time.monotonic() + timeout
+    status = ""
+    while time.monotonic() < deadline:
+        status = subprocess.run(["docker", "inspect", "--format", "{{.State.Health.Status}}", name],
+                                capture_output=True, text=True, timeout=30).stdout.strip()
+        if status in {"healthy", "unhealthy"}:
+            return status
+        time.sleep(1)
+    return status
+
+
 @pytest.mark.slow
-def test_image_builds_runs_as_non_root_and_answers():
+def test_image_builds_runs_as_non_root_answers_and_turns_healthy_in_both_modes():
     reason = _docker_daemon()
     if reason:
         pytest.skip(f"{reason}: the Dockerfile is checked by the parsing tests above instead")
+    from tests.slack_support import BOT_TOKEN, MockSlack
+    from tests.socket_mode_support import SocketModeServer
+
     tag = "stimulans-test:latest"
-    build = subprocess.run(["docker", "build", "-t", tag, str(ROOT)], capture_output=True, text=True, timeout=1200)
+    build = subprocess.run(["docker", "build", "--build-arg", f"PYTHON_IMAGE={_base_image()}", "-t", tag,
+                            str(ROOT)], capture_output=True, text=True, timeout=1200)
     assert build.returncode == 0, build.stderr[-3000:]
     uid = subprocess.run(["docker", "run", "--rm", "--entrypoint", "id", tag, "-u"], capture_output=True,
                          text=True, timeout=120)
@@ -196,9 +222,41 @@ def test_image_builds_runs_as_non_root_and_answers():
     ask = subprocess.run(["docker", "run", "--rm", tag, "ask", "Hur mycket får Falun 2020?"], capture_output=True,
                          text=True, timeout=120)
     assert ask.returncode == 0 and "1 726 309 kr" in ask.stdout, ask.stderr
-    unhealthy = subprocess.run(["docker", "run", "--rm", tag, "healthcheck", "--port", "9"], capture_output=True,
-                               text=True, timeout=120)
-    assert unhealthy.returncode == 1  # nothing running in that container
+
+    ws = SocketModeServer()
+    mock = MockSlack()
+    plain = mock._reply
+    mock._reply = lambda call: ({"ok": True, "url": ws.url} if call.method == "apps.connections.open"
+                                else plain(call))
+    port = _free_port()
+    common = ["docker", "run", "-d", "--network", "host", "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL",
+              "--security-opt", "no-new-privileges", "--health-interval", "2s", "--health-start-period", "0s",
+              "-e", f"SLACK_BOT_TOKEN={BOT_TOKEN}", "-e", f"SLACK_API_URL={mock.url}"]
+    runs = {"stimulans-test-socket": [*common, "-e", "SLACK_APP_TOKEN=xapp-1-test", tag],
+            "stimulans-test-http": [*common, "-e", "SLACK_SIGNING_SECRET=secret", "-e", f"PORT={port}", tag,
+                                    "serve", "--http"]}
+    try:
+        for name, argv in runs.items():
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+            started = subprocess.run([*argv[:3], "--name", name, *argv[3:]], capture_output=True, text=True,
+                                     timeout=120)
+            assert started.returncode == 0, started.stderr
+        for name in runs:
+            assert _wait_healthy(name) == "healthy", subprocess.run(
+                ["docker", "logs", name], capture_output=True, text=True, timeout=60).stderr[-2000:]
+    finally:
+        for name in runs:
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
+        ws.close()
+        mock.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # --------------------------------------------------------------------------- .env.example, Procfile
