@@ -38,6 +38,7 @@ USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3000
 # Socket Mode: the heartbeat file `serve` keeps fresh while connected; HTTP: GET /healthz on $PORT.
-HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["stimulans", "healthcheck"]
+# (`|| exit 1`: Docker reserves exit code 2, which the CLI uses for a configuration error.)
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["sh", "-c", "stimulans healthcheck || exit 1"]
 ENTRYPOINT ["stimulans"]
 CMD ["serve"]

@@ -77,8 +77,10 @@ def test_dockerfile_healthcheck_uses_the_cli_in_both_modes():
     m = re.search(r"CMD (\[.*\])", checks[0])
     assert m, checks[0]
     argv = yaml.safe_load(m.group(1))
-    assert argv[:2] == ["stimulans", "healthcheck"]
-    parses_as_cli(argv[1:])
+    assert argv[:2] == ["sh", "-c"] and argv[2].endswith("|| exit 1")  # Docker reserves exit code 2
+    command = shlex.split(argv[2].removesuffix("|| exit 1"))
+    assert command[:2] == ["stimulans", "healthcheck"]
+    parses_as_cli(command[1:])
     assert "--start-period" in checks[0]
     entry = yaml.safe_load(next(rest for ins, rest in final_stage() if ins == "ENTRYPOINT"))
     cmd = yaml.safe_load(next(rest for ins, rest in final_stage() if ins == "CMD"))

@@ -162,9 +162,9 @@ def _workbook(settings: Any) -> list[Check]:
     fix_path = "sätt STIMULANS_WORKBOOK (eller STIMULANS_DATA_DIR) till en skrivbar plats, eller ändra behörigheten"
     several = ""
     if settings.slack_bot_token:
-        several = (" Obs: kör boten och påminnelserna i flera processer eller på flera maskiner behöver de "
-                   "Google-arket (STIMULANS_GOOGLE_SHEET), annars får var och en sin egen arbetsbok "
-                   "(docs/deploy.md).")
+        several = (" Obs: körs boten och påminnelserna på olika maskiner eller på en PaaS (egen disk per process) "
+                   "behöver de Google-arket (STIMULANS_GOOGLE_SHEET), annars får var och en sin egen arbetsbok; "
+                   "se docs/deploy.md.")
     if not path.exists():
         parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), None)
         if parent is None or not os.access(parent, os.W_OK | os.X_OK):
