@@ -54,6 +54,9 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path):
     assert status.returncode == 2 and "Traceback" not in status.stderr
     assert "pip install 'stimulans[google]'" in status.stderr
 
+    chat = run_blocked(EXTRAS_MODULES, CLI, "chat", cwd=tmp_path, env=google, stdin="status Falun\n")
+    assert chat.returncode == 0 and "pip install 'stimulans[google]'" in chat.stdout  # said in the answer
+
 
 def test_the_message_for_each_extra():
     from bot.extras import missing_extra_message
