@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from config.settings import get_settings
 
-        get_settings()  # a half-done or invalid configuration stops every command with one clear line
+        if getattr(args, "check_settings", True):  # `doctor` reports a bad setting itself, as one FEL line
+            get_settings()  # a half-done or invalid configuration stops every command with one clear line
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130

@@ -107,3 +107,9 @@ def test_credentials_without_a_sheet_name_the_missing_sheet(tmp_path, variable):
     assert proc.returncode == 2
     assert "STIMULANS_GOOGLE_SHEET" in proc.stderr and variable in proc.stderr
     assert "arbetsbok)" not in proc.stdout
+
+
+def test_doctor_reports_half_a_google_configuration_instead_of_stopping(tmp_path):
+    proc = run(["doctor"], tmp_path, STIMULANS_GOOGLE_SHEET="1AbCdEfGhIjKlMnOpQrStUvWxYz")
+    assert proc.returncode == 1, proc.stderr
+    assert "FEL" in proc.stdout and "GOOGLE_APPLICATION_CREDENTIALS" in proc.stdout
