@@ -6,7 +6,8 @@ import importlib
 import logging
 import sys
 
-COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "drafts", "exports", "digest"]
+COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "drafts", "exports", "digest",
+                   "doctor", "healthcheck"]
 
 
 class CliError(Exception):
@@ -36,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     from bot.errors import user_error_message
 
     try:
+        from config.settings import get_settings
+
+        if getattr(args, "check_settings", True):  # `doctor` reports a bad setting itself, as one FEL line
+            get_settings()  # a half-done or invalid configuration stops every command with one clear line
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130

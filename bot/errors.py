@@ -22,4 +22,6 @@ def user_error_message(exc: BaseException) -> str | None:
         pass
     if isinstance(exc, known):
         return str(exc)
-    return None
+    from bot.extras import missing_extra_message
+
+    return missing_extra_message(exc)  # an optional library (pyproject extra) is not installed

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -59,6 +59,21 @@ class Settings(BaseSettings):
             raise ValueError("ska vara ett antal sekunder, 0 eller mer (t.ex. 60)")
         return value
 
+    @model_validator(mode="after")
+    def _google_complete(self) -> Settings:
+        """Half a Google configuration is an error, never a silent fall-back to the local workbook."""
+        has_key = bool(self.google_credentials_file or self.google_credentials_json)
+        if self.google_sheet and not has_key:
+            raise ValueError(
+                "STIMULANS_GOOGLE_SHEET är satt men nyckeln saknas: sätt GOOGLE_APPLICATION_CREDENTIALS (sökväg "
+                "till tjänstekontots JSON-nyckel) eller STIMULANS_GOOGLE_CREDENTIALS_JSON")
+        if has_key and not self.google_sheet:
+            variable = "STIMULANS_GOOGLE_CREDENTIALS_JSON" if self.google_credentials_json else \
+                "GOOGLE_APPLICATION_CREDENTIALS"
+            raise ValueError(f"{variable} är satt men STIMULANS_GOOGLE_SHEET saknas: ange arkets URL eller id "
+                             "(eller ta bort nyckeln för att använda den lokala arbetsboken)")
+        return self
+
     @property
     def resolved_workbook(self) -> Path:
         return self.workbook_path or (self.data_dir / "stimulans.xlsx")
@@ -81,8 +96,11 @@ def settings_error(exc: ValidationError) -> SettingsError:
     aliases = {name: (f.alias or name) for name, f in Settings.model_fields.items()}
     lines = []
     for err in exc.errors(include_input=False, include_url=False):
-        name = str(err["loc"][0]) if err.get("loc") else "?"
         message = str(err.get("msg", "ogiltigt värde")).removeprefix("Value error, ")
+        if not err.get("loc"):  # a rule over several variables names them itself
+            lines.append(message)
+            continue
+        name = str(err["loc"][0])
         lines.append(f"{aliases.get(name, name)}: {message}")
     return SettingsError("Ogiltig inställning: " + "; ".join(lines) + ". Rätta miljövariabeln (eller .env).")
 

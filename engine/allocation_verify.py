@@ -81,14 +81,21 @@ class RowCheck:
     def line(self) -> str:
         what = f"{self.recipient}" + (f" · {self.post}" if self.post else " · totalt")
         s = f"{self.status.upper():<17} {what}: publicerat {format_kr(self.published)}"
+        notes = list(self.notes)
+        if self.implied_weight is not None:  # explained to the öre by the back-solved key population
+            exact = next((n for n in notes if n.startswith("exakt med ")), None)
+            if exact is not None:
+                notes.remove(exact)
+                s += ", " + exact.replace("exakt med ", "exakt med nyckelbefolkningen ", 1)
         if self.computed is not None:
             d = self.diff_kr or Decimal(0)
             sign = "+" if d > 0 else ""
-            s += f", beräknat {format_kr(self.computed, ore=True)}, diff {sign}{format_kr(d, ore=True)}"
+            label = "med befolkningstabellen" if self.implied_weight is not None else "beräknat"
+            s += f"; {label} {format_kr(self.computed, ore=True)}, skillnad {sign}{format_kr(d, ore=True)}"
             if self.diff_ratio is not None:
                 s += f" ({sign}{format_percent(self.diff_ratio, 3)})"
-        if self.notes:
-            s += "; " + "; ".join(self.notes)
+        if notes:
+            s += "; " + "; ".join(notes)
         return s
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date as _babel_date
@@ -70,3 +71,26 @@ def format_date(d: dt.date) -> str:
 def format_weekday_date(d: dt.date) -> str:
     """`tisdag 1 december 2020`."""
     return _babel_date(d, format="EEEE d MMMM y", locale=_LOCALE)
+
+
+_OS_REASONS = {
+    errno.ENOENT: "filen eller katalogen finns inte",
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "åtgärden är inte tillåten",
+    errno.EISDIR: "det är en katalog, inte en fil",
+    errno.ENOTDIR: "en del av sökvägen är inte en katalog",
+    errno.ENOSPC: "disken är full",
+    errno.EROFS: "filsystemet är skrivskyddat",
+    errno.EEXIST: "filen finns redan",
+    errno.EBUSY: "filen används av ett annat program",
+    errno.ENAMETOOLONG: "sökvägen är för lång",
+    errno.EMFILE: "för många öppna filer",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """A Swedish reason for an OS error ("behörighet saknas"), so no English text lands inside a Swedish line."""
+    reason = _OS_REASONS.get(error.errno or -1)
+    if reason:
+        return reason
+    return f"systemfel {error.errno}" if error.errno else "okänt fel vid filåtkomst"

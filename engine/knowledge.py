@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from engine.formatting import describe_os_error
 from engine.models import (
     Agreement,
     Allocation,
@@ -132,7 +133,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise KnowledgeError(f"{where}: kan inte läsas: {e}") from e
+        reason = describe_os_error(e) if isinstance(e, OSError) else "filen är inte UTF-8-text"
+        raise KnowledgeError(f"{where}: kan inte läsas: {reason}") from e
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -178,7 +180,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         with path.open(encoding="utf-8", newline="") as f:
             return list(csv.DictReader(f))
     except OSError as e:
-        raise KnowledgeError(f"{_display(path)}: kan inte läsas: {e}") from e
+        raise KnowledgeError(f"{_display(path)}: kan inte läsas: {describe_os_error(e)}") from e
 
 
 def generate_recipients(data_dir: Path) -> dict[str, Recipient]:

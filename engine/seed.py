@@ -25,6 +25,18 @@ def county_name(kb: Any, recipient_id: str) -> str:
     return county.name if county is not None else ""
 
 
+def agreement_label(kb: Any, agreement: str) -> str:
+    """What a person reads in the sheet ("ÖK psykisk hälsa 2020"); the row parser maps it back to the id."""
+    a = kb.agreements.get(agreement)
+    return a.short if a is not None else agreement
+
+
+def post_name(kb: Any, post: str) -> str:
+    """The post's short name ("Handlingsplaner, kommuner"), not its id; the row parser maps it back."""
+    p = kb.posts.get(post) if post else None
+    return p.short if p is not None else post
+
+
 def seed_allocations(kb: Any) -> list[SheetAllocation]:
     out: list[SheetAllocation] = []
     seen: set[tuple[str, str, str]] = set()
@@ -76,17 +88,20 @@ def requisition_row(kb: Any, key: RowKey) -> dict[str, str]:
         "Mottagare": rec.name if rec is not None else key.recipient_id,
         "Kod": (rec.code or "") if rec is not None else "",
         "Län": county_name(kb, key.recipient_id),
-        "Överenskommelse": key.agreement,
-        "Post": key.post,
+        "Överenskommelse": agreement_label(kb, key.agreement),
+        "Post": post_name(kb, key.post),
         "Status": STATUS_LABELS[Status.ej_rekvirerad],
     })
     return row
 
 
-def allocation_row(a: SheetAllocation) -> dict[str, Any]:
+def allocation_row(a: SheetAllocation, kb: Any = None) -> dict[str, Any]:
+    """The sheet row for an allocation; with the knowledge base, agreement and post are written as names."""
     from engine.sheet_rows import write_value
 
+    agreement = agreement_label(kb, a.agreement) if kb is not None else a.agreement
+    post = post_name(kb, a.post) if kb is not None else a.post
     return {
-        "Mottagare": a.recipient_name, "Kod": a.code, "Län": a.county, "Överenskommelse": a.agreement,
-        "År": a.year, "Post": a.post, "Belopp (kr)": write_value(a.amount), "Typ": a.kind, "Källa": a.source,
+        "Mottagare": a.recipient_name, "Kod": a.code, "Län": a.county, "Överenskommelse": agreement,
+        "År": a.year, "Post": post, "Belopp (kr)": write_value(a.amount), "Typ": a.kind, "Källa": a.source,
     }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from config.settings import Settings
-from engine.store import Store
+from engine.store import Store, StoreError
 
 
 def open_store(settings: Settings, **kwargs) -> Store:
@@ -10,7 +10,12 @@ def open_store(settings: Settings, **kwargs) -> Store:
     from sheets.tabular import TabularStore
 
     if settings.google_configured:
-        from sheets.google import GoogleBackend
+        try:
+            from sheets.google import GoogleBackend
+        except ImportError as e:  # the [google] extra is not installed
+            raise StoreError(f"Google Sheets är inställt men paketet {(e.name or 'gspread').split('.')[0]} saknas: kör "
+                             "pip install 'stimulans[google]' (eller ta bort STIMULANS_GOOGLE_SHEET för att använda "
+                             "den lokala arbetsboken).") from None
 
         backend = GoogleBackend.from_settings(settings)
         return TabularStore(backend, ttl_seconds=settings.snapshot_ttl_seconds, timezone=settings.timezone,

@@ -27,6 +27,7 @@ from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 
+from engine.formatting import describe_os_error
 from engine.sheet_rows import a1 as cell_a1
 from engine.sheet_rows import cell_text, col_letter
 from engine.status import STATUS_LABELS
@@ -113,7 +114,7 @@ def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
                              "Google Cloud Console (IAM → Tjänstekonton → Nycklar) och ange sökvägen i "
                              "GOOGLE_APPLICATION_CREDENTIALS.") from None
         except OSError as e:
-            raise StoreError(f"Nyckelfilen {path} kan inte läsas: {e.strerror or e}") from e
+            raise StoreError(f"Nyckelfilen {path} kan inte läsas: {describe_os_error(e)}") from e
     else:
         raise StoreError("Inga Google-uppgifter: ange GOOGLE_APPLICATION_CREDENTIALS (sökväg till tjänstekontots "
                          "JSON-nyckel) eller STIMULANS_GOOGLE_CREDENTIALS_JSON (själva JSON-texten).")

@@ -362,14 +362,14 @@ class TabularStore(Store):
             seen.add(key)
             old = existing.get(key)
             if old is None:
-                values = allocation_row(a)
+                values = allocation_row(a, self.kb)
                 appends.append([values.get(h, "") for h in table.header])
                 continue
             if not update_existing or (old.kind == "publicerad" and a.kind != "publicerad"):
                 continue  # a published figure is never replaced by a computed one
             if (old.amount, old.kind, old.source, old.year) == (a.amount, a.kind, a.source, a.year):
                 continue
-            values = allocation_row(a)
+            values = allocation_row(a, self.kb)
             row_no = row_of[key]
             for h in ("År", "Belopp (kr)", "Typ", "Källa"):
                 if h in table.columns:

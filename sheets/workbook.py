@@ -22,6 +22,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from engine.formatting import describe_os_error
 from engine.status import STATUS_LABELS
 from engine.store import StoreError
 from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT, TEXT_FORMAT, Backend, Cell, Grid, column_kind
@@ -73,7 +74,7 @@ class WorkbookBackend(Backend):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 lock = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
             except OSError as e:
-                raise StoreError(f"Kan inte skapa arbetsboken {self.path}: {e.strerror or e}") from e
+                raise StoreError(f"Kan inte skapa arbetsboken {self.path}: {describe_os_error(e)}") from e
             try:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
                 self._local.wb = self._load()
@@ -97,7 +98,9 @@ class WorkbookBackend(Backend):
             return load_workbook(self.path)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
             raise StoreError(
-                f"Arbetsboken {self.path} kan inte läsas ({type(e).__name__}: {e}). Är det en .xlsx-fil? "
+                f"Arbetsboken {self.path} kan inte läsas ("
+                + (describe_os_error(e) if isinstance(e, OSError) else "inte en giltig .xlsx-fil") + "). "
+                "Är det en .xlsx-fil? "
                 "Flytta undan den eller ange en annan med STIMULANS_WORKBOOK."
             ) from e
 
@@ -111,7 +114,7 @@ class WorkbookBackend(Backend):
         except OSError as e:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise StoreError(f"Kan inte spara arbetsboken {self.path}: {e.strerror or e}") from e
+            raise StoreError(f"Kan inte spara arbetsboken {self.path}: {describe_os_error(e)}") from e
 
     def _mark_dirty(self) -> None:
         self._local.dirty = True

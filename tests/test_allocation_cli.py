@@ -66,7 +66,16 @@ def test_county_pot_split_for_stockholm_2020(kb, capsys):
     assert "Summa (26 kommuner): 10 570 973,01 kr" in out
 
 
-def test_post_without_amount_is_refused_clearly(kb, capsys):
+def test_post_without_amount_falls_back_to_the_published_table(kb, capsys):
+    assert main(["fördelning", "handlingsplaner kommun", "2020"]) == 0
+    out = capsys.readouterr().out
+    assert "dokumenten anger varken pott eller fördelningsnyckel" in out and "publicerade tabellen" in out
+    assert "beräknad" not in out and "publicerad" in out
+
+
+def test_post_without_amount_or_table_is_refused_clearly(kb, capsys):
+    post = cmd.resolve_post(kb, "handlingsplaner kommun", 2020)
+    kb.allocations[:] = [a for a in kb.allocations if a.post != post.id]
     assert main(["fördelning", "handlingsplaner kommun", "2020"]) == 2
     assert "dokumenten anger inte postens belopp" in capsys.readouterr().err
     assert main(["fördelning", "suicid", "tjugo"]) == 2
@@ -90,4 +99,4 @@ def test_to_sheet_marks_estimates_and_keeps_published(kb, monkeypatch, capsys):
     assert (row.recipient_id, row.kind, row.post, row.year) == ("lan-20", "beräknad", "ok2021-lan-suicidprevention",
                                                                 2021)
     assert row.amount == Decimal("5576635.55") and "SCB folkmängd 2019-12-31" in row.source
-    assert "Skrev 1 rader till fliken Tilldelning" in capsys.readouterr().out
+    assert "Skrev 1 rad till fliken Tilldelning" in capsys.readouterr().out

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCOPES = {
     "chat_postMessage": "chat:write", "chat_postEphemeral": "chat:write", "chat_update": "chat:write",
     "chat_delete": "chat:write", "conversations_history": "channels:history", "conversations_open": "im:write",
-    "users_info": "users:read", "files_upload_v2": "files:write",
+    "users_info": "users:read", "files_upload_v2": "files:write", "conversations_info": "channels:read",
 }
 
 
@@ -29,3 +29,18 @@ def test_manifest_covers_what_the_code_calls():
     assert not missing, f"manifest lacks scopes for {missing}"
     assert "users:read.email" in scopes  # Kontakter matched by e-mail
     assert {"commands", "app_mentions:read", "im:history"} <= scopes
+
+
+def test_the_slack_guide_names_every_scope_of_the_manifest():
+    manifest = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
+    guide = (ROOT / "docs" / "slack.md").read_text(encoding="utf-8")
+    missing = [s for s in manifest["oauth_config"]["scopes"]["bot"] if f"`{s}`" not in guide]
+    assert not missing, f"docs/slack.md does not explain {missing}"
+
+
+def test_the_readme_names_every_setting():
+    from config.settings import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f.alias for f in Settings.model_fields.values() if f.alias and f"`{f.alias}`" not in readme]
+    assert not missing, f"README.md does not name {missing}"

@@ -160,7 +160,8 @@ def test_paminnelser_lists_upcoming_deadlines_and_reminder_dates(workbook, tmp_p
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "Kommande deadlines från fredag 20 november 2020" in out
-    assert "tisdag 1 december 2020* (om 11 dagar)" in out
+    assert "tisdag 1 december 2020 (om 11 dagar)" in out
+    assert "*" not in out and "_Källa" not in out  # the terminal shows plain text, not Slack markup
     assert "24 november 2020 (7 dagar före)" in out
     assert "27 november 2020 (3 dagar före, flyttad från lördag 28 november 2020)" in out
     assert "Ännu inte klara: 26 av 26." in out

@@ -67,6 +67,7 @@ class _Server:
 
 def test_settings_repr_and_dump_hide_secrets():
     st = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=SIGNING,
+                  STIMULANS_GOOGLE_SHEET="abcdefghijklmnop",
                   STIMULANS_GOOGLE_CREDENTIALS_JSON=json.dumps(_key_info(_pem(KEY_LINE))))
     for text in (repr(st), str(st), str(st.model_dump()), st.model_dump_json()):
         for secret in (BOT_TOKEN, APP_TOKEN, SIGNING, KEY_LINE):

@@ -20,7 +20,13 @@ from engine.allocation import (
     county_pots,
     plan_for_post,
 )
-from engine.formatting import format_date, format_kr, format_kr_with_mkr, format_number, format_percent
+from engine.formatting import (
+    format_date,
+    format_kr,
+    format_kr_with_mkr,
+    format_number,
+    format_percent,
+)
 from engine.models import Level
 from engine.text import fold, words
 
@@ -58,6 +64,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             tolerance = Decimal(args.tolerans.replace(",", ".").rstrip("% ")) / 100
         except ArithmeticError:
             raise ParseError(f"”{args.tolerans}” är ingen tolerans i procent (t.ex. 0,5)") from None
+        if not 0 <= tolerance <= 1:
+            raise ParseError(f"--tolerans ska vara mellan 0 och 100 procent, inte ”{args.tolerans}” (t.ex. 0,5)")
     report = verify(_load_kb(args.kunskap), tolerance=tolerance)
     lines = report.lines()
     if args.bara_fel:
@@ -224,7 +232,7 @@ def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, targe
                     result.plan.description, result.table.source if result.table else "", result.rounding.value])
     write_csv(headers, kinds, out, target, dialect or DIALECTS["svensk"])
     if target != "-":
-        print(f"Skrev {len(rows)} rader till {target}")
+        print(f"Skrev {len(rows)} {'rad' if len(rows) == 1 else 'rader'} till {target}")
 
 
 def compute_split(kb, post, year: int, county: str | None, rounding: Rounding) -> AllocationResult:
@@ -259,8 +267,17 @@ def _fordelning(args: argparse.Namespace) -> int:
     county = resolve_county(kb, args.lan) if args.lan else None
     try:
         result = compute_split(kb, post, year, county, ROUNDING_CHOICES[args.avrundning])
-    except AllocationError as e:
-        raise _cli_error(f"Kan inte räkna fram fördelningen: {e}.") from None
+    except Exception as e:  # AllocationError, or the CliError compute_split raises for the same reason
+        from bot.cli import CliError
+
+        if not isinstance(e, AllocationError | CliError):
+            raise
+        published = _published_rows(kb, post, year, county)
+        if not published:
+            if isinstance(e, CliError):
+                raise
+            raise _cli_error(f"Kan inte räkna fram fördelningen: {e}.") from None
+        return _print_published(kb, post, year, county, published, args)
     rows = _rows(kb, post, result, county)
     county_name = kb.recipients[f"lan-{county}"].name if county else None
     if args.csv:
@@ -276,7 +293,51 @@ def _fordelning(args: argparse.Namespace) -> int:
                                       amount=r.amount, kind=r.kind, source=r.source) for r in rows]
         actor = args.aktor or f"cli:{getpass.getuser()}"
         n = get_store().write_allocations(sheet_rows, actor)
-        print(f"Skrev {n} rader till fliken Tilldelning (av {len(sheet_rows)}; publicerade belopp skrivs aldrig över).")
+        print(f"Skrev {n} {'rad' if n == 1 else 'rader'} till fliken Tilldelning (av {len(sheet_rows)}; publicerade belopp skrivs aldrig över).")
+    return 0
+
+
+def _published_rows(kb, post, year: int, county: str | None) -> list:
+    """The document's own table for the post (and county), when the split cannot be computed."""
+    rows = []
+    for a in kb.allocations:
+        rec = kb.recipients.get(a.recipient)
+        if a.post != post.id or a.year != year or rec is None:
+            continue
+        if county is None or rec.county_code == county or rec.code == county:
+            rows.append(a)
+    return rows
+
+
+def _print_published(kb, post, year: int, county: str | None, published: list, args: argparse.Namespace) -> int:
+    """Fallback: the documents state neither the pot nor the key, but they publish the table itself."""
+    where = kb.recipients[f"lan-{county}"].name if county else "hela riket"
+    sources = "; ".join(dict.fromkeys(a.source.cite() for a in published))
+    lines = [f"{post.short} {year} ({post.id}), {where}: dokumenten anger varken pott eller fördelningsnyckel, "
+             f"så fördelningen kan inte räknas fram. Visar den publicerade tabellen ({sources}).",
+             "Kör `stimulans verify` för den pott som tabellen motsvarar (härledd, inte publicerad)."]
+    name_w = max([len(kb.recipients[a.recipient].name) for a in published] + [10])
+    lines.append(f"{'Mottagare':<{name_w}}  {'Kod':<4}  {'Belopp':>20}  Typ")
+    for a in published:
+        rec = kb.recipients[a.recipient]
+        lines.append(f"{rec.name:<{name_w}}  {rec.code or '':<4}  {format_kr(a.amount, ore=True):>20}  publicerad")
+    total = sum((a.amount for a in published), Decimal("0.00"))
+    lines.append(f"Summa ({len(published)} rader): {format_kr(total, ore=True)}")
+    if args.csv:
+        from bot.commands.exports import DIALECTS, write_csv
+
+        headers = ["mottagare_id", "mottagare", "kod", "overenskommelse", "ar", "post", "belopp", "typ", "kalla"]
+        kinds = ["text", "text", "text", "text", "int", "text", "amount", "text", "text"]
+        out = [[kb.recipients[a.recipient].id, kb.recipients[a.recipient].name, kb.recipients[a.recipient].code or "",
+                post.agreement, year, post.id, a.amount, "publicerad", a.source.cite()] for a in published]
+        write_csv(headers, kinds, out, args.csv, args.csv_dialekt or DIALECTS["svensk"])
+        if args.csv == "-":
+            return 0
+        lines.append(f"Skrev {len(published)} {'rad' if len(published) == 1 else 'rader'} till {args.csv}")
+    if args.to_sheet:
+        lines.append("Inget skrivet till arket: publicerade belopp finns redan i fliken Tilldelning "
+                     "(`stimulans init-sheet` lägger in dem).")
+    print("\n".join(lines))
     return 0
 
 

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from config.settings import get_settings
 
     settings = get_settings()
-    engine = get_engine(settings)
+    engine = get_engine()  # the cached settings; a Settings argument cannot key get_store's cache
     where = "Google-arket" if settings.google_configured else str(settings.resolved_workbook)
     print(CONNECT_HELP.format(workbook=where))
     _setup_readline(settings.data_dir / ".chat_history")

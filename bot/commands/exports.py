@@ -86,8 +86,9 @@ def write_csv(headers: list[str], kinds: list[str], rows: list[list[Any]], targe
             f.write(text)
     except OSError as e:
         from bot.cli import CliError
+        from engine.formatting import describe_os_error
 
-        raise CliError(f"Kan inte skriva CSV-filen {target}: {e.strerror or e}") from None
+        raise CliError(f"Kan inte skriva CSV-filen {target}: {describe_os_error(e)}") from None
 
 
 # ------------------------------------------------------------------ the export command

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.render import plain_text
 from engine.formatting import format_date, format_weekday_date
 from engine.parsing import ParseError, parse_date
 
@@ -84,7 +85,7 @@ def cmd_upcoming(args: argparse.Namespace, out: TextIO | None = None) -> int:
             snapshot = store.snapshot()
         except Exception as e:  # noqa: BLE001
             print(f"(Arket kunde inte läsas, visar utan status: {e})", file=out)
-    print(upcoming_text(kb, args.today or today_in(settings.timezone), snapshot, config), file=out)
+    print(plain_text(upcoming_text(kb, args.today or today_in(settings.timezone), snapshot, config)), file=out)
     return 0
 
 
@@ -97,7 +98,9 @@ def run_once(*, kb, store, config, today: dt.date, channel: str, dm: bool, dry_r
     items = plan_outgoing(kb, snapshot, today, config, channel=channel, dm=dm)
     pending = [i for i in items if not sent_record(snapshot, i.reminder_id)]
     done = [i for i in items if i not in pending]
-    head = f"Påminnelser {format_weekday_date(today)} (kanal {channel}): "
+    where = f"kanal {channel}" if channel != NO_CHANNEL else \
+        "ingen kanal angiven: sätt STIMULANS_REMINDER_CHANNEL eller --channel"
+    head = f"Påminnelser {format_weekday_date(today)} ({where}): "
     if not items:
         print(head + "inget att skicka.", file=out)
         return 0
@@ -109,9 +112,10 @@ def run_once(*, kb, store, config, today: dt.date, channel: str, dm: bool, dry_r
             print(f"Inget Slack-id, får inget direktmeddelande: {who}", file=out)
     if dry_run:
         for item in pending:
-            target = f"direktmeddelande till {item.channel}" if item.kind == "dm" else f"kanal {item.channel}"
+            target = f"direktmeddelande till {item.channel}" if item.kind == "dm" else \
+                (f"kanal {item.channel}" if item.channel != NO_CHANNEL else "kanalen (ingen angiven ännu)")
             print(f"\n--- {item.reminder_id} → {target} (planerad {format_date(item.planned_date)}) ---", file=out)
-            print(item.text, file=out)
+            print(plain_text(item.text), file=out)
             for button in item.buttons:
                 print(f"[{button['label']}] {button['value']}", file=out)
         print("\n(torrkörning: inget skickat, inget skrivet)", file=out)

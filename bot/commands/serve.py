@@ -84,7 +84,11 @@ def _serve_socket_mode(settings) -> int:
 
     app = create_app()
     print("Stimulans ansluter till Slack med Socket Mode… (Ctrl-C avslutar)")
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    from bot.health import Heartbeat  # `stimulans healthcheck`: fresh while the websocket is connected
+
+    Heartbeat(handler.client.is_connected).start()
+    handler.start()
     return 0
 
 

@@ -49,18 +49,31 @@ def run(args: argparse.Namespace) -> int:
         else:
             rows = [r for r in rows if r.key.recipient_id == rec.id]
         title = rec.name
-    posts = getattr(kb, "posts", {})
+    from engine.dashboard import post_label, published_allocation
+
+    def allocated(r) -> str:
+        amount = published_allocation(kb, r.key.recipient_id, r.key.agreement, r.key.post)
+        return format_kr(amount) if amount is not None else "–"
+
+    agreements = {a.id: a.short for a in kb.agreements.values()}
     table = [[
-        r.recipient_name, r.key.agreement, posts[r.key.post].short if r.key.post in posts else r.key.post,
-        STATUS_LABELS[r.status], format_kr(r.amount) if r.amount is not None else "",
-        format_date(r.date) if r.date else "", r.updated_by,
+        r.recipient_name, agreements.get(r.key.agreement, r.key.agreement),
+        post_label(kb, r.key.agreement, r.key.post), STATUS_LABELS[r.status], allocated(r),
+        format_kr(r.amount) if r.amount is not None else "–",
+        format_date(r.date) if r.date else "–", r.updated_by or "–",
     ] for r in rows]
     print(f"{title}: {len(rows)} {'rad' if len(rows) == 1 else 'rader'} ({store.name})")
     if table:
-        print(_table(table, ["Mottagare", "ÖK", "Post", "Status", "Belopp", "Datum", "Uppdaterad av"]))
+        print(_table(table, ["Mottagare", "Överenskommelse", "Post", "Status", "Tilldelat", "Rekvirerat/fakturerat",
+                             "Datum", "Uppdaterad av"]))
+    elif text:
+        print(f"Fliken Rekvisitioner har ingen rad för {title}. Rader finns för mottagare som ska rekvirera eller "
+              "fakturera enligt dokumenten eller fliken Tilldelning; lägg till en rad i arket om "
+              f"{title} ska följas upp.")
     if snap.stale_error:
         minutes = int(snap.age_seconds() // 60)
         print(f"\nObs: bladet kunde inte läsas nu; visar uppgifter som är {minutes} min gamla ({snap.stale_error}).")
     if snap.problems:
-        print(f"\n{len(snap.problems)} celler i bladet kunde inte förstås; kör `stimulans check`.")
+        print(f"\n{len(snap.problems)} problem i bladet (oläsliga celler eller belopp över tilldelningen); "
+              "kör `stimulans check` för detaljer.")
     return 0
