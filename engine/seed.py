@@ -84,7 +84,7 @@ def requisition_row(kb: Any, key: RowKey) -> dict[str, str]:
 
 
 def allocation_row(a: SheetAllocation) -> dict[str, Any]:
-    from engine.sheet_rows import write_value
+    from engine.sheet.rows import write_value
 
     return {
         "Mottagare": a.recipient_name, "Kod": a.code, "Län": a.county, "Överenskommelse": a.agreement,

@@ -27,8 +27,8 @@ from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 
-from engine.sheet_rows import a1 as cell_a1
-from engine.sheet_rows import cell_text, col_letter
+from engine.sheet.rows import a1 as cell_a1
+from engine.sheet.rows import cell_text, col_letter
 from engine.status import STATUS_LABELS
 from engine.store import StoreError
 from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT, TEXT_FORMAT, Backend, Cell, Grid, column_kind

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from engine.parsing import ParseError
 from engine.seed import allocation_row, requisition_row, seed_allocations, seed_requisition_keys
-from engine.sheet_rows import (
+from engine.sheet.rows import (
     KEY_COLUMNS,
     SNAPSHOT_TABS,
     Lookup,

@@ -62,7 +62,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _resolve_key(args: argparse.Namespace, kb, snap) -> RowKey:
     from bot.cli import CliError
-    from engine.sheet_rows import Lookup
+    from engine.sheet.rows import Lookup
 
     lookup = Lookup(kb)
     recipient = lookup.recipient(args.mottagare, args.mottagare if args.mottagare.strip().isdigit() else "")
@@ -112,7 +112,7 @@ def _check_named_person(som: str | None, key: RowKey, snap, kb) -> None:
 
 def run_update(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
-    from engine.sheet_rows import resolve_field
+    from engine.sheet.rows import resolve_field
 
     store = get_store()
     kb = getattr(store, "kb", None)

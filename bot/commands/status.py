@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
     from engine.formatting import format_date
     from engine.models import RecipientKind
-    from engine.sheet_rows import Lookup
+    from engine.sheet.rows import Lookup
     from engine.status import STATUS_LABELS
 
     store = get_store()
