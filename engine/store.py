@@ -2,7 +2,7 @@
 
 The shared sheet (Google Sheets, or the local .xlsx workbook with the same tabs) is the
 source of truth for requisition status, contacts, reminder claims, the audit log and
-feedback. Tab names and headers are defined here, once, for both stores and `init-sheet`.
+feedback. Tab names and headers: engine/sheet/schema.py, once, for both stores and `init-sheet`.
 """
 from __future__ import annotations
 
@@ -13,43 +13,16 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.sheet.schema import (  # noqa: F401 - re-exported: the one tab schema
+    AMOUNT_COLUMNS,
+    DATE_COLUMNS,
+    EDITABLE_FIELDS,
+    HEADERS,
+    STATUS_COLUMN,
+    TEXT_COLUMNS,
+    Tab,
+)
 from engine.status import Status
-
-
-class Tab(StrEnum):
-    tilldelning = "Tilldelning"
-    rekvisitioner = "Rekvisitioner"
-    kontakter = "Kontakter"
-    paminnelser = "Påminnelser"
-    logg = "Logg"
-    aterkoppling = "Återkoppling"
-
-
-#: Column headers per tab, in order. Column kinds drive formats and validation in init-sheet.
-HEADERS: dict[Tab, list[str]] = {
-    Tab.tilldelning: ["Mottagare", "Kod", "Län", "Överenskommelse", "År", "Post", "Belopp (kr)", "Typ", "Källa"],
-    Tab.rekvisitioner: [
-        "Mottagare", "Kod", "Län", "Överenskommelse", "Post", "Status", "Belopp (kr)", "Datum",
-        "Faktura/referens", "Planerad användning", "Kontaktperson", "Uppdaterad av", "Uppdaterad",
-    ],
-    Tab.kontakter: ["Namn", "E-post", "Slack-id", "Mottagare", "Kod", "Roll"],
-    Tab.paminnelser: [
-        "Påminnelse-id", "Deadline", "Dagar före", "Kanal", "Planerat datum", "Status", "Ägare",
-        "Anspråk", "Slack-ts", "Skickad",
-    ],
-    Tab.logg: ["Tid", "Vem", "Mottagare", "Fält", "Gammalt värde", "Nytt värde", "Kommentar"],
-    Tab.aterkoppling: ["Tid", "Vem", "Fråga", "Svar", "Röst"],
-}
-
-#: Columns holding amounts (SEK format), dates, and the status dropdown, per tab.
-AMOUNT_COLUMNS = {Tab.tilldelning: ["Belopp (kr)"], Tab.rekvisitioner: ["Belopp (kr)"]}
-DATE_COLUMNS = {Tab.rekvisitioner: ["Datum"]}
-STATUS_COLUMN = (Tab.rekvisitioner, "Status")
-#: Columns that must stay text (codes with leading zeros).
-TEXT_COLUMNS = {Tab.tilldelning: ["Kod"], Tab.rekvisitioner: ["Kod"], Tab.kontakter: ["Kod", "Slack-id"]}
-
-#: Fields of a Rekvisitioner row that people and the bot may update.
-EDITABLE_FIELDS = ["Status", "Belopp (kr)", "Datum", "Faktura/referens", "Planerad användning", "Kontaktperson"]
 
 
 class Role(StrEnum):

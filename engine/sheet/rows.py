@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.formatting import format_kr
 from engine.parsing import ParseError, parse_amount, parse_date
+from engine.sheet.schema import KEY_COLUMNS
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import (
     EDITABLE_FIELDS,
@@ -31,17 +32,10 @@ from engine.store import (
 )
 from engine.text import fold
 
-#: Columns a tab cannot be read without (the rest are optional: missing ones are reported).
-KEY_COLUMNS: dict[Tab, list[str]] = {
-    Tab.tilldelning: ["Mottagare", "Överenskommelse", "Post", "Belopp (kr)"],
-    Tab.rekvisitioner: ["Mottagare", "Överenskommelse", "Post", "Status"],
-    Tab.kontakter: ["Namn"],
-    Tab.paminnelser: ["Påminnelse-id", "Status"],
-    Tab.logg: ["Tid", "Fält"],
-    Tab.aterkoppling: ["Tid", "Fråga"],
-}
 #: Tabs the snapshot needs (Logg and Återkoppling are only appended to).
-SNAPSHOT_TABS = [Tab.rekvisitioner, Tab.tilldelning, Tab.kontakter, Tab.paminnelser]
+SNAPSHOT_TABS = [Tab.rekvisitioner, Tab.tilldelning, Tab.frister, Tab.kontakter, Tab.paminnelser]
+#: Tabs added after the first sheets were made: a sheet without them still serves, silently.
+OPTIONAL_TABS = {Tab.frister}
 
 #: Words people use for the editable fields (CLI `stimulans update`, Slack).
 FIELD_ALIASES: dict[str, str] = {
@@ -417,6 +411,8 @@ def parse_tables(grids: dict[str, list[list[Any]] | None], kb: Any | None, fetch
     usable: dict[Tab, Table] = {}
     for tab, table in tables.items():
         if not table.exists:
+            if tab in OPTIONAL_TABS:
+                continue  # an older sheet without it: nothing to read (init-sheet adds it)
             problems.append(CellProblem(tab=str(tab), a1="A1", raw="", reason="fliken saknas; kör `stimulans init-sheet`"))
             continue
         missing = table.missing(KEY_COLUMNS[tab])
