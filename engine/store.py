@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.models import KnowledgeFile
 from engine.sheet.schema import (  # noqa: F401 - re-exported: the one tab schema
     AMOUNT_COLUMNS,
     DATE_COLUMNS,
@@ -77,8 +78,23 @@ class SheetAllocation(_Model):
     year: int
     post: str
     amount: Decimal
-    kind: str = "publicerad"  # "publicerad" or "beräknad"
+    kind: str = "publicerad"  # "publicerad", "beslutad" or "beräknad" (engine.sheet.schema.ALLOCATION_TYPES)
     source: str = ""
+    row: int = 0  # the Tilldelning row it was read from (0 = not read from the sheet)
+
+
+class SheetDeadline(_Model):
+    """A Frister row as read: a deadline someone typed into the shared sheet."""
+
+    row: int
+    agreement: str  # agreement id (a document's, or one the sheet defines)
+    kind: str  # DeadlineKind value
+    date: dt.date
+    who: str = ""
+    to: str = ""
+    description: str = ""
+    source: str = ""  # the Källa cell
+    applies_to: list[str] = []
 
 
 class ReminderRecord(_Model):
@@ -110,7 +126,11 @@ class Snapshot(_Model):
     statuses: list[StatusRow] = []
     contacts: list[Contact] = []
     allocations: list[SheetAllocation] = []
+    deadlines: list[SheetDeadline] = []
     reminders: list[ReminderRecord] = []
+    #: the sheet as a knowledge layer (engine/sheet/knowledge.py): agreements, posts, allocations,
+    #: deadlines and document-vs-sheet discrepancies, merged over the documents by `with_sheet`
+    knowledge: KnowledgeFile = Field(default_factory=KnowledgeFile)
     problems: list[CellProblem] = []
     fetched_at: dt.datetime
     stale_error: str | None = None  # set when a refresh failed and this is the last good snapshot
@@ -167,6 +187,10 @@ class Store(ABC):
     @abstractmethod
     def refresh(self) -> Snapshot:
         """Force a re-read of all tabs."""
+
+    def sheet_snapshot(self) -> Snapshot | None:
+        """The snapshot for the sheet knowledge layer; None when there is no sheet yet (never creates one)."""
+        return self.snapshot()
 
     @abstractmethod
     def update_status(self, update: StatusUpdate) -> UpdateResult:

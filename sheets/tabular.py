@@ -112,6 +112,11 @@ class TabularStore(Store):
         with self._lock:
             return self._refresh(serve_stale=True)
 
+    def sheet_snapshot(self) -> Snapshot | None:
+        if self.auto_init and not self.backend.exists():
+            return None  # asking a question never creates the local workbook
+        return self.snapshot()
+
     def invalidate(self) -> None:
         """Make the next snapshot() re-read (after a write)."""
         self._dirty = True

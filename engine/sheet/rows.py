@@ -15,8 +15,26 @@ from decimal import Decimal
 from typing import Any
 
 from engine.formatting import format_kr
+from engine.models import Agreement, Level, Post, Source
 from engine.parsing import ParseError, parse_amount, parse_date
-from engine.sheet.schema import KEY_COLUMNS
+from engine.sheet.schema import (
+    ALLOCATION_TYPES,
+    AR,
+    BELOPP,
+    BESKRIVNING,
+    DATUM,
+    DEADLINE_TYPES,
+    KALLA,
+    KEY_COLUMNS,
+    KOD,
+    LAN,
+    MOTTAGARE,
+    OK,
+    POST,
+    TILL,
+    TYP,
+    VEM,
+)
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import (
     EDITABLE_FIELDS,
@@ -26,6 +44,7 @@ from engine.store import (
     Role,
     RowKey,
     SheetAllocation,
+    SheetDeadline,
     Snapshot,
     StatusRow,
     Tab,
@@ -137,8 +156,9 @@ class Lookup:
     def __init__(self, kb: Any | None):
         self.kb = kb
         self.recipients = getattr(kb, "recipients", {}) or {}
-        self.agreements = getattr(kb, "agreements", {}) or {}
-        self.posts = getattr(kb, "posts", {}) or {}
+        self.agreements = dict(getattr(kb, "agreements", {}) or {})
+        self.posts = dict(getattr(kb, "posts", {}) or {})
+        self.defined: dict[str, Any] = {}  # agreements and posts the sheet itself defines, by id
         self._index = None
         if self.recipients:
             from engine.recipients import RecipientIndex
@@ -205,6 +225,43 @@ class Lookup:
             if key in {fold(p.id), fold(p.short), fold(p.name), *(fold(s) for s in p.synonyms)}:
                 return p.id
         return None
+
+
+    # -- names the documents do not know define a sheet agreement / post ------------------------
+    def define_agreement(self, name: str, year: int, source: Source) -> str:
+        """"ÖK 2024" (År 2024) typed in the sheet: a sheet agreement (id "ark-ok-2024") for that year."""
+        aid = "ark-" + slug(name)
+        current = self.agreements.get(aid)
+        if current is None:
+            current = Agreement(id=aid, name=name.strip(), short=name.strip(), years=[year], parties=[],
+                                summary="Definierad i det delade arket (fliken Tilldelning).", source=source)
+        elif year not in current.years:
+            current = current.model_copy(update={"years": sorted([*current.years, year])})
+        self.agreements[aid] = self.defined[aid] = current
+        return aid
+
+    def define_post(self, name: str, agreement: str, year: int, level: str, source: Source) -> str:
+        """"Barn och unga" typed in the sheet for an agreement: a sheet post of that agreement and year."""
+        base = slug(agreement.removeprefix("ark-"))
+        pid = f"ark-{base}-{slug(name)}" + ("" if str(year) in base else f"-{year}")
+        if pid not in self.posts:
+            self.posts[pid] = self.defined[pid] = Post(
+                id=pid, agreement=agreement, year=year, name=name.strip(), short=name.strip(),
+                synonyms=[fold(name)] if fold(name) != name.strip() else [], level=Level(level), source=source)
+        return pid
+
+
+def slug(text: str) -> str:
+    """"ÖK 2024" -> "ok-2024" (ids of what the sheet defines)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "x"
+
+
+def sheet_source(tab: str, row: int, note: str = "") -> Source:
+    """Where a fact read from the shared sheet comes from: "delade arket, Tilldelning rad 14 (Källa: …)"."""
+    return Source(doc="delade arket", section=f"{tab} rad {row}", tab=str(tab), row=row, note=note.strip() or None)
+
+
+_LEVEL_OF_KIND = {"kommun": "kommun", "region": "region", "lan": "lan", "grupp": "lan", "aktor": "lan", "skr": "skr"}
 
 
 # --------------------------------------------------------------------------- parsing tabs
@@ -300,42 +357,154 @@ def _published_amounts(lookup: Lookup) -> dict[tuple[str, str, str], tuple[Decim
     return out
 
 
+def _year(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if re.fullmatch(r"(19|20)\d\d", text) else None  # not "²", not 12345
+
+
 def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[SheetAllocation]:
+    """Tilldelning rows. An Överenskommelse or Post the documents do not know defines a sheet agreement /
+    post (when the row names its År); every row that cannot be understood is a problem and skipped."""
     out: list[SheetAllocation] = []
+    seen: dict[tuple[str, str, str, int], int] = {}
     for row, rec in table.records():
-        key_parts = _resolve_key(table, row, rec, lookup, problems)
-        if key_parts is None:
+        name, code = rec.get(MOTTAGARE, ""), rec.get(KOD, "")
+        rid = lookup.recipient_id(name, code)
+        if rid is None:
+            problems.append(_problem(table, row, MOTTAGARE if name else KOD, name or code,
+                                     "okänd mottagare (inte en kommun, region, län eller aktör i registret)"))
             continue
-        rid, agreement, post = key_parts
         try:
-            amount = parse_amount(rec.get("Belopp (kr)", ""))
+            amount = parse_amount(rec.get(BELOPP, ""))
         except ParseError as e:
-            problems.append(_problem(table, row, "Belopp (kr)", rec.get("Belopp (kr)", ""), str(e)))
+            problems.append(_problem(table, row, BELOPP, rec.get(BELOPP, ""), str(e)))
             continue
-        year_text = rec.get("År", "").strip()
-        year = int(year_text) if re.fullmatch(r"(19|20)\d\d", year_text) else 0  # not "²", not 12345
-        if not year:
-            ag = lookup.agreements.get(agreement)
-            year = ag.years[0] if ag is not None and ag.years else 0
-            if year_text or not year:
-                problems.append(_problem(table, row, "År", year_text, "ogiltigt år (skriv t.ex. 2020)"))
+        kind = _allocation_kind(rec.get(TYP, ""))
+        if kind is None:
+            problems.append(_problem(table, row, TYP, rec.get(TYP, ""),
+                                     f"okänd typ; skriv {', '.join(ALLOCATION_TYPES)}"))
+            continue
+        year_text = rec.get(AR, "").strip()
+        year = _year(year_text)
+        if year_text and year is None:
+            problems.append(_problem(table, row, AR, year_text, "ogiltigt år (skriv t.ex. 2024)"))
+            continue
+        source = sheet_source(table.tab, row, rec.get(KALLA, ""))
+        ag_text = rec.get(OK, "")
+        agreement = lookup.agreement(ag_text)
+        if agreement is None and ag_text.strip() and lookup.agreements:
+            digits = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", ag_text)
+            year = year or (int(digits[0]) if len(digits) == 1 else None)
+            if year is None:
+                problems.append(_problem(table, row, AR, year_text,
+                                         f"år saknas för den nya överenskommelsen ”{ag_text.strip()}”"))
+                continue
+            agreement = lookup.define_agreement(ag_text, year, source)
+        if not agreement:
+            problems.append(_problem(table, row, OK, ag_text,
+                                     "okänd överenskommelse (skriv t.ex. ok2020)" if ag_text else "överenskommelse saknas"))
+            continue
+        ag = lookup.agreements.get(agreement)
+        if year is None:
+            year = ag.years[0] if ag is not None and len(ag.years) == 1 else None
+            if year is None and ag is not None:
+                problems.append(_problem(table, row, AR, year_text, "ogiltigt år (skriv t.ex. 2020)"))
+                year = ag.years[0] if ag.years else 0
+            year = year or 0
+        elif ag is not None and ag.years and year not in ag.years and not agreement.startswith("ark-"):
+            problems.append(_problem(table, row, AR, year_text, f"år {year} ingår inte i {ag.short}"))
+            continue
+        post_text = rec.get(POST, "")
+        post = lookup.post(post_text, agreement)
+        if post is None and lookup.posts:
+            rec_obj = lookup.recipients.get(rid)
+            level = _LEVEL_OF_KIND.get(str(rec_obj.kind) if rec_obj else "", "kommun")
+            post = lookup.define_post(post_text, agreement, year, level, source)
+        if post is None:
+            problems.append(_problem(table, row, POST, post_text, f"okänd post för {agreement}"))
+            continue
+        key = (rid, agreement, post, year)
+        if key in seen:
+            problems.append(_problem(table, row, MOTTAGARE, name or code,
+                                     f"dubblett av rad {seen[key]} (samma mottagare, överenskommelse, år och post)"))
+            continue
+        seen[key] = row
         rec_obj = lookup.recipients.get(rid)
         out.append(SheetAllocation(
-            recipient_id=rid, recipient_name=_recipient_name(lookup, rid, rec.get("Mottagare", "")),
-            code=(rec_obj.code if rec_obj is not None and rec_obj.code else rec.get("Kod", "").strip()),
-            county=rec.get("Län", "").strip(), agreement=agreement, year=year, post=post, amount=amount,
-            kind=_allocation_kind(rec.get("Typ", "")), source=rec.get("Källa", "").strip(),
+            recipient_id=rid, recipient_name=_recipient_name(lookup, rid, name),
+            code=(rec_obj.code if rec_obj is not None and rec_obj.code else code.strip()),
+            county=rec.get(LAN, "").strip(), agreement=agreement, year=year, post=post, amount=amount,
+            kind=kind, source=rec.get(KALLA, "").strip(), row=row,
         ))
     return out
 
 
-def _allocation_kind(text: str) -> str:
+def _allocation_kind(text: str) -> str | None:
+    """Typ of a Tilldelning row: publicerad (also empty), beslutad or beräknad; None = not understood."""
     key = fold(text)
     if not key or key.startswith("publ"):
         return "publicerad"
-    if key.startswith("berak"):
+    if key.startswith("beslut"):
+        return "beslutad"
+    if key.startswith(("berak", "uppskatt", "estim", "prelim")):
         return "beräknad"
-    return text.strip()
+    return None
+
+
+_DEADLINE_KINDS = {"rekvisition": "rekvisition", "rekvirera": "rekvisition", "faktura": "faktura",
+                   "fakturera": "faktura", "redovisning": "redovisning", "aterrapportering": "redovisning",
+                   "aterbetalning": "aterbetalning", "aterbetala": "aterbetalning", "annat": "annat",
+                   "ovrigt": "annat"}
+
+
+def _applies_to(lookup: Lookup, who: str) -> list[str]:
+    """Who a Frister row's Vem cell names, as Deadline.applies_to markers ([] = everyone in the agreement)."""
+    rec = lookup.recipient(who) if who.strip() else None
+    if rec is None:
+        return []
+    kind = str(rec.kind)
+    if kind == "grupp" and rec.county_code:
+        return [f"lan:{rec.county_code}:kommun"]
+    if kind == "lan" and rec.county_code:
+        return [f"lan:{rec.county_code}"]
+    return [rec.id]
+
+
+def parse_deadline_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[SheetDeadline]:
+    """Frister rows; an unknown Överenskommelse is defined for the year of its date (e.g. "ÖK 2025")."""
+    out: list[SheetDeadline] = []
+    seen: dict[tuple[str, str, dt.date, str], int] = {}
+    for row, rec in table.records():
+        kind = _DEADLINE_KINDS.get(fold(rec.get(TYP, "")).strip())
+        if kind is None:
+            problems.append(_problem(table, row, TYP, rec.get(TYP, ""), f"okänd typ; skriv {', '.join(DEADLINE_TYPES)}"))
+            continue
+        try:
+            date = parse_date(rec.get(DATUM, ""))
+        except ParseError as e:
+            problems.append(_problem(table, row, DATUM, rec.get(DATUM, ""), str(e)))
+            continue
+        ag_text = rec.get(OK, "")
+        agreement = lookup.agreement(ag_text)
+        if agreement is None and ag_text.strip() and lookup.agreements:
+            digits = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", ag_text)
+            year = int(digits[0]) if len(digits) == 1 else date.year
+            agreement = lookup.define_agreement(ag_text, year, sheet_source(table.tab, row, rec.get(KALLA, "")))
+        if not agreement:
+            problems.append(_problem(table, row, OK, ag_text,
+                                     "okänd överenskommelse (skriv t.ex. ok2020)" if ag_text else "överenskommelse saknas"))
+            continue
+        who = rec.get(VEM, "").strip()
+        key = (agreement, kind, date, fold(who))
+        if key in seen:
+            problems.append(_problem(table, row, OK, ag_text, f"dubblett av rad {seen[key]} (samma överenskommelse, "
+                                                              "typ, datum och vem)"))
+            continue
+        seen[key] = row
+        out.append(SheetDeadline(row=row, agreement=agreement, kind=kind, date=date, who=who,
+                                 to=rec.get(TILL, "").strip(), description=rec.get(BESKRIVNING, "").strip(),
+                                 source=rec.get(KALLA, "").strip(), applies_to=_applies_to(lookup, who)))
+    return out
 
 
 def parse_contacts(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[Contact]:
@@ -421,9 +590,15 @@ def parse_tables(grids: dict[str, list[list[Any]] | None], kb: Any | None, fetch
                                         reason=f"rubrik saknas: {', '.join(missing)}; kör `stimulans init-sheet`"))
             continue
         usable[tab] = table
+    # Tilldelning and Frister first: the agreements and posts they define name Rekvisitioner rows too.
+    allocations = parse_allocation_rows(usable[Tab.tilldelning], lookup, problems) if Tab.tilldelning in usable else []
+    deadlines = parse_deadline_rows(usable[Tab.frister], lookup, problems) if Tab.frister in usable else []
+    from engine.sheet.knowledge import sheet_layer
+
+    layer = sheet_layer(kb, allocations, deadlines, lookup.defined)
     return Snapshot(
         statuses=parse_status_rows(usable[Tab.rekvisitioner], lookup, problems) if Tab.rekvisitioner in usable else [],
-        allocations=parse_allocation_rows(usable[Tab.tilldelning], lookup, problems) if Tab.tilldelning in usable else [],
+        allocations=allocations, deadlines=deadlines, knowledge=layer,
         contacts=parse_contacts(usable[Tab.kontakter], lookup, problems) if Tab.kontakter in usable else [],
         reminders=parse_reminders(usable[Tab.paminnelser], problems) if Tab.paminnelser in usable else [],
         problems=problems, fetched_at=fetched_at,
