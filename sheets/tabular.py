@@ -23,8 +23,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.formatting import format_kr
 from engine.parsing import ParseError
 from engine.seed import allocation_row, requisition_row, seed_allocations, seed_requisition_keys
+from engine.sheet.ceiling import amount_ceiling
+from engine.sheet.knowledge import with_sheet
 from engine.sheet.rows import (
     KEY_COLUMNS,
     SNAPSHOT_TABS,
@@ -40,6 +43,7 @@ from engine.sheet.rows import (
     same_value,
     write_value,
 )
+from engine.sheet.schema import BELOPP
 from engine.store import (
     HEADERS,
     ConflictError,
@@ -179,6 +183,7 @@ class TabularStore(Store):
         key = update.key
         lookup = self._lookup()
         self._check_key(key, lookup)
+        self._check_ceiling(key, changes.get(BELOPP))
         expected = update.expected
         if expected is None:
             seen = self.snapshot().status_for(key)
@@ -204,6 +209,19 @@ class TabularStore(Store):
             post = lookup.posts.get(key.post)
             if post is None or getattr(post, "agreement", key.agreement) != key.agreement:
                 raise StoreError(f"Okänd post ”{key.post}” för {key.agreement}; inget skrevs.")
+
+    def _check_ceiling(self, key: RowKey, amount: Any) -> None:
+        """The one ceiling rule (engine/sheet/ceiling.py), over the documents and the sheet's Tilldelning."""
+        if not isinstance(amount, Decimal):
+            return
+        kb = with_sheet(self.kb, self.snapshot())
+        ceiling = amount_ceiling(kb, key.recipient_id, key.agreement, key.post)
+        if ceiling is not None and amount > ceiling.amount:
+            from engine.dashboard import post_label, recipient_name
+
+            raise StoreError(f"{format_kr(amount)} är mer än {ceiling.describe()} för "
+                             f"{recipient_name(kb, key.recipient_id)}, {post_label(kb, key.agreement, key.post)}; "
+                             "inget skrevs.")
 
     def _find(self, table: Table, key: RowKey, lookup: Lookup) -> StatusRow | None:
         rows = parse_status_rows(table, lookup, [])

@@ -50,13 +50,19 @@ def run_check(args: argparse.Namespace) -> int:
     snap = get_store().refresh()
     if snap.stale_error:
         print(f"Varning: bladet kunde inte läsas nu ({snap.stale_error}); visar senast lästa.")
-    if not snap.problems:
+    differences = snap.knowledge.discrepancies  # documents vs sheet (engine/sheet/knowledge.py)
+    if not snap.problems and not differences:
         print(f"Inga problem: {len(snap.statuses)} rader i Rekvisitioner, {len(snap.allocations)} i Tilldelning, "
-              f"{len(snap.contacts)} kontakter.")
+              f"{len(snap.deadlines)} i Frister, {len(snap.contacts)} kontakter.")
         return 0
-    print(f"{len(snap.problems)} problem i bladet:")
-    for p in snap.problems:
-        print(f"  {p.describe()}")
+    if snap.problems:
+        print(f"{len(snap.problems)} problem i bladet (raderna används inte i svaren):")
+        for p in snap.problems:
+            print(f"  {p.describe()}")
+    if differences:
+        print(f"{len(differences)} skillnader mellan dokumenten och bladet (svaren visar båda):")
+        for d in differences:
+            print(f"  {d.text}")
     return 1
 
 

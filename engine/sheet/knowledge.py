@@ -154,7 +154,17 @@ def with_sheet(kb: Any, snapshot: Snapshot | None) -> Any:
     with _cache_lock:
         if _cache.get("key") == key:
             return _cache["kb"]
-    merged = replace(
+    merged = merge(kb, layer)
+    with _cache_lock:
+        _cache.update(key=key, kb=merged, snapshot=snapshot, base=kb)  # hold both so ids stay unique
+    return merged
+
+
+def merge(kb: Any, layer: KnowledgeFile) -> Any:
+    """A KnowledgeBase with the layer's items added (kb itself when the layer is empty or kb is no KnowledgeBase)."""
+    if is_empty(layer) or not hasattr(kb, "agreements") or not hasattr(kb, "files"):
+        return kb
+    return replace(
         kb,
         agreements={**kb.agreements, **{a.id: a for a in layer.agreements}},
         posts={**kb.posts, **{p.id: p for p in layer.posts}},
@@ -163,7 +173,4 @@ def with_sheet(kb: Any, snapshot: Snapshot | None) -> Any:
         discrepancies=[*kb.discrepancies, *layer.discrepancies],
         files={**kb.files, "delade arket": layer},
     )
-    with _cache_lock:
-        _cache.update(key=key, kb=merged, snapshot=snapshot, base=kb)  # hold both so ids stay unique
-    return merged
 

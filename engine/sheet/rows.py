@@ -311,10 +311,15 @@ def _recipient_name(lookup: Lookup, rid: str, typed: str) -> str:
     return rec.name if rec is not None else typed.strip()
 
 
-def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[StatusRow]:
+def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem],
+                      ceiling_kb: Any | None = None) -> list[StatusRow]:
+    """Rekvisitioner rows; an amount above the row's ceiling (engine/sheet/ceiling.py, from `ceiling_kb`:
+    the documents merged with the sheet) is a problem."""
+    from engine.sheet.ceiling import amount_ceiling
+
     out: list[StatusRow] = []
     seen: dict[RowKey, int] = {}
-    allocations = _published_amounts(lookup)
+    ceiling_kb = ceiling_kb if ceiling_kb is not None else lookup.kb
     for row, rec in table.records():
         key_parts = _resolve_key(table, row, rec, lookup, problems)
         if key_parts is None:
@@ -331,11 +336,9 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem])
         except ParseError as e:
             problems.append(_problem(table, row, "Status", rec.get("Status", ""), str(e)))
         amount = _optional(parse_amount, rec, "Belopp (kr)", table, row, problems)
-        if amount is not None and key.post and (key.recipient_id, key.agreement, key.post) in allocations:
-            published, source = allocations[(key.recipient_id, key.agreement, key.post)]
-            if amount > published:
-                problems.append(_problem(table, row, "Belopp (kr)", rec["Belopp (kr)"],
-                                         f"högre än den publicerade tilldelningen {format_kr(published)} ({source})"))
+        ceiling = amount_ceiling(ceiling_kb, *key_parts) if amount is not None and ceiling_kb is not None else None
+        if ceiling is not None and amount > ceiling.amount:
+            problems.append(_problem(table, row, BELOPP, rec[BELOPP], f"högre än {ceiling.describe()}"))
         date = _optional(parse_date, rec, "Datum", table, row, problems)
         rec_obj = lookup.recipients.get(key.recipient_id)
         out.append(StatusRow(
@@ -346,14 +349,6 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem])
             contact=rec.get("Kontaktperson", "").strip(), updated_by=rec.get("Uppdaterad av", "").strip(),
             updated_at=rec.get("Uppdaterad", "").strip(), raw=dict(rec),
         ))
-    return out
-
-
-def _published_amounts(lookup: Lookup) -> dict[tuple[str, str, str], tuple[Decimal, str]]:
-    out: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
-    for a in getattr(lookup.kb, "allocations", []) or []:
-        if a.post:
-            out[(a.recipient, a.agreement, a.post)] = (a.amount, a.source.cite())
     return out
 
 
@@ -593,11 +588,13 @@ def parse_tables(grids: dict[str, list[list[Any]] | None], kb: Any | None, fetch
     # Tilldelning and Frister first: the agreements and posts they define name Rekvisitioner rows too.
     allocations = parse_allocation_rows(usable[Tab.tilldelning], lookup, problems) if Tab.tilldelning in usable else []
     deadlines = parse_deadline_rows(usable[Tab.frister], lookup, problems) if Tab.frister in usable else []
-    from engine.sheet.knowledge import sheet_layer
+    from engine.sheet.knowledge import merge, sheet_layer
 
     layer = sheet_layer(kb, allocations, deadlines, lookup.defined)
+    merged = merge(kb, layer)
     return Snapshot(
-        statuses=parse_status_rows(usable[Tab.rekvisitioner], lookup, problems) if Tab.rekvisitioner in usable else [],
+        statuses=(parse_status_rows(usable[Tab.rekvisitioner], lookup, problems, merged)
+                  if Tab.rekvisitioner in usable else []),
         allocations=allocations, deadlines=deadlines, knowledge=layer,
         contacts=parse_contacts(usable[Tab.kontakter], lookup, problems) if Tab.kontakter in usable else [],
         reminders=parse_reminders(usable[Tab.paminnelser], problems) if Tab.paminnelser in usable else [],
