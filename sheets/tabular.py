@@ -43,7 +43,7 @@ from engine.sheet.rows import (
     same_value,
     write_value,
 )
-from engine.sheet.schema import BELOPP
+from engine.sheet.schema import BELOPP, OK, POST
 from engine.store import (
     HEADERS,
     ConflictError,
@@ -181,7 +181,7 @@ class TabularStore(Store):
         if not update.actor.strip():
             raise StoreError("Vem som ändrar saknas (behövs för loggen).")
         key = update.key
-        lookup = self._lookup()
+        lookup = Lookup(with_sheet(self.kb, self.snapshot()))  # knows the sheet's own agreements and posts
         self._check_key(key, lookup)
         self._check_ceiling(key, changes.get(BELOPP))
         expected = update.expected
@@ -431,6 +431,46 @@ class TabularStore(Store):
             changes += self._seed()
         self.invalidate()
         return changes
+
+    def seed_year(self, year: int) -> list[str]:
+        """`init-sheet --år 2024`: a Rekvisitioner row for every recipient × post the sheet's Tilldelning gives
+        for that year (a county group's row: each of its municipalities). Existing rows are never touched."""
+        self._ensure_exists()
+        snap = self.refresh()
+        kb = with_sheet(self.kb, snap)
+        wanted: list[RowKey] = []
+        for a in snap.allocations:
+            if a.year != year or not a.post:
+                continue
+            rec = kb.recipients.get(a.recipient_id)
+            ids = [a.recipient_id]
+            if rec is not None and str(rec.kind) == "grupp" and rec.county_code:
+                ids = [m.id for m in kb.municipalities_in_county(rec.county_code)] or ids
+            for rid in ids:
+                key = RowKey(recipient_id=rid, agreement=a.agreement, post=a.post)
+                if key not in wanted:
+                    wanted.append(key)
+        if not wanted:
+            return [f"{Tab.tilldelning} har inga rader med post för {year}; inget att lägga till i {Tab.rekvisitioner}."]
+        with self._lock, self.backend.transaction():
+            table = self._read_table(Tab.rekvisitioner)
+            have = {r.key for r in parse_status_rows(table, Lookup(kb), [])}
+            new = [k for k in wanted if k not in have]
+            if new:
+                rows = []
+                for k in new:
+                    row = requisition_row(kb, k)
+                    ag, post = kb.agreements.get(k.agreement), kb.posts.get(k.post)
+                    if k.agreement.startswith("ark-") and ag is not None:
+                        row[OK] = ag.short  # what the sheet calls it ("ÖK 2024"), not the internal id
+                    if k.post.startswith("ark-") and post is not None:
+                        row[POST] = post.short
+                    rows.append([row.get(h, "") for h in table.header])
+                self.backend.append_rows(str(Tab.rekvisitioner), rows)
+        self.invalidate()
+        kept = len(wanted) - len(new)
+        return [f"{Tab.rekvisitioner}: {len(new)} rader tillagda för {year} från {Tab.tilldelning}"
+                + (f" ({kept} fanns redan och lämnades orörda)" if kept else "")] if new else []
 
     def _seed(self) -> list[str]:
         kb = self.kb

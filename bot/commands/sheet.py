@@ -11,6 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init-sheet", help="skapa eller laga flikarna i bladet/arbetsboken",
                        description="Skapar saknade flikar och rubriker, format och rullista för status, och "
                                    "fyller i rader från kunskapsbasen. Tar aldrig bort eller skriver över ifyllda rader.")
+    p.add_argument("--år", "--ar", dest="ar", type=int, metavar="ÅR",
+                   help="lägg också till en rad i Rekvisitioner per mottagare och post som fliken Tilldelning "
+                        "anger för året (t.ex. --år 2024); befintliga rader lämnas orörda")
     p.set_defaults(func=run_init)
 
     p = sub.add_parser("check", help="kontrollera bladet (oläsliga celler, dubbletter, okända mottagare, för höga belopp)",
@@ -35,6 +38,15 @@ def run_init(args: argparse.Namespace) -> int:
 
     store = get_store()
     changes = store.init_schema()
+    if getattr(args, "ar", None) is not None:
+        from bot.cli import CliError
+
+        if not 2000 <= args.ar <= 2100:
+            raise CliError(f"Året {args.ar} verkar fel; skriv t.ex. --år 2024.")
+        seed_year = getattr(store, "seed_year", None)
+        if seed_year is None:
+            raise CliError(f"{store.name} kan inte lägga till rader för ett år.")
+        changes += seed_year(args.ar)
     if not changes:
         print(f"Inget att ändra: alla flikar, rubriker och rader finns redan ({store.name}).")
         return 0
@@ -118,6 +130,7 @@ def _check_named_person(som: str | None, key: RowKey, snap, kb) -> None:
 
 def run_update(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
+    from engine.sheet.knowledge import with_sheet
     from engine.sheet.rows import resolve_field
 
     store = get_store()
@@ -128,6 +141,7 @@ def run_update(args: argparse.Namespace) -> int:
         kb = load_knowledge()
     header = resolve_field(args.falt)
     snap = store.snapshot()
+    kb = with_sheet(kb, snap)  # agreements and posts the sheet's Tilldelning defines ("ÖK 2024", "Barn och unga")
     key = _resolve_key(args, kb, snap)
     actor = args.som or f"cli:{getpass.getuser()}"
     _check_named_person(args.som, key, snap, kb)

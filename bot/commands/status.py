@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
     from engine.formatting import format_date
     from engine.models import RecipientKind
+    from engine.sheet.knowledge import with_sheet
     from engine.sheet.rows import Lookup
     from engine.status import STATUS_LABELS
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
         kb = load_knowledge()
     snap = store.snapshot()
+    kb = with_sheet(kb, snap)  # names of the agreements and posts the sheet defines
     rows = snap.statuses
     title = "Alla mottagare"
     text = " ".join(args.mottagare).strip()
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         title = rec.name
     posts = getattr(kb, "posts", {})
     table = [[
-        r.recipient_name, r.key.agreement, posts[r.key.post].short if r.key.post in posts else r.key.post,
+        r.recipient_name, kb.agreements[r.key.agreement].short if r.key.agreement.startswith("ark-")
+        and r.key.agreement in kb.agreements else r.key.agreement, posts[r.key.post].short if r.key.post in posts else r.key.post,
         STATUS_LABELS[r.status], format_kr(r.amount) if r.amount is not None else "",
         format_date(r.date) if r.date else "", r.updated_by,
     ] for r in rows]
