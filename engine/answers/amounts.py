@@ -150,7 +150,8 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
         lines.append(_recipient_year_line(kb, r, year, by_year[year]))
         facts += [_alloc_fact(a) for a in by_year[year]]
     if len(by_year) > 1:
-        lines.insert(0, f"{r.name} finns i dokumenten för {years_text(list(by_year))} (senaste först):")
+        where = "i dokumenten och det delade arket" if any(a.source.tab for a in allocs) else "i dokumenten"
+        lines.insert(0, f"{r.name} finns {where} för {years_text(list(by_year))} (senaste först):")
     return Answer(text="\n".join(lines), intent="amount", facts=facts,
                   sources=uniq_sources([a.source for a in allocs]))
 
