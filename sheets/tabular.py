@@ -43,7 +43,7 @@ from engine.sheet.rows import (
     same_value,
     write_value,
 )
-from engine.sheet.schema import BELOPP, OK, POST
+from engine.sheet.schema import ALLOCATION_VALUE_COLUMNS, BELOPP, CONFLICT_SUMMARY_FIELDS, OK, POST
 from engine.store import (
     HEADERS,
     ConflictError,
@@ -250,8 +250,8 @@ class TabularStore(Store):
 
     @staticmethod
     def _summary(row: StatusRow) -> str:
-        return ", ".join(f"{h}: ”{v}”" for h, v in row.raw.items() if v and h in {
-            "Status", "Belopp (kr)", "Datum", "Faktura/referens", "Kontaktperson"}) or "tom rad"
+        return ", ".join(f"{h}: ”{v}”" for h, v in row.raw.items()
+                         if v and h in CONFLICT_SUMMARY_FIELDS) or "tom rad"
 
     def _write_status(self, table: Table, key: RowKey, current: StatusRow | None,
                       changes: dict[str, str | Decimal], actor: str, lookup: Lookup) -> UpdateResult:
@@ -394,7 +394,7 @@ class TabularStore(Store):
                 continue
             values = allocation_row(a)
             row_no = row_of[key]
-            for h in ("År", "Belopp (kr)", "Typ", "Källa"):
+            for h in ALLOCATION_VALUE_COLUMNS:
                 if h in table.columns:
                     cells.append((row_no, table.columns[h], values[h]))
             audit.append([stamp, actor, a.recipient_name, "Tilldelning Belopp (kr)", display_value(old.amount),

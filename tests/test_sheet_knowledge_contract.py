@@ -149,3 +149,13 @@ def test_a_sheet_amount_that_differs_from_the_documents_is_a_discrepancy_not_a_s
     assert f"Tilldelning rad {r} (Källa: Mejl från SKR)" in d.text
     kb = with_sheet(sample_kb(), snap)
     assert sum(1 for a in kb.allocations if a.recipient == RATTVIK) == 2  # the documents' two, unchanged
+
+
+def test_merging_the_sheet_twice_never_doubles_its_rows(h):
+    add_row(h, TILL, ["Mora kommun", "2062", "", "ÖK 2024", "2024", "Barn och unga", "412 345,67", "", ""])
+    add_row(h, FRIST, ["ÖK 2024", "rekvisition", "2024-11-15", "Kommunerna i Dalarnas län", "", "", ""])
+    snap = h.store.refresh()
+    once = with_sheet(sample_kb(), snap)
+    twice = with_sheet(once, snap)  # e.g. an Engine's merged `kb` handed to the App Home
+    assert len(twice.allocations) == len(once.allocations) == len(sample_kb().allocations) + 1
+    assert len(twice.deadlines) == len(once.deadlines) == len(sample_kb().deadlines) + 1

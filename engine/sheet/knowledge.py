@@ -160,10 +160,30 @@ def with_sheet(kb: Any, snapshot: Snapshot | None) -> Any:
     return merged
 
 
+LAYER_FILE = "delade arket"
+
+
+def documents_only(kb: Any) -> Any:
+    """A knowledge base without any sheet layer merged into it (merging is idempotent: a merged knowledge
+    base passed back in, e.g. an Engine's `kb`, never gets the sheet's rows twice)."""
+    if LAYER_FILE not in (getattr(kb, "files", None) or {}):
+        return kb
+    return replace(
+        kb,
+        agreements={k: v for k, v in kb.agreements.items() if not v.source.tab},
+        posts={k: v for k, v in kb.posts.items() if not v.source.tab},
+        allocations=[a for a in kb.allocations if not a.source.tab],
+        deadlines=[d for d in kb.deadlines if not d.source.tab],
+        discrepancies=[d for d in kb.discrepancies if not any(s.tab for s in d.sources)],
+        files={k: v for k, v in kb.files.items() if k != LAYER_FILE},
+    )
+
+
 def merge(kb: Any, layer: KnowledgeFile) -> Any:
     """A KnowledgeBase with the layer's items added (kb itself when the layer is empty or kb is no KnowledgeBase)."""
     if is_empty(layer) or not hasattr(kb, "agreements") or not hasattr(kb, "files"):
         return kb
+    kb = documents_only(kb)
     return replace(
         kb,
         agreements={**kb.agreements, **{a.id: a for a in layer.agreements}},
@@ -171,6 +191,6 @@ def merge(kb: Any, layer: KnowledgeFile) -> Any:
         allocations=[*kb.allocations, *layer.allocations],
         deadlines=[*kb.deadlines, *layer.deadlines],
         discrepancies=[*kb.discrepancies, *layer.discrepancies],
-        files={**kb.files, "delade arket": layer},
+        files={**kb.files, LAYER_FILE: layer},
     )
 

@@ -100,6 +100,12 @@ KEY_COLUMNS: dict[Tab, list[str]] = {tab: [c.header for c in cols if c.required]
 EDITABLE_FIELDS: list[str] = [c.header for c in SCHEMA[Tab.rekvisitioner] if c.editable]
 
 
+#: Tilldelning cells an upsert may change on an existing row (the rest is its key).
+ALLOCATION_VALUE_COLUMNS: tuple[str, ...] = (AR, BELOPP, TYP, KALLA)
+#: Rekvisitioner cells quoted when a write is refused because someone else changed the row.
+CONFLICT_SUMMARY_FIELDS: tuple[str, ...] = (STATUS, BELOPP, DATUM, "Faktura/referens", "Kontaktperson")
+
+
 def _by_kind(kind: Kind) -> dict[Tab, list[str]]:
     return {tab: hs for tab, cols in SCHEMA.items() if (hs := [c.header for c in cols if c.kind == kind])}
 
