@@ -115,7 +115,8 @@ def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity
         blocks.append(_section(f"*{escape(ov.name)}*", accessory=_modal_button(rid)))
         if ov.allocations:
             text = "\n".join(f"• {escape(a.label)}: *{a.amount}*" for a in ov.allocations)
-            blocks.append(_section("*Tilldelning (publicerad)*\n" + text))
+            head = "Tilldelning (publicerad)" if all(a.published for a in ov.allocations) else "Tilldelning"
+            blocks.append(_section(f"*{head}*\n" + text))
             blocks.append(_context("Källa: " + escape("; ".join(dict.fromkeys(a.source for a in ov.allocations)))))
         else:
             posts = getattr(kb, "posts", {}) or {}

@@ -173,6 +173,7 @@ class AllocationLine:
     label: str
     amount: str
     source: str
+    published: bool = True  # False for a decided or estimated amount typed into the sheet's Tilldelning
 
 
 @dataclass
@@ -209,7 +210,10 @@ def contact_overview(kb: Any, snapshot: Snapshot, recipient_id: str, today: dt.d
             continue
         seen.add(key)
         label = post_label(kb, a.agreement, a.post) if a.post in posts else f"Totalt {a.year}"
-        lines.append(AllocationLine(label, format_kr(a.amount), a.source.cite()))
+        unpublished = a.source.tab is not None and a.note is not None  # "beräknat/beslutat belopp …" (sheet Typ)
+        if unpublished:
+            label += f" ({a.note})"
+        lines.append(AllocationLine(label, format_kr(a.amount), a.source.cite(), published=not unpublished))
         if len(lines) >= limit:
             break
     statuses = []

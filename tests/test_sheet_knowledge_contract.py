@@ -159,3 +159,23 @@ def test_merging_the_sheet_twice_never_doubles_its_rows(h):
     twice = with_sheet(once, snap)  # e.g. an Engine's merged `kb` handed to the App Home
     assert len(twice.allocations) == len(once.allocations) == len(sample_kb().allocations) + 1
     assert len(twice.deadlines) == len(once.deadlines) == len(sample_kb().deadlines) + 1
+
+
+def test_app_home_shows_the_sheets_deadlines_and_labels_an_estimate(h):
+    import json
+
+    from bot.home import contact_home, coordinator_home
+    from engine.authz import Identity
+    from engine.store import Contact
+
+    add_row(h, TILL, ["Mora kommun", "2062", "", "ÖK 2024", "2024", "Barn och unga", "1 234 kr", "beräknad", "Prognos"])
+    add_row(h, FRIST, ["ÖK 2024", "rekvisition", "2024-11-15", "Kommunerna i Dalarnas län", "Region Dalarna",
+                       "Rekvirera 2024 års medel", ""])
+    snap = h.store.refresh()
+    today = dt.date(2024, 11, 1)
+    coordinator = json.dumps(coordinator_home(sample_kb(), snap, today).to_dict(), ensure_ascii=False)
+    assert "15 november 2024: Kommunerna i Dalarnas län ska rekvirera 2024 års medel till Region Dalarna" in coordinator
+    contact = Identity((Contact(row=2, name="Anna", recipient_id=MORA),))
+    mine = json.dumps(contact_home(sample_kb(), snap, today, contact).to_dict(), ensure_ascii=False)
+    assert "Barn och unga 2024 (beräknat belopp enligt delade arket, inte publicerat): *1 234 kr*" in mine
+    assert "Tilldelning (publicerad)" not in mine and "15 november 2024" in mine
