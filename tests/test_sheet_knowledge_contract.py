@@ -86,13 +86,16 @@ def test_bad_rows_are_problems_with_their_a1_reference_and_stay_out_of_the_knowl
     unknown = add_row(h, TILL, ["Atlantis", "", "", "ÖK 2024", "2024", "Barn och unga", "5 000", "", ""])
     good = add_row(h, TILL, ["Rättvik", "", "", "ÖK 2024", "2024", "Barn och unga", "5 000", "", ""])
     dup = add_row(h, TILL, ["Rättviks kommun", "", "", "ÖK 2024", "2024", "barn och unga", "6 000", "", ""])
+    mismatch = add_row(h, TILL, ["Mora kommun", "2080", "", "ÖK 2024", "2024", "Barn och unga", "7 000", "", ""])
     bad_date = add_row(h, FRIST, ["ÖK 2024", "rekvisition", "31/13/2024", "", "", "", ""])
     bad_kind = add_row(h, FRIST, ["ÖK 2024", "fika", "2024-11-15", "", "", "", ""])
     snap = h.store.refresh()
     where = {(p.tab, p.a1) for p in snap.problems}
     assert where == {(TILL, f"G{bad_amount}"), (TILL, f"H{bad_typ}"), (TILL, f"A{unknown}"), (TILL, f"A{dup}"),
-                     (FRIST, f"C{bad_date}"), (FRIST, f"B{bad_kind}")}
+                     (TILL, f"B{mismatch}"), (FRIST, f"C{bad_date}"), (FRIST, f"B{bad_kind}")}
     assert any("dubblett av rad" in p.reason and str(good) in p.reason for p in snap.problems)
+    assert any(p.reason.startswith("koden 2080 är Falu") and p.reason.endswith("men Mottagare säger Mora kommun")
+               for p in snap.problems)
     assert [(a.recipient, a.amount) for a in snap.knowledge.allocations] == [(RATTVIK, Decimal(5000))]
     assert snap.knowledge.deadlines == []
 

@@ -369,6 +369,10 @@ def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProbl
             problems.append(_problem(table, row, MOTTAGARE if name else KOD, name or code,
                                      "okänd mottagare (inte en kommun, region, län eller aktör i registret)"))
             continue
+        mismatch = _name_code_mismatch(lookup, name, code)
+        if mismatch:
+            problems.append(_problem(table, row, KOD, code, mismatch))
+            continue
         try:
             amount = parse_amount(rec.get(BELOPP, ""))
         except ParseError as e:
@@ -432,6 +436,16 @@ def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProbl
             kind=kind, source=rec.get(KALLA, "").strip(), row=row,
         ))
     return out
+
+
+def _name_code_mismatch(lookup: Lookup, name: str, code: str) -> str | None:
+    """"Mora kommun" with Kod 2080 (Falun): which one is meant cannot be known, so the row is not used."""
+    if not name.strip() or not code.strip() or not lookup.recipients:
+        return None
+    by_name, by_code = lookup.recipient(name), lookup.recipient("", code)
+    if by_name is None or by_code is None or by_name.id == by_code.id:
+        return None
+    return f"koden {code.strip()} är {by_code.name}, men Mottagare säger {by_name.name}"
 
 
 def _allocation_kind(text: str) -> str | None:
