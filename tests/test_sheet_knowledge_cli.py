@@ -150,3 +150,57 @@ def _kr(value) -> str:
     from engine.formatting import format_kr
 
     return format_kr(Decimal(str(value)))
+
+
+def test_a_sheet_deadline_is_reminded_exactly_once_even_after_its_row_moves(cli):
+    import datetime as dt
+    import io
+    import threading
+
+    from bot.commands.remind import run_once
+    from bot.reminder_sender import ReminderSender, make_client
+    from config.settings import Settings
+    from engine.knowledge import load_knowledge
+    from engine.reminder_config import load_reminder_config
+    from sheets.factory import open_store
+    from tests.reminders_support import MockSlack
+
+    cli.append("Frister", FRIST_ROW)
+    kb, config, today = load_knowledge(), load_reminder_config(), dt.date(2024, 11, 8)
+
+    def store():
+        return open_store(Settings(_env_file=None, STIMULANS_WORKBOOK=str(cli.workbook)))
+
+    with MockSlack() as slack:
+        barrier = threading.Barrier(3)
+
+        def run():
+            s = store()  # each "process" its own store
+            sender = ReminderSender(make_client("xoxb-test", slack.url), s)
+            barrier.wait()
+            run_once(kb=kb, store=s, config=config, today=today, channel="C1", dm=False, dry_run=False,
+                     sender=sender, out=io.StringIO())
+
+        threads = [threading.Thread(target=run) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(slack.posts) == 1
+        assert "Rekvisition, ÖK 2024 – 7 dagar kvar" in slack.posts[0]["text"]
+        # someone inserts a row above it: the deadline keeps its id, nothing is sent again
+        cli.append("Frister", ["ÖK 2024", "annat", "2025-03-31", "", "", "Lämna länets sammanställning", ""])
+        wb = load_workbook(cli.workbook)
+        ws = wb["Frister"]
+        first, second = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=3)]
+        for col, value in enumerate(second, start=1):
+            ws.cell(2, col).value = value
+        for col, value in enumerate(first, start=1):
+            ws.cell(3, col).value = value
+        wb.save(cli.workbook)
+        out = io.StringIO()
+        s = store()
+        run_once(kb=kb, store=s, config=config, today=today, channel="C1", dm=False, dry_run=False,
+                 sender=ReminderSender(make_client("xoxb-test", slack.url), s), out=out)
+        assert "0 att skicka, 1 redan skickade" in out.getvalue()
+        assert len(slack.posts) == 1
