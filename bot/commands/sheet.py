@@ -147,7 +147,9 @@ def run_update(args: argparse.Namespace) -> int:
     _check_named_person(args.som, key, snap, kb)
     result = store.update_status(StatusUpdate(key=key, changes={header: " ".join(args.varde)}, actor=actor))
     name = kb.recipients[key.recipient_id].name if key.recipient_id in kb.recipients else key.recipient_id
-    where = f"{name} / {key.agreement}" + (f" / {key.post}" if key.post else "")
+    from engine.dashboard import post_label
+
+    where = f"{name} / {post_label(kb, key.agreement, key.post)}"
     if not result.changed:
         print(f"Inget ändrat: {where} har redan det värdet.")
         return 0
