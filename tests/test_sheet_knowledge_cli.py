@@ -204,3 +204,12 @@ def test_a_sheet_deadline_is_reminded_exactly_once_even_after_its_row_moves(cli)
                  sender=ReminderSender(make_client("xoxb-test", slack.url), s), out=out)
         assert "0 att skicka, 1 redan skickade" in out.getvalue()
         assert len(slack.posts) == 1
+
+
+def test_a_sum_including_an_estimate_is_not_called_published(cli):
+    cli.append("Tilldelning",
+               ["Orsa kommun", "2034", "", "ÖK 2024", "2024", "Barn och unga", "1 000", "publicerad", "Beslut"],
+               ["Orsa kommun", "2034", "", "ÖK 2024", "2024", "Äldre", "2 000", "beräknad", "Prognos"])
+    answer = cli.ok("ask", "hur mycket får Orsa 2024?")
+    assert answer.startswith("3 000 kr: Orsa kommun får sammanlagt 3 000 kr 2024 (ÖK 2024) (summan av 2 postbelopp)")
+    assert "publicerade" not in answer and "2 000 kr: Äldre (beräknat belopp enligt delade arket" in answer
