@@ -213,3 +213,16 @@ def test_a_sum_including_an_estimate_is_not_called_published(cli):
     answer = cli.ok("ask", "hur mycket får Orsa 2024?")
     assert answer.startswith("3 000 kr: Orsa kommun får sammanlagt 3 000 kr 2024 (ÖK 2024) (summan av 2 postbelopp)")
     assert "publicerade" not in answer and "2 000 kr: Äldre (beräknat belopp enligt delade arket" in answer
+
+
+def test_an_older_workbook_without_frister_still_serves_and_init_sheet_adds_the_tab(cli):
+    wb = load_workbook(cli.workbook)
+    del wb["Frister"]
+    wb.save(cli.workbook)
+    assert cli.ok("check").startswith("Inga problem:")  # a sheet from before Frister is not broken
+    assert cli.ok("ask", "Hur mycket får Falun 2020?").startswith("1 726 309 kr")
+    out = cli.ok("init-sheet")
+    assert "Frister: fliken skapad med rubriker" in out
+    assert [c.value for c in load_workbook(cli.workbook)["Frister"][1]] == [
+        "Överenskommelse", "Typ", "Datum", "Vem", "Till", "Beskrivning", "Källa"]
+    assert cli.ok("init-sheet").startswith("Inget att ändra")
