@@ -182,3 +182,23 @@ def test_app_home_shows_the_sheets_deadlines_and_labels_an_estimate(h):
     mine = json.dumps(contact_home(sample_kb(), snap, today, contact).to_dict(), ensure_ascii=False)
     assert "Barn och unga 2024 (beräknat belopp enligt delade arket, inte publicerat): *1 234 kr*" in mine
     assert "Tilldelning (publicerad)" not in mine and "15 november 2024" in mine
+
+
+def test_sheet_text_can_never_mention_or_link_anyone(h):
+    from bot.blocks import answer_message
+    from engine.answer import Answer
+    from engine.reminder_config import load_reminder_config
+    from engine.reminders import plan_outgoing
+
+    add_row(h, TILL, ["Mora kommun", "2062", "", "ÖK 2024", "2024", "Barn och unga", "5 000", "",
+                      "<!channel> <https://evil.example|klicka>"])
+    add_row(h, FRIST, ["ÖK 2024", "rekvisition", "2024-11-15", "<!here>", "<@U999>", "Rekvirera <!channel>",
+                       "<https://evil.example|källa>"])
+    snap = h.store.refresh()
+    kb = with_sheet(sample_kb(), snap)
+    items = plan_outgoing(kb, snap, dt.date(2024, 11, 8), load_reminder_config(), channel="C1")
+    texts = [i.text for i in items] + [a.source.cite() for a in snap.knowledge.allocations]
+    assert items and all("<!" not in t and "<http" not in t and "<@U999" not in t for t in texts)
+    mora = next(a for a in snap.knowledge.allocations if a.recipient == MORA)
+    message = answer_message(Answer(text="5 000 kr", intent="amount", sources=[mora.source]), question="q")
+    assert "<!channel>" not in str(message) and "<https://evil" not in str(message)

@@ -233,7 +233,7 @@ class Lookup:
         aid = "ark-" + slug(name)
         current = self.agreements.get(aid)
         if current is None:
-            current = Agreement(id=aid, name=name.strip(), short=name.strip(), years=[year], parties=[],
+            current = Agreement(id=aid, name=inert(name), short=inert(name), years=[year], parties=[],
                                 summary="Definierad i det delade arket (fliken Tilldelning).", source=source)
         elif year not in current.years:
             current = current.model_copy(update={"years": sorted([*current.years, year])})
@@ -246,9 +246,16 @@ class Lookup:
         pid = f"ark-{base}-{slug(name)}" + ("" if str(year) in base else f"-{year}")
         if pid not in self.posts:
             self.posts[pid] = self.defined[pid] = Post(
-                id=pid, agreement=agreement, year=year, name=name.strip(), short=name.strip(),
+                id=pid, agreement=agreement, year=year, name=inert(name), short=inert(name),
                 synonyms=[fold(name)] if fold(name) != name.strip() else [], level=Level(level), source=source)
         return pid
+
+
+def inert(text: str) -> str:
+    """Sheet text that becomes knowledge (names, Vem/Till/Beskrivning, Källa) is shown in answers, App Home and
+    reminder messages: angle brackets become look-alikes so a cell typed as "<!channel>" or "<https://x|y>"
+    can never mention or link anyone, even in mrkdwn built outside bot/blocks.escape (reminders)."""
+    return " ".join(text.replace("<", "‹").replace(">", "›").split())
 
 
 def slug(text: str) -> str:
@@ -258,7 +265,7 @@ def slug(text: str) -> str:
 
 def sheet_source(tab: str, row: int, note: str = "") -> Source:
     """Where a fact read from the shared sheet comes from: "delade arket, Tilldelning rad 14 (Källa: …)"."""
-    return Source(doc="delade arket", section=f"{tab} rad {row}", tab=str(tab), row=row, note=note.strip() or None)
+    return Source(doc="delade arket", section=f"{tab} rad {row}", tab=str(tab), row=row, note=inert(note) or None)
 
 
 _LEVEL_OF_KIND = {"kommun": "kommun", "region": "region", "lan": "lan", "grupp": "lan", "aktor": "lan", "skr": "skr"}
@@ -510,9 +517,9 @@ def parse_deadline_rows(table: Table, lookup: Lookup, problems: list[CellProblem
                                                               "typ, datum och vem)"))
             continue
         seen[key] = row
-        out.append(SheetDeadline(row=row, agreement=agreement, kind=kind, date=date, who=who,
-                                 to=rec.get(TILL, "").strip(), description=rec.get(BESKRIVNING, "").strip(),
-                                 source=rec.get(KALLA, "").strip(), applies_to=_applies_to(lookup, who)))
+        out.append(SheetDeadline(row=row, agreement=agreement, kind=kind, date=date, who=inert(who),
+                                 to=inert(rec.get(TILL, "")), description=inert(rec.get(BESKRIVNING, "")),
+                                 source=inert(rec.get(KALLA, "")), applies_to=_applies_to(lookup, who)))
     return out
 
 
