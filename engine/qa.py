@@ -82,8 +82,8 @@ class Engine:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         self._pinned.kb = None
         self._pinned.kb = self._knowledge()
-        q = self.parser.parse(question)
         try:
+            q = self.parser.parse(question)
             return self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
