@@ -31,6 +31,7 @@ from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr
 from engine.parsing import ParseError, parse_amount, parse_date
 from engine.sheet.ceiling import amount_ceiling
+from engine.sheet.schema import BELOPP, DATUM, PLANERAD, REFERENS, STATUS
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import EDITABLE_FIELDS, RowKey, StatusRow, StatusUpdate
 
@@ -295,12 +296,12 @@ class Validated:
     def changes(self) -> dict[str, str]:
         """Header -> new text for Store.update_status. Fields left empty are only sent (as "clear")
         when the modal showed the row's current values; otherwise nothing is overwritten unseen."""
-        out = {"Status": self.status.value}
+        out = {STATUS: self.status.value}
         fields = {
-            "Belopp (kr)": str(self.amount) if self.amount is not None else "",
-            "Datum": self.date.isoformat() if self.date else "",
-            "Faktura/referens": self.reference,
-            "Planerad användning": self.planned_use,
+            BELOPP: str(self.amount) if self.amount is not None else "",
+            DATUM: self.date.isoformat() if self.date else "",
+            REFERENS: self.reference,
+            PLANERAD: self.planned_use,
         }
         for header, value in fields.items():
             if value or self.prefilled:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.models import RecipientKind
+from engine.sheet.schema import AR, BELOPP, KALLA, KOD, LAN, MOTTAGARE, OK, POST, STATUS, TYP
 from engine.status import STATUS_LABELS, Status
 from engine.store import HEADERS, RowKey, SheetAllocation, Tab
 
@@ -73,12 +74,12 @@ def requisition_row(kb: Any, key: RowKey) -> dict[str, str]:
     rec = kb.recipients.get(key.recipient_id)
     row = dict.fromkeys(HEADERS[Tab.rekvisitioner], "")
     row.update({
-        "Mottagare": rec.name if rec is not None else key.recipient_id,
-        "Kod": (rec.code or "") if rec is not None else "",
-        "Län": county_name(kb, key.recipient_id),
-        "Överenskommelse": key.agreement,
-        "Post": key.post,
-        "Status": STATUS_LABELS[Status.ej_rekvirerad],
+        MOTTAGARE: rec.name if rec is not None else key.recipient_id,
+        KOD: (rec.code or "") if rec is not None else "",
+        LAN: county_name(kb, key.recipient_id),
+        OK: key.agreement,
+        POST: key.post,
+        STATUS: STATUS_LABELS[Status.ej_rekvirerad],
     })
     return row
 
@@ -87,6 +88,6 @@ def allocation_row(a: SheetAllocation) -> dict[str, Any]:
     from engine.sheet.rows import write_value
 
     return {
-        "Mottagare": a.recipient_name, "Kod": a.code, "Län": a.county, "Överenskommelse": a.agreement,
-        "År": a.year, "Post": a.post, "Belopp (kr)": write_value(a.amount), "Typ": a.kind, "Källa": a.source,
+        MOTTAGARE: a.recipient_name, KOD: a.code, LAN: a.county, OK: a.agreement,
+        AR: a.year, POST: a.post, BELOPP: write_value(a.amount), TYP: a.kind, KALLA: a.source,
     }

@@ -28,6 +28,7 @@ from engine.authz import can_edit, can_open_editor
 from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr
 from engine.sheet.knowledge import with_sheet
+from engine.sheet.schema import DATUM
 from engine.status import STATUS_LABELS
 from engine.store import ConflictError, RowKey, StatusRow, StoreError
 
@@ -86,7 +87,7 @@ def check_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
 def shown(header: str, value: str) -> str:
     """A stored cell as people read it: ISO dates and times the Swedish way ("20 november 2020")."""
     try:
-        if header == "Datum":
+        if header == DATUM:
             return format_date(dt.date.fromisoformat(value))
         if header == "Ändrad":
             t = dt.datetime.fromisoformat(value)

@@ -36,6 +36,8 @@ class Kind(StrEnum):
 MOTTAGARE, KOD, LAN, OK, AR, POST = "Mottagare", "Kod", "Län", "Överenskommelse", "År", "Post"
 BELOPP, TYP, KALLA, STATUS, DATUM = "Belopp (kr)", "Typ", "Källa", "Status", "Datum"
 VEM, TILL, BESKRIVNING = "Vem", "Till", "Beskrivning"
+REFERENS, PLANERAD, KONTAKTPERSON = "Faktura/referens", "Planerad användning", "Kontaktperson"
+UPPDATERAD_AV, UPPDATERAD = "Uppdaterad av", "Uppdaterad"
 
 #: Typ of a Tilldelning row: published (in a document), decided (a decision not yet published) or
 #: estimated (computed). An estimate is never presented as published.
@@ -70,8 +72,8 @@ SCHEMA: dict[Tab, tuple[Column, ...]] = {
         _C(MOTTAGARE, required=True), _C(KOD, Kind.code), _C(LAN), _C(OK, required=True), _C(POST, required=True),
         _C(STATUS, Kind.choice, required=True, editable=True, choices=("<status>",)),
         _C(BELOPP, Kind.amount, editable=True), _C(DATUM, Kind.date, editable=True),
-        _C("Faktura/referens", editable=True), _C("Planerad användning", editable=True),
-        _C("Kontaktperson", editable=True), _C("Uppdaterad av"), _C("Uppdaterad"),
+        _C(REFERENS, editable=True), _C(PLANERAD, editable=True), _C(KONTAKTPERSON, editable=True),
+        _C(UPPDATERAD_AV), _C(UPPDATERAD),
     ),
     Tab.frister: (
         _C(OK, required=True), _C(TYP, Kind.choice, required=True, choices=DEADLINE_TYPES),
@@ -103,7 +105,7 @@ EDITABLE_FIELDS: list[str] = [c.header for c in SCHEMA[Tab.rekvisitioner] if c.e
 #: Tilldelning cells an upsert may change on an existing row (the rest is its key).
 ALLOCATION_VALUE_COLUMNS: tuple[str, ...] = (AR, BELOPP, TYP, KALLA)
 #: Rekvisitioner cells quoted when a write is refused because someone else changed the row.
-CONFLICT_SUMMARY_FIELDS: tuple[str, ...] = (STATUS, BELOPP, DATUM, "Faktura/referens", "Kontaktperson")
+CONFLICT_SUMMARY_FIELDS: tuple[str, ...] = (STATUS, BELOPP, DATUM, REFERENS, KONTAKTPERSON)
 
 
 def _by_kind(kind: Kind) -> dict[Tab, list[str]]:
