@@ -13,7 +13,7 @@ UPDATES = 20
 
 
 def run() -> list[str]:
-    from engine.sheet_rows import SNAPSHOT_TABS
+    from engine.sheet.rows import SNAPSHOT_TABS
     from engine.store import RowKey, StatusUpdate
     from sheets.tabular import TabularStore
     from sheets.workbook import WorkbookBackend

@@ -28,6 +28,7 @@ from bot.blocks import ACTION_OPEN_MODAL, escape, truncate
 from engine.authz import Identity, whom_to_ask
 from engine.dashboard import contact_overview, open_recipients, post_progress, upcoming_deadlines
 from engine.formatting import format_date
+from engine.sheet.knowledge import with_sheet
 from engine.store import Contact, Snapshot
 
 HOME_BLOCK_LIMIT = 100
@@ -90,6 +91,7 @@ def _deadline_blocks(lines: list[Any]) -> list[Block]:
 
 
 def coordinator_home(kb: Any, snapshot: Snapshot, today: dt.date, name: str = "") -> View:
+    kb = with_sheet(kb, snapshot)  # agreements, posts, amounts and deadlines the shared sheet defines
     blocks: list[Block] = [HeaderBlock(text="Stimulans: översikt för samordnare")]
     if name:
         blocks.append(_context(f"Inloggad som {escape(name)} (samordnare). Läget {format_date(today)}."))
@@ -126,6 +128,7 @@ def coordinator_home(kb: Any, snapshot: Snapshot, today: dt.date, name: str = ""
 
 
 def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity) -> View:
+    kb = with_sheet(kb, snapshot)  # agreements, posts, amounts and deadlines the shared sheet defines
     blocks: list[Block] = [HeaderBlock(text="Stimulans: din översikt")]
     for rid in identity.recipient_ids[:5]:
         ov = contact_overview(kb, snapshot, rid, today)
@@ -136,7 +139,8 @@ def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity
             blocks.append(ActionsBlock(elements=[_invoice_button(rid)]))
         if ov.allocations:
             text = "\n".join(f"• {escape(a.label)}: *{a.amount}*" for a in ov.allocations)
-            blocks.append(_section("*Tilldelning (publicerad)*\n" + text))
+            head = "Tilldelning (publicerad)" if all(a.published for a in ov.allocations) else "Tilldelning"
+            blocks.append(_section(f"*{head}*\n" + text))
             blocks.append(_context("Källa: " + escape("; ".join(dict.fromkeys(a.source for a in ov.allocations)))))
         else:
             posts = getattr(kb, "posts", {}) or {}

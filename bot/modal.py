@@ -2,7 +2,7 @@
 
 Fields (block ids): recipient, post ("<agreement>|<post>"), status, amount, date, reference,
 planned_use. Validation uses the one parser (engine.parsing), the one status vocabulary
-(engine.status), the allocation ceiling (engine.dashboard.published_allocation) and the
+(engine.status), the allocation ceiling (engine.sheet.ceiling.amount_ceiling) and the
 authorization rule (engine.authz); errors are Swedish and keyed by block id, ready for
 `ack(response_action="errors", errors=...)`.
 """
@@ -27,9 +27,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from engine.dashboard import post_label, published_allocation
+from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr
 from engine.parsing import ParseError, parse_amount, parse_date
+from engine.sheet.ceiling import amount_ceiling
+from engine.sheet.schema import BELOPP, DATUM, PLANERAD, REFERENS, STATUS
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import EDITABLE_FIELDS, RowKey, StatusRow, StatusUpdate
 
@@ -140,9 +142,10 @@ def recipient_posts(kb: Any, recipient_ids: Iterable[str], statuses: Iterable[St
 def _ceiling_hint(kb: Any, recipient_id: str | None, value: str | None) -> str:
     if recipient_id and value:
         agreement, _, post = value.partition("|")
-        ceiling = published_allocation(kb, recipient_id, agreement, post)
+        ceiling = amount_ceiling(kb, recipient_id, agreement, post)
         if ceiling is not None:
-            return f"Publicerad tilldelning: {format_kr(ceiling)}. Ett högre belopp godtas inte."
+            what = "Tilldelning enligt delade arket" if "delade arket" in ceiling.source else "Publicerad tilldelning"
+            return f"{what}: {format_kr(ceiling.amount)}. Ett högre belopp godtas inte."
     return "Högst den publicerade tilldelningen för mottagaren och posten."
 
 
@@ -293,12 +296,12 @@ class Validated:
     def changes(self) -> dict[str, str]:
         """Header -> new text for Store.update_status. Fields left empty are only sent (as "clear")
         when the modal showed the row's current values; otherwise nothing is overwritten unseen."""
-        out = {"Status": self.status.value}
+        out = {STATUS: self.status.value}
         fields = {
-            "Belopp (kr)": str(self.amount) if self.amount is not None else "",
-            "Datum": self.date.isoformat() if self.date else "",
-            "Faktura/referens": self.reference,
-            "Planerad användning": self.planned_use,
+            BELOPP: str(self.amount) if self.amount is not None else "",
+            DATUM: self.date.isoformat() if self.date else "",
+            REFERENS: self.reference,
+            PLANERAD: self.planned_use,
         }
         for header, value in fields.items():
             if value or self.prefilled:
@@ -332,10 +335,13 @@ def validate(kb: Any, sub: Submitted) -> tuple[Validated | None, dict[str, str]]
             errors[B_AMOUNT] = _sentence(str(e))
         else:
             if sub.recipient_id and sub.agreement:
-                ceiling = published_allocation(kb, sub.recipient_id, sub.agreement, sub.post)
-                if ceiling is not None and amount > ceiling:
-                    errors[B_AMOUNT] = (f"{format_kr(amount)} är mer än den publicerade tilldelningen "
-                                        f"({format_kr(ceiling)}) för {post_label(kb, sub.agreement, sub.post)}.")
+                ceiling = amount_ceiling(kb, sub.recipient_id, sub.agreement, sub.post)
+                if ceiling is not None and amount > ceiling.amount:
+                    what = "tilldelningen i delade arket" if "delade arket" in ceiling.source else \
+                        "den publicerade tilldelningen"
+                    errors[B_AMOUNT] = (f"{format_kr(amount)} är mer än {what} "
+                                        f"({format_kr(ceiling.amount)}) för {post_label(kb, sub.agreement, sub.post)}"
+                                        f" ({ceiling.source}).")[:2000]
     date: dt.date | None = None
     if sub.date:
         try:

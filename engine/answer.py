@@ -19,7 +19,7 @@ class Answer(BaseModel):
         """`Källa: 002_74a662b3024a3357 (1. Belopp)`; several sources joined with ;"""
         seen: list[str] = []
         for s in self.sources:
-            c = f"{s.doc} ({s.section})"
+            c = s.cite() if s.tab else f"{s.doc} ({s.section})"
             if c not in seen:
                 seen.append(c)
         return ("Källa: " + "; ".join(seen)) if seen else ""

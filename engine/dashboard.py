@@ -4,14 +4,12 @@
   the recipients still open, upcoming deadlines;
 - a municipality contact: its published allocations, its status per post, its next deadlines.
 
-Also the one rule for the ceiling of an amount typed for a recipient/post: the published
-allocation (`published_allocation`), used by the status modal's validation.
+The ceiling of an amount typed for a recipient/post has one home: engine/sheet/ceiling.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from engine.formatting import format_date, format_kr
@@ -51,28 +49,6 @@ def post_label(kb: Any, agreement: str, post: str) -> str:
     a = dict(getattr(kb, "agreements", {}) or {}).get(agreement)
     base = a.short if a is not None else agreement
     return f"{base} (hela överenskommelsen)" if not post else f"{base}, {post}"
-
-
-def published_allocation(kb: Any, recipient_id: str, agreement: str, post: str) -> Decimal | None:
-    """The published amount for recipient × post (sum over the knowledge base's allocations;
-    the same figure repeated in two tables counts once). None when nothing is published, i.e.
-    there is no ceiling. For a whole-agreement row (post ""), the recipient's published totals
-    for that agreement (allocations without a post)."""
-    seen: set[tuple[int, Decimal]] = set()
-    total = Decimal(0)
-    for a in _allocations(kb):
-        if a.recipient != recipient_id:
-            continue
-        if post:
-            if a.post != post:
-                continue
-        elif a.post is not None or a.agreement != agreement:
-            continue
-        if (a.year, a.amount) in seen:
-            continue
-        seen.add((a.year, a.amount))
-        total += a.amount
-    return total if seen else None
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -197,6 +173,7 @@ class AllocationLine:
     label: str
     amount: str
     source: str
+    published: bool = True  # False for a decided or estimated amount typed into the sheet's Tilldelning
 
 
 @dataclass
@@ -233,7 +210,10 @@ def contact_overview(kb: Any, snapshot: Snapshot, recipient_id: str, today: dt.d
             continue
         seen.add(key)
         label = post_label(kb, a.agreement, a.post) if a.post in posts else f"Totalt {a.year}"
-        lines.append(AllocationLine(label, format_kr(a.amount), a.source.cite()))
+        unpublished = a.source.tab is not None and a.note is not None  # "beräknat/beslutat belopp …" (sheet Typ)
+        if unpublished:
+            label += f" ({a.note})"
+        lines.append(AllocationLine(label, format_kr(a.amount), a.source.cite(), published=not unpublished))
         if len(lines) >= limit:
             break
     statuses = []

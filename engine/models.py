@@ -18,10 +18,15 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    doc: str  # file stem in shared/seeds, e.g. "002_74a662b3024a3357"
-    section: str  # heading, page or table the fact is read from
+    doc: str  # file stem in shared/seeds, e.g. "002_74a662b3024a3357"; "delade arket" for a sheet row
+    section: str  # heading, page or table the fact is read from ("Tilldelning rad 14" for a sheet row)
+    tab: str | None = None  # a row of the shared sheet: its tab and row number, and its Källa cell
+    row: int | None = None
+    note: str | None = None
 
     def cite(self) -> str:
+        if self.tab:  # "delade arket, Tilldelning rad 14 (Källa: Region Dalarnas beslut 2024)"
+            return f"{self.doc}, {self.section}" + (f" (Källa: {self.note})" if self.note else "")
         return f"{self.doc}, {self.section}"
 
 
@@ -142,6 +147,7 @@ class DeadlineKind(StrEnum):
     fragematerial = "fragematerial"  # questionnaire made available
     verksamhetsrapport = "verksamhetsrapport"
     avsta = "avsta"  # declining the funds
+    annat = "annat"  # another deadline typed in the sheet's Frister tab
 
 
 class Deadline(Strict):

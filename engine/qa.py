@@ -9,6 +9,7 @@ about anything an answer used are appended to it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from engine import lexicon
@@ -16,6 +17,7 @@ from engine.answer import Answer
 from engine.answers import amounts, deadlines, facts, figures, keys, overview, status
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
+from engine.sheet.knowledge import with_sheet
 from engine.store import Store, StoreError
 from engine.understanding import Query, QuestionParser
 
@@ -25,11 +27,46 @@ log = logging.getLogger(__name__)
 class Engine:
     def __init__(self, kb: KnowledgeBase, store: Store | None = None,
                  store_factory: Callable[[], Store] | None = None):
-        self.kb = kb
+        self.base_kb = kb  # the documents; `kb` adds the shared sheet's layer (engine/sheet/knowledge.py)
         self._store = store
         self._store_factory = store_factory
         self.recipients = RecipientIndex(kb.recipients)
-        self.parser = QuestionParser(kb, self.recipients)
+        self._base_parser = QuestionParser(kb, self.recipients)
+        self._sheet_parser: tuple[KnowledgeBase, QuestionParser] | None = None
+        self._pinned = threading.local()  # one knowledge base for the whole of one question
+
+    # -- knowledge: the documents plus the shared sheet ----------------------------------------
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._knowledge()[0]
+
+    @property
+    def parser(self) -> QuestionParser:
+        return self._knowledge()[1]
+
+    def _knowledge(self) -> tuple[KnowledgeBase, QuestionParser]:
+        pinned = getattr(self._pinned, "kb", None)
+        if pinned is not None:
+            return pinned
+        merged = with_sheet(self.base_kb, self._sheet_snapshot())
+        if merged is self.base_kb:
+            return self.base_kb, self._base_parser
+        cached = self._sheet_parser
+        if cached is None or cached[0] is not merged:  # the sheet's posts join the gazetteer
+            cached = self._sheet_parser = (merged, QuestionParser(merged, self.recipients))
+        return cached
+
+    def _sheet_snapshot(self):
+        """The store's snapshot for the sheet layer; None when there is no sheet (yet) or it cannot be read."""
+        if self._store is None and self._store_factory is None:
+            return None
+        try:
+            store = self.store
+            read = getattr(store, "sheet_snapshot", None) or store.snapshot
+            return read()
+        except Exception as exc:  # noqa: BLE001 - the documents still answer without the sheet
+            log.info("shared sheet not used for this answer: %s", exc)
+            return None
 
     @property
     def store(self) -> Store | None:
@@ -43,8 +80,10 @@ class Engine:
         question = (question or "").strip()
         if len(question) > 2000:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
-        q = self.parser.parse(question)
+        self._pinned.kb = None
+        self._pinned.kb = self._knowledge()
         try:
+            q = self.parser.parse(question)
             return self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
@@ -54,6 +93,8 @@ class Engine:
             return overview.help_answer(
                 self.kb, "Något gick fel när jag skulle svara på frågan; försök formulera den på ett annat sätt."
             )
+        finally:
+            self._pinned.kb = None
 
     def parse(self, question: str) -> Query:
         return self.parser.parse(question)
@@ -189,6 +230,8 @@ class Engine:
         notes = [d for d in self.kb.discrepancies if used & set(d.about)]
         if not notes:
             return answer
-        text = answer.text + "".join(f"\nObs (avvikelse i dokumenten): {d.text}" for d in notes)
+        text = answer.text + "".join(
+            f"\nObs ({'dokumenten och delade arket skiljer sig' if any(s.tab for s in d.sources) else 'avvikelse i dokumenten'}"
+            f"): {d.text}" for d in notes)
         sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
         return answer.model_copy(update={"text": text, "sources": sources})

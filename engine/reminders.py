@@ -23,6 +23,7 @@ from engine.formatting import format_date, format_weekday_date
 from engine.models import Deadline, DeadlineKind, Fact
 from engine.reminder_config import ReminderConfig
 from engine.scope import by_id, expand_applies_to, kb_items
+from engine.sheet.knowledge import with_sheet
 from engine.status import DONE_FOR_REPORT, DONE_FOR_REQUISITION, STATUS_LABELS, Status
 from engine.store import Contact, ReminderRecord, Role, Snapshot, StatusRow
 from engine.text import fold
@@ -44,6 +45,7 @@ KIND_LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.fragematerial: "Frågeunderlag",
     DeadlineKind.verksamhetsrapport: "Verksamhetsrapport",
     DeadlineKind.avsta: "Avstå medel",
+    DeadlineKind.annat: "Frist",
 }
 
 _REPORT_KINDS = {DeadlineKind.redovisning, DeadlineKind.ekonomisk_redovisning, DeadlineKind.slutrapport}
@@ -439,6 +441,7 @@ def plan_outgoing(kb: Any, snapshot: Snapshot | None, today: dt.date, config: Re
                   channel: str, dm: bool = False) -> list[OutgoingReminder]:
     """Every message due on `today` (already-sent ones included; see sent_record())."""
     out: list[OutgoingReminder] = []
+    kb = with_sheet(kb, snapshot)  # the sheet's Frister rows are deadlines too
     for planned in due_reminders(kb, today, config):
         d = planned.deadline
         state = recipient_state(kb, d, snapshot)
@@ -470,6 +473,7 @@ def contacts_without_slack(kb: Any, snapshot: Snapshot | None, today: dt.date,
                            config: ReminderConfig) -> list[str]:
     """Names of open recipients' contacts who cannot get a DM (no Slack-id in Kontakter)."""
     names: list[str] = []
+    kb = with_sheet(kb, snapshot)  # the sheet's Frister rows are deadlines too
     for planned in due_reminders(kb, today, config):
         for rec in recipient_state(kb, planned.deadline, snapshot).open:
             names += [f"{c.name} ({rec.name})" for c in rec.contacts if not c.slack_id]
@@ -495,6 +499,7 @@ def _sent_offsets(snapshot: Snapshot | None, deadline_id: str) -> set[int]:
 def upcoming_text(kb: Any, today: dt.date, snapshot: Snapshot | None = None,
                   config: ReminderConfig | None = None) -> str:
     """Upcoming deadlines (from `today`, inclusive) with their planned reminder dates, in Swedish mrkdwn."""
+    kb = with_sheet(kb, snapshot)  # the sheet's Frister rows are deadlines too
     if config is None:
         from engine.reminder_config import load_reminder_config
 

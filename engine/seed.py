@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.models import RecipientKind
+from engine.sheet.schema import AR, BELOPP, KALLA, KOD, LAN, MOTTAGARE, OK, POST, STATUS, TYP
 from engine.status import STATUS_LABELS, Status
 from engine.store import HEADERS, RowKey, SheetAllocation, Tab
 
@@ -85,23 +86,23 @@ def requisition_row(kb: Any, key: RowKey) -> dict[str, str]:
     rec = kb.recipients.get(key.recipient_id)
     row = dict.fromkeys(HEADERS[Tab.rekvisitioner], "")
     row.update({
-        "Mottagare": rec.name if rec is not None else key.recipient_id,
-        "Kod": (rec.code or "") if rec is not None else "",
-        "Län": county_name(kb, key.recipient_id),
-        "Överenskommelse": agreement_label(kb, key.agreement),
-        "Post": post_name(kb, key.post),
-        "Status": STATUS_LABELS[Status.ej_rekvirerad],
+        MOTTAGARE: rec.name if rec is not None else key.recipient_id,
+        KOD: (rec.code or "") if rec is not None else "",
+        LAN: county_name(kb, key.recipient_id),
+        OK: agreement_label(kb, key.agreement),
+        POST: post_name(kb, key.post),
+        STATUS: STATUS_LABELS[Status.ej_rekvirerad],
     })
     return row
 
 
 def allocation_row(a: SheetAllocation, kb: Any = None) -> dict[str, Any]:
     """The sheet row for an allocation; with the knowledge base, agreement and post are written as names."""
-    from engine.sheet_rows import write_value
+    from engine.sheet.rows import write_value
 
     agreement = agreement_label(kb, a.agreement) if kb is not None else a.agreement
     post = post_name(kb, a.post) if kb is not None else a.post
     return {
-        "Mottagare": a.recipient_name, "Kod": a.code, "Län": a.county, "Överenskommelse": agreement,
-        "År": a.year, "Post": post, "Belopp (kr)": write_value(a.amount), "Typ": a.kind, "Källa": a.source,
+        MOTTAGARE: a.recipient_name, KOD: a.code, LAN: a.county, OK: agreement,
+        AR: a.year, POST: post, BELOPP: write_value(a.amount), TYP: a.kind, KALLA: a.source,
     }

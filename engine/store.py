@@ -2,7 +2,7 @@
 
 The shared sheet (Google Sheets, or the local .xlsx workbook with the same tabs) is the
 source of truth for requisition status, contacts, reminder claims, the audit log and
-feedback. Tab names and headers are defined here, once, for both stores and `init-sheet`.
+feedback. Tab names and headers: engine/sheet/schema.py, once, for both stores and `init-sheet`.
 """
 from __future__ import annotations
 
@@ -13,43 +13,17 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.models import KnowledgeFile
+from engine.sheet.schema import (  # noqa: F401 - re-exported: the one tab schema
+    AMOUNT_COLUMNS,
+    DATE_COLUMNS,
+    EDITABLE_FIELDS,
+    HEADERS,
+    STATUS_COLUMN,
+    TEXT_COLUMNS,
+    Tab,
+)
 from engine.status import Status
-
-
-class Tab(StrEnum):
-    tilldelning = "Tilldelning"
-    rekvisitioner = "Rekvisitioner"
-    kontakter = "Kontakter"
-    paminnelser = "Påminnelser"
-    logg = "Logg"
-    aterkoppling = "Återkoppling"
-
-
-#: Column headers per tab, in order. Column kinds drive formats and validation in init-sheet.
-HEADERS: dict[Tab, list[str]] = {
-    Tab.tilldelning: ["Mottagare", "Kod", "Län", "Överenskommelse", "År", "Post", "Belopp (kr)", "Typ", "Källa"],
-    Tab.rekvisitioner: [
-        "Mottagare", "Kod", "Län", "Överenskommelse", "Post", "Status", "Belopp (kr)", "Datum",
-        "Faktura/referens", "Planerad användning", "Kontaktperson", "Uppdaterad av", "Uppdaterad",
-    ],
-    Tab.kontakter: ["Namn", "E-post", "Slack-id", "Mottagare", "Kod", "Roll"],
-    Tab.paminnelser: [
-        "Påminnelse-id", "Deadline", "Dagar före", "Kanal", "Planerat datum", "Status", "Ägare",
-        "Anspråk", "Slack-ts", "Skickad",
-    ],
-    Tab.logg: ["Tid", "Vem", "Mottagare", "Fält", "Gammalt värde", "Nytt värde", "Kommentar"],
-    Tab.aterkoppling: ["Tid", "Vem", "Fråga", "Svar", "Röst"],
-}
-
-#: Columns holding amounts (SEK format), dates, and the status dropdown, per tab.
-AMOUNT_COLUMNS = {Tab.tilldelning: ["Belopp (kr)"], Tab.rekvisitioner: ["Belopp (kr)"]}
-DATE_COLUMNS = {Tab.rekvisitioner: ["Datum"]}
-STATUS_COLUMN = (Tab.rekvisitioner, "Status")
-#: Columns that must stay text (codes with leading zeros).
-TEXT_COLUMNS = {Tab.tilldelning: ["Kod"], Tab.rekvisitioner: ["Kod"], Tab.kontakter: ["Kod", "Slack-id"]}
-
-#: Fields of a Rekvisitioner row that people and the bot may update.
-EDITABLE_FIELDS = ["Status", "Belopp (kr)", "Datum", "Faktura/referens", "Planerad användning", "Kontaktperson"]
 
 
 class Role(StrEnum):
@@ -104,8 +78,23 @@ class SheetAllocation(_Model):
     year: int
     post: str
     amount: Decimal
-    kind: str = "publicerad"  # "publicerad" or "beräknad"
+    kind: str = "publicerad"  # "publicerad", "beslutad" or "beräknad" (engine.sheet.schema.ALLOCATION_TYPES)
     source: str = ""
+    row: int = 0  # the Tilldelning row it was read from (0 = not read from the sheet)
+
+
+class SheetDeadline(_Model):
+    """A Frister row as read: a deadline someone typed into the shared sheet."""
+
+    row: int
+    agreement: str  # agreement id (a document's, or one the sheet defines)
+    kind: str  # DeadlineKind value
+    date: dt.date
+    who: str = ""
+    to: str = ""
+    description: str = ""
+    source: str = ""  # the Källa cell
+    applies_to: list[str] = []
 
 
 class ReminderRecord(_Model):
@@ -137,7 +126,11 @@ class Snapshot(_Model):
     statuses: list[StatusRow] = []
     contacts: list[Contact] = []
     allocations: list[SheetAllocation] = []
+    deadlines: list[SheetDeadline] = []
     reminders: list[ReminderRecord] = []
+    #: the sheet as a knowledge layer (engine/sheet/knowledge.py): agreements, posts, allocations,
+    #: deadlines and document-vs-sheet discrepancies, merged over the documents by `with_sheet`
+    knowledge: KnowledgeFile = Field(default_factory=KnowledgeFile)
     problems: list[CellProblem] = []
     fetched_at: dt.datetime
     stale_error: str | None = None  # set when a refresh failed and this is the last good snapshot
@@ -194,6 +187,10 @@ class Store(ABC):
     @abstractmethod
     def refresh(self) -> Snapshot:
         """Force a re-read of all tabs."""
+
+    def sheet_snapshot(self) -> Snapshot | None:
+        """The snapshot for the sheet knowledge layer; None when there is no sheet yet (never creates one)."""
+        return self.snapshot()
 
     @abstractmethod
     def update_status(self, update: StatusUpdate) -> UpdateResult:

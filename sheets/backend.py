@@ -52,15 +52,14 @@ TEXT_FORMAT = "@"
 
 
 def column_kind(tab: str, header: str) -> str | None:
-    """"amount", "date", "status", "text" (codes: keep leading zeros) or None, from engine.store."""
-    from engine.store import AMOUNT_COLUMNS, DATE_COLUMNS, STATUS_COLUMN, TEXT_COLUMNS
+    """"amount", "date", "status", "choice", "text" (codes: keep leading zeros) or None (engine/sheet/schema.py)."""
+    from engine.sheet.schema import column_kind as kind
 
-    if header in AMOUNT_COLUMNS.get(tab, []):  # type: ignore[call-overload]
-        return "amount"
-    if header in DATE_COLUMNS.get(tab, []):  # type: ignore[call-overload]
-        return "date"
-    if (tab, header) == (str(STATUS_COLUMN[0]), STATUS_COLUMN[1]):
-        return "status"
-    if header in TEXT_COLUMNS.get(tab, []):  # type: ignore[call-overload]
-        return "text"
-    return None
+    return kind(tab, header)
+
+
+def column_choices(tab: str, header: str) -> list[str]:
+    """The dropdown values of a column ([] = none), from engine/sheet/schema.py."""
+    from engine.sheet.schema import column_choices as choices
+
+    return choices(tab, header)

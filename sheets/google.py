@@ -28,11 +28,19 @@ from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
 
 from engine.formatting import describe_os_error
-from engine.sheet_rows import a1 as cell_a1
-from engine.sheet_rows import cell_text, col_letter
-from engine.status import STATUS_LABELS
+from engine.sheet.rows import a1 as cell_a1
+from engine.sheet.rows import cell_text, col_letter
 from engine.store import StoreError
-from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT, TEXT_FORMAT, Backend, Cell, Grid, column_kind
+from sheets.backend import (
+    AMOUNT_FORMAT,
+    DATE_FORMAT,
+    TEXT_FORMAT,
+    Backend,
+    Cell,
+    Grid,
+    column_choices,
+    column_kind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -366,12 +374,12 @@ class GoogleBackend(Backend):
             if fmt:
                 reqs.append({"repeatCell": {"range": col, "cell": {"userEnteredFormat": {"numberFormat": fmt}},
                                             "fields": "userEnteredFormat.numberFormat"}})
-            if kind == "status":
+            choices = column_choices(tab, h)
+            if choices:
+                what = "status (andra ord som ”ja” eller ”klart” förstås också)" if kind == "status" else h.lower()
                 reqs.append({"setDataValidation": {"range": col, "rule": {
-                    "condition": {"type": "ONE_OF_LIST",
-                                  "values": [{"userEnteredValue": v} for v in STATUS_LABELS.values()]},
-                    "strict": False, "showCustomUi": True,
-                    "inputMessage": "Välj status (andra ord som ”ja” eller ”klart” förstås också)"}}})
+                    "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": v} for v in choices]},
+                    "strict": False, "showCustomUi": True, "inputMessage": f"Välj {what}"}}})
         if protect:
             reqs.append({"addProtectedRange": {"protectedRange": {
                 "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},

@@ -23,9 +23,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from engine.formatting import format_kr
 from engine.parsing import ParseError
 from engine.seed import allocation_row, requisition_row, seed_allocations, seed_requisition_keys
-from engine.sheet_rows import (
+from engine.sheet.ceiling import amount_ceiling
+from engine.sheet.knowledge import with_sheet
+from engine.sheet.rows import (
     KEY_COLUMNS,
     SNAPSHOT_TABS,
     Lookup,
@@ -40,6 +43,7 @@ from engine.sheet_rows import (
     same_value,
     write_value,
 )
+from engine.sheet.schema import ALLOCATION_VALUE_COLUMNS, BELOPP, CONFLICT_SUMMARY_FIELDS, OK, POST
 from engine.store import (
     HEADERS,
     ConflictError,
@@ -112,6 +116,11 @@ class TabularStore(Store):
         with self._lock:
             return self._refresh(serve_stale=True)
 
+    def sheet_snapshot(self) -> Snapshot | None:
+        if self.auto_init and not self.backend.exists():
+            return None  # asking a question never creates the local workbook
+        return self.snapshot()
+
     def invalidate(self) -> None:
         """Make the next snapshot() re-read (after a write)."""
         self._dirty = True
@@ -172,8 +181,9 @@ class TabularStore(Store):
         if not update.actor.strip():
             raise StoreError("Vem som ändrar saknas (behövs för loggen).")
         key = update.key
-        lookup = self._lookup()
+        lookup = Lookup(with_sheet(self.kb, self.snapshot()))  # knows the sheet's own agreements and posts
         self._check_key(key, lookup)
+        self._check_ceiling(key, changes.get(BELOPP))
         expected = update.expected
         if expected is None:
             seen = self.snapshot().status_for(key)
@@ -199,6 +209,19 @@ class TabularStore(Store):
             post = lookup.posts.get(key.post)
             if post is None or getattr(post, "agreement", key.agreement) != key.agreement:
                 raise StoreError(f"Okänd post ”{key.post}” för {key.agreement}; inget skrevs.")
+
+    def _check_ceiling(self, key: RowKey, amount: Any) -> None:
+        """The one ceiling rule (engine/sheet/ceiling.py), over the documents and the sheet's Tilldelning."""
+        if not isinstance(amount, Decimal):
+            return
+        kb = with_sheet(self.kb, self.snapshot())
+        ceiling = amount_ceiling(kb, key.recipient_id, key.agreement, key.post)
+        if ceiling is not None and amount > ceiling.amount:
+            from engine.dashboard import post_label, recipient_name
+
+            raise StoreError(f"{format_kr(amount)} är mer än {ceiling.describe()} för "
+                             f"{recipient_name(kb, key.recipient_id)}, {post_label(kb, key.agreement, key.post)}; "
+                             "inget skrevs.")
 
     def _find(self, table: Table, key: RowKey, lookup: Lookup) -> StatusRow | None:
         rows = parse_status_rows(table, lookup, [])
@@ -227,8 +250,8 @@ class TabularStore(Store):
 
     @staticmethod
     def _summary(row: StatusRow) -> str:
-        return ", ".join(f"{h}: ”{v}”" for h, v in row.raw.items() if v and h in {
-            "Status", "Belopp (kr)", "Datum", "Faktura/referens", "Kontaktperson"}) or "tom rad"
+        return ", ".join(f"{h}: ”{v}”" for h, v in row.raw.items()
+                         if v and h in CONFLICT_SUMMARY_FIELDS) or "tom rad"
 
     def _write_status(self, table: Table, key: RowKey, current: StatusRow | None,
                       changes: dict[str, str | Decimal], actor: str, lookup: Lookup) -> UpdateResult:
@@ -371,7 +394,7 @@ class TabularStore(Store):
                 continue
             values = allocation_row(a, self.kb)
             row_no = row_of[key]
-            for h in ("År", "Belopp (kr)", "Typ", "Källa"):
+            for h in ALLOCATION_VALUE_COLUMNS:
                 if h in table.columns:
                     cells.append((row_no, table.columns[h], values[h]))
             audit.append([stamp, actor, a.recipient_name, "Tilldelning Belopp (kr)", display_value(old.amount),
@@ -408,6 +431,46 @@ class TabularStore(Store):
             changes += self._seed()
         self.invalidate()
         return changes
+
+    def seed_year(self, year: int) -> list[str]:
+        """`init-sheet --år 2024`: a Rekvisitioner row for every recipient × post the sheet's Tilldelning gives
+        for that year (a county group's row: each of its municipalities). Existing rows are never touched."""
+        self._ensure_exists()
+        snap = self.refresh()
+        kb = with_sheet(self.kb, snap)
+        wanted: list[RowKey] = []
+        for a in snap.allocations:
+            if a.year != year or not a.post:
+                continue
+            rec = kb.recipients.get(a.recipient_id)
+            ids = [a.recipient_id]
+            if rec is not None and str(rec.kind) == "grupp" and rec.county_code:
+                ids = [m.id for m in kb.municipalities_in_county(rec.county_code)] or ids
+            for rid in ids:
+                key = RowKey(recipient_id=rid, agreement=a.agreement, post=a.post)
+                if key not in wanted:
+                    wanted.append(key)
+        if not wanted:
+            return [f"{Tab.tilldelning} har inga rader med post för {year}; inget att lägga till i {Tab.rekvisitioner}."]
+        with self._lock, self.backend.transaction():
+            table = self._read_table(Tab.rekvisitioner)
+            have = {r.key for r in parse_status_rows(table, Lookup(kb), [])}
+            new = [k for k in wanted if k not in have]
+            if new:
+                rows = []
+                for k in new:
+                    row = requisition_row(kb, k)
+                    ag, post = kb.agreements.get(k.agreement), kb.posts.get(k.post)
+                    if k.agreement.startswith("ark-") and ag is not None:
+                        row[OK] = ag.short  # what the sheet calls it ("ÖK 2024"), not the internal id
+                    if k.post.startswith("ark-") and post is not None:
+                        row[POST] = post.short
+                    rows.append([row.get(h, "") for h in table.header])
+                self.backend.append_rows(str(Tab.rekvisitioner), rows)
+        self.invalidate()
+        kept = len(wanted) - len(new)
+        return [f"{Tab.rekvisitioner}: {len(new)} rader tillagda för {year} från {Tab.tilldelning}"
+                + (f" ({kept} fanns redan och lämnades orörda)" if kept else "")] if new else []
 
     def _seed(self) -> list[str]:
         kb = self.kb

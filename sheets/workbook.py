@@ -23,9 +23,17 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.formatting import describe_os_error
-from engine.status import STATUS_LABELS
 from engine.store import StoreError
-from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT, TEXT_FORMAT, Backend, Cell, Grid, column_kind
+from sheets.backend import (
+    AMOUNT_FORMAT,
+    DATE_FORMAT,
+    TEXT_FORMAT,
+    Backend,
+    Cell,
+    Grid,
+    column_choices,
+    column_kind,
+)
 
 _FORMULA_START = ("=", "+", "-", "@")
 #: Excel's limit on the characters in one cell; a longer text makes Excel "repair" (cut) the file.
@@ -248,10 +256,11 @@ class WorkbookBackend(Backend):
             if fmt and dim.number_format != fmt:
                 dim.number_format = fmt
                 changed = True
-            if kind == "status":
+            choices = column_choices(tab, str(cell.value))
+            if choices:
                 ref = f"{letter}2:{letter}5000"
                 if not any(ref in str(dv.sqref) for dv in ws.data_validations.dataValidation):
-                    labels = ",".join(STATUS_LABELS.values())
+                    labels = ",".join(choices)
                     dv = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True,
                                         showErrorMessage=False, showDropDown=False)
                     dv.add(ref)

@@ -10,7 +10,7 @@ from typing import Any
 
 from engine.knowledge import DATA_DIR, KnowledgeBase, generate_recipients
 from engine.models import Agreement, Allocation, Level, Post, Recipient, RecipientKind, Source
-from engine.sheet_rows import cell_text
+from engine.sheet.rows import cell_text
 
 SRC_DAL = Source(doc="002_74a662b3024a3357", section="Tabell kommuner")
 SRC_STH = Source(doc="000_d71a0ad9cf9b4dba", section="Länsgemensamma medel")

@@ -1,4 +1,4 @@
-"""engine/sheet_rows.py: cell values, field names, value validation, parsing tabs without a store."""
+"""engine/sheet/rows.py: cell values, field names, value validation, parsing tabs without a store."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from engine.parsing import ParseError
-from engine.sheet_rows import a1, cell_text, normalize_value, parse_tables, resolve_field, write_value
+from engine.sheet.rows import a1, cell_text, normalize_value, parse_tables, resolve_field, write_value
 from engine.store import HEADERS, Tab
 from tests.sheets_support import FIXED_NOW, HANDLINGSPLANER, RATTVIK, sample_kb
 

@@ -14,7 +14,8 @@ from bot.listeners.commands import parse_command
 from bot.modal import Submitted, validate
 from engine.answer import Answer
 from engine.authz import Identity, can_edit, can_open_editor, match_contacts
-from engine.dashboard import post_progress, progress_bar, published_allocation
+from engine.dashboard import post_progress, progress_bar
+from engine.sheet.ceiling import amount_ceiling
 from engine.status import Status
 from engine.store import Contact, Role, RowKey, Snapshot, StatusRow
 from tests import slack_support as s
@@ -92,8 +93,8 @@ def test_progress_bar():
 
 def test_dashboard_progress_and_ceiling():
     kb = s.slack_kb()
-    assert published_allocation(kb, s.FALUN, s.AGREEMENT, s.KUNSKAPSBASERAD) == s.FALUN_CEILING
-    assert published_allocation(kb, s.DANDERYD, s.AGREEMENT, s.SAMMANHALLEN) is None
+    assert amount_ceiling(kb, s.FALUN, s.AGREEMENT, s.KUNSKAPSBASERAD).amount == s.FALUN_CEILING
+    assert amount_ceiling(kb, s.DANDERYD, s.AGREEMENT, s.SAMMANHALLEN) is None
     rows = [StatusRow(row=2, key=RowKey(recipient_id=s.FALUN, agreement=s.AGREEMENT, post=s.KUNSKAPSBASERAD),
                       recipient_name="Faluns kommun", status=Status.rekvirerad)]
     snap = Snapshot(statuses=rows, fetched_at=dt.datetime.now(dt.UTC))

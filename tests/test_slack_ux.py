@@ -264,7 +264,8 @@ def test_home_button_prefills_and_hints_the_published_ceiling_then_confirms_in_s
     assert amount["hint"]["text"] == "Publicerad tilldelning: 212 491,47 kr. Ett högre belopp godtas inte."
     too_much = bot.interactive(s.view_submission(view, U_RATT, {"status": "rekvirerad", "amount": "212 492 kr"}))
     assert too_much.json()["errors"] == {"amount": "212 492 kr är mer än den publicerade tilldelningen "
-                                                   "(212 491,47 kr) för Handlingsplaner, kommuner 2020."}
+                                                   "(212 491,47 kr) för Handlingsplaner, kommuner 2020 "
+                                                   "(002_74a662b3024a3357, 1. Belopp)."}
     ok = bot.interactive(s.view_submission(view, U_RATT, {"status": "rekvirerad", "amount": "212 491,47 kr",
                                                           "date": "20/11/2020"}))
     assert ok.status == 200 and ok.body == ""

@@ -29,7 +29,7 @@ def _year(raw: str | None) -> int | None:
 
 
 def resolve_recipient(kb: Any, text: str) -> Any:
-    from engine.sheet_rows import Lookup
+    from engine.sheet.rows import Lookup
 
     text = text.strip()
     rec = Lookup(kb).recipient(text, text if text.isdigit() else "") if text else None

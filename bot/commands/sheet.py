@@ -11,6 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init-sheet", help="skapa eller laga flikarna i bladet/arbetsboken",
                        description="Skapar saknade flikar och rubriker, format och rullista för status, och "
                                    "fyller i rader från kunskapsbasen. Tar aldrig bort eller skriver över ifyllda rader.")
+    p.add_argument("--år", "--ar", dest="ar", type=int, metavar="ÅR",
+                   help="lägg också till en rad i Rekvisitioner per mottagare och post som fliken Tilldelning "
+                        "anger för året (t.ex. --år 2024); befintliga rader lämnas orörda")
     p.set_defaults(func=run_init)
 
     p = sub.add_parser("check", help="kontrollera bladet (oläsliga celler, dubbletter, okända mottagare, för höga belopp)",
@@ -35,6 +38,15 @@ def run_init(args: argparse.Namespace) -> int:
 
     store = get_store()
     changes = store.init_schema()
+    if getattr(args, "ar", None) is not None:
+        from bot.cli import CliError
+
+        if not 2000 <= args.ar <= 2100:
+            raise CliError(f"Året {args.ar} verkar fel; skriv t.ex. --år 2024.")
+        seed_year = getattr(store, "seed_year", None)
+        if seed_year is None:
+            raise CliError(f"{store.name} kan inte lägga till rader för ett år.")
+        changes += seed_year(args.ar)
     if not changes:
         print(f"Inget att ändra: alla flikar, rubriker och rader finns redan ({store.name}).")
         return 0
@@ -50,19 +62,25 @@ def run_check(args: argparse.Namespace) -> int:
     snap = get_store().refresh()
     if snap.stale_error:
         print(f"Varning: bladet kunde inte läsas nu ({snap.stale_error}); visar senast lästa.")
-    if not snap.problems:
+    differences = snap.knowledge.discrepancies  # documents vs sheet (engine/sheet/knowledge.py)
+    if not snap.problems and not differences:
         print(f"Inga problem: {len(snap.statuses)} rader i Rekvisitioner, {len(snap.allocations)} i Tilldelning, "
-              f"{len(snap.contacts)} kontakter.")
+              f"{len(snap.deadlines)} i Frister, {len(snap.contacts)} kontakter.")
         return 0
-    print(f"{len(snap.problems)} problem i bladet:")
-    for p in snap.problems:
-        print(f"  {p.describe()}")
+    if snap.problems:
+        print(f"{len(snap.problems)} problem i bladet (raderna används inte i svaren):")
+        for p in snap.problems:
+            print(f"  {p.describe()}")
+    if differences:
+        print(f"{len(differences)} skillnader mellan dokumenten och bladet (svaren visar båda):")
+        for d in differences:
+            print(f"  {d.text}")
     return 1
 
 
 def _resolve_key(args: argparse.Namespace, kb, snap) -> RowKey:
     from bot.cli import CliError
-    from engine.sheet_rows import Lookup
+    from engine.sheet.rows import Lookup
 
     lookup = Lookup(kb)
     recipient = lookup.recipient(args.mottagare, args.mottagare if args.mottagare.strip().isdigit() else "")
@@ -112,7 +130,8 @@ def _check_named_person(som: str | None, key: RowKey, snap, kb) -> None:
 
 def run_update(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
-    from engine.sheet_rows import resolve_field
+    from engine.sheet.knowledge import with_sheet
+    from engine.sheet.rows import resolve_field
 
     store = get_store()
     kb = getattr(store, "kb", None)
@@ -122,12 +141,15 @@ def run_update(args: argparse.Namespace) -> int:
         kb = load_knowledge()
     header = resolve_field(args.falt)
     snap = store.snapshot()
+    kb = with_sheet(kb, snap)  # agreements and posts the sheet's Tilldelning defines ("ÖK 2024", "Barn och unga")
     key = _resolve_key(args, kb, snap)
     actor = args.som or f"cli:{getpass.getuser()}"
     _check_named_person(args.som, key, snap, kb)
     result = store.update_status(StatusUpdate(key=key, changes={header: " ".join(args.varde)}, actor=actor))
     name = kb.recipients[key.recipient_id].name if key.recipient_id in kb.recipients else key.recipient_id
-    where = f"{name} / {key.agreement}" + (f" / {key.post}" if key.post else "")
+    from engine.dashboard import post_label
+
+    where = f"{name} / {post_label(kb, key.agreement, key.post)}"
     if not result.changed:
         print(f"Inget ändrat: {where} har redan det värdet.")
         return 0

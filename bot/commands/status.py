@@ -25,7 +25,8 @@ def run(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
     from engine.formatting import format_date
     from engine.models import RecipientKind
-    from engine.sheet_rows import Lookup
+    from engine.sheet.knowledge import with_sheet
+    from engine.sheet.rows import Lookup
     from engine.status import STATUS_LABELS
 
     store = get_store()
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
         kb = load_knowledge()
     snap = store.snapshot()
+    kb = with_sheet(kb, snap)  # names of the agreements and posts the sheet defines
     rows = snap.statuses
     title = "Alla mottagare"
     text = " ".join(args.mottagare).strip()
@@ -49,11 +51,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             rows = [r for r in rows if r.key.recipient_id == rec.id]
         title = rec.name
-    from engine.dashboard import post_label, published_allocation
+    from engine.dashboard import post_label
+    from engine.sheet.ceiling import amount_ceiling
 
     def allocated(r) -> str:
-        amount = published_allocation(kb, r.key.recipient_id, r.key.agreement, r.key.post)
-        return format_kr(amount) if amount is not None else "–"
+        ceiling = amount_ceiling(kb, r.key.recipient_id, r.key.agreement, r.key.post)
+        return format_kr(ceiling.amount) if ceiling is not None else "–"
 
     agreements = {a.id: a.short for a in kb.agreements.values()}
     table = [[
@@ -64,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     ] for r in rows]
     print(f"{title}: {len(rows)} {'rad' if len(rows) == 1 else 'rader'} ({store.name})")
     if table:
-        print(_table(table, ["Mottagare", "Överenskommelse", "Post", "Status", "Tilldelat", "Rekvirerat/fakturerat",
+        from engine.sheet.schema import MOTTAGARE, OK, POST, STATUS
+
+        print(_table(table, [MOTTAGARE, OK, POST, STATUS, "Tilldelat", "Rekvirerat/fakturerat",
                              "Datum", "Uppdaterad av"]))
     elif text:
         print(f"Fliken Rekvisitioner har ingen rad för {title}. Rader finns för mottagare som ska rekvirera eller "

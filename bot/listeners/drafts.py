@@ -31,7 +31,7 @@ def _recipient(svc: Services, text: str) -> Any | None:
     rec = svc.kb.recipients.get(text)
     if rec is not None:
         return rec
-    from engine.sheet_rows import Lookup
+    from engine.sheet.rows import Lookup
 
     return Lookup(svc.kb).recipient(text, text if text.isdigit() else "")
 

@@ -27,6 +27,8 @@ from bot.services import Services, mention, services
 from engine.authz import can_edit, can_open_editor
 from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr
+from engine.sheet.knowledge import with_sheet
+from engine.sheet.schema import DATUM
 from engine.status import STATUS_LABELS
 from engine.store import ConflictError, RowKey, StatusRow, StoreError
 
@@ -54,7 +56,7 @@ def open_status_modal(svc: Services, client: Any, user_id: str, trigger_id: str 
         current = snapshot.status_for(RowKey(recipient_id=prefill.recipient_id, agreement=prefill.agreement,
                                              post=prefill.post or ""))
     recipient_ids = None if identity.is_coordinator else identity.recipient_ids
-    view = build_status_modal(svc.kb, recipient_ids=recipient_ids, prefill=prefill, current=current,
+    view = build_status_modal(with_sheet(svc.kb, snapshot), recipient_ids=recipient_ids, prefill=prefill, current=current,
                               statuses=snapshot.statuses)
     if not trigger_id:
         return "Formuläret kunde inte öppnas (Slack skickade inget trigger_id); försök igen."
@@ -66,7 +68,11 @@ def check_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
                      ) -> tuple[Validated | None, dict[str, str], str]:
     """(validated, errors, actor). Authorization refusals are an error on the recipient field."""
     sub = parse_submission(view)
-    validated, errors = validate(svc.kb, sub)
+    try:  # the ceiling counts the sheet's Tilldelning too
+        kb = with_sheet(svc.kb, svc.store.snapshot())
+    except StoreError:
+        kb = svc.kb
+    validated, errors = validate(kb, sub)
     identity = svc.identity(client, user_id)
     if sub.recipient_id:
         decision = can_edit(identity, sub.recipient_id, svc.contacts(), svc.recipient_names())
@@ -81,7 +87,7 @@ def check_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
 def shown(header: str, value: str) -> str:
     """A stored cell as people read it: ISO dates and times the Swedish way ("20 november 2020")."""
     try:
-        if header == "Datum":
+        if header == DATUM:
             return format_date(dt.date.fromisoformat(value))
         if header == "Ändrad":
             t = dt.datetime.fromisoformat(value)

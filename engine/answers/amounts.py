@@ -150,7 +150,8 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
         lines.append(_recipient_year_line(kb, r, year, by_year[year]))
         facts += [_alloc_fact(a) for a in by_year[year]]
     if len(by_year) > 1:
-        lines.insert(0, f"{r.name} finns i dokumenten för {years_text(list(by_year))} (senaste först):")
+        where = "i dokumenten och det delade arket" if any(a.source.tab for a in allocs) else "i dokumenten"
+        lines.insert(0, f"{r.name} finns {where} för {years_text(list(by_year))} (senaste först):")
     return Answer(text="\n".join(lines), intent="amount", facts=facts,
                   sources=uniq_sources([a.source for a in allocs]))
 
@@ -220,7 +221,8 @@ def _recipient_year_line(kb: KnowledgeBase, r: Recipient, year: int, allocs: lis
         # no stated total: lead with the exact sum of the published post amounts, then the posts
         sum_parts = sum((a.amount for a in parts), Decimal(0))
         head = (f"{format_kr(sum_parts)}: {r.name} får sammanlagt {format_kr(sum_parts)} {year}{ag} "
-                f"(summan av {len(parts)} publicerade postbelopp):")
+                f"(summan av {len(parts)} {'publicerade ' if not any(a.source.tab and a.note for a in parts) else ''}"
+                "postbelopp):")
         return "\n".join([head] + [f"• {format_kr(a.amount)}: {_post_name(kb, a)}" + _note(a, r) for a in parts])
     lead = totals[0] if totals else parts[0]
     rest = [a for a in totals + parts if a is not lead]

@@ -15,7 +15,26 @@ from decimal import Decimal
 from typing import Any
 
 from engine.formatting import format_kr
+from engine.models import Agreement, Level, Post, Source
 from engine.parsing import ParseError, parse_amount, parse_date
+from engine.sheet.schema import (
+    ALLOCATION_TYPES,
+    AR,
+    BELOPP,
+    BESKRIVNING,
+    DATUM,
+    DEADLINE_TYPES,
+    KALLA,
+    KEY_COLUMNS,
+    KOD,
+    LAN,
+    MOTTAGARE,
+    OK,
+    POST,
+    TILL,
+    TYP,
+    VEM,
+)
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import (
     EDITABLE_FIELDS,
@@ -25,23 +44,17 @@ from engine.store import (
     Role,
     RowKey,
     SheetAllocation,
+    SheetDeadline,
     Snapshot,
     StatusRow,
     Tab,
 )
 from engine.text import fold
 
-#: Columns a tab cannot be read without (the rest are optional: missing ones are reported).
-KEY_COLUMNS: dict[Tab, list[str]] = {
-    Tab.tilldelning: ["Mottagare", "Överenskommelse", "Post", "Belopp (kr)"],
-    Tab.rekvisitioner: ["Mottagare", "Överenskommelse", "Post", "Status"],
-    Tab.kontakter: ["Namn"],
-    Tab.paminnelser: ["Påminnelse-id", "Status"],
-    Tab.logg: ["Tid", "Fält"],
-    Tab.aterkoppling: ["Tid", "Fråga"],
-}
 #: Tabs the snapshot needs (Logg and Återkoppling are only appended to).
-SNAPSHOT_TABS = [Tab.rekvisitioner, Tab.tilldelning, Tab.kontakter, Tab.paminnelser]
+SNAPSHOT_TABS = [Tab.rekvisitioner, Tab.tilldelning, Tab.frister, Tab.kontakter, Tab.paminnelser]
+#: Tabs added after the first sheets were made: a sheet without them still serves, silently.
+OPTIONAL_TABS = {Tab.frister}
 
 #: Words people use for the editable fields (CLI `stimulans update`, Slack).
 FIELD_ALIASES: dict[str, str] = {
@@ -143,8 +156,9 @@ class Lookup:
     def __init__(self, kb: Any | None):
         self.kb = kb
         self.recipients = getattr(kb, "recipients", {}) or {}
-        self.agreements = getattr(kb, "agreements", {}) or {}
-        self.posts = getattr(kb, "posts", {}) or {}
+        self.agreements = dict(getattr(kb, "agreements", {}) or {})
+        self.posts = dict(getattr(kb, "posts", {}) or {})
+        self.defined: dict[str, Any] = {}  # agreements and posts the sheet itself defines, by id
         self._index = None
         if self.recipients:
             from engine.recipients import RecipientIndex
@@ -213,6 +227,50 @@ class Lookup:
         return None
 
 
+    # -- names the documents do not know define a sheet agreement / post ------------------------
+    def define_agreement(self, name: str, year: int, source: Source) -> str:
+        """"ÖK 2024" (År 2024) typed in the sheet: a sheet agreement (id "ark-ok-2024") for that year."""
+        aid = "ark-" + slug(name)
+        current = self.agreements.get(aid)
+        if current is None:
+            current = Agreement(id=aid, name=inert(name), short=inert(name), years=[year], parties=[],
+                                summary="Definierad i det delade arket (fliken Tilldelning).", source=source)
+        elif year not in current.years:
+            current = current.model_copy(update={"years": sorted([*current.years, year])})
+        self.agreements[aid] = self.defined[aid] = current
+        return aid
+
+    def define_post(self, name: str, agreement: str, year: int, level: str, source: Source) -> str:
+        """"Barn och unga" typed in the sheet for an agreement: a sheet post of that agreement and year."""
+        base = slug(agreement.removeprefix("ark-"))
+        pid = f"ark-{base}-{slug(name)}" + ("" if str(year) in base else f"-{year}")
+        if pid not in self.posts:
+            self.posts[pid] = self.defined[pid] = Post(
+                id=pid, agreement=agreement, year=year, name=inert(name), short=inert(name),
+                synonyms=[fold(name)] if fold(name) != name.strip() else [], level=Level(level), source=source)
+        return pid
+
+
+def inert(text: str) -> str:
+    """Sheet text that becomes knowledge (names, Vem/Till/Beskrivning, Källa) is shown in answers, App Home and
+    reminder messages: angle brackets become look-alikes so a cell typed as "<!channel>" or "<https://x|y>"
+    can never mention or link anyone, even in mrkdwn built outside bot/blocks.escape (reminders)."""
+    return " ".join(text.replace("<", "‹").replace(">", "›").split())
+
+
+def slug(text: str) -> str:
+    """"ÖK 2024" -> "ok-2024" (ids of what the sheet defines)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "x"
+
+
+def sheet_source(tab: str, row: int, note: str = "") -> Source:
+    """Where a fact read from the shared sheet comes from: "delade arket, Tilldelning rad 14 (Källa: …)"."""
+    return Source(doc="delade arket", section=f"{tab} rad {row}", tab=str(tab), row=row, note=inert(note) or None)
+
+
+_LEVEL_OF_KIND = {"kommun": "kommun", "region": "region", "lan": "lan", "grupp": "lan", "aktor": "lan", "skr": "skr"}
+
+
 # --------------------------------------------------------------------------- parsing tabs
 
 
@@ -260,10 +318,15 @@ def _recipient_name(lookup: Lookup, rid: str, typed: str) -> str:
     return rec.name if rec is not None else typed.strip()
 
 
-def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[StatusRow]:
+def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem],
+                      ceiling_kb: Any | None = None) -> list[StatusRow]:
+    """Rekvisitioner rows; an amount above the row's ceiling (engine/sheet/ceiling.py, from `ceiling_kb`:
+    the documents merged with the sheet) is a problem."""
+    from engine.sheet.ceiling import amount_ceiling
+
     out: list[StatusRow] = []
     seen: dict[RowKey, int] = {}
-    allocations = _published_amounts(lookup)
+    ceiling_kb = ceiling_kb if ceiling_kb is not None else lookup.kb
     for row, rec in table.records():
         key_parts = _resolve_key(table, row, rec, lookup, problems)
         if key_parts is None:
@@ -280,11 +343,9 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem])
         except ParseError as e:
             problems.append(_problem(table, row, "Status", rec.get("Status", ""), str(e)))
         amount = _optional(parse_amount, rec, "Belopp (kr)", table, row, problems)
-        if amount is not None and key.post and (key.recipient_id, key.agreement, key.post) in allocations:
-            published, source = allocations[(key.recipient_id, key.agreement, key.post)]
-            if amount > published:
-                problems.append(_problem(table, row, "Belopp (kr)", rec["Belopp (kr)"],
-                                         f"högre än den publicerade tilldelningen {format_kr(published)} ({source})"))
+        ceiling = amount_ceiling(ceiling_kb, *key_parts) if amount is not None and ceiling_kb is not None else None
+        if ceiling is not None and amount > ceiling.amount:
+            problems.append(_problem(table, row, BELOPP, rec[BELOPP], f"högre än {ceiling.describe()}"))
         date = _optional(parse_date, rec, "Datum", table, row, problems)
         rec_obj = lookup.recipients.get(key.recipient_id)
         out.append(StatusRow(
@@ -298,50 +359,168 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem])
     return out
 
 
-def _published_amounts(lookup: Lookup) -> dict[tuple[str, str, str], tuple[Decimal, str]]:
-    out: dict[tuple[str, str, str], tuple[Decimal, str]] = {}
-    for a in getattr(lookup.kb, "allocations", []) or []:
-        if a.post:
-            out[(a.recipient, a.agreement, a.post)] = (a.amount, a.source.cite())
-    return out
+def _year(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if re.fullmatch(r"(19|20)\d\d", text) else None  # not "²", not 12345
 
 
 def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[SheetAllocation]:
+    """Tilldelning rows. An Överenskommelse or Post the documents do not know defines a sheet agreement /
+    post (when the row names its År); every row that cannot be understood is a problem and skipped."""
     out: list[SheetAllocation] = []
+    seen: dict[tuple[str, str, str, int], int] = {}
     for row, rec in table.records():
-        key_parts = _resolve_key(table, row, rec, lookup, problems)
-        if key_parts is None:
+        name, code = rec.get(MOTTAGARE, ""), rec.get(KOD, "")
+        rid = lookup.recipient_id(name, code)
+        if rid is None:
+            problems.append(_problem(table, row, MOTTAGARE if name else KOD, name or code,
+                                     "okänd mottagare (inte en kommun, region, län eller aktör i registret)"))
             continue
-        rid, agreement, post = key_parts
+        mismatch = _name_code_mismatch(lookup, name, code)
+        if mismatch:
+            problems.append(_problem(table, row, KOD, code, mismatch))
+            continue
         try:
-            amount = parse_amount(rec.get("Belopp (kr)", ""))
+            amount = parse_amount(rec.get(BELOPP, ""))
         except ParseError as e:
-            problems.append(_problem(table, row, "Belopp (kr)", rec.get("Belopp (kr)", ""), str(e)))
+            problems.append(_problem(table, row, BELOPP, rec.get(BELOPP, ""), str(e)))
             continue
-        year_text = rec.get("År", "").strip()
-        year = int(year_text) if re.fullmatch(r"(19|20)\d\d", year_text) else 0  # not "²", not 12345
-        if not year:
-            ag = lookup.agreements.get(agreement)
-            year = ag.years[0] if ag is not None and ag.years else 0
-            if year_text or not year:
-                problems.append(_problem(table, row, "År", year_text, "ogiltigt år (skriv t.ex. 2020)"))
+        kind = _allocation_kind(rec.get(TYP, ""))
+        if kind is None:
+            problems.append(_problem(table, row, TYP, rec.get(TYP, ""),
+                                     f"okänd typ; skriv {', '.join(ALLOCATION_TYPES)}"))
+            continue
+        year_text = rec.get(AR, "").strip()
+        year = _year(year_text)
+        if year_text and year is None:
+            problems.append(_problem(table, row, AR, year_text, "ogiltigt år (skriv t.ex. 2024)"))
+            continue
+        source = sheet_source(table.tab, row, rec.get(KALLA, ""))
+        ag_text = rec.get(OK, "")
+        agreement = lookup.agreement(ag_text)
+        if agreement is None and ag_text.strip() and lookup.agreements:
+            digits = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", ag_text)
+            year = year or (int(digits[0]) if len(digits) == 1 else None)
+            if year is None:
+                problems.append(_problem(table, row, AR, year_text,
+                                         f"år saknas för den nya överenskommelsen ”{ag_text.strip()}”"))
+                continue
+            agreement = lookup.define_agreement(ag_text, year, source)
+        if not agreement:
+            problems.append(_problem(table, row, OK, ag_text,
+                                     "okänd överenskommelse (skriv t.ex. ok2020)" if ag_text else "överenskommelse saknas"))
+            continue
+        ag = lookup.agreements.get(agreement)
+        if year is None:
+            year = ag.years[0] if ag is not None and len(ag.years) == 1 else None
+            if year is None and ag is not None:
+                problems.append(_problem(table, row, AR, year_text, "ogiltigt år (skriv t.ex. 2020)"))
+                year = ag.years[0] if ag.years else 0
+            year = year or 0
+        elif ag is not None and ag.years and year not in ag.years and not agreement.startswith("ark-"):
+            problems.append(_problem(table, row, AR, year_text, f"år {year} ingår inte i {ag.short}"))
+            continue
+        post_text = rec.get(POST, "")
+        post = lookup.post(post_text, agreement)
+        if post is None and lookup.posts:
+            rec_obj = lookup.recipients.get(rid)
+            level = _LEVEL_OF_KIND.get(str(rec_obj.kind) if rec_obj else "", "kommun")
+            post = lookup.define_post(post_text, agreement, year, level, source)
+        if post is None:
+            problems.append(_problem(table, row, POST, post_text, f"okänd post för {agreement}"))
+            continue
+        key = (rid, agreement, post, year)
+        if key in seen:
+            problems.append(_problem(table, row, MOTTAGARE, name or code,
+                                     f"dubblett av rad {seen[key]} (samma mottagare, överenskommelse, år och post)"))
+            continue
+        seen[key] = row
         rec_obj = lookup.recipients.get(rid)
         out.append(SheetAllocation(
-            recipient_id=rid, recipient_name=_recipient_name(lookup, rid, rec.get("Mottagare", "")),
-            code=(rec_obj.code if rec_obj is not None and rec_obj.code else rec.get("Kod", "").strip()),
-            county=rec.get("Län", "").strip(), agreement=agreement, year=year, post=post, amount=amount,
-            kind=_allocation_kind(rec.get("Typ", "")), source=rec.get("Källa", "").strip(),
+            recipient_id=rid, recipient_name=_recipient_name(lookup, rid, name),
+            code=(rec_obj.code if rec_obj is not None and rec_obj.code else code.strip()),
+            county=rec.get(LAN, "").strip(), agreement=agreement, year=year, post=post, amount=amount,
+            kind=kind, source=rec.get(KALLA, "").strip(), row=row,
         ))
     return out
 
 
-def _allocation_kind(text: str) -> str:
+def _name_code_mismatch(lookup: Lookup, name: str, code: str) -> str | None:
+    """"Mora kommun" with Kod 2080 (Falun): which one is meant cannot be known, so the row is not used."""
+    if not name.strip() or not code.strip() or not lookup.recipients:
+        return None
+    by_name, by_code = lookup.recipient(name), lookup.recipient("", code)
+    if by_name is None or by_code is None or by_name.id == by_code.id:
+        return None
+    return f"koden {code.strip()} är {by_code.name}, men Mottagare säger {by_name.name}"
+
+
+def _allocation_kind(text: str) -> str | None:
+    """Typ of a Tilldelning row: publicerad (also empty), beslutad or beräknad; None = not understood."""
     key = fold(text)
     if not key or key.startswith("publ"):
         return "publicerad"
-    if key.startswith("berak"):
+    if key.startswith("beslut"):
+        return "beslutad"
+    if key.startswith(("berak", "uppskatt", "estim", "prelim")):
         return "beräknad"
-    return text.strip()
+    return None
+
+
+_DEADLINE_KINDS = {"rekvisition": "rekvisition", "rekvirera": "rekvisition", "faktura": "faktura",
+                   "fakturera": "faktura", "redovisning": "redovisning", "aterrapportering": "redovisning",
+                   "aterbetalning": "aterbetalning", "aterbetala": "aterbetalning", "annat": "annat",
+                   "ovrigt": "annat"}
+
+
+def _applies_to(lookup: Lookup, who: str) -> list[str]:
+    """Who a Frister row's Vem cell names, as Deadline.applies_to markers ([] = everyone in the agreement)."""
+    rec = lookup.recipient(who) if who.strip() else None
+    if rec is None:
+        return []
+    kind = str(rec.kind)
+    if kind == "grupp" and rec.county_code:
+        return [f"lan:{rec.county_code}:kommun"]
+    if kind == "lan" and rec.county_code:
+        return [f"lan:{rec.county_code}"]
+    return [rec.id]
+
+
+def parse_deadline_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[SheetDeadline]:
+    """Frister rows; an unknown Överenskommelse is defined for the year of its date (e.g. "ÖK 2025")."""
+    out: list[SheetDeadline] = []
+    seen: dict[tuple[str, str, dt.date, str], int] = {}
+    for row, rec in table.records():
+        kind = _DEADLINE_KINDS.get(fold(rec.get(TYP, "")).strip())
+        if kind is None:
+            problems.append(_problem(table, row, TYP, rec.get(TYP, ""), f"okänd typ; skriv {', '.join(DEADLINE_TYPES)}"))
+            continue
+        try:
+            date = parse_date(rec.get(DATUM, ""))
+        except ParseError as e:
+            problems.append(_problem(table, row, DATUM, rec.get(DATUM, ""), str(e)))
+            continue
+        ag_text = rec.get(OK, "")
+        agreement = lookup.agreement(ag_text)
+        if agreement is None and ag_text.strip() and lookup.agreements:
+            digits = re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", ag_text)
+            year = int(digits[0]) if len(digits) == 1 else date.year
+            agreement = lookup.define_agreement(ag_text, year, sheet_source(table.tab, row, rec.get(KALLA, "")))
+        if not agreement:
+            problems.append(_problem(table, row, OK, ag_text,
+                                     "okänd överenskommelse (skriv t.ex. ok2020)" if ag_text else "överenskommelse saknas"))
+            continue
+        who = rec.get(VEM, "").strip()
+        key = (agreement, kind, date, fold(who))
+        if key in seen:
+            problems.append(_problem(table, row, OK, ag_text, f"dubblett av rad {seen[key]} (samma överenskommelse, "
+                                                              "typ, datum och vem)"))
+            continue
+        seen[key] = row
+        out.append(SheetDeadline(row=row, agreement=agreement, kind=kind, date=date, who=inert(who),
+                                 to=inert(rec.get(TILL, "")), description=inert(rec.get(BESKRIVNING, "")),
+                                 source=inert(rec.get(KALLA, "")), applies_to=_applies_to(lookup, who)))
+    return out
 
 
 def parse_contacts(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[Contact]:
@@ -417,6 +596,8 @@ def parse_tables(grids: dict[str, list[list[Any]] | None], kb: Any | None, fetch
     usable: dict[Tab, Table] = {}
     for tab, table in tables.items():
         if not table.exists:
+            if tab in OPTIONAL_TABS:
+                continue  # an older sheet without it: nothing to read (init-sheet adds it)
             problems.append(CellProblem(tab=str(tab), a1="A1", raw="", reason="fliken saknas; kör `stimulans init-sheet`"))
             continue
         missing = table.missing(KEY_COLUMNS[tab])
@@ -425,9 +606,17 @@ def parse_tables(grids: dict[str, list[list[Any]] | None], kb: Any | None, fetch
                                         reason=f"rubrik saknas: {', '.join(missing)}; kör `stimulans init-sheet`"))
             continue
         usable[tab] = table
+    # Tilldelning and Frister first: the agreements and posts they define name Rekvisitioner rows too.
+    allocations = parse_allocation_rows(usable[Tab.tilldelning], lookup, problems) if Tab.tilldelning in usable else []
+    deadlines = parse_deadline_rows(usable[Tab.frister], lookup, problems) if Tab.frister in usable else []
+    from engine.sheet.knowledge import merge, sheet_layer
+
+    layer = sheet_layer(kb, allocations, deadlines, lookup.defined)
+    merged = merge(kb, layer)
     return Snapshot(
-        statuses=parse_status_rows(usable[Tab.rekvisitioner], lookup, problems) if Tab.rekvisitioner in usable else [],
-        allocations=parse_allocation_rows(usable[Tab.tilldelning], lookup, problems) if Tab.tilldelning in usable else [],
+        statuses=(parse_status_rows(usable[Tab.rekvisitioner], lookup, problems, merged)
+                  if Tab.rekvisitioner in usable else []),
+        allocations=allocations, deadlines=deadlines, knowledge=layer,
         contacts=parse_contacts(usable[Tab.kontakter], lookup, problems) if Tab.kontakter in usable else [],
         reminders=parse_reminders(usable[Tab.paminnelser], problems) if Tab.paminnelser in usable else [],
         problems=problems, fetched_at=fetched_at,
