@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dedup import EventDeduplicator
 from config.settings import Settings
+from engine import slack_text
 from engine.authz import Identity, match_contacts
 from engine.store import Contact, Store
 
@@ -118,13 +119,7 @@ class Services:
         return names
 
 
-def mention(contact: Contact) -> str:
-    """How a contact is shown in Slack: a mention when we know their Slack id."""
-    if contact.slack_id:
-        return f"<@{contact.slack_id}>"
-    if contact.email:
-        return f"{contact.name} ({contact.email})" if contact.name else contact.email
-    return contact.name
+mention = slack_text.mention  # the one way a contact is shown in Slack (engine/slack_text.py)
 
 
 def attach(app: Any, svc: Services) -> Services:

@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.formatting import format_kr
 from engine.parsing import ParseError, parse_amount, parse_date
+from engine.slack_text import email_problem, name_problem, slack_id_problem
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import (
     EDITABLE_FIELDS,
@@ -364,10 +365,13 @@ def parse_contacts(table: Table, lookup: Lookup, problems: list[CellProblem]) ->
             role = Role.samordnare
         elif role_text and not role_text.startswith("kontakt"):
             problems.append(_problem(table, row, "Roll", rec.get("Roll", ""), "okänd roll; använd kontakt eller samordnare"))
-        email = rec.get("E-post", "").strip()
-        if email and "@" not in email:
-            problems.append(_problem(table, row, "E-post", email, "ogiltig e-postadress"))
-        out.append(Contact(row=row, name=name, email=email, slack_id=rec.get("Slack-id", "").strip(),
+        email, slack_id = rec.get("E-post", "").strip(), rec.get("Slack-id", "").strip()
+        for header, raw, why in (("Namn", name, name_problem(name)), ("E-post", email, email_problem(email)),
+                                 ("Slack-id", slack_id, slack_id_problem(slack_id))):
+            if why:
+                problems.append(_problem(table, row, header, raw, why))
+        # an id that is not a Slack id is never used (no mention, no DM, no identity match)
+        out.append(Contact(row=row, name=name, email=email, slack_id="" if slack_id_problem(slack_id) else slack_id,
                            recipient_id=rid, role=role))
     return out
 
