@@ -12,11 +12,17 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import random
 import re
+import socket
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +45,14 @@ SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 RETRY_STATUS = {429, 500, 502, 503, 504}
 HEADER_PROTECTION = "Stimulans rubrikrad"
 _RANGE_ERROR = re.compile(r"Unable to parse range|not found", re.I)
+#: the hidden tab whose A1 is the write lease: "fri", or "låst av <who> till <unix time>"
+LOCK_TAB = "Lås"
+LOCK_FREE = "fri"
+#: a lease lasts this long (a crashed writer blocks others at most this long); writes stop LEASE_MARGIN before
+LEASE_SECONDS = 60.0
+LEASE_MARGIN = 5.0
+#: how long a writer waits for another writer's lease before giving up with a clear message
+LEASE_WAIT = 20.0
 
 
 class RetryingHTTPClient(HTTPClient):
@@ -173,6 +187,11 @@ class GoogleBackend(Backend):
         self.http: RetryingHTTPClient = self.client.http_client  # type: ignore[assignment]
         self._spreadsheet: gspread.Spreadsheet | None = None
         self._sheets: dict[str, dict[str, Any]] = {}  # title -> sheet metadata
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_seconds = LEASE_SECONDS
+        self.lease_wait = LEASE_WAIT
+        self._wait = time.sleep  # polling for the lease (real time, also in tests)
+        self._held = threading.local()
 
     @classmethod
     def from_settings(cls, settings: Any, *, sleep: Callable[[float], None] = time.sleep,
@@ -253,6 +272,100 @@ class GoogleBackend(Backend):
              "fields": "sheets(properties(sheetId,title,gridProperties),protectedRanges)"}))
         self._sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
 
+    # -- the write lease (docs/sheets.md "Samtidiga skrivningar") ---------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the sheet's write lease while reading, checking and writing.
+
+        The Sheets API has no conditional write, but one `spreadsheets:batchUpdate` is applied
+        atomically and Google applies a spreadsheet's batchUpdates one after another, and its
+        `findReplace` request reports how many cells it changed. So the lease cell `Lås!A1` is taken
+        with a compare-and-set: findReplace "fri" → "<token>" (matchEntireCell) succeeds for exactly
+        one writer; the others wait (bounded) and then re-read — the store refuses them if the row
+        changed. A lease expires after LEASE_SECONDS (a crashed writer), and a writer whose lease is
+        about to expire writes nothing.
+        """
+        if getattr(self._held, "token", None):  # re-entrant within one thread
+            yield
+            return
+        token, expires = self._acquire()
+        self._held.token, self._held.expires = token, expires
+        try:
+            yield
+        finally:
+            self._held.token = None
+            self._release(token)
+
+    def _lock_sheet_id(self) -> int:
+        ss = self.spreadsheet
+        if LOCK_TAB not in self._sheets:
+            self._load_metadata()
+        if LOCK_TAB not in self._sheets:
+            sheet_id = int.from_bytes(uuid.uuid4().bytes[:3], "big") + 1
+            reqs = [{"addSheet": {"properties": {"sheetId": sheet_id, "title": LOCK_TAB, "hidden": True,
+                                                 "gridProperties": {"rowCount": 10, "columnCount": 2}}}},
+                    {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                                     "rows": [{"values": [{"userEnteredValue": {"stringValue": LOCK_FREE}}]}],
+                                     "fields": "userEnteredValue"}}]
+            try:  # tab + free cell in one atomic batchUpdate; a concurrent creator gets 400 and reads ours
+                self._call("skapa låsfliken", lambda: ss.batch_update({"requests": reqs}))
+            except StoreError:
+                pass
+            self._load_metadata()
+            if LOCK_TAB not in self._sheets:
+                raise StoreError("Låsfliken kunde inte skapas i kalkylarket; kontrollera att tjänstekontot är Redigerare.")
+        return int(self._sheets[LOCK_TAB]["properties"]["sheetId"])
+
+    def _swap(self, sheet_id: int, find: str, replacement: str) -> bool:
+        """Compare-and-set of Lås!A1: True when the cell held exactly `find` and now holds `replacement`."""
+        req = {"findReplace": {"find": find, "replacement": replacement, "matchCase": True, "matchEntireCell": True,
+                               "searchByRegex": False, "includeFormulas": False,
+                               "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+                                         "startColumnIndex": 0, "endColumnIndex": 1}}}
+        resp = self._call("ta skrivlåset", lambda: self.spreadsheet.batch_update({"requests": [req]}))
+        reply = (resp.get("replies") or [{}])[0].get("findReplace") or {}
+        return int(reply.get("occurrencesChanged") or 0) == 1
+
+    def _acquire(self) -> tuple[str, float]:
+        sheet_id = self._lock_sheet_id()
+        give_up = time.monotonic() + self.lease_wait
+        delay = 0.02
+        while True:
+            expires = time.time() + self.lease_seconds
+            token = f"låst av {self.owner}/{uuid.uuid4().hex[:8]} till {expires:.3f}"
+            if self._swap(sheet_id, LOCK_FREE, token):
+                return token, expires
+            current = self._read_lock()
+            held_until = _lease_expiry(current)
+            if current and (held_until is None or held_until < time.time()):
+                # a crashed writer's lease (or garbage typed into the cell): take it over, atomically
+                if self._swap(sheet_id, current, token):
+                    log.warning("tog över ett utgånget skrivlås (%s)", current[:80])
+                    return token, expires
+            if time.monotonic() > give_up:
+                raise StoreError("Kalkylarket är upptaget av en annan skrivning just nu; inget skrevs. Försök igen.")
+            self._wait(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.5)
+
+    def _read_lock(self) -> str:
+        resp = self._call("läsa skrivlåset", lambda: self.spreadsheet.values_batch_get(
+            [f"{_quote(LOCK_TAB)}!A1"], {"valueRenderOption": "UNFORMATTED_VALUE"}))
+        values = (resp.get("valueRanges") or [{}])[0].get("values") or [[""]]
+        return cell_text(values[0][0] if values[0] else "")
+
+    def _release(self, token: str) -> None:
+        try:
+            if not self._swap(self._lock_sheet_id(), token, LOCK_FREE):
+                log.warning("skrivlåset hade redan tagits över när det skulle släppas")
+        except StoreError as e:  # it expires by itself
+            log.warning("skrivlåset kunde inte släppas (%s); det går ut av sig självt", e)
+
+    def _check_lease(self, doing: str) -> None:
+        """Inside a transaction: write only while the lease is safely ours."""
+        if getattr(self._held, "token", None) and time.time() > self._held.expires - LEASE_MARGIN:
+            raise StoreError(f"Skrivlåset gick ut innan {doing} hann skrivas (Google svarade för långsamt); "
+                             "inget mer skrevs. Försök igen.")
+
     # -- Backend ---------------------------------------------------------------------------------
     def read_tabs(self, tabs: list[str]) -> dict[str, Grid | None]:
         ss = self.spreadsheet
@@ -278,6 +391,7 @@ class GoogleBackend(Backend):
     def write_cells(self, tab: str, cells: list[Cell]) -> None:
         if not cells:
             return
+        self._check_lease(f"ändringen i {tab}")
         body = {"valueInputOption": "RAW",
                 "data": [{"range": f"{_quote(tab)}!{cell_a1(r, c)}", "values": [[_json_value(v)]]} for r, c, v in cells]}
         self._call(f"skriva i {tab}", lambda: self.spreadsheet.values_batch_update(body))
@@ -285,6 +399,7 @@ class GoogleBackend(Backend):
     def append_rows(self, tab: str, rows: list[list[Any]]) -> None:
         if not rows:
             return
+        self._check_lease(f"raderna i {tab}")
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
         body = {"values": [[_json_value(v) for v in row] for row in rows]}
         self._call(f"lägga till rader i {tab}", lambda: self.spreadsheet.values_append(f"{_quote(tab)}!A1", params, body))
@@ -376,6 +491,11 @@ class GoogleBackend(Backend):
                 "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
                 "description": HEADER_PROTECTION, "warningOnly": True}}})
         return reqs
+
+
+def _lease_expiry(token: str) -> float | None:
+    m = re.search(r" till (\d+(?:\.\d+)?)$", token)
+    return float(m.group(1)) if m else None
 
 
 def _quote(tab: str) -> str:

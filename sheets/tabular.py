@@ -15,6 +15,7 @@ Guarantees (same for the workbook and Google):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import uuid
@@ -56,6 +57,8 @@ from engine.store import (
     UpdateResult,
 )
 from sheets.backend import Backend
+
+log = logging.getLogger(__name__)
 
 ACTIVE_CLAIM = {"anspråk", "ansprak", "skickad"}
 
@@ -182,9 +185,17 @@ class TabularStore(Store):
         with self._lock, self.backend.transaction():
             table = self._read_table(Tab.rekvisitioner)
             current = self._find(table, key, lookup)
-            self._check_conflict(key, expected, current)
-            result = self._write_status(table, key, current, changes, update.actor, lookup)
+            refused: ConflictError | None = None
+            try:
+                self._check_conflict(key, expected, current)
+            except ConflictError as e:  # logged inside the transaction, raised after it (the log row is kept)
+                self._audit_refusal(key, current, changes, update.actor, lookup)
+                refused = e
+            else:
+                result = self._write_status(table, key, current, changes, update.actor, lookup)
         self.invalidate()
+        if refused is not None:
+            raise refused
         return result
 
     @staticmethod
@@ -269,6 +280,20 @@ class TabularStore(Store):
             raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
                              "Loggen visar försöket; kontrollera raden.") from e
         return UpdateResult(row=row_no, changed=changed, created=current is None)
+
+    def _audit_refusal(self, key: RowKey, current: StatusRow | None, changes: dict[str, str | Decimal],
+                       actor: str, lookup: Lookup) -> None:
+        """A refused write is logged too: the current value (old column) and the refused one (new column)."""
+        rec = lookup.recipients.get(key.recipient_id)
+        name = current.recipient_name if current else (rec.name if rec else key.recipient_id)
+        where = f"{key.agreement} {key.post}".strip() + (f"; rad {current.row}" if current else "")
+        stamp = self._stamp()
+        rows = [[stamp, actor, name, h, current.raw.get(h, "") if current else "", display_value(v),
+                 f"AVVISAD: raden hade ändrats sedan den lästes; inget skrevs; {where}"] for h, v in changes.items()]
+        try:
+            self.backend.append_rows(str(Tab.logg), rows)
+        except StoreError as e:
+            log.warning("avvisad ändring kunde inte loggas: %s", e)
 
     def _audit_failure(self, audit: list[list[str]], error: Exception) -> None:
         failed = [r[:6] + [f"MISSLYCKADES: skrevs inte ({error}); {r[6]}"] for r in audit]

@@ -75,11 +75,15 @@ def test_failed_cell_write_leaves_an_audit_row_saying_so(g, api):
     assert logg[0][6].endswith(f"rad {row}") and logg[1][6].startswith("MISSLYCKADES")
 
 
-def test_a_status_update_costs_three_api_calls(g, api):
+def test_a_status_update_costs_five_api_calls(g, api):
+    g.store.snapshot()
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))  # creates Lås
     g.store.snapshot()
     api.reset_calls()
     g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "klart", "Belopp (kr)": "1 000 kr"}, actor="a"))
-    assert len(api.calls) == 3
+    # take the lease (findReplace), read the row, append the audit, write the cells, release the lease
+    assert len(api.calls) == 5
+    assert api.cell(g.SHEET, "Lås", "A1") == "fri"
     assert not any("USER_ENTERED" in c for c in api.calls)
 
 
@@ -151,7 +155,8 @@ def test_init_sheet_sets_formats_validation_and_protection(g, api):
     assert formats[1] == "TEXT" and formats[6] == "NUMBER" and formats[7] == "DATE"
     api.reset_calls()
     assert g.store.init_schema() == []
-    assert not any(c.startswith("POST") for c in api.calls)
+    posts = [c for c in api.calls if c.startswith("POST")]
+    assert len(posts) == 2 and all(c.endswith(":batchUpdate") for c in posts)  # only take + release the lease
 
 
 def test_init_sheet_repairs_a_missing_header_without_moving_columns(g, api):
