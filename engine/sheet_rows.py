@@ -261,11 +261,34 @@ def _recipient_name(lookup: Lookup, rid: str, typed: str) -> str:
     return rec.name if rec is not None else typed.strip()
 
 
+def _code_mismatch(table: Table, row: int, rec: dict[str, str], lookup: Lookup) -> CellProblem | None:
+    """A Mottagare and a Kod that name two different recipients (e.g. Mora's code on Rättvik's row)."""
+    name, code = rec.get("Mottagare", "").strip(), rec.get("Kod", "").strip()
+    if not (name and code and lookup.recipients):
+        return None
+    by_name, by_code = lookup.recipient(name), lookup.recipient("", code)
+    if by_name is None or by_code is None or by_name.id == by_code.id:
+        return None
+    return CellProblem(
+        tab=table.tab, a1=table.a1(row, "Kod"), raw=f"{name} / {code}", recipients=[by_name.id, by_code.id],
+        reason=(f"Mottagare {table.a1(row, 'Mottagare')} är {by_name.name} men Kod {table.a1(row, 'Kod')} hör till "
+                f"{by_code.name}; varken den här raden eller {by_code.name}s rad för samma post används "
+                "förrän Mottagare och Kod stämmer"))
+
+
 def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem]) -> list[StatusRow]:
     out: list[StatusRow] = []
     seen: dict[RowKey, int] = {}
+    withheld: set[RowKey] = set()
     allocations = _published_amounts(lookup)
     for row, rec in table.records():
+        if (mismatch := _code_mismatch(table, row, rec, lookup)) is not None:
+            problems.append(mismatch)
+            agreement = lookup.agreement(rec.get("Överenskommelse", ""))
+            post = lookup.post(rec.get("Post", ""), agreement) if agreement else None
+            if agreement and post is not None:
+                withheld |= {RowKey(recipient_id=rid, agreement=agreement, post=post) for rid in mismatch.recipients}
+            continue
         key_parts = _resolve_key(table, row, rec, lookup, problems)
         if key_parts is None:
             continue
@@ -296,7 +319,7 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem])
             contact=rec.get("Kontaktperson", "").strip(), updated_by=rec.get("Uppdaterad av", "").strip(),
             updated_at=rec.get("Uppdaterad", "").strip(), raw=dict(rec),
         ))
-    return out
+    return [r for r in out if r.key not in withheld]
 
 
 def _published_amounts(lookup: Lookup) -> dict[tuple[str, str, str], tuple[Decimal, str]]:
