@@ -5,7 +5,9 @@
 - Writes: `values:batchUpdate` / `values:append` with valueInputOption RAW, so nothing typed
   ("=IMPORTXML(...)", "+SUM(...)", "0114") is ever turned into a formula or a number.
 - 429 and 5xx (and dropped connections) are retried with bounded exponential backoff that honours
-  Retry-After; the sleep function is injectable so tests never really sleep.
+  Retry-After (capped at RETRY_AFTER_CAP); every operation ends within OPERATION_DEADLINE seconds;
+  the sleep function is injectable so tests never really sleep.
+- Writes hold a lease (`transaction()`, see there) so two processes never interleave a read-check-write.
 - `STIMULANS_SHEETS_API_URL` points the client at another Sheets API v4 base URL (the local fake in
   tests, or a proxy): gspread builds URLs from the constants in gspread.urls, and our HTTP client
   rewrites that base before each request — gspread's own code runs unchanged.
@@ -45,6 +47,10 @@ SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 RETRY_STATUS = {429, 500, 502, 503, 504}
 HEADER_PROTECTION = "Stimulans rubrikrad"
 _RANGE_ERROR = re.compile(r"Unable to parse range|not found", re.I)
+#: every Google operation (one API call and all its retries) gives up after this many seconds
+OPERATION_DEADLINE = 20.0
+#: a Retry-After longer than this is not waited for in full (the deadline still applies)
+RETRY_AFTER_CAP = 10.0
 #: the hidden tab whose A1 is the write lease: "fri", or "låst av <who> till <unix time>"
 LOCK_TAB = "Lås"
 LOCK_FREE = "fri"
@@ -56,11 +62,16 @@ LEASE_WAIT = 20.0
 
 
 class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client with bounded retries and an optional other API base URL."""
+    """gspread's HTTP client with bounded retries, a total deadline and an optional other API base URL.
+
+    Every Google operation (one API call with all its retries) ends within `deadline` seconds
+    (OPERATION_DEADLINE): each attempt's timeout is the time left, a wait that would end past the
+    deadline is not started, and `Retry-After` is honoured up to RETRY_AFTER_CAP seconds.
+    """
 
     def __init__(self, auth: Any, session: Any = None, *, base_url: str | None = None, max_attempts: int = 5,
-                 base_delay: float = 1.0, max_delay: float = 32.0, sleep: Callable[[float], None] = time.sleep,
-                 timeout: float = 30.0):
+                 base_delay: float = 1.0, max_delay: float = 8.0, sleep: Callable[[float], None] = time.sleep,
+                 timeout: float = 10.0, deadline: float | None = None):
         super().__init__(auth, session)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.max_attempts = max_attempts
@@ -68,28 +79,58 @@ class RetryingHTTPClient(HTTPClient):
         self.max_delay = max_delay
         self.sleep = sleep
         self.timeout = timeout
+        self.deadline = OPERATION_DEADLINE if deadline is None else deadline
         self.requests_sent = 0
         self.retries = 0
+        self._limit = threading.local()  # an earlier end for this thread (the write lease)
 
-    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def until(self, end: float | None) -> None:
+        """Operations of this thread must also end by time.monotonic() == end (None: no extra limit)."""
+        self._limit.end = end
+
+    def request(self, method: str, endpoint: str, params: Any = None, data: Any = None,  # type: ignore[override]
+                json: Any = None, files: Any = None, headers: Any = None):
         if self.base_url and endpoint.startswith(SPREADSHEETS_API_V4_BASE_URL):
             endpoint = self.base_url + endpoint[len(SPREADSHEETS_API_V4_BASE_URL):]
+        start = time.monotonic()
+        virtual = self.sleep is not time.sleep  # an injected sleep (tests) passes no real time: count it
+        slept = 0.0
+        lease_end = getattr(self._limit, "end", None)
+
+        def left() -> float:
+            spent = time.monotonic() - start + (slept if virtual else 0.0)
+            rest = self.deadline - spent
+            if lease_end is not None:
+                rest = min(rest, lease_end - time.monotonic())
+            return rest
+
         for attempt in range(1, self.max_attempts + 1):
+            remaining = left()
+            if remaining <= 0:
+                raise requests.Timeout(f"no answer within {self.deadline:g} s")
             try:
                 self.requests_sent += 1
-                return super().request(method, endpoint, *args, **kwargs)
+                response = self.session.request(method=method, url=endpoint, json=json, params=params, data=data,
+                                                files=files, headers=headers, timeout=min(self.timeout, remaining))
+                if response.ok:
+                    return response
+                raise APIError(response)
             except APIError as e:
                 status = e.response.status_code
                 if status not in RETRY_STATUS or attempt == self.max_attempts:
                     raise
-                delay = self._retry_after(e.response) or self._backoff(attempt)
+                delay = self._retry_after(e.response)
+                delay = self._backoff(attempt) if delay is None else delay
                 log.info("Sheets API %s (försök %d/%d); väntar %.1f s", status, attempt, self.max_attempts, delay)
-            except (requests.ConnectionError, requests.Timeout):
-                if attempt == self.max_attempts:
+                if delay >= left():  # the answer would come after the deadline: give up now
                     raise
+            except (requests.ConnectionError, requests.Timeout):
                 delay = self._backoff(attempt)
+                if attempt == self.max_attempts or delay >= left():
+                    raise
             self.retries += 1
             self.sleep(delay)
+            slept += delay
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
@@ -106,7 +147,7 @@ class RetryingHTTPClient(HTTPClient):
                 seconds = parsedate_to_datetime(value).timestamp() - time.time()
             except (TypeError, ValueError):
                 return None
-        return max(0.0, min(seconds, self.max_delay * 2))
+        return max(0.0, min(seconds, RETRY_AFTER_CAP))
 
 
 # --------------------------------------------------------------------------- credentials
@@ -231,11 +272,13 @@ class GoogleBackend(Backend):
             if status == 401:
                 return StoreError(f"Google godtog inte tjänstekontots inloggning ({doing}); kontrollera nyckeln.")
             if status in RETRY_STATUS:
-                return StoreError(f"Google Sheets svarar inte ({doing}: HTTP {status}) efter {self.http.max_attempts} "
-                                  "försök; försök igen om en stund.")
+                return StoreError(f"Google Sheets svarar inte ({doing}: HTTP {status}) efter högst "
+                                  f"{self.http.max_attempts} försök på {self.http.deadline:g} s; försök igen om en stund.")
             if status == 400 and _RANGE_ERROR.search(message):
                 return StoreError(f"En flik saknas i kalkylarket ({doing}); kör `stimulans init-sheet`.")
             return StoreError(f"Google Sheets gav fel ({doing}: HTTP {status}: {message})")
+        if isinstance(exc, requests.Timeout):
+            return StoreError(f"Google Sheets svarade inte inom {self.http.deadline:g} s ({doing}); försök igen om en stund.")
         if isinstance(exc, requests.RequestException):
             return StoreError(f"Kan inte nå Google Sheets ({doing}): {type(exc).__name__}; försök igen om en stund.")
         from google.auth import exceptions as auth_exc
@@ -290,10 +333,13 @@ class GoogleBackend(Backend):
             return
         token, expires = self._acquire()
         self._held.token, self._held.expires = token, expires
+        # no call inside the lease may still be running when it expires
+        self.http.until(time.monotonic() + (expires - LEASE_MARGIN - time.time()))
         try:
             yield
         finally:
             self._held.token = None
+            self.http.until(None)
             self._release(token)
 
     def _lock_sheet_id(self) -> int:

@@ -74,6 +74,7 @@ class TabularStore(Store):
         auto_init: bool = False,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] | None = None,
+        background_refresh: bool = False,
     ):
         self.backend = backend
         self.name = backend.name
@@ -88,6 +89,10 @@ class TabularStore(Store):
         self._good: Snapshot | None = None
         self._checked = 0.0
         self._dirty = True
+        #: Google: an expired snapshot is served at once while one background thread re-reads the sheet
+        self.background_refresh = background_refresh
+        self._generation = 0  # bumped by every install and invalidate: a late background read is dropped
+        self._refreshing: threading.Thread | None = None
 
     # -- knowledge base --------------------------------------------------------------------------
     @property
@@ -109,7 +114,44 @@ class TabularStore(Store):
         with self._lock:
             if self._snap is not None and not self._dirty and self._clock() - self._checked < self.ttl:
                 return self._snap
+            if self.background_refresh and self._snap is not None and not self._dirty:
+                self._start_background_refresh()
+                return self._snap  # expired, not invalid: answer now, the fresh one lands shortly
             return self._refresh(serve_stale=True)
+
+    def _start_background_refresh(self) -> None:
+        if self._refreshing is not None and self._refreshing.is_alive():
+            return
+        self._refreshing = threading.Thread(target=self._background_refresh, args=(self._generation,),
+                                            name="stimulans-snapshot", daemon=True)
+        self._refreshing.start()
+
+    def _background_refresh(self, generation: int) -> None:
+        try:
+            snap: Snapshot | None = self._read_snapshot()  # outside the lock: questions keep being answered
+            error = None
+        except StoreError as e:
+            snap, error = None, e
+        except Exception as e:  # noqa: BLE001 - a background thread must not die silently
+            log.exception("bakgrundsläsning av bladet misslyckades")
+            snap, error = None, StoreError(f"oväntat fel: {type(e).__name__}")
+        with self._lock:
+            if generation != self._generation:
+                return  # a write or a newer read came first
+            self._generation += 1
+            if snap is not None:
+                self._snap = self._good = snap
+            elif self._good is not None:
+                self._snap = self._good.model_copy(update={"stale_error": str(error)})
+            self._checked = self._clock()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait for a running background refresh (tests, shutdown); True when none is running."""
+        thread = self._refreshing
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     def refresh(self) -> Snapshot:
         with self._lock:
@@ -117,7 +159,9 @@ class TabularStore(Store):
 
     def invalidate(self) -> None:
         """Make the next snapshot() re-read (after a write)."""
-        self._dirty = True
+        with self._lock:
+            self._dirty = True
+            self._generation += 1
 
     def _refresh(self, serve_stale: bool) -> Snapshot:
         try:
@@ -132,6 +176,7 @@ class TabularStore(Store):
         self._snap = self._good = snap
         self._checked = self._clock()
         self._dirty = False
+        self._generation += 1
         return snap
 
     def _ensure_exists(self) -> None:

@@ -157,6 +157,7 @@ class FakeSheetsAPI:
         self.token_requests = 0
         self.faults: list[Fault] = []
         self.latency = 0.0
+        self.gate: threading.Event | None = None  # when set to an unset Event, API calls wait for it
         self.lock = threading.RLock()
         self._ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
@@ -290,6 +291,9 @@ class FakeSheetsAPI:
                     self.faults.remove(fault)
         if self.latency:
             time.sleep(self.latency)
+        gate = self.gate
+        if gate is not None:
+            gate.wait(60)
         if fault is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             reason = "RESOURCE_EXHAUSTED" if fault.status == 429 else "INTERNAL"

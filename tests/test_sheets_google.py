@@ -42,10 +42,60 @@ def settings_for(api, sheet=GoogleHarness.SHEET, **extra) -> Settings:
 
 
 def test_429_three_times_then_success_honours_retry_after(g, api, sleeps):
-    api.fail(429, times=3, retry_after="7", match="batchGet")
+    api.fail(429, times=3, retry_after="5", match="batchGet")
     snap = g.store.refresh()
     assert snap.stale_error is None and len(snap.statuses) == 56
-    assert sleeps == [7.0, 7.0, 7.0]
+    assert sleeps == [5.0, 5.0, 5.0]
+
+
+def test_retry_after_is_capped_and_the_operation_ends_within_its_deadline(api, sleeps):
+    from sheets.google import OPERATION_DEADLINE, RETRY_AFTER_CAP
+
+    api.create_spreadsheet(GoogleHarness.SHEET)
+    store = TabularStore(GoogleBackend.from_settings(settings_for(api), sleep=sleeps.append), kb=sample_kb())
+    api.fail(429, times=1000, retry_after="3600")
+    with pytest.raises(StoreError, match="svarar inte"):
+        store.snapshot()
+    assert sleeps and max(sleeps) <= RETRY_AFTER_CAP and sum(sleeps) <= OPERATION_DEADLINE
+
+
+def test_a_hanging_call_gives_up_at_the_total_deadline(api, sleeps):
+    import time
+
+    api.create_spreadsheet(GoogleHarness.SHEET)
+    backend = GoogleBackend.from_settings(settings_for(api), sleep=sleeps.append)
+    TabularStore(backend, kb=sample_kb()).init_schema()
+    backend.http.deadline = 1.0  # production: OPERATION_DEADLINE (20 s); short here so the test is short
+    api.latency = 60.0  # Google hangs
+    t0 = time.monotonic()
+    with pytest.raises(StoreError, match="svarade inte inom 1 s|svarar inte|Kan inte nå"):
+        backend.read_tabs(["Rekvisitioner"])
+    assert time.monotonic() - t0 < 30  # bounded by the deadline (+ scheduling), not by Google's 60 s
+    api.latency = 0.0
+
+
+def test_an_expired_snapshot_is_served_at_once_while_it_refreshes_in_the_background(api):
+    import threading
+
+    from tests.sheets_support import Clock
+
+    api.create_spreadsheet(GoogleHarness.SHEET)
+    clock = Clock()
+    store = TabularStore(GoogleBackend.from_settings(settings_for(api)), kb=sample_kb(), clock=clock,
+                         ttl_seconds=60, background_refresh=True)
+    store.init_schema()
+    first = store.snapshot()
+    api.human_set(GoogleHarness.SHEET, "Rekvisitioner", "F2", "Rekvirerad")
+    clock.advance(61)
+    api.gate = threading.Event()  # Google stops answering
+    served: list = []
+    asker = threading.Thread(target=lambda: served.append(store.snapshot()))
+    asker.start()
+    asker.join(10)
+    assert not asker.is_alive() and served == [first]  # the question was answered from the old snapshot
+    api.gate.set()  # Google answers again: the background refresh lands
+    assert store.wait_for_refresh(10)
+    assert store.snapshot() is not first and str(store.snapshot().statuses[0].status) == "rekvirerad"
 
 
 def test_5xx_without_retry_after_backs_off_exponentially(g, api, sleeps):
@@ -58,7 +108,7 @@ def test_permanent_500_gives_a_clear_error_after_a_bounded_number_of_tries(api, 
     api.create_spreadsheet(GoogleHarness.SHEET)
     store = TabularStore(GoogleBackend.from_settings(settings_for(api), sleep=sleeps.append), kb=sample_kb())
     api.fail(500, times=1000)
-    with pytest.raises(StoreError, match=r"Google Sheets svarar inte .*HTTP 500.* efter 5 försök"):
+    with pytest.raises(StoreError, match=r"Google Sheets svarar inte .*HTTP 500.* efter högst 5 försök"):
         store.snapshot()
     assert len(sleeps) == 4 and sleeps == [1.0, 2.0, 4.0, 8.0]
 
