@@ -35,6 +35,7 @@ class Services:
         self._default_settings = default_settings
         self._lock = threading.RLock()
         self.dedup = EventDeduplicator()
+        self.replays = EventDeduplicator(ttl_seconds=600)  # > Bolt's 5-minute signature window
         self._emails: dict[str, tuple[float, str]] = {}  # slack id -> (fetched at, e-mail or "")
 
     # --- engine, store, knowledge base (lazy) ---

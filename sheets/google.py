@@ -21,6 +21,7 @@ import os
 import random
 import re
 import socket
+import stat
 import threading
 import time
 import uuid
@@ -153,6 +154,44 @@ class RetryingHTTPClient(HTTPClient):
 # --------------------------------------------------------------------------- credentials
 
 
+#: a service-account key is about 2.3 KB; anything much larger is not one
+MAX_KEY_FILE = 64 * 1024
+
+
+def read_key_file(path: Path) -> str:
+    """The key file's text: a regular file only (a FIFO would hang, /dev/zero would fill memory), at most
+    MAX_KEY_FILE bytes, UTF-8 — else one clear StoreError that never contains the file's content."""
+    missing = (f"Nyckelfilen för tjänstekontot finns inte: {path}. Ladda ner JSON-nyckeln från Google Cloud "
+               "Console (IAM → Tjänstekonton → Nycklar) och ange sökvägen i GOOGLE_APPLICATION_CREDENTIALS.")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise StoreError(missing) from None
+    except OSError as e:
+        raise StoreError(f"Nyckelfilen {path} kan inte läsas: {e.strerror or e}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"GOOGLE_APPLICATION_CREDENTIALS ({path}) är ingen vanlig fil; ange sökvägen till "
+                             "tjänstekontots JSON-nyckel.")
+        if info.st_size > MAX_KEY_FILE:
+            raise StoreError(f"Nyckelfilen {path} är för stor ({info.st_size} byte) för att vara en JSON-nyckel "
+                             "för ett tjänstekonto.")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_KEY_FILE + 1)
+    except OSError as e:
+        raise StoreError(f"Nyckelfilen {path} kan inte läsas: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_KEY_FILE:
+        raise StoreError(f"Nyckelfilen {path} är för stor för att vara en JSON-nyckel för ett tjänstekonto.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StoreError(f"Nyckelfilen {path} är inte text (UTF-8); det ska vara tjänstekontots JSON-nyckel "
+                         "från Google Cloud Console.") from None
+
+
 def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
     """The service-account JSON (as a dict) and where it came from, or a clear StoreError."""
     if settings.google_credentials_json is not None:
@@ -161,14 +200,7 @@ def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
     elif settings.google_credentials_file is not None:
         path = Path(settings.google_credentials_file)
         where = f"GOOGLE_APPLICATION_CREDENTIALS ({path})"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise StoreError(f"Nyckelfilen för tjänstekontot finns inte: {path}. Ladda ner JSON-nyckeln från "
-                             "Google Cloud Console (IAM → Tjänstekonton → Nycklar) och ange sökvägen i "
-                             "GOOGLE_APPLICATION_CREDENTIALS.") from None
-        except OSError as e:
-            raise StoreError(f"Nyckelfilen {path} kan inte läsas: {e.strerror or e}") from e
+        text = read_key_file(path)
     else:
         raise StoreError("Inga Google-uppgifter: ange GOOGLE_APPLICATION_CREDENTIALS (sökväg till tjänstekontots "
                          "JSON-nyckel) eller STIMULANS_GOOGLE_CREDENTIALS_JSON (själva JSON-texten).")
