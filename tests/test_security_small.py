@@ -136,18 +136,20 @@ def test_leftover_temp_files_of_killed_saves_are_removed_on_start(tmp_path):
 def test_update_accepts_values_starting_with_a_dash(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STIMULANS_", "SLACK_", "GOOGLE_"))}
     env["STIMULANS_WORKBOOK"] = str(tmp_path / "w.xlsx")
-    for argv, value in ((["Rättvik", "referens", "-2020/4", "--post", "handlingsplaner", "--som", "anna"], "-2020/4"),
-                        (["--som=anna", "Rättvik", "referens", "--post", "handlingsplaner", "--", "--x y"], "--x y"),
-                        (["Rättvik", "användning", "-", "MI-utbildning", "--post=handlingsplaner"], "- MI-utbildning")):
-        proc = subprocess.run([sys.executable, "-m", "bot", "update", *argv], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
     from config.settings import Settings as S
     from sheets.factory import open_store
 
-    row = open_store(S(STIMULANS_WORKBOOK=tmp_path / "w.xlsx")).snapshot().status_for(
-        RowKey(recipient_id="kommun-2031", agreement="ok2020", post="ok2020-kommun-handlingsplaner"))
-    assert row.reference == "--x y" and row.planned_use == "- MI-utbildning"
+    key = RowKey(recipient_id="kommun-2031", agreement="ok2020", post="ok2020-kommun-handlingsplaner")
+    for argv, attr, value in (
+            (["Rättvik", "referens", "-2020/4", "--post", "handlingsplaner", "--som", "anna"], "reference", "-2020/4"),
+            (["--som=anna", "Rättvik", "referens", "--post", "handlingsplaner", "--", "--x y"], "reference", "--x y"),
+            (["Rättvik", "användning", "-", "MI-utbildning", "--post=handlingsplaner"], "planned_use",
+             "- MI-utbildning")):
+        proc = subprocess.run([sys.executable, "-m", "bot", "update", *argv], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        row = open_store(S(STIMULANS_WORKBOOK=tmp_path / "w.xlsx")).snapshot().status_for(key)
+        assert getattr(row, attr) == value
 
 
 # ------------------------------------------------------------------ CSV
