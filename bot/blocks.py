@@ -105,7 +105,7 @@ def answer_blocks(answer: Any, *, question: str, kind: str = "ask", share: bool 
         head.append(ContextBlock(elements=[MarkdownTextObject(
             text=truncate("*Fråga:* " + escape(question), CONTEXT_LIMIT))]))
     tail: list[Block] = []
-    context = [e for e in (answer.source_line(),
+    context = [e for e in (escape(answer.source_line()),  # a source can be a sheet cell (Tilldelning: Källa)
                            f"Delat av {user_mention(shared_by)}" if shared_by else "") if e]
     if context:
         tail.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(c, CONTEXT_LIMIT))
