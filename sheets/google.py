@@ -411,9 +411,23 @@ class GoogleBackend(Backend):
         while True:
             expires = time.time() + self.lease_seconds
             token = f"låst av {self.owner}/{uuid.uuid4().hex[:8]} till {expires:.3f}"
-            if self._swap(sheet_id, LOCK_FREE, token):
-                return token, expires
+            try:
+                if self._swap(sheet_id, LOCK_FREE, token):
+                    return token, expires
+            except StoreError:
+                self._load_metadata()  # the Lås tab may have been deleted by hand: recreate it, once
+                if LOCK_TAB in self._sheets:
+                    raise
+                sheet_id = self._lock_sheet_id()
+                continue
             current = self._read_lock()
+            if not current:
+                # someone emptied the cell by hand (findReplace never matches an empty cell): make it free.
+                # Limit: two writers repairing at the very same moment could both take it once.
+                log.warning("skrivlåset %s!A1 var tomt; sätter det till %s", LOCK_TAB, LOCK_FREE)
+                self._call("laga skrivlåset", lambda: self.spreadsheet.values_batch_update({
+                    "valueInputOption": "RAW", "data": [{"range": f"{_quote(LOCK_TAB)}!A1", "values": [[LOCK_FREE]]}]}))
+                continue
             held_until = _lease_expiry(current)
             if current and (held_until is None or held_until < time.time()):
                 # a crashed writer's lease (or garbage typed into the cell): take it over, atomically

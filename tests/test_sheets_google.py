@@ -245,3 +245,31 @@ def test_concurrent_reminder_claims_have_exactly_one_winner(api):
     rows = [r for r in stores[0].refresh().reminders if r.reminder_id == "r-1"]
     assert [r.status for r in rows].count("anspråk") == 1
     assert all(r.status in ("anspråk", "dubblett") for r in rows)
+
+
+@pytest.mark.parametrize("typed", ["", "Fri", "låst av crashed/1 till 1000.000", "x"])
+def test_a_broken_or_expired_lease_cell_does_not_block_writes(g, api, typed):
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))  # creates Lås
+    api.human_set(g.SHEET, "Lås", "A1", typed)  # a person empties it, retypes it, or a writer crashed
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "fakturerad"}, actor="b"))
+    assert str(g.store.refresh().status_for(KEY).status) == "fakturerad"
+    assert api.cell(g.SHEET, "Lås", "A1") == "fri"
+
+
+def test_a_live_lease_of_another_writer_is_waited_for_then_refused_clearly(g, api):
+    import time
+
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))
+    api.human_set(g.SHEET, "Lås", "A1", f"låst av other:1/ab till {time.time() + 600:.3f}")
+    g.backend.lease_wait = 0.3
+    with pytest.raises(StoreError, match="upptaget"):
+        g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "fakturerad"}, actor="b"))
+    assert str(g.store.refresh().status_for(KEY).status) == "rekvirerad"
+
+
+def test_a_deleted_lease_tab_is_recreated(g, api):
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))
+    ss = api.spreadsheets[g.SHEET]
+    ss.sheets = [x for x in ss.sheets if x.title != "Lås"]
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "fakturerad"}, actor="b"))
+    assert api.cell(g.SHEET, "Lås", "A1") == "fri"
