@@ -20,8 +20,6 @@ from slack_sdk.models.blocks import (
 
 from engine.slack_text import escape, user_mention
 
-__all__ = ["escape"]  # the one escaping function lives in engine/slack_text.py; re-exported for bot/
-
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
 VALUE_LIMIT = 2000

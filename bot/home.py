@@ -23,10 +23,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import ACTION_OPEN_MODAL, escape, truncate
+from bot.blocks import ACTION_OPEN_MODAL, truncate
 from engine.authz import Identity, whom_to_ask
 from engine.dashboard import contact_overview, open_recipients, post_progress, upcoming_deadlines
 from engine.formatting import format_date
+from engine.slack_text import escape
 from engine.slack_text import mention as slack_mention
 from engine.store import Contact, Snapshot
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import escape, notice_message
+from bot.blocks import notice_message
 from bot.modal import (
     B_RECIPIENT,
     CALLBACK_ID,
@@ -27,6 +27,7 @@ from bot.services import Services, mention, services
 from engine.authz import Decision, can_edit, can_open_editor, whom_to_ask
 from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr
+from engine.slack_text import escape
 from engine.status import STATUS_LABELS
 from engine.store import ConflictError, RowKey, StatusRow, StoreError
 
