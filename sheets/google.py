@@ -32,6 +32,7 @@ from typing import Any
 
 import gspread
 import requests
+from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
@@ -111,8 +112,11 @@ class RetryingHTTPClient(HTTPClient):
                 raise requests.Timeout(f"no answer within {self.deadline:g} s")
             try:
                 self.requests_sent += 1
+                extra = {"max_allowed_time": remaining} if isinstance(self.session, AuthorizedSession) else {}
+                # max_allowed_time bounds google-auth's token refresh inside the call too
                 response = self.session.request(method=method, url=endpoint, json=json, params=params, data=data,
-                                                files=files, headers=headers, timeout=min(self.timeout, remaining))
+                                                files=files, headers=headers, timeout=min(self.timeout, remaining),
+                                                **extra)
                 if response.ok:
                     return response
                 raise APIError(response)
