@@ -159,7 +159,7 @@ def test_every_google_write_is_raw_so_nothing_becomes_a_formula():
 def test_google_sheets_code_never_asks_for_user_entered_input():
     source = (Path(__file__).resolve().parents[1] / "sheets" / "google.py").read_text()
     assert "USER_ENTERED" not in source
-    assert source.count('"valueInputOption": "RAW"') == 3  # cells, appends, headers: every values write
+    assert source.count('"valueInputOption": "RAW"') == 4  # cells, appends, headers, lease repair: every values write
 
 
 # ------------------------------------------------------------------ CSV export
