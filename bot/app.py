@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot.dedup import replay_key
 from bot.listeners import register_listeners
 from bot.services import Services, attach
 from config.settings import Settings, get_settings
@@ -65,6 +66,15 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, store: A
         if isinstance(body, dict) and body.get("type") == "event_callback":
             if not svc.dedup.first_time(body.get("event_id")):
                 return BoltResponse(status=200, body="")
+        return next()
+
+    @app.middleware
+    def drop_replays(req: BoltRequest, next: Any) -> Any:  # noqa: A002 - Bolt's argument name
+        """A signed request seen before (same signature, timestamp and body: a replay inside Bolt's
+        5-minute window) is acked and dropped. Runs after Bolt has verified the signature."""
+        key = replay_key(req.headers, req.raw_body)
+        if key is not None and not svc.replays.first_time(key):
+            return BoltResponse(status=200, body="")
         return next()
 
     register_listeners(app)

@@ -18,6 +18,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from engine.slack_text import escape, user_mention
+
 SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
 VALUE_LIMIT = 2000
@@ -30,11 +32,6 @@ ACTION_SHARE = "stimulans_share"
 ACTION_OPEN_MODAL = "stimulans_open_status_modal"
 
 CUT_NOTE = "… (svaret är förkortat; fråga mer avgränsat för resten)"
-
-
-def escape(text: str) -> str:
-    """Escape user text for mrkdwn (&, <, >) so it cannot mention or link anyone."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -106,8 +103,8 @@ def answer_blocks(answer: Any, *, question: str, kind: str = "ask", share: bool 
         head.append(ContextBlock(elements=[MarkdownTextObject(
             text=truncate("*Fråga:* " + escape(question), CONTEXT_LIMIT))]))
     tail: list[Block] = []
-    context = [e for e in (escape(answer.source_line()),  # a sheet row's Källa cell is typed by people
-                           f"Delat av <@{shared_by}>" if shared_by else "") if e]
+    context = [e for e in (escape(answer.source_line()),  # a source can be a sheet cell (Tilldelning: Källa)
+                           f"Delat av {user_mention(shared_by)}" if shared_by else "") if e]
     if context:
         tail.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(c, CONTEXT_LIMIT))
                                            for c in context]))

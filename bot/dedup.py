@@ -5,15 +5,20 @@ and Socket Mode redelivers without those headers, so the only reliable key is th
 `event_id`. The first delivery of an id is handled; later ones (within `ttl` seconds) are acked
 and dropped: no second reply, no second write.
 
+`replay_key` does the same for any signed request (slash commands, interactivity): a replay of
+the exact signed bytes within Bolt's 5-minute window is acked and dropped.
+
 The cache lives in one process. The Procfile therefore runs ONE gunicorn worker process
 (with threads); running several worker processes or hosts would need a shared store for the ids.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 
 class EventDeduplicator:
@@ -49,3 +54,16 @@ class EventDeduplicator:
     def __len__(self) -> int:
         with self._lock:
             return len(self._seen)
+
+
+def replay_key(headers: dict[str, Any], body: str) -> str | None:
+    """A signed request's identity: hash of its signature, timestamp and body (None when unsigned,
+    e.g. Socket Mode). Slack never sends two different requests with the same signed bytes."""
+    def first(name: str) -> str:
+        value = headers.get(name) or ""
+        return str(value[0] if isinstance(value, list | tuple) and value else value)
+
+    signature, timestamp = first("x-slack-signature"), first("x-slack-request-timestamp")
+    if not signature or not timestamp:
+        return None
+    return hashlib.sha256(f"{timestamp}\n{signature}\n{body}".encode()).hexdigest()

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks import escape
+from engine.slack_text import escape
 from engine.digest import digest_id, digest_record
 from engine.reminders import sent_record
 

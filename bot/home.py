@@ -24,11 +24,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import ACTION_OPEN_MODAL, escape, truncate
+from bot.blocks import ACTION_OPEN_MODAL, truncate
 from engine.authz import Identity, whom_to_ask
 from engine.dashboard import contact_overview, open_recipients, post_progress, upcoming_deadlines
 from engine.formatting import format_date
 from engine.sheet.knowledge import with_sheet
+from engine.slack_text import escape
+from engine.slack_text import mention as slack_mention
 from engine.store import Contact, Snapshot
 
 HOME_BLOCK_LIMIT = 100
@@ -169,7 +171,7 @@ def contact_home(kb: Any, snapshot: Snapshot, today: dt.date, identity: Identity
     return View(type="home", blocks=_cap(blocks))
 
 
-def guest_home(coordinators: list[Contact], mention: Any = None) -> View:
+def guest_home(coordinators: list[Contact], mention: Any = slack_mention) -> View:
     blocks: list[Block] = [
         HeaderBlock(text="Stimulans"),
         _section("Jag svarar på frågor om stimulansmedlen för psykisk hälsa: belopp, deadlines, "

@@ -5,7 +5,8 @@ GET  /healthz       liveness probe: 200 "ok" (touches neither Slack nor the shee
 
 Before Bolt sees a request, `request_problem` rejects what Bolt would crash on (a 500 with a
 traceback in the log): a missing/invalid Content-Length (411/400), a body larger than MAX_BODY
-(413, not read), a body that is not UTF-8, JSON that is not an object, an interactive payload that
+(413, not read), a Content-Type other than JSON or a form (415), a body not received within
+BODY_DEADLINE seconds (408: a stalled client cannot hold a thread), a body that is not UTF-8, JSON that is not an object, an interactive payload that
 is not a JSON object or lacks the fields every Slack payload of its type has, and a non-numeric
 timestamp header (400). Signatures and the 5-minute window are then verified by Bolt (401). Any
 500 Bolt still returns (a listener failing on an unexpected payload) becomes a 400 without details.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import io
 import json
+import socket
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,6 +28,8 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 #: Slack's largest payloads (a modal submission with every field full) are well under this.
 MAX_BODY = 1024 * 1024
+#: the whole body must arrive within this many seconds (Slack sends it at once, from its servers)
+BODY_DEADLINE = 5.0
 
 HTTP_ENV_HELP = (
     "HTTP-läget kräver SLACK_BOT_TOKEN och SLACK_SIGNING_SECRET (Basic Information → Signing Secret). "
@@ -75,6 +80,48 @@ def _check_payload(payload: dict[str, Any]) -> None:
             raise BadRequest("400 Bad Request", f"{kind} payload has a malformed view.state")
 
 
+def read_body(environ: dict[str, Any], length: int, deadline: float | None = None) -> bytes:
+    """Exactly `length` bytes of the body, within `deadline` seconds in total (408 otherwise).
+
+    Under gunicorn the client socket (environ["gunicorn.socket"]) gets a timeout of the time left
+    before every read, so a client that announces 1 000 bytes and sends 10 holds a thread for at
+    most BODY_DEADLINE seconds, never indefinitely. A body shorter than Content-Length is a 400.
+    """
+    stream = environ.get("wsgi.input")
+    if stream is None or not length:
+        return b""
+    sock = environ.get("gunicorn.socket")
+    end = time.monotonic() + (BODY_DEADLINE if deadline is None else deadline)
+    chunks: list[bytes] = []
+    got = 0
+    complete = False
+    try:
+        while got < length:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise BadRequest("408 Request Timeout", f"body not received within {BODY_DEADLINE:g} s")
+            if sock is not None:
+                sock.settimeout(left)
+            try:
+                chunk = stream.read(min(65536, length - got))
+            except OSError:  # socket.timeout is an OSError; a reset connection too
+                raise BadRequest("408 Request Timeout", f"body not received within {BODY_DEADLINE:g} s") from None
+            if not chunk:
+                raise BadRequest("400 Bad Request", "body shorter than Content-Length")
+            chunks.append(chunk)
+            got += len(chunk)
+        complete = True
+    finally:
+        if sock is not None:
+            try:
+                sock.settimeout(None)
+                if not complete:  # the rest may never come: stop reading, so the server closes after the answer
+                    sock.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+    return b"".join(chunks)
+
+
 def request_problem(environ: dict[str, Any]) -> tuple[bytes, BadRequest | None]:
     """(body, None) when Bolt can safely handle the request, else (b"", the reason)."""
     raw_length = (environ.get("CONTENT_LENGTH") or "").strip()
@@ -91,14 +138,19 @@ def request_problem(environ: dict[str, Any]) -> tuple[bytes, BadRequest | None]:
     ts = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
     if ts is not None and not (ts.strip().isascii() and ts.strip().isdigit()):
         return b"", BadRequest("400 Bad Request", "X-Slack-Request-Timestamp is not a number")
-    stream = environ.get("wsgi.input")
-    body = stream.read(length) if stream is not None and length else b""
+    ctype = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+    if ctype not in ("application/json", "application/x-www-form-urlencoded"):
+        return b"", BadRequest("415 Unsupported Media Type",
+                               "Content-Type must be application/json or application/x-www-form-urlencoded")
+    try:
+        body = read_body(environ, length)
+    except BadRequest as e:
+        return b"", e
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return b"", BadRequest("400 Bad Request", "body is not UTF-8")
     try:
-        ctype = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
         if ctype == "application/json":
             data = _object(text, "body")
             if data.get("type") == "event_callback" and not _has(data, "event", dict):

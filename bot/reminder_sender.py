@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, MarkdownTextObject, SectionBlock
 
 from engine.reminders import METADATA_EVENT_TYPE, SENT, STATUS_BUTTON_ACTION_ID, OutgoingReminder
+from engine.slack_text import is_user_id
 from engine.store import ReminderRecord, Store
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,8 @@ class ReminderSender:
         if item.kind != "dm":
             return item.channel
         if item.channel not in self._dm_channels:
+            if not is_user_id(item.channel):
+                raise HistoryUnavailable("ogiltigt Slack-id")
             resp = self.client.conversations_open(users=item.channel)
             self._dm_channels[item.channel] = resp["channel"]["id"]
         return self._dm_channels[item.channel]
@@ -195,6 +198,8 @@ class ReminderSender:
 
     def send_one(self, item: OutgoingReminder) -> SendResult:
         base = item.reminder_id
+        if item.kind == "dm" and not is_user_id(item.channel):  # conversations.open only with a real user id
+            return SendResult(base, "failed", detail="ogiltigt Slack-id i Kontakter")
         record = self._record(base, refresh=False)
         if record is not None and (record.slack_ts or record.status == SENT):
             return SendResult(base, "already_sent", record.slack_ts)

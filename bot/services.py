@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dedup import EventDeduplicator
 from config.settings import Settings
+from engine import slack_text
 from engine.authz import Identity, match_contacts
 from engine.store import Contact, Store
 
@@ -34,6 +35,7 @@ class Services:
         self._default_settings = default_settings
         self._lock = threading.RLock()
         self.dedup = EventDeduplicator()
+        self.replays = EventDeduplicator(ttl_seconds=600)  # > Bolt's 5-minute signature window
         self._emails: dict[str, tuple[float, str]] = {}  # slack id -> (fetched at, e-mail or "")
 
     # --- engine, store, knowledge base (lazy) ---
@@ -118,13 +120,7 @@ class Services:
         return names
 
 
-def mention(contact: Contact) -> str:
-    """How a contact is shown in Slack: a mention when we know their Slack id."""
-    if contact.slack_id:
-        return f"<@{contact.slack_id}>"
-    if contact.email:
-        return f"{contact.name} ({contact.email})" if contact.name else contact.email
-    return contact.name
+mention = slack_text.mention  # the one way a contact is shown in Slack (engine/slack_text.py)
 
 
 def attach(app: Any, svc: Services) -> Services:

@@ -48,8 +48,8 @@ class Settings(BaseSettings):
 
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"okänd tidszon ”{value}” (t.ex. Europe/Stockholm)") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):  # never echo the value
+            raise ValueError("okänd tidszon; ange ett IANA-namn som Europe/Stockholm") from None
         return value
 
     @field_validator("snapshot_ttl_seconds")

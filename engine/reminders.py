@@ -24,6 +24,7 @@ from engine.models import Deadline, DeadlineKind, Fact
 from engine.reminder_config import ReminderConfig
 from engine.scope import by_id, expand_applies_to, kb_items
 from engine.sheet.knowledge import with_sheet
+from engine.slack_text import escape, is_user_id
 from engine.status import DONE_FOR_REPORT, DONE_FOR_REQUISITION, STATUS_LABELS, Status
 from engine.store import Contact, ReminderRecord, Role, Snapshot, StatusRow
 from engine.text import fold
@@ -297,7 +298,8 @@ def source_line(deadline: Deadline, facts: list[Fact]) -> str:
 
 
 def _mention(contact: Contact) -> str:
-    return f"<@{contact.slack_id}>" if contact.slack_id else contact.name
+    """A mention only from a valid Slack user id; otherwise the name as text (escaped)."""
+    return f"<@{contact.slack_id}>" if is_user_id(contact.slack_id) else escape(contact.name)
 
 
 def _post_labels(kb: Any, rows: tuple[StatusRow, ...]) -> str:
@@ -315,7 +317,7 @@ def _common_post(recipients: tuple[OpenRecipient, ...]) -> str | None:
 
 
 def _recipient_line(kb: Any, rec: OpenRecipient, *, show_posts: bool = True) -> str:
-    line = f"• {rec.name}{_post_labels(kb, rec.rows) if show_posts else ''}"
+    line = f"• {escape(rec.name)}{_post_labels(kb, rec.rows) if show_posts else ''}"
     if not rec.has_row:
         line += " – ingen rad i Rekvisitioner, räknas som öppen"
     mentions = [_mention(c) for c in rec.contacts]
@@ -410,9 +412,9 @@ def dm_text(kb: Any, planned: PlannedReminder, recipients: list[OpenRecipient], 
     for rec in recipients:
         if rec.rows:
             statuses = ", ".join(sorted({STATUS_LABELS[r.status].lower() for r in rec.rows}))
-            lines.append(f"• {rec.name}{_post_labels(kb, rec.rows)}: {statuses}")
+            lines.append(f"• {escape(rec.name)}{_post_labels(kb, rec.rows)}: {statuses}")
         else:
-            lines.append(f"• {rec.name}: ingen rad i Rekvisitioner")
+            lines.append(f"• {escape(rec.name)}: ingen rad i Rekvisitioner")
     lines.append("Är det redan gjort? Tryck på Uppdatera status så rättar vi arket.")
     if facts:
         lines += ["", "*Så gör ni:*", *_fact_lines(facts)]
@@ -459,7 +461,7 @@ def plan_outgoing(kb: Any, snapshot: Snapshot | None, today: dt.date, config: Re
         by_user: dict[str, list[OpenRecipient]] = {}
         for rec in state.open:
             for contact in rec.contacts:
-                if contact.slack_id and rec not in by_user.setdefault(contact.slack_id, []):
+                if is_user_id(contact.slack_id) and rec not in by_user.setdefault(contact.slack_id, []):
                     by_user[contact.slack_id].append(rec)
         for user, recs in sorted(by_user.items()):
             out.append(OutgoingReminder(

@@ -117,6 +117,7 @@ class CellProblem(_Model):
     a1: str  # e.g. "G7"
     raw: str
     reason: str  # Swedish
+    recipients: list[str] = []  # recipient ids whose rows are withheld because of this problem (Kod mismatch)
 
     def describe(self) -> str:
         return f"{self.tab}!{self.a1}: ”{self.raw}”: {self.reason}"

@@ -19,7 +19,7 @@ def open_store(settings: Settings, **kwargs) -> Store:
 
         backend = GoogleBackend.from_settings(settings)
         return TabularStore(backend, ttl_seconds=settings.snapshot_ttl_seconds, timezone=settings.timezone,
-                            **kwargs)
+                            **{"background_refresh": True, **kwargs})
     from sheets.workbook import WorkbookBackend
 
     return TabularStore(WorkbookBackend(settings.resolved_workbook), ttl_seconds=settings.snapshot_ttl_seconds,

@@ -5,24 +5,34 @@
 - Writes: `values:batchUpdate` / `values:append` with valueInputOption RAW, so nothing typed
   ("=IMPORTXML(...)", "+SUM(...)", "0114") is ever turned into a formula or a number.
 - 429 and 5xx (and dropped connections) are retried with bounded exponential backoff that honours
-  Retry-After; the sleep function is injectable so tests never really sleep.
+  Retry-After (capped at RETRY_AFTER_CAP); every operation ends within OPERATION_DEADLINE seconds;
+  the sleep function is injectable so tests never really sleep.
+- Writes hold a lease (`transaction()`, see there) so two processes never interleave a read-check-write.
 - `STIMULANS_SHEETS_API_URL` points the client at another Sheets API v4 base URL (the local fake in
   tests, or a proxy): gspread builds URLs from the constants in gspread.urls, and our HTTP client
   rewrites that base before each request — gspread's own code runs unchanged.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import random
 import re
+import socket
+import stat
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import gspread
 import requests
+from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError, SpreadsheetNotFound
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEETS_API_V4_BASE_URL
@@ -48,14 +58,31 @@ SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 RETRY_STATUS = {429, 500, 502, 503, 504}
 HEADER_PROTECTION = "Stimulans rubrikrad"
 _RANGE_ERROR = re.compile(r"Unable to parse range|not found", re.I)
+#: every Google operation (one API call and all its retries) gives up after this many seconds
+OPERATION_DEADLINE = 20.0
+#: a Retry-After longer than this is not waited for in full (the deadline still applies)
+RETRY_AFTER_CAP = 10.0
+#: the hidden tab whose A1 is the write lease: "fri", or "låst av <who> till <unix time>"
+LOCK_TAB = "Lås"
+LOCK_FREE = "fri"
+#: a lease lasts this long (a crashed writer blocks others at most this long); writes stop LEASE_MARGIN before
+LEASE_SECONDS = 60.0
+LEASE_MARGIN = 5.0
+#: how long a writer waits for another writer's lease before giving up with a clear message
+LEASE_WAIT = 20.0
 
 
 class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client with bounded retries and an optional other API base URL."""
+    """gspread's HTTP client with bounded retries, a total deadline and an optional other API base URL.
+
+    Every Google operation (one API call with all its retries) ends within `deadline` seconds
+    (OPERATION_DEADLINE): each attempt's timeout is the time left, a wait that would end past the
+    deadline is not started, and `Retry-After` is honoured up to RETRY_AFTER_CAP seconds.
+    """
 
     def __init__(self, auth: Any, session: Any = None, *, base_url: str | None = None, max_attempts: int = 5,
-                 base_delay: float = 1.0, max_delay: float = 32.0, sleep: Callable[[float], None] = time.sleep,
-                 timeout: float = 30.0):
+                 base_delay: float = 1.0, max_delay: float = 8.0, sleep: Callable[[float], None] = time.sleep,
+                 timeout: float = 10.0, deadline: float | None = None):
         super().__init__(auth, session)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.max_attempts = max_attempts
@@ -63,28 +90,61 @@ class RetryingHTTPClient(HTTPClient):
         self.max_delay = max_delay
         self.sleep = sleep
         self.timeout = timeout
+        self.deadline = OPERATION_DEADLINE if deadline is None else deadline
         self.requests_sent = 0
         self.retries = 0
+        self._limit = threading.local()  # an earlier end for this thread (the write lease)
 
-    def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def until(self, end: float | None) -> None:
+        """Operations of this thread must also end by time.monotonic() == end (None: no extra limit)."""
+        self._limit.end = end
+
+    def request(self, method: str, endpoint: str, params: Any = None, data: Any = None,  # type: ignore[override]
+                json: Any = None, files: Any = None, headers: Any = None):
         if self.base_url and endpoint.startswith(SPREADSHEETS_API_V4_BASE_URL):
             endpoint = self.base_url + endpoint[len(SPREADSHEETS_API_V4_BASE_URL):]
+        start = time.monotonic()
+        virtual = self.sleep is not time.sleep  # an injected sleep (tests) passes no real time: count it
+        slept = 0.0
+        lease_end = getattr(self._limit, "end", None)
+
+        def left() -> float:
+            spent = time.monotonic() - start + (slept if virtual else 0.0)
+            rest = self.deadline - spent
+            if lease_end is not None:
+                rest = min(rest, lease_end - time.monotonic())
+            return rest
+
         for attempt in range(1, self.max_attempts + 1):
+            remaining = left()
+            if remaining <= 0:
+                raise requests.Timeout(f"no answer within {self.deadline:g} s")
             try:
                 self.requests_sent += 1
-                return super().request(method, endpoint, *args, **kwargs)
+                extra = {"max_allowed_time": remaining} if isinstance(self.session, AuthorizedSession) else {}
+                # max_allowed_time bounds google-auth's token refresh inside the call too
+                response = self.session.request(method=method, url=endpoint, json=json, params=params, data=data,
+                                                files=files, headers=headers, timeout=min(self.timeout, remaining),
+                                                **extra)
+                if response.ok:
+                    return response
+                raise APIError(response)
             except APIError as e:
                 status = e.response.status_code
                 if status not in RETRY_STATUS or attempt == self.max_attempts:
                     raise
-                delay = self._retry_after(e.response) or self._backoff(attempt)
+                delay = self._retry_after(e.response)
+                delay = self._backoff(attempt) if delay is None else delay
                 log.info("Sheets API %s (försök %d/%d); väntar %.1f s", status, attempt, self.max_attempts, delay)
-            except (requests.ConnectionError, requests.Timeout):
-                if attempt == self.max_attempts:
+                if delay >= left():  # the answer would come after the deadline: give up now
                     raise
+            except (requests.ConnectionError, requests.Timeout):
                 delay = self._backoff(attempt)
+                if attempt == self.max_attempts or delay >= left():
+                    raise
             self.retries += 1
             self.sleep(delay)
+            slept += delay
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
@@ -101,10 +161,48 @@ class RetryingHTTPClient(HTTPClient):
                 seconds = parsedate_to_datetime(value).timestamp() - time.time()
             except (TypeError, ValueError):
                 return None
-        return max(0.0, min(seconds, self.max_delay * 2))
+        return max(0.0, min(seconds, RETRY_AFTER_CAP))
 
 
 # --------------------------------------------------------------------------- credentials
+
+
+#: a service-account key is about 2.3 KB; anything much larger is not one
+MAX_KEY_FILE = 64 * 1024
+
+
+def read_key_file(path: Path) -> str:
+    """The key file's text: a regular file only (a FIFO would hang, /dev/zero would fill memory), at most
+    MAX_KEY_FILE bytes, UTF-8 — else one clear StoreError that never contains the file's content."""
+    missing = (f"Nyckelfilen för tjänstekontot finns inte: {path}. Ladda ner JSON-nyckeln från Google Cloud "
+               "Console (IAM → Tjänstekonton → Nycklar) och ange sökvägen i GOOGLE_APPLICATION_CREDENTIALS.")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise StoreError(missing) from None
+    except OSError as e:
+        raise StoreError(f"Nyckelfilen {path} kan inte läsas: {describe_os_error(e)}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"GOOGLE_APPLICATION_CREDENTIALS ({path}) är ingen vanlig fil; ange sökvägen till "
+                             "tjänstekontots JSON-nyckel.")
+        if info.st_size > MAX_KEY_FILE:
+            raise StoreError(f"Nyckelfilen {path} är för stor ({info.st_size} byte) för att vara en JSON-nyckel "
+                             "för ett tjänstekonto.")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_KEY_FILE + 1)
+    except OSError as e:
+        raise StoreError(f"Nyckelfilen {path} kan inte läsas: {describe_os_error(e)}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_KEY_FILE:
+        raise StoreError(f"Nyckelfilen {path} är för stor för att vara en JSON-nyckel för ett tjänstekonto.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StoreError(f"Nyckelfilen {path} är inte text (UTF-8); det ska vara tjänstekontots JSON-nyckel "
+                         "från Google Cloud Console.") from None
 
 
 def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
@@ -115,14 +213,7 @@ def _service_account_info(settings: Any) -> tuple[dict[str, Any], str]:
     elif settings.google_credentials_file is not None:
         path = Path(settings.google_credentials_file)
         where = f"GOOGLE_APPLICATION_CREDENTIALS ({path})"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise StoreError(f"Nyckelfilen för tjänstekontot finns inte: {path}. Ladda ner JSON-nyckeln från "
-                             "Google Cloud Console (IAM → Tjänstekonton → Nycklar) och ange sökvägen i "
-                             "GOOGLE_APPLICATION_CREDENTIALS.") from None
-        except OSError as e:
-            raise StoreError(f"Nyckelfilen {path} kan inte läsas: {describe_os_error(e)}") from e
+        text = read_key_file(path)
     else:
         raise StoreError("Inga Google-uppgifter: ange GOOGLE_APPLICATION_CREDENTIALS (sökväg till tjänstekontots "
                          "JSON-nyckel) eller STIMULANS_GOOGLE_CREDENTIALS_JSON (själva JSON-texten).")
@@ -182,6 +273,11 @@ class GoogleBackend(Backend):
         self.http: RetryingHTTPClient = self.client.http_client  # type: ignore[assignment]
         self._spreadsheet: gspread.Spreadsheet | None = None
         self._sheets: dict[str, dict[str, Any]] = {}  # title -> sheet metadata
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_seconds = LEASE_SECONDS
+        self.lease_wait = LEASE_WAIT
+        self._wait = time.sleep  # polling for the lease (real time, also in tests)
+        self._held = threading.local()
 
     @classmethod
     def from_settings(cls, settings: Any, *, sleep: Callable[[float], None] = time.sleep,
@@ -221,11 +317,13 @@ class GoogleBackend(Backend):
             if status == 401:
                 return StoreError(f"Google godtog inte tjänstekontots inloggning ({doing}); kontrollera nyckeln.")
             if status in RETRY_STATUS:
-                return StoreError(f"Google Sheets svarar inte ({doing}: HTTP {status}) efter {self.http.max_attempts} "
-                                  "försök; försök igen om en stund.")
+                return StoreError(f"Google Sheets svarar inte ({doing}: HTTP {status}) efter högst "
+                                  f"{self.http.max_attempts} försök på {self.http.deadline:g} s; försök igen om en stund.")
             if status == 400 and _RANGE_ERROR.search(message):
                 return StoreError(f"En flik saknas i kalkylarket ({doing}); kör `stimulans init-sheet`.")
             return StoreError(f"Google Sheets gav fel ({doing}: HTTP {status}: {message})")
+        if isinstance(exc, requests.Timeout):
+            return StoreError(f"Google Sheets svarade inte inom {self.http.deadline:g} s ({doing}); försök igen om en stund.")
         if isinstance(exc, requests.RequestException):
             return StoreError(f"Kan inte nå Google Sheets ({doing}): {type(exc).__name__}; försök igen om en stund.")
         from google.auth import exceptions as auth_exc
@@ -262,6 +360,117 @@ class GoogleBackend(Backend):
              "fields": "sheets(properties(sheetId,title,gridProperties),protectedRanges)"}))
         self._sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
 
+    # -- the write lease (docs/sheets.md "Samtidiga skrivningar") ---------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the sheet's write lease while reading, checking and writing.
+
+        The Sheets API has no conditional write, but one `spreadsheets:batchUpdate` is applied
+        atomically and Google applies a spreadsheet's batchUpdates one after another, and its
+        `findReplace` request reports how many cells it changed. So the lease cell `Lås!A1` is taken
+        with a compare-and-set: findReplace "fri" → "<token>" (matchEntireCell) succeeds for exactly
+        one writer; the others wait (bounded) and then re-read — the store refuses them if the row
+        changed. A lease expires after LEASE_SECONDS (a crashed writer), and a writer whose lease is
+        about to expire writes nothing.
+        """
+        if getattr(self._held, "token", None):  # re-entrant within one thread
+            yield
+            return
+        token, expires = self._acquire()
+        self._held.token, self._held.expires = token, expires
+        # no call inside the lease may still be running when it expires
+        self.http.until(time.monotonic() + (expires - LEASE_MARGIN - time.time()))
+        try:
+            yield
+        finally:
+            self._held.token = None
+            self.http.until(None)
+            self._release(token)
+
+    def _lock_sheet_id(self) -> int:
+        ss = self.spreadsheet
+        if LOCK_TAB not in self._sheets:
+            self._load_metadata()
+        if LOCK_TAB not in self._sheets:
+            sheet_id = int.from_bytes(uuid.uuid4().bytes[:3], "big") + 1
+            reqs = [{"addSheet": {"properties": {"sheetId": sheet_id, "title": LOCK_TAB, "hidden": True,
+                                                 "gridProperties": {"rowCount": 10, "columnCount": 2}}}},
+                    {"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
+                                     "rows": [{"values": [{"userEnteredValue": {"stringValue": LOCK_FREE}}]}],
+                                     "fields": "userEnteredValue"}}]
+            try:  # tab + free cell in one atomic batchUpdate; a concurrent creator gets 400 and reads ours
+                self._call("skapa låsfliken", lambda: ss.batch_update({"requests": reqs}))
+            except StoreError:
+                pass
+            self._load_metadata()
+            if LOCK_TAB not in self._sheets:
+                raise StoreError("Låsfliken kunde inte skapas i kalkylarket; kontrollera att tjänstekontot är Redigerare.")
+        return int(self._sheets[LOCK_TAB]["properties"]["sheetId"])
+
+    def _swap(self, sheet_id: int, find: str, replacement: str) -> bool:
+        """Compare-and-set of Lås!A1: True when the cell held exactly `find` and now holds `replacement`."""
+        req = {"findReplace": {"find": find, "replacement": replacement, "matchCase": True, "matchEntireCell": True,
+                               "searchByRegex": False, "includeFormulas": False,
+                               "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+                                         "startColumnIndex": 0, "endColumnIndex": 1}}}
+        resp = self._call("ta skrivlåset", lambda: self.spreadsheet.batch_update({"requests": [req]}))
+        reply = (resp.get("replies") or [{}])[0].get("findReplace") or {}
+        return int(reply.get("occurrencesChanged") or 0) == 1
+
+    def _acquire(self) -> tuple[str, float]:
+        sheet_id = self._lock_sheet_id()
+        give_up = time.monotonic() + self.lease_wait
+        delay = 0.02
+        while True:
+            expires = time.time() + self.lease_seconds
+            token = f"låst av {self.owner}/{uuid.uuid4().hex[:8]} till {expires:.3f}"
+            try:
+                if self._swap(sheet_id, LOCK_FREE, token):
+                    return token, expires
+            except StoreError:
+                self._load_metadata()  # the Lås tab may have been deleted by hand: recreate it, once
+                if LOCK_TAB in self._sheets:
+                    raise
+                sheet_id = self._lock_sheet_id()
+                continue
+            current = self._read_lock()
+            if not current:
+                # someone emptied the cell by hand (findReplace never matches an empty cell): make it free.
+                # Limit: two writers repairing at the very same moment could both take it once.
+                log.warning("skrivlåset %s!A1 var tomt; sätter det till %s", LOCK_TAB, LOCK_FREE)
+                self._call("laga skrivlåset", lambda: self.spreadsheet.values_batch_update({
+                    "valueInputOption": "RAW", "data": [{"range": f"{_quote(LOCK_TAB)}!A1", "values": [[LOCK_FREE]]}]}))
+                continue
+            held_until = _lease_expiry(current)
+            if current and (held_until is None or held_until < time.time()):
+                # a crashed writer's lease (or garbage typed into the cell): take it over, atomically
+                if self._swap(sheet_id, current, token):
+                    log.warning("tog över ett utgånget skrivlås (%s)", current[:80])
+                    return token, expires
+            if time.monotonic() > give_up:
+                raise StoreError("Kalkylarket är upptaget av en annan skrivning just nu; inget skrevs. Försök igen.")
+            self._wait(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.5)
+
+    def _read_lock(self) -> str:
+        resp = self._call("läsa skrivlåset", lambda: self.spreadsheet.values_batch_get(
+            [f"{_quote(LOCK_TAB)}!A1"], {"valueRenderOption": "UNFORMATTED_VALUE"}))
+        values = (resp.get("valueRanges") or [{}])[0].get("values") or [[""]]
+        return cell_text(values[0][0] if values[0] else "")
+
+    def _release(self, token: str) -> None:
+        try:
+            if not self._swap(self._lock_sheet_id(), token, LOCK_FREE):
+                log.warning("skrivlåset hade redan tagits över när det skulle släppas")
+        except StoreError as e:  # it expires by itself
+            log.warning("skrivlåset kunde inte släppas (%s); det går ut av sig självt", e)
+
+    def _check_lease(self, doing: str) -> None:
+        """Inside a transaction: write only while the lease is safely ours."""
+        if getattr(self._held, "token", None) and time.time() > self._held.expires - LEASE_MARGIN:
+            raise StoreError(f"Skrivlåset gick ut innan {doing} hann skrivas (Google svarade för långsamt); "
+                             "inget mer skrevs. Försök igen.")
+
     # -- Backend ---------------------------------------------------------------------------------
     def read_tabs(self, tabs: list[str]) -> dict[str, Grid | None]:
         ss = self.spreadsheet
@@ -287,6 +496,7 @@ class GoogleBackend(Backend):
     def write_cells(self, tab: str, cells: list[Cell]) -> None:
         if not cells:
             return
+        self._check_lease(f"ändringen i {tab}")
         body = {"valueInputOption": "RAW",
                 "data": [{"range": f"{_quote(tab)}!{cell_a1(r, c)}", "values": [[_json_value(v)]]} for r, c, v in cells]}
         self._call(f"skriva i {tab}", lambda: self.spreadsheet.values_batch_update(body))
@@ -294,6 +504,7 @@ class GoogleBackend(Backend):
     def append_rows(self, tab: str, rows: list[list[Any]]) -> None:
         if not rows:
             return
+        self._check_lease(f"raderna i {tab}")
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
         body = {"values": [[_json_value(v) for v in row] for row in rows]}
         self._call(f"lägga till rader i {tab}", lambda: self.spreadsheet.values_append(f"{_quote(tab)}!A1", params, body))
@@ -385,6 +596,11 @@ class GoogleBackend(Backend):
                 "range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
                 "description": HEADER_PROTECTION, "warningOnly": True}}})
         return reqs
+
+
+def _lease_expiry(token: str) -> float | None:
+    m = re.search(r" till (\d+(?:\.\d+)?)$", token)
+    return float(m.group(1)) if m else None
 
 
 def _quote(tab: str) -> str:

@@ -15,6 +15,7 @@ Guarantees (same for the workbook and Google):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import uuid
@@ -61,6 +62,8 @@ from engine.store import (
 )
 from sheets.backend import Backend
 
+log = logging.getLogger(__name__)
+
 ACTIVE_CLAIM = {"anspråk", "ansprak", "skickad"}
 
 
@@ -75,6 +78,7 @@ class TabularStore(Store):
         auto_init: bool = False,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] | None = None,
+        background_refresh: bool = False,
     ):
         self.backend = backend
         self.name = backend.name
@@ -89,6 +93,10 @@ class TabularStore(Store):
         self._good: Snapshot | None = None
         self._checked = 0.0
         self._dirty = True
+        #: Google: an expired snapshot is served at once while one background thread re-reads the sheet
+        self.background_refresh = background_refresh
+        self._generation = 0  # bumped by every install and invalidate: a late background read is dropped
+        self._refreshing: threading.Thread | None = None
 
     # -- knowledge base --------------------------------------------------------------------------
     @property
@@ -110,7 +118,44 @@ class TabularStore(Store):
         with self._lock:
             if self._snap is not None and not self._dirty and self._clock() - self._checked < self.ttl:
                 return self._snap
+            if self.background_refresh and self._snap is not None and not self._dirty:
+                self._start_background_refresh()
+                return self._snap  # expired, not invalid: answer now, the fresh one lands shortly
             return self._refresh(serve_stale=True)
+
+    def _start_background_refresh(self) -> None:
+        if self._refreshing is not None and self._refreshing.is_alive():
+            return
+        self._refreshing = threading.Thread(target=self._background_refresh, args=(self._generation,),
+                                            name="stimulans-snapshot", daemon=True)
+        self._refreshing.start()
+
+    def _background_refresh(self, generation: int) -> None:
+        try:
+            snap: Snapshot | None = self._read_snapshot()  # outside the lock: questions keep being answered
+            error = None
+        except StoreError as e:
+            snap, error = None, e
+        except Exception as e:  # noqa: BLE001 - a background thread must not die silently
+            log.exception("bakgrundsläsning av bladet misslyckades")
+            snap, error = None, StoreError(f"oväntat fel: {type(e).__name__}")
+        with self._lock:
+            if generation != self._generation:
+                return  # a write or a newer read came first
+            self._generation += 1
+            if snap is not None:
+                self._snap = self._good = snap
+            elif self._good is not None:
+                self._snap = self._good.model_copy(update={"stale_error": str(error)})
+            self._checked = self._clock()
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait for a running background refresh (tests, shutdown); True when none is running."""
+        thread = self._refreshing
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     def refresh(self) -> Snapshot:
         with self._lock:
@@ -123,7 +168,9 @@ class TabularStore(Store):
 
     def invalidate(self) -> None:
         """Make the next snapshot() re-read (after a write)."""
-        self._dirty = True
+        with self._lock:
+            self._dirty = True
+            self._generation += 1
 
     def _refresh(self, serve_stale: bool) -> Snapshot:
         try:
@@ -138,6 +185,7 @@ class TabularStore(Store):
         self._snap = self._good = snap
         self._checked = self._clock()
         self._dirty = False
+        self._generation += 1
         return snap
 
     def _ensure_exists(self) -> None:
@@ -192,9 +240,17 @@ class TabularStore(Store):
         with self._lock, self.backend.transaction():
             table = self._read_table(Tab.rekvisitioner)
             current = self._find(table, key, lookup)
-            self._check_conflict(key, expected, current)
-            result = self._write_status(table, key, current, changes, update.actor, lookup)
+            refused: ConflictError | None = None
+            try:
+                self._check_conflict(key, expected, current)
+            except ConflictError as e:  # logged inside the transaction, raised after it (the log row is kept)
+                self._audit_refusal(key, current, changes, update.actor, lookup)
+                refused = e
+            else:
+                result = self._write_status(table, key, current, changes, update.actor, lookup)
         self.invalidate()
+        if refused is not None:
+            raise refused
         return result
 
     @staticmethod
@@ -292,6 +348,20 @@ class TabularStore(Store):
             raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
                              "Loggen visar försöket; kontrollera raden.") from e
         return UpdateResult(row=row_no, changed=changed, created=current is None)
+
+    def _audit_refusal(self, key: RowKey, current: StatusRow | None, changes: dict[str, str | Decimal],
+                       actor: str, lookup: Lookup) -> None:
+        """A refused write is logged too: the current value (old column) and the refused one (new column)."""
+        rec = lookup.recipients.get(key.recipient_id)
+        name = current.recipient_name if current else (rec.name if rec else key.recipient_id)
+        where = f"{key.agreement} {key.post}".strip() + (f"; rad {current.row}" if current else "")
+        stamp = self._stamp()
+        rows = [[stamp, actor, name, h, current.raw.get(h, "") if current else "", display_value(v),
+                 f"AVVISAD: raden hade ändrats sedan den lästes; inget skrevs; {where}"] for h, v in changes.items()]
+        try:
+            self.backend.append_rows(str(Tab.logg), rows)
+        except StoreError as e:
+            log.warning("avvisad ändring kunde inte loggas: %s", e)
 
     def _audit_failure(self, audit: list[list[str]], error: Exception) -> None:
         failed = [r[:6] + [f"MISSLYCKADES: skrevs inte ({error}); {r[6]}"] for r in audit]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
+import logging
 import os
 import threading
 import zipfile
@@ -34,6 +36,8 @@ from sheets.backend import (
     column_choices,
     column_kind,
 )
+
+log = logging.getLogger(__name__)
 
 _FORMULA_START = ("=", "+", "-", "@")
 #: Excel's limit on the characters in one cell; a longer text makes Excel "repair" (cut) the file.
@@ -62,6 +66,7 @@ class WorkbookBackend(Backend):
         self.path = Path(path)
         self._local = threading.local()
         self._thread_lock = threading.RLock()
+        self._swept = False  # leftover .tmp files removed on the first locked access
         self.reads = 0  # whole-file loads, for the benchmark
 
     # -- file handling ---------------------------------------------------------------------------
@@ -85,6 +90,8 @@ class WorkbookBackend(Backend):
                 raise StoreError(f"Kan inte skapa arbetsboken {self.path}: {describe_os_error(e)}") from e
             try:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+                if not self._swept:
+                    self._sweep_temp_files()
                 self._local.wb = self._load()
                 self._local.dirty = False
                 yield
@@ -95,6 +102,35 @@ class WorkbookBackend(Backend):
                 self._local.dirty = False
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
                 lock.close()
+
+    def _try_sweep(self) -> None:
+        """On the first read: sweep leftover temp files if no save is running right now (lock free)."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        if not self.path.parent.is_dir():
+            return
+        try:
+            with open(lock_path, "a+") as lock:
+                try:
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    return  # a save is running; the next locked access sweeps
+                try:
+                    self._sweep_temp_files()
+                finally:
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        except OSError:
+            return
+
+    def _sweep_temp_files(self) -> None:
+        """Remove temp files of saves that were killed before their rename. Every save happens under
+        the exclusive file lock we hold now, so none of these belongs to a save in progress."""
+        self._swept = True
+        for tmp in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            try:
+                tmp.unlink()
+                log.info("tog bort en kvarlämnad temporärfil från en avbruten sparning: %s", tmp.name)
+            except OSError:
+                pass
 
     def _load(self) -> Workbook:
         self.reads += 1
@@ -137,6 +173,8 @@ class WorkbookBackend(Backend):
                 yield self._wb  # type: ignore[misc]
             return
         # A plain read needs no lock: the file is only ever replaced atomically.
+        if not self._swept:
+            self._try_sweep()
         yield self._load()
 
     # -- Backend ---------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Implements what sheets/google.py uses: the OAuth token endpoint (service-account JWT grant),
 spreadsheets.get, values:batchGet, values:batchUpdate, values:append and spreadsheets:batchUpdate
-(addSheet, updateSheetProperties, repeatCell, setDataValidation, addProtectedRange). It keeps state,
+(addSheet, updateSheetProperties, repeatCell, setDataValidation, addProtectedRange, updateCells,
+findReplace — atomically per batchUpdate, like Google). Like Google it has NO conditional write. It keeps state,
 enforces sharing (403 for a service account the sheet is not shared with, 404 for unknown ids),
 interprets USER_ENTERED like Google ("=..." becomes a formula, "0114" becomes 114) and RAW as plain
 values, and can inject 429 (with Retry-After), 5xx and latency. Every API request is counted.
@@ -10,6 +11,7 @@ values, and can inject 429 (with Retry-After), 5xx and latency. Every API reques
 from __future__ import annotations
 
 import base64
+import copy
 import itertools
 import json
 import re
@@ -155,6 +157,7 @@ class FakeSheetsAPI:
         self.token_requests = 0
         self.faults: list[Fault] = []
         self.latency = 0.0
+        self.gate: threading.Event | None = None  # when set to an unset Event, API calls wait for it
         self.lock = threading.RLock()
         self._ids = itertools.count(1000)
         self._server: ThreadingHTTPServer | None = None
@@ -288,6 +291,9 @@ class FakeSheetsAPI:
                     self.faults.remove(fault)
         if self.latency:
             time.sleep(self.latency)
+        gate = self.gate
+        if gate is not None:
+            gate.wait(60)
         if fault is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             reason = "RESOURCE_EXHAUSTED" if fault.status == 429 else "INTERNAL"
@@ -391,6 +397,52 @@ class FakeSheetsAPI:
                                                     "updatedRows": len(rows)}}
 
     def _batch_update(self, ss: FakeSpreadsheet, body: dict[str, Any]) -> dict[str, Any]:
+        """Like Google: all requests of one batchUpdate apply, or (on any error) none of them."""
+        before = copy.deepcopy(ss.sheets)
+        try:
+            return self._apply_requests(ss, body)
+        except ApiError:
+            ss.sheets = before
+            raise
+
+    def _find_replace(self, ss: FakeSpreadsheet, args: dict[str, Any]) -> dict[str, Any]:
+        """Google's findReplace on plain values (no regex): non-empty cells whose whole text (or a part of
+        it) equals `find` become `replacement`. The reply counts what changed; nothing is conditional
+        beyond that — it is the only compare-and-set the API offers."""
+        find, repl = args.get("find", ""), args.get("replacement", "")
+        if not find:
+            raise ApiError(400, "Invalid requests[0].findReplace: find must not be empty.")
+        if args.get("searchByRegex"):
+            raise ApiError(400, "searchByRegex not implemented in the fake")
+        if "range" in args:
+            rng = args["range"]
+            sheets = [self._by_id(ss, rng["sheetId"])]
+        elif "sheetId" in args:
+            rng, sheets = {}, [self._by_id(ss, args["sheetId"])]
+        else:
+            rng, sheets = {}, list(ss.sheets)
+        changed = 0
+        for sheet in sheets:
+            r1, r2 = rng.get("startRowIndex", 0), rng.get("endRowIndex")
+            c1, c2 = rng.get("startColumnIndex", 0), rng.get("endColumnIndex")
+            for ri, line in enumerate(sheet.grid):
+                if ri < r1 or (r2 is not None and ri >= r2):
+                    continue
+                for ci, v in enumerate(line):
+                    if ci < c1 or (c2 is not None and ci >= c2) or not isinstance(v, str) or v == "":
+                        continue
+                    same = (v == find) if args.get("matchCase") else (v.lower() == find.lower())
+                    if args.get("matchEntireCell"):
+                        if same:
+                            line[ci] = repl
+                            changed += 1
+                    elif find in v:
+                        line[ci] = v.replace(find, repl)
+                        changed += 1
+        return {"findReplace": {"valuesChanged": changed, "occurrencesChanged": changed,
+                                "rowsChanged": changed, "sheetsChanged": 1 if changed else 0, "formulasChanged": 0}}
+
+    def _apply_requests(self, ss: FakeSpreadsheet, body: dict[str, Any]) -> dict[str, Any]:
         replies: list[dict[str, Any]] = []
         for req in body.get("requests", []):
             (kind, args), = req.items()
@@ -398,11 +450,25 @@ class FakeSheetsAPI:
                 props = args.get("properties", {})
                 if ss.sheet(props["title"]) is not None:
                     raise ApiError(400, f"A sheet with the name \"{props['title']}\" already exists.")
-                sheet = FakeSheet(sheet_id=next(self._ids), title=props["title"], index=len(ss.sheets))
+                if props.get("sheetId") is not None and any(x.sheet_id == props["sheetId"] for x in ss.sheets):
+                    raise ApiError(400, f"A sheet with id {props['sheetId']} already exists.")
+                sheet = FakeSheet(sheet_id=props.get("sheetId", next(self._ids)), title=props["title"],
+                                  index=len(ss.sheets))
                 ss.sheets.append(sheet)
                 replies.append({"addSheet": self._sheet_meta(sheet)})
                 continue
-            if kind == "updateSheetProperties":
+            if kind == "findReplace":
+                replies.append(self._find_replace(ss, args))
+                continue
+            if kind == "updateCells":
+                sheet = self._by_id(ss, args["start"]["sheetId"])
+                for i, row in enumerate(args.get("rows", [])):
+                    for j, cell in enumerate(row.get("values", [])):
+                        value = cell.get("userEnteredValue", {})
+                        v = value.get("stringValue", value.get("numberValue", ""))
+                        self._put(sheet, args["start"].get("rowIndex", 0) + 1 + i,
+                                  args["start"].get("columnIndex", 0) + 1 + j, v)
+            elif kind == "updateSheetProperties":
                 sheet = self._by_id(ss, args["properties"]["sheetId"])
                 frozen = args["properties"].get("gridProperties", {}).get("frozenRowCount")
                 if frozen is not None:

@@ -159,7 +159,7 @@ def test_every_google_write_is_raw_so_nothing_becomes_a_formula():
 def test_google_sheets_code_never_asks_for_user_entered_input():
     source = (Path(__file__).resolve().parents[1] / "sheets" / "google.py").read_text()
     assert "USER_ENTERED" not in source
-    assert source.count('"valueInputOption": "RAW"') == 3  # cells, appends, headers: every values write
+    assert source.count('"valueInputOption": "RAW"') == 4  # cells, appends, headers, lease repair: every values write
 
 
 # ------------------------------------------------------------------ CSV export
@@ -377,7 +377,10 @@ def test_two_processes_writing_the_same_row_from_the_same_view_one_wins_one_is_t
     winner = next(f"w{i}" for i, r in enumerate(results) if r == "ok")
     assert _store(path).snapshot().status_for(_key()).reference == winner
     logg = [r for r in load_workbook(path)["Logg"].iter_rows(values_only=True)][1:]
-    assert [r[5] for r in logg if r[3] == "Faktura/referens"] == [winner]  # exactly the one write that happened is logged
+    accepted = [r[5] for r in logg if r[3] == "Faktura/referens" and not str(r[6]).startswith("AVVISAD")]
+    refused = sorted(r[5] for r in logg if r[3] == "Faktura/referens" and str(r[6]).startswith("AVVISAD"))
+    assert accepted == [winner]  # exactly the one write that happened is logged as written ...
+    assert refused == sorted(f"w{i}" for i, r in enumerate(results) if r == "conflict")  # ... and each refusal
 
 
 def test_feedback_text_from_a_button_is_stored_as_text(tmp_path):

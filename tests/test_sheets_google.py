@@ -42,10 +42,60 @@ def settings_for(api, sheet=GoogleHarness.SHEET, **extra) -> Settings:
 
 
 def test_429_three_times_then_success_honours_retry_after(g, api, sleeps):
-    api.fail(429, times=3, retry_after="7", match="batchGet")
+    api.fail(429, times=3, retry_after="5", match="batchGet")
     snap = g.store.refresh()
     assert snap.stale_error is None and len(snap.statuses) == 56
-    assert sleeps == [7.0, 7.0, 7.0]
+    assert sleeps == [5.0, 5.0, 5.0]
+
+
+def test_retry_after_is_capped_and_the_operation_ends_within_its_deadline(api, sleeps):
+    from sheets.google import OPERATION_DEADLINE, RETRY_AFTER_CAP
+
+    api.create_spreadsheet(GoogleHarness.SHEET)
+    store = TabularStore(GoogleBackend.from_settings(settings_for(api), sleep=sleeps.append), kb=sample_kb())
+    api.fail(429, times=1000, retry_after="3600")
+    with pytest.raises(StoreError, match="svarar inte"):
+        store.snapshot()
+    assert sleeps and max(sleeps) <= RETRY_AFTER_CAP and sum(sleeps) <= OPERATION_DEADLINE
+
+
+def test_a_hanging_call_gives_up_at_the_total_deadline(api, sleeps):
+    import time
+
+    api.create_spreadsheet(GoogleHarness.SHEET)
+    backend = GoogleBackend.from_settings(settings_for(api), sleep=sleeps.append)
+    TabularStore(backend, kb=sample_kb()).init_schema()
+    backend.http.deadline = 1.0  # production: OPERATION_DEADLINE (20 s); short here so the test is short
+    api.latency = 60.0  # Google hangs
+    t0 = time.monotonic()
+    with pytest.raises(StoreError, match="svarade inte inom 1 s|svarar inte|Kan inte nå"):
+        backend.read_tabs(["Rekvisitioner"])
+    assert time.monotonic() - t0 < 30  # bounded by the deadline (+ scheduling), not by Google's 60 s
+    api.latency = 0.0
+
+
+def test_an_expired_snapshot_is_served_at_once_while_it_refreshes_in_the_background(api):
+    import threading
+
+    from tests.sheets_support import Clock
+
+    api.create_spreadsheet(GoogleHarness.SHEET)
+    clock = Clock()
+    store = TabularStore(GoogleBackend.from_settings(settings_for(api)), kb=sample_kb(), clock=clock,
+                         ttl_seconds=60, background_refresh=True)
+    store.init_schema()
+    first = store.snapshot()
+    api.human_set(GoogleHarness.SHEET, "Rekvisitioner", "F2", "Rekvirerad")
+    clock.advance(61)
+    api.gate = threading.Event()  # Google stops answering
+    served: list = []
+    asker = threading.Thread(target=lambda: served.append(store.snapshot()))
+    asker.start()
+    asker.join(10)
+    assert not asker.is_alive() and served == [first]  # the question was answered from the old snapshot
+    api.gate.set()  # Google answers again: the background refresh lands
+    assert store.wait_for_refresh(10)
+    assert store.snapshot() is not first and str(store.snapshot().statuses[0].status) == "rekvirerad"
 
 
 def test_5xx_without_retry_after_backs_off_exponentially(g, api, sleeps):
@@ -58,7 +108,7 @@ def test_permanent_500_gives_a_clear_error_after_a_bounded_number_of_tries(api, 
     api.create_spreadsheet(GoogleHarness.SHEET)
     store = TabularStore(GoogleBackend.from_settings(settings_for(api), sleep=sleeps.append), kb=sample_kb())
     api.fail(500, times=1000)
-    with pytest.raises(StoreError, match=r"Google Sheets svarar inte .*HTTP 500.* efter 5 försök"):
+    with pytest.raises(StoreError, match=r"Google Sheets svarar inte .*HTTP 500.* efter högst 5 försök"):
         store.snapshot()
     assert len(sleeps) == 4 and sleeps == [1.0, 2.0, 4.0, 8.0]
 
@@ -75,11 +125,15 @@ def test_failed_cell_write_leaves_an_audit_row_saying_so(g, api):
     assert logg[0][6].endswith(f"rad {row}") and logg[1][6].startswith("MISSLYCKADES")
 
 
-def test_a_status_update_costs_three_api_calls(g, api):
+def test_a_status_update_costs_five_api_calls(g, api):
+    g.store.snapshot()
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))  # creates Lås
     g.store.snapshot()
     api.reset_calls()
     g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "klart", "Belopp (kr)": "1 000 kr"}, actor="a"))
-    assert len(api.calls) == 3
+    # take the lease (findReplace), read the row, append the audit, write the cells, release the lease
+    assert len(api.calls) == 5
+    assert api.cell(g.SHEET, "Lås", "A1") == "fri"
     assert not any("USER_ENTERED" in c for c in api.calls)
 
 
@@ -151,7 +205,8 @@ def test_init_sheet_sets_formats_validation_and_protection(g, api):
     assert formats[1] == "TEXT" and formats[6] == "NUMBER" and formats[7] == "DATE"
     api.reset_calls()
     assert g.store.init_schema() == []
-    assert not any(c.startswith("POST") for c in api.calls)
+    posts = [c for c in api.calls if c.startswith("POST")]
+    assert len(posts) == 2 and all(c.endswith(":batchUpdate") for c in posts)  # only take + release the lease
 
 
 def test_init_sheet_repairs_a_missing_header_without_moving_columns(g, api):
@@ -190,3 +245,31 @@ def test_concurrent_reminder_claims_have_exactly_one_winner(api):
     rows = [r for r in stores[0].refresh().reminders if r.reminder_id == "r-1"]
     assert [r.status for r in rows].count("anspråk") == 1
     assert all(r.status in ("anspråk", "dubblett") for r in rows)
+
+
+@pytest.mark.parametrize("typed", ["", "Fri", "låst av crashed/1 till 1000.000", "x"])
+def test_a_broken_or_expired_lease_cell_does_not_block_writes(g, api, typed):
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))  # creates Lås
+    api.human_set(g.SHEET, "Lås", "A1", typed)  # a person empties it, retypes it, or a writer crashed
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "fakturerad"}, actor="b"))
+    assert str(g.store.refresh().status_for(KEY).status) == "fakturerad"
+    assert api.cell(g.SHEET, "Lås", "A1") == "fri"
+
+
+def test_a_live_lease_of_another_writer_is_waited_for_then_refused_clearly(g, api):
+    import time
+
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))
+    api.human_set(g.SHEET, "Lås", "A1", f"låst av other:1/ab till {time.time() + 600:.3f}")
+    g.backend.lease_wait = 0.3
+    with pytest.raises(StoreError, match="upptaget"):
+        g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "fakturerad"}, actor="b"))
+    assert str(g.store.refresh().status_for(KEY).status) == "rekvirerad"
+
+
+def test_a_deleted_lease_tab_is_recreated(g, api):
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "rekvirerad"}, actor="a"))
+    ss = api.spreadsheets[g.SHEET]
+    ss.sheets = [x for x in ss.sheets if x.title != "Lås"]
+    g.store.update_status(StatusUpdate(key=KEY, changes={"Status": "fakturerad"}, actor="b"))
+    assert api.cell(g.SHEET, "Lås", "A1") == "fri"

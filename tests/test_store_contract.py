@@ -237,7 +237,10 @@ def test_concurrent_edit_between_read_and_write_is_refused(h):
         h.store.update_status(StatusUpdate(key=key(), changes={"Status": "rekvirerad"}, actor="bot"))
     assert "Fakturerad" in str(err.value) and err.value.current.status == Status.fakturerad
     assert h.raw(REK, f"F{r}") == "Fakturerad"
-    assert h.rows(LOGG) == logg_before
+    # the refusal is in the log: the current value, the refused one, and that nothing was written
+    [refused] = h.rows(LOGG)[len(logg_before):]
+    assert refused[1] == "bot" and refused[3:6] == ["Status", "Fakturerad", "Rekvirerad"]
+    assert refused[6].startswith("AVVISAD")
 
 
 def test_explicit_expected_values_are_checked(h):

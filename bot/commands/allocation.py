@@ -202,13 +202,18 @@ def _print_table(post, year: int, result: AllocationResult, rows: list[Row], cou
     print(line)
 
 
-_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CSV_FORMULA_START = ("=", "+", "-", "@")
+_CSV_CONTROL_START = ("\t", "\r", "\n")
+#: spreadsheet programs skip these before a formula sign: whitespace (NBSP included) and invisible marks
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def csv_cell(value: object) -> object:
-    """A CSV cell that Excel/LibreOffice/Sheets cannot run as a formula: text starting with = + - @
-    (or a tab/CR before one) gets a leading apostrophe. Numbers are left as numbers."""
-    if isinstance(value, str) and value.startswith(_CSV_FORMULA_START):
+    """A CSV cell that Excel/LibreOffice/Sheets cannot run as a formula: text starting with = + - @ —
+    also after leading whitespace, a newline, a non-breaking or zero-width space — or with a tab, CR or
+    newline gets a leading apostrophe. Numbers are left as numbers."""
+    if isinstance(value, str) and (value.startswith(_CSV_CONTROL_START) or value.lstrip().lstrip(
+            _INVISIBLE).lstrip().startswith(_CSV_FORMULA_START)):
         return "'" + value
     return value
 

@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
                    help="port för --http (standard $PORT eller 3000)")
     p.add_argument("--host", default="0.0.0.0", help="adress för --http (standard 0.0.0.0)")
-    p.add_argument("--threads", type=int, default=8, help="trådar i gunicorn-processen (standard 8)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="trådar i gunicorn-processen (standard 128, se bot/gunicorn_conf.py)")
     p.add_argument("--dev", action="store_true", help="använd wsgiref (bara för utveckling) i stället för gunicorn")
     p.set_defaults(func=run)
 
@@ -48,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         check_slack_token(settings)
         if args.dev:
             return _serve_wsgiref(args.host, args.port)
-        return _serve_gunicorn(args.host, args.port, args.threads)
+        from bot.gunicorn_conf import THREADS
+
+        return _serve_gunicorn(args.host, args.port, args.threads or THREADS)
     missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
     if missing:
         raise CliError(f"Socket Mode saknar {', '.join(missing)} (eller kör `stimulans serve --http`).\n{ENV_HELP}")
@@ -125,7 +128,8 @@ def _serve_gunicorn(host: str, port: int, threads: int) -> int:
         def load(self):
             return create_wsgi_app()
 
+    from bot.gunicorn_conf import OPTIONS
+
     # ONE worker process (threads for concurrency): the event-id dedup cache is per process.
-    Gunicorn({"bind": f"{host}:{port}", "workers": 1, "threads": max(1, threads), "worker_class": "gthread",
-              "timeout": 60, "accesslog": "-"}).run()
+    Gunicorn({**OPTIONS, "bind": f"{host}:{port}", "threads": max(1, threads)}).run()
     return 0

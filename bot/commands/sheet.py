@@ -33,6 +33,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_update)
 
 
+_UPDATE_OPTIONS = {"--post", "--overenskommelse", "--överenskommelse", "--som"}
+
+
+def update_argv(argv: list[str]) -> list[str]:
+    """`update Rättvik referens -2020/4`: a value may start with '-'. Options (--post X, --som Y, also as
+    --post=X) go first, then the positionals after '--', so argparse never reads a value as an option."""
+    options: list[str] = []
+    positionals: list[str] = []
+    tokens = iter(argv[1:])
+    for token in tokens:
+        if token == "--":
+            positionals += list(tokens)
+            break
+        if token in ("-h", "--help"):
+            options.append(token)
+        elif token in _UPDATE_OPTIONS:
+            options += [token, next(tokens, "")]
+        elif token.split("=", 1)[0] in _UPDATE_OPTIONS and "=" in token:
+            options.append(token)
+        else:
+            positionals.append(token)
+    return [argv[0], *options, "--", *positionals]
+
+
 def run_init(args: argparse.Namespace) -> int:
     from bot.runtime import get_store
 

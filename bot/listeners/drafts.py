@@ -11,7 +11,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import escape, notice_message
+from bot.blocks import notice_message
+from engine.slack_text import escape
 from bot.services import Services, mention, services
 from engine.authz import coordinators, whom_to_ask
 

@@ -24,15 +24,21 @@ from bot.modal import (
     validate,
 )
 from bot.services import Services, mention, services
-from engine.authz import can_edit, can_open_editor
+from engine.authz import Decision, can_edit, can_open_editor, whom_to_ask
 from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr
 from engine.sheet.knowledge import with_sheet
 from engine.sheet.schema import DATUM
+from engine.slack_text import escape
 from engine.status import STATUS_LABELS
 from engine.store import ConflictError, RowKey, StatusRow, StoreError
 
 log = logging.getLogger(__name__)
+
+
+def refusal(decision: Decision) -> str:
+    """A refusal for Slack mrkdwn: the reason (it may name what a payload typed) escaped, whom to ask."""
+    return f"{escape(decision.reason)} {whom_to_ask(decision.ask, mention)}"
 
 
 def open_status_modal(svc: Services, client: Any, user_id: str, trigger_id: str | None,
@@ -42,13 +48,13 @@ def open_status_modal(svc: Services, client: Any, user_id: str, trigger_id: str 
         identity = svc.identity(client, user_id)
         snapshot = svc.store.snapshot()
     except StoreError as exc:
-        return f"Kalkylarket gick inte att läsa: {exc}"
+        return f"Kalkylarket gick inte att läsa: {escape(exc)}"
     contacts = list(snapshot.contacts)
     decision = can_open_editor(identity, contacts)
     if decision.allowed and prefill.recipient_id:
         decision = can_edit(identity, prefill.recipient_id, contacts, svc.recipient_names())
     if not decision.allowed:
-        return decision.message(mention)
+        return refusal(decision)
     if not prefill.recipient_id and identity.recipient_ids:
         prefill.recipient_id = identity.recipient_ids[0]
     current = None
@@ -77,7 +83,7 @@ def check_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
     if sub.recipient_id:
         decision = can_edit(identity, sub.recipient_id, svc.contacts(), svc.recipient_names())
         if not decision.allowed:
-            errors = {B_RECIPIENT: decision.message(mention)[:2000], **{k: v for k, v in errors.items()
+            errors = {B_RECIPIENT: refusal(decision)[:2000], **{k: v for k, v in errors.items()
                                                                        if k != B_RECIPIENT}}
             validated = None
     actor = f"{identity.name} (Slack {user_id})" if identity.name else f"Slack {user_id}"
@@ -98,17 +104,19 @@ def shown(header: str, value: str) -> str:
 
 
 def describe_row(svc: Services, row: StatusRow) -> str:
+    """The row's current values for a Slack message (every cell escaped: they are other people's text)."""
     parts = [f"Status: {STATUS_LABELS.get(row.status, str(row.status))}"]
     if row.amount is not None:
         parts.append(f"Belopp: {format_kr(row.amount)}")
     if row.date:
         parts.append(f"Datum: {format_date(row.date)}")
     if row.reference:
-        parts.append(f"Faktura/referens: {row.reference}")
+        parts.append(f"Faktura/referens: {escape(row.reference)}")
     if row.planned_use:
-        parts.append(f"Planerad användning: {row.planned_use}")
+        parts.append(f"Planerad användning: {escape(row.planned_use)}")
     if row.updated_by or row.updated_at:
-        parts.append(f"Senast ändrad av {row.updated_by or 'okänd'} {shown('Ändrad', row.updated_at)}".strip())
+        parts.append(f"Senast ändrad av {escape(row.updated_by or 'okänd')} "
+                     f"{escape(shown('Ändrad', row.updated_at))}".strip())
     return "\n".join(f"• {p}" for p in parts)
 
 
@@ -118,7 +126,7 @@ def write_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
         return
     key = validated.key
     names = svc.recipient_names()
-    what = f"{names.get(key.recipient_id, key.recipient_id)}, {post_label(svc.kb, key.agreement, key.post)}"
+    what = escape(f"{names.get(key.recipient_id, key.recipient_id)}, {post_label(svc.kb, key.agreement, key.post)}")
     try:
         result = svc.store.update_status(validated.update(actor))
     except ConflictError as exc:
@@ -129,7 +137,7 @@ def write_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
         client.chat_postMessage(channel=user_id, **notice_message(text))
         return
     except StoreError as exc:
-        client.chat_postMessage(channel=user_id, **notice_message(f"*Inget sparades för {what}*: {exc}"))
+        client.chat_postMessage(channel=user_id, **notice_message(f"*Inget sparades för {what}*: {escape(exc)}"))
         return
     except Exception:  # noqa: BLE001
         log.exception("status update failed")
@@ -139,7 +147,7 @@ def write_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
     if not result.changed:
         text = f"Inget ändrades för {what}: värdena var redan sparade."
     else:
-        lines = "\n".join(f"• {h}: {shown(h, old) or '(tomt)'} → {shown(h, new) or '(tomt)'}"
+        lines = "\n".join(f"• {h}: {escape(shown(h, old) or '(tomt)')} → {escape(shown(h, new) or '(tomt)')}"
                           for h, (old, new) in result.changed.items())
         text = f"*Sparat för {what}* (rad {result.row} i Rekvisitioner):\n{lines}"
     client.chat_postMessage(channel=user_id, **notice_message(text))

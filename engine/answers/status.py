@@ -57,7 +57,9 @@ def status_answer(kb: KnowledgeBase, store: Store | None, q: Query, *, explicit:
     rows = _filter(kb, snap.statuses, q)
     if not rows:
         who = ", ".join(r.name for r in q.recipients) or "urvalet"
-        problems = "".join(f"\n• {p.describe()}" for p in snap.problems[:3])
+        withheld = [p for p in snap.problems if p.recipients]
+        problems = "".join(f"\n• {p.describe()}" for p in (withheld + [p for p in snap.problems
+                                                                         if not p.recipients])[:3])
         if problems:
             problems = "\nArket har problem som kan förklara det:" + problems
         return Answer(text=f"Arket har inga rader om {who}." + problems + _staleness(snap), intent="status",
@@ -87,6 +89,7 @@ def status_answer(kb: KnowledgeBase, store: Store | None, q: Query, *, explicit:
             if open_:
                 names = ", ".join(sorted(r.recipient_name for r in open_))
                 lines.append(f"  Ej klara ({len(open_)}): {names}")
+    lines += _withheld_notes(kb, snap, q)
     if snap.problems:
         lines.append(f"{len(snap.problems)} celler i arket kunde inte tolkas; kör `stimulans check` för en lista.")
     text = "\n".join(lines) + _staleness(snap)
@@ -94,6 +97,19 @@ def status_answer(kb: KnowledgeBase, store: Store | None, q: Query, *, explicit:
                   facts=[{"recipient": r.key.recipient_id, "agreement": r.key.agreement, "post": r.key.post,
                           "status": r.status.value} for r in rows],
                   sources=[SHEET_SOURCE])
+
+
+def _withheld_notes(kb: KnowledgeBase, snap: Snapshot, q: Query) -> list[str]:
+    """Rows left out of the answer because Mottagare and Kod disagree (said, never silent): for every
+    question about them, their county, or everyone."""
+    asked = {r.id for r in q.recipients} | {r.county_code for r in q.recipients if r.county_code}
+    notes = []
+    for p in snap.problems:
+        scope = set(p.recipients) | {kb.recipients[r].county_code for r in p.recipients
+                                     if r in kb.recipients and kb.recipients[r].county_code}
+        if p.recipients and (not asked or asked & scope):
+            notes.append(f"Obs: {p.describe()}")
+    return notes
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:

@@ -35,6 +35,7 @@ from engine.sheet.schema import (
     TYP,
     VEM,
 )
+from engine.slack_text import email_problem, name_problem, slack_id_problem
 from engine.status import STATUS_LABELS, Status, parse_status
 from engine.store import (
     EDITABLE_FIELDS,
@@ -318,6 +319,21 @@ def _recipient_name(lookup: Lookup, rid: str, typed: str) -> str:
     return rec.name if rec is not None else typed.strip()
 
 
+def _code_mismatch(table: Table, row: int, rec: dict[str, str], lookup: Lookup) -> CellProblem | None:
+    """A Mottagare and a Kod that name two different recipients (e.g. Mora's code on Rättvik's row)."""
+    name, code = rec.get(MOTTAGARE, "").strip(), rec.get(KOD, "").strip()
+    if not (name and code and lookup.recipients):
+        return None
+    by_name, by_code = lookup.recipient(name), lookup.recipient("", code)
+    if by_name is None or by_code is None or by_name.id == by_code.id:
+        return None
+    return CellProblem(
+        tab=table.tab, a1=table.a1(row, KOD), raw=f"{name} / {code}", recipients=[by_name.id, by_code.id],
+        reason=(f"Mottagare {table.a1(row, MOTTAGARE)} är {by_name.name} men Kod {table.a1(row, KOD)} hör till "
+                f"{by_code.name}; varken den här raden eller {by_code.name}s rad för samma post används "
+                "förrän Mottagare och Kod stämmer"))
+
+
 def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem],
                       ceiling_kb: Any | None = None) -> list[StatusRow]:
     """Rekvisitioner rows; an amount above the row's ceiling (engine/sheet/ceiling.py, from `ceiling_kb`:
@@ -326,8 +342,16 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem],
 
     out: list[StatusRow] = []
     seen: dict[RowKey, int] = {}
+    withheld: set[RowKey] = set()
     ceiling_kb = ceiling_kb if ceiling_kb is not None else lookup.kb
     for row, rec in table.records():
+        if (mismatch := _code_mismatch(table, row, rec, lookup)) is not None:
+            problems.append(mismatch)
+            agreement = lookup.agreement(rec.get("Överenskommelse", ""))
+            post = lookup.post(rec.get("Post", ""), agreement) if agreement else None
+            if agreement and post is not None:
+                withheld |= {RowKey(recipient_id=rid, agreement=agreement, post=post) for rid in mismatch.recipients}
+            continue
         key_parts = _resolve_key(table, row, rec, lookup, problems)
         if key_parts is None:
             continue
@@ -356,7 +380,7 @@ def parse_status_rows(table: Table, lookup: Lookup, problems: list[CellProblem],
             contact=rec.get("Kontaktperson", "").strip(), updated_by=rec.get("Uppdaterad av", "").strip(),
             updated_at=rec.get("Uppdaterad", "").strip(), raw=dict(rec),
         ))
-    return out
+    return [r for r in out if r.key not in withheld]
 
 
 def _year(text: str) -> int | None:
@@ -543,10 +567,13 @@ def parse_contacts(table: Table, lookup: Lookup, problems: list[CellProblem]) ->
             role = Role.samordnare
         elif role_text and not role_text.startswith("kontakt"):
             problems.append(_problem(table, row, "Roll", rec.get("Roll", ""), "okänd roll; använd kontakt eller samordnare"))
-        email = rec.get("E-post", "").strip()
-        if email and "@" not in email:
-            problems.append(_problem(table, row, "E-post", email, "ogiltig e-postadress"))
-        out.append(Contact(row=row, name=name, email=email, slack_id=rec.get("Slack-id", "").strip(),
+        email, slack_id = rec.get("E-post", "").strip(), rec.get("Slack-id", "").strip()
+        for header, raw, why in (("Namn", name, name_problem(name)), ("E-post", email, email_problem(email)),
+                                 ("Slack-id", slack_id, slack_id_problem(slack_id))):
+            if why:
+                problems.append(_problem(table, row, header, raw, why))
+        # an id that is not a Slack id is never used (no mention, no DM, no identity match)
+        out.append(Contact(row=row, name=name, email=email, slack_id="" if slack_id_problem(slack_id) else slack_id,
                            recipient_id=rid, role=role))
     return out
 

@@ -1,0 +1,42 @@
+"""gunicorn settings for the Slack HTTP endpoint (Procfile `web:` and `stimulans serve --http`).
+
+`gunicorn -c python:bot.gunicorn_conf 'bot.http:create_wsgi_app()'`
+
+Stalled clients (docs/security.md "Långsamma klienter"): gthread accepts connections in its main
+loop and hands one to a thread only when bytes arrive; a thread then reads the request. The body is
+read by bot/http.py within BODY_DEADLINE seconds (the socket gets a timeout of the time left), so a
+client that announces 1 000 bytes and sends 10 holds a thread for at most 5 s and is answered 408.
+With THREADS threads, fewer than THREADS stalled clients at a time cannot delay /healthz or a signed
+request at all; more can delay them for at most BODY_DEADLINE seconds per wave.
+
+ONE worker process: the event-id and replay caches (bot/dedup.py) live in the process.
+"""
+from __future__ import annotations
+
+import os
+
+#: threads of the one worker: more than the stalled sockets an attacker has to spend to delay anyone
+THREADS = int(os.environ.get("STIMULANS_HTTP_THREADS", "128"))
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
+workers = 1
+worker_class = "gthread"
+threads = THREADS
+#: connections the worker keeps open at once (stalled ones included) before it stops accepting
+worker_connections = 1000
+#: the worker is restarted if its main loop is stuck this long
+timeout = 60
+graceful_timeout = 20
+#: idle keep-alive connections are closed after this many seconds
+keepalive = 5
+#: request line and headers are bounded (Slack's are small)
+limit_request_line = 4094
+limit_request_fields = 60
+limit_request_field_size = 8190
+accesslog = "-"
+
+OPTIONS = {"workers": workers, "worker_class": worker_class, "threads": threads,
+           "worker_connections": worker_connections, "timeout": timeout, "graceful_timeout": graceful_timeout,
+           "keepalive": keepalive, "limit_request_line": limit_request_line,
+           "limit_request_fields": limit_request_fields, "limit_request_field_size": limit_request_field_size,
+           "accesslog": accesslog}
