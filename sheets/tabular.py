@@ -10,7 +10,8 @@ Guarantees (same for the workbook and Google):
   are written, so no change exists without its audit row; if the cell write then fails, a second
   audit row says "MISSLYCKADES". Happy path: 3 API calls (re-read, audit, write).
 - Reminder claims: under the workbook's file lock the re-read and the append are one step; on Google
-  the claim is appended and the tab re-read, and the earliest claim row for the reminder wins.
+  the claim is appended and the tab re-read, and the earliest claim row for the reminder wins. Claims
+  and completions take a list, so a run of any size costs a constant number of calls (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -284,58 +285,91 @@ class TabularStore(Store):
             self._stamp(), feedback.who, feedback.question, feedback.answer, feedback.vote]])
 
     # -- reminders -------------------------------------------------------------------------------
+    # A reminder run costs a constant number of calls whatever the number of reminders: claims are read
+    # once, appended in one batch and re-read once; completions are read once and written in one batch.
     def claim_reminder(self, record: ReminderRecord) -> bool:
+        return record.reminder_id in self.claim_reminders([record])
+
+    def claim_reminders(self, records: list[ReminderRecord]) -> set[str]:
+        if not records:
+            return set()
         self._ensure_exists()
-        owner = record.owner or f"stimulans-{uuid.uuid4().hex[:8]}"
+        owner_default = f"stimulans-{uuid.uuid4().hex[:8]}"
         claimed_at = self._stamp(micro=True)
         with self._lock, self.backend.transaction():
             table = self._read_table(Tab.paminnelser)
-            if self._winner(table, record.reminder_id) is not None:
-                return False
-            planned = record.planned_date.isoformat() if record.planned_date else ""
-            row = {"Påminnelse-id": record.reminder_id, "Deadline": record.deadline_id,
-                   "Dagar före": record.offset_days, "Kanal": record.channel, "Planerat datum": planned,
-                   "Status": "anspråk", "Ägare": owner, "Anspråk": claimed_at}
-            self.backend.append_rows(str(Tab.paminnelser), [[row.get(h, "") for h in table.header]])
+            taken = self._claim_index(table)
+            mine: dict[str, str] = {}  # reminder id -> owner of the row this call appends
+            rows = []
+            for record in records:
+                rid = record.reminder_id
+                if rid in taken or rid in mine:
+                    continue
+                owner = record.owner or owner_default
+                mine[rid] = owner
+                planned = record.planned_date.isoformat() if record.planned_date else ""
+                row = {"Påminnelse-id": rid, "Deadline": record.deadline_id, "Dagar före": record.offset_days,
+                       "Kanal": record.channel, "Planerat datum": planned, "Status": "anspråk", "Ägare": owner,
+                       "Anspråk": claimed_at}
+                rows.append([row.get(h, "") for h in table.header])
+            if not rows:
+                return set()
+            self.backend.append_rows(str(Tab.paminnelser), rows)
             # Re-read: without a lock (Google) two processes may both have appended; the earliest row wins.
             after = self._read_table(Tab.paminnelser)
-            winner = self._winner(after, record.reminder_id)
-            mine = winner is not None and winner[1].owner == owner and winner[1].claimed_at == claimed_at
-            if not mine:
-                for row_no, rec in self._claims(after, record.reminder_id):
+            index = self._claim_index(after)
+            won: set[str] = set()
+            losers: list[tuple[int, int, Any]] = []
+            for rid, owner in mine.items():
+                claims = index.get(rid, [])
+                if claims and claims[0][1].owner == owner and claims[0][1].claimed_at == claimed_at:
+                    won.add(rid)
+                    continue
+                for row_no, rec in claims:
                     if rec.owner == owner and rec.claimed_at == claimed_at and "Status" in after.columns:
-                        self.backend.write_cells(str(Tab.paminnelser), [(row_no, after.columns["Status"], "dubblett")])
+                        losers.append((row_no, after.columns["Status"], "dubblett"))
+            if losers:
+                self.backend.write_cells(str(Tab.paminnelser), losers)
         self.invalidate()
-        return mine
+        return won
 
     @staticmethod
-    def _claims(table: Table, reminder_id: str) -> list[tuple[int, ReminderRecord]]:
-        out = []
+    def _claim_index(table: Table) -> dict[str, list[tuple[int, ReminderRecord]]]:
+        """Active claims (claimed or sent) per reminder id, earliest row first, from one read of the tab."""
+        out: dict[str, list[tuple[int, ReminderRecord]]] = {}
         for row_no, rec in table.records():
-            if rec.get("Påminnelse-id", "").strip() != reminder_id:
+            rid = rec.get("Påminnelse-id", "").strip()
+            if not rid:
                 continue
             parsed = parse_reminders(_single(table, rec), [])
             if parsed and parsed[0].status in ACTIVE_CLAIM:
-                out.append((row_no, parsed[0]))
+                out.setdefault(rid, []).append((row_no, parsed[0]))
         return out
 
-    def _winner(self, table: Table, reminder_id: str) -> tuple[int, ReminderRecord] | None:
-        claims = self._claims(table, reminder_id)
-        return min(claims, key=lambda c: c[0]) if claims else None
-
     def complete_reminder(self, reminder_id: str, slack_ts: str) -> None:
+        self.complete_reminders([(reminder_id, slack_ts)])
+
+    def complete_reminders(self, done: list[tuple[str, str]]) -> None:
+        if not done:
+            return
         self._ensure_exists()
         stamp = self._stamp()
         with self._lock, self.backend.transaction():
             table = self._read_table(Tab.paminnelser)
-            winner = self._winner(table, reminder_id)
-            values = {"Status": "skickad", "Slack-ts": slack_ts, "Skickad": stamp}
-            if winner is None:
-                row = {"Påminnelse-id": reminder_id, **values}
-                self.backend.append_rows(str(Tab.paminnelser), [[row.get(h, "") for h in table.header]])
-            else:
-                cells = [(winner[0], table.columns[h], v) for h, v in values.items() if h in table.columns]
-                self.backend.write_cells(str(Tab.paminnelser), cells)
+            index = self._claim_index(table)
+            cells: list[tuple[int, int, Any]] = []
+            appends: list[list[Any]] = []
+            for reminder_id, slack_ts in dict(done).items():
+                values = {"Status": "skickad", "Slack-ts": slack_ts, "Skickad": stamp}
+                claims = index.get(reminder_id)
+                if not claims:
+                    row = {"Påminnelse-id": reminder_id, **values}
+                    appends.append([row.get(h, "") for h in table.header])
+                else:
+                    row_no = claims[0][0]
+                    cells += [(row_no, table.columns[h], v) for h, v in values.items() if h in table.columns]
+            self.backend.write_cells(str(Tab.paminnelser), cells)
+            self.backend.append_rows(str(Tab.paminnelser), appends)
         self.invalidate()
 
     # -- allocations -----------------------------------------------------------------------------
