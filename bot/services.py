@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.dedup import EventDeduplicator
 from config.settings import Settings
 from engine.authz import Identity, match_contacts
+from engine.conversation_state import ContextStore, MemoryContextStore
 from engine.store import Contact, Store
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,13 @@ class Services:
         self._kb = kb
         self._default_settings = default_settings
         self._lock = threading.RLock()
-        self.dedup = EventDeduplicator()
+        self.shared: Any = None  # None: in-process state (one worker process); REDIS_URL: shared (docs/scale.md)
+        if settings.redis_url is not None:
+            from sheets.redis_state import shared_state
+
+            self.shared = shared_state(settings.redis_url.get_secret_value())
+        self.dedup: Any = self.shared or EventDeduplicator()
+        self.context: ContextStore = self.shared or MemoryContextStore()
         self._emails: dict[str, tuple[float, str]] = {}  # slack id -> (fetched at, e-mail or "")
 
     # --- engine, store, knowledge base (lazy) ---

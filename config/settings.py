@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     slack_api_url: str | None = Field(default=None, alias="SLACK_API_URL")
     reminder_channel: str | None = Field(default=None, alias="STIMULANS_REMINDER_CHANNEL")
 
+    # Shared state for several workers/hosts (event dedup, follow-up context, reminder locks); docs/scale.md
+    redis_url: SecretStr | None = Field(default=None, alias="REDIS_URL")
+    # Several counties in one deployment (config/counties.yaml format; docs/scale.md)
+    counties_file: Path | None = Field(default=None, alias="STIMULANS_COUNTIES")
+
     # Time zone of every deadline
     timezone: str = Field(default="Europe/Stockholm", alias="STIMULANS_TZ")
 

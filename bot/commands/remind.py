@@ -167,8 +167,13 @@ def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
         from bot.reminder_sender import ReminderSender, make_client
 
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        lock = None
+        if settings.redis_url is not None:  # several clock processes: one claims at a time (docs/scale.md)
+            from sheets.redis_state import SharedLock, shared_state
+
+            lock = SharedLock(shared_state(settings.redis_url.get_secret_value()), "remind")
         sender = ReminderSender(client, get_store(),
-                                claim_timeout=dt.timedelta(minutes=config.claim_timeout_minutes))
+                                claim_timeout=dt.timedelta(minutes=config.claim_timeout_minutes), lock=lock)
     kb = load_knowledge()
     store = get_store()
 

@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="port för --http (standard $PORT eller 3000)")
     p.add_argument("--host", default="0.0.0.0", help="adress för --http (standard 0.0.0.0)")
     p.add_argument("--threads", type=int, default=8, help="trådar i gunicorn-processen (standard 8)")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1") or 1),
+                   help="gunicorn-processer (standard WEB_CONCURRENCY eller 1); fler än 1 kräver REDIS_URL")
     p.add_argument("--dev", action="store_true", help="använd wsgiref (bara för utveckling) i stället för gunicorn")
     p.set_defaults(func=run)
 
@@ -45,10 +47,15 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"HTTP-läget saknar {', '.join(missing)}.\n{ENV_HELP}")
         if not 0 < args.port < 65536:
             raise CliError(f"ogiltig port {args.port}; välj 1–65535")
+        if args.workers < 1:
+            raise CliError(f"--workers ska vara 1 eller fler, inte {args.workers}")
+        if args.workers > 1 and settings.redis_url is None:
+            raise CliError(f"{args.workers} arbetsprocesser kräver REDIS_URL (delad dubblettkontroll och "
+                           "uppföljningskontext); utan Redis kör en process med trådar. Se docs/scale.md.")
         check_slack_token(settings)
         if args.dev:
             return _serve_wsgiref(args.host, args.port)
-        return _serve_gunicorn(args.host, args.port, args.threads)
+        return _serve_gunicorn(args.host, args.port, args.threads, args.workers)
     missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
     if missing:
         raise CliError(f"Socket Mode saknar {', '.join(missing)} (eller kör `stimulans serve --http`).\n{ENV_HELP}")
@@ -104,7 +111,7 @@ def _serve_wsgiref(host: str, port: int) -> int:
     return 0
 
 
-def _serve_gunicorn(host: str, port: int, threads: int) -> int:
+def _serve_gunicorn(host: str, port: int, threads: int, workers: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
     from bot.http import create_wsgi_app
@@ -121,7 +128,8 @@ def _serve_gunicorn(host: str, port: int, threads: int) -> int:
         def load(self):
             return create_wsgi_app()
 
-    # ONE worker process (threads for concurrency): the event-id dedup cache is per process.
-    Gunicorn({"bind": f"{host}:{port}", "workers": 1, "threads": max(1, threads), "worker_class": "gthread",
+    # Without REDIS_URL: ONE worker process (threads for concurrency), the event-id dedup cache is per
+    # process. With REDIS_URL: N workers share dedup, follow-up context and locks (docs/scale.md).
+    Gunicorn({"bind": f"{host}:{port}", "workers": workers, "threads": max(1, threads), "worker_class": "gthread",
               "timeout": 60, "accesslog": "-"}).run()
     return 0

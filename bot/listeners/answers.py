@@ -1,12 +1,14 @@
 """Produce the answer for a kind of request (shared by mentions, DMs, /stimulans and "Dela i kanalen")."""
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any
 
 from bot.errors import user_error_message
 from bot.services import Services
 from engine.answer import Answer
+from engine.conversation_state import context_key
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +17,26 @@ KINDS = ("ask", "status", "help", "reminders")
 REMINDERS_UNAVAILABLE = "Påminnelser är inte tillgängliga än i den här installationen."
 
 
-def produce(svc: Services, kind: str, question: str, user_id: str | None = None) -> Answer:
-    """The Answer for `kind` (ask / status / help / reminders); errors become a clear Swedish answer."""
+def produce(svc: Services, kind: str, question: str, user_id: str | None = None,
+            conversation: str | None = None) -> Answer:
+    """The Answer for `kind` (ask / status / help / reminders); errors become a clear Swedish answer.
+    With a `conversation` (a Slack thread or DM), the exchange is kept in the follow-up context store
+    (in-process, or Redis with REDIS_URL) so any worker answering the next message sees it."""
+    answer = _produce(svc, kind, question, user_id, conversation)
+    if conversation and kind == "ask" and answer.intent != "error":
+        svc.context.put(context_key(user_id, conversation), {"question": question, "intent": answer.intent})
+    return answer
+
+
+def _ask(svc: Services, question: str, user_id: str | None, conversation: str | None) -> Answer:
+    engine = svc.engine
+    previous = svc.context.get(context_key(user_id, conversation)) if conversation else None
+    if previous is not None and "context" in inspect.signature(engine.ask).parameters:
+        return engine.ask(question, user_id=user_id, context=previous)
+    return engine.ask(question, user_id=user_id)
+
+
+def _produce(svc: Services, kind: str, question: str, user_id: str | None, conversation: str | None) -> Answer:
     try:
         if kind == "help":
             return svc.engine.help()
@@ -26,7 +46,7 @@ def produce(svc: Services, kind: str, question: str, user_id: str | None = None)
             return Answer(text=_reminders_text(svc), intent="reminders")
         if not question.strip():
             return svc.engine.help()
-        return svc.engine.ask(question, user_id=user_id)
+        return _ask(svc, question, user_id, conversation)
     except Exception as exc:  # noqa: BLE001 - the user gets one clear line, the log the details
         known = user_error_message(exc)
         if known is None:

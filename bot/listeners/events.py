@@ -29,7 +29,10 @@ def answer_in_thread(svc: Services, client: Any, event: dict[str, Any]) -> None:
         return
     question = clean_question(event.get("text"))
     user = event.get("user")
-    answer = produce(svc, "ask" if question else "help", question, user)
+    # follow-ups: a DM is one conversation; in a channel, the thread of the question is
+    direct = event.get("channel_type") == "im" and not event.get("thread_ts")
+    conversation = event["channel"] if direct else f"{event['channel']}:{event.get('thread_ts') or event['ts']}"
+    answer = produce(svc, "ask" if question else "help", question, user, conversation=conversation)
     client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
                             **answer_message(answer, question=question, kind="ask"))
 
