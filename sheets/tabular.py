@@ -72,8 +72,11 @@ class TabularStore(Store):
         auto_init: bool = False,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] | None = None,
+        county: str | None = None,
     ):
         self.backend = backend
+        #: the county (länskod) this sheet belongs to when one deployment serves several (docs/scale.md)
+        self.county = county
         self.name = backend.name
         self._kb = kb
         self.ttl = ttl_seconds
@@ -175,6 +178,7 @@ class TabularStore(Store):
         key = update.key
         lookup = self._lookup()
         self._check_key(key, lookup)
+        self._check_county(key, lookup)
         expected = update.expected
         if expected is None:
             seen = self.snapshot().status_for(key)
@@ -187,6 +191,14 @@ class TabularStore(Store):
             result = self._write_status(table, key, current, changes, update.actor, lookup)
         self.invalidate()
         return result
+
+    def _check_county(self, key: RowKey, lookup: Lookup) -> None:
+        """A county's sheet holds only its own recipients' rows (a second guard behind authorization)."""
+        rec = lookup.recipients.get(key.recipient_id)
+        county = getattr(rec, "county_code", None)
+        if self.county and rec is not None and county != self.county:
+            raise StoreError(f"{rec.name} hör till län {county}, inte till det här kalkylarket (län {self.county}); "
+                             "inget skrevs.")
 
     @staticmethod
     def _check_key(key: RowKey, lookup: Lookup) -> None:
@@ -435,6 +447,10 @@ class TabularStore(Store):
                 out.setdefault((a.recipient_id, a.agreement, a.post), row_no)
         return out
 
+    def _own(self, recipient_id: str) -> bool:
+        """Whether a recipient's rows belong in this sheet (always, without counties)."""
+        return not self.county or _county_of(self.kb, recipient_id) == self.county
+
     # -- schema ----------------------------------------------------------------------------------
     def init_schema(self) -> list[str]:
         with self._lock, self.backend.transaction():
@@ -451,16 +467,22 @@ class TabularStore(Store):
         table = self._read_table(Tab.rekvisitioner)
         lookup = self._lookup()
         have = {r.key for r in parse_status_rows(table, lookup, [])}
-        new = [k for k in seed_requisition_keys(kb) if k not in have]
+        new = [k for k in seed_requisition_keys(kb) if k not in have and self._own(k.recipient_id)]
         if new:
             header = table.header
             rows = [[requisition_row(kb, k).get(h, "") for h in header] for k in new]
             self.backend.append_rows(str(Tab.rekvisitioner), rows)
             changes.append(f"{Tab.rekvisitioner}: {len(new)} rader tillagda från kunskapsbasen")
-        added = self._upsert_allocations(seed_allocations(kb), "stimulans init-sheet", update_existing=False)
+        added = self._upsert_allocations([a for a in seed_allocations(kb) if self._own(a.recipient_id)],
+                                         "stimulans init-sheet", update_existing=False)
         if added:
             changes.append(f"{Tab.tilldelning}: {added} publicerade belopp tillagda")
         return changes
+
+
+def _county_of(kb: Any, recipient_id: str) -> str | None:
+    rec = getattr(kb, "recipients", {}).get(recipient_id)
+    return getattr(rec, "county_code", None) if rec is not None else None
 
 
 def _single(table: Table, rec: dict[str, str]) -> Table:

@@ -55,7 +55,8 @@ def register(app: App) -> None:
             if refusal:
                 respond(response_type="ephemeral", **notice_message(refusal))
             return
-        answer = produce(svc, kind, rest, user)
+        county = svc.county_for(client, user, body.get("channel_id")) if svc.counties is not None else None
+        answer = produce(svc, kind, rest, user, county=county)
         question = body.get("text", "") if kind == "ask" else rest
         respond(response_type="ephemeral",
                 **answer_message(answer, question=question, kind=kind, share=True, show_question=kind == "ask"))
