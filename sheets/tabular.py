@@ -32,6 +32,7 @@ from engine.sheet_rows import (
     Lookup,
     Table,
     display_value,
+    lookup_for,
     normalize_value,
     parse_allocation_rows,
     parse_reminders,
@@ -100,7 +101,7 @@ class TabularStore(Store):
         return self._kb
 
     def _lookup(self) -> Lookup:
-        return Lookup(self.kb)
+        return lookup_for(self.kb)
 
     def _stamp(self, micro: bool = False) -> str:
         return self._now().astimezone(self.tz).isoformat(timespec="microseconds" if micro else "seconds")

@@ -13,6 +13,8 @@ The workbook is only loaded when a workbook tab is read or written (a claim neve
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import os
 import threading
 import zipfile
@@ -77,8 +79,10 @@ class WorkbookBackend(Backend):
         self.journal = Journal(journal_path(self.path))
         self._local = threading.local()
         self._thread_lock = threading.RLock()
-        self.reads = 0  # whole-file loads, for the benchmark
+        self.reads = 0  # whole-file reads, for the benchmark
+        self.parses = 0  # of which parsed (the file had changed)
         self.saves = 0
+        self._cache: tuple[bytes, Workbook] | None = None  # (hash of the file, the parsed workbook)
 
     # -- file handling ---------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -122,7 +126,10 @@ class WorkbookBackend(Backend):
                 yield
                 if self._local.dirty:
                     self._save(self._local.wb)
+                    self._local.dirty = False
             finally:
+                if self._local.dirty:  # changed in memory but not saved: the cached copy is wrong now
+                    self._cache = None
                 self._local.depth = 0
                 self._local.wb = None
                 self._local.dirty = False
@@ -146,31 +153,46 @@ class WorkbookBackend(Backend):
             self.journal.create()  # the file now exists: the workbook is not looked at again
 
     def _load(self) -> Workbook:
-        self.reads += 1
+        """The workbook as it is on disk. Parsed only when the file's bytes changed since we last read or
+        wrote it (a hash of the file, so a hand edit or another process's save is always seen); callers
+        hold the thread lock, so the shared object is never read while a transaction changes it."""
         if not self.path.exists():
+            self._cache = None
             wb = Workbook()
             wb.remove(wb.active)
             return wb
         try:
-            return load_workbook(self.path)
+            data = self.path.read_bytes()
+            self.reads += 1
+            digest = hashlib.blake2b(data, digest_size=16).digest()
+            if self._cache is not None and self._cache[0] == digest:
+                return self._cache[1]
+            self.parses += 1
+            wb = load_workbook(io.BytesIO(data))
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+            self._cache = None
             raise StoreError(
                 f"Arbetsboken {self.path} kan inte läsas ({type(e).__name__}: {e}). Är det en .xlsx-fil? "
                 "Flytta undan den eller ange en annan med STIMULANS_WORKBOOK."
             ) from e
+        self._cache = (digest, wb)
+        return wb
 
     def _save(self, wb: Workbook) -> None:
         self.saves += 1
+        self._cache = None  # until the new file is in place
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             wb.save(tmp)
             with open(tmp, "rb") as f:
+                data = f.read()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
         except OSError as e:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise StoreError(f"Kan inte spara arbetsboken {self.path}: {e.strerror or e}") from e
+        self._cache = (hashlib.blake2b(data, digest_size=16).digest(), wb)
 
     def _mark_dirty(self) -> None:
         self._local.dirty = True
@@ -184,8 +206,10 @@ class WorkbookBackend(Backend):
             with self.transaction():
                 yield self._wb
             return
-        # A plain read needs no lock: the file is only ever replaced atomically.
-        yield self._load()
+        # A plain read needs no file lock (the file is only ever replaced atomically); the thread lock keeps
+        # the cached workbook from being read while a transaction in another thread changes it.
+        with self._thread_lock:
+            yield self._load()
 
     @contextlib.contextmanager
     def _history(self) -> Iterator[Journal]:
