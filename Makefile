@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench check-questions clean redis-server
+.PHONY: run test lint bench bench-readme check-questions clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,12 @@ redis-server:
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check bot sheets engine config tests benchmarks
 
-bench: $(DEVSTAMP)
+bench: $(DEVSTAMP) redis-server
 	$(BIN)/python -m benchmarks
+
+# `make bench`, then rewrite the README's bench table (between its bench markers) from that run.
+bench-readme: $(DEVSTAMP) redis-server
+	$(BIN)/python -m benchmarks --readme README.md
 
 check-questions: $(STAMP)
 	$(BIN)/python ../shared/tools/check_questions.py ../shared/questions/public.yaml --show
