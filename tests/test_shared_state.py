@@ -115,6 +115,46 @@ def test_two_server_processes_deduplicate_a_retried_event_and_share_follow_up_co
     assert len(mock.of("chat.postMessage")) == 2
 
 
+def test_gunicorn_workers_behind_one_port_answer_each_retried_event_once(tmp_path, redis_server):  # noqa: F811
+    """`serve --http --workers 2` with REDIS_URL: retries hit whichever worker the kernel picks; one reply each."""
+    import concurrent.futures
+
+    mock = s.MockSlack()
+    env = _env(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
+               SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=str(tmp_path / "x.xlsx"), REDIS_URL=redis_server.url)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "2", "--threads", "2"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(proc, base)
+        bodies = [s.event_body(s.mention_event("hjälp", ts=f"1600000200.{i:06d}"), event_id=f"EvMANY{i}")
+                  for i in range(6)]
+        sends = [b for b in bodies for _ in range(3)]  # each event delivered three times (two retries)
+
+        def send(body: str) -> int:
+            headers = s.sign(body)
+            return s.post(base + "/slack/events", body, "application/json", headers).status
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            assert set(pool.map(send, sends)) == {200}
+        posts = mock.wait_method("chat.postMessage", count=6, timeout=60)
+        # a further request proves the workers are idle, then no seventh reply may have appeared
+        assert send(s.event_body(s.mention_event("hjälp", ts="1600000300.000001"), event_id="EvLAST")) == 200
+        mock.wait_method("chat.postMessage", count=7, timeout=60)
+        threads = sorted(c.data["thread_ts"] for c in mock.of("chat.postMessage"))
+        assert threads == sorted([f"1600000200.{i:06d}" for i in range(6)] + ["1600000300.000001"]), posts
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        mock.close()
+
+
 class ContextEngine:
     """An engine whose ask() takes the follow-up context (the shape the #10 engine port has)."""
 
