@@ -185,12 +185,23 @@ class TabularStore(Store):
             seen = self.snapshot().status_for(key)
             expected = dict(seen.raw) if seen is not None else {}
         self._ensure_exists()
-        with self._lock, self.backend.transaction():
-            table = self._read_table(Tab.rekvisitioner)
-            current = self._find(table, key, lookup)
-            self._check_conflict(key, expected, current)
-            result = self._write_status(table, key, current, changes, update.actor, lookup)
-        self.invalidate()
+        audit: list[list[Any]] = []
+        try:
+            with self._lock, self.backend.transaction():
+                table = self._read_table(Tab.rekvisitioner)
+                current = self._find(table, key, lookup)
+                self._check_conflict(key, expected, current)
+                result = self._write_status(table, key, current, changes, update.actor, lookup, audit)
+        except StoreError as e:
+            # the local workbook saves its cells when the transaction ends, after the Logg row was kept in
+            # the journal: a failed save must be logged as such too (Google failures are caught inside)
+            if audit and not isinstance(e, ConflictError) and not getattr(e, "audited", False):
+                self._audit_failure(audit, e)
+                raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
+                                 "Loggen visar försöket; kontrollera raden.") from e
+            raise
+        finally:
+            self.invalidate()
         return result
 
     def _check_county(self, key: RowKey, lookup: Lookup) -> None:
@@ -245,7 +256,8 @@ class TabularStore(Store):
             "Status", "Belopp (kr)", "Datum", "Faktura/referens", "Kontaktperson"}) or "tom rad"
 
     def _write_status(self, table: Table, key: RowKey, current: StatusRow | None,
-                      changes: dict[str, str | Decimal], actor: str, lookup: Lookup) -> UpdateResult:
+                      changes: dict[str, str | Decimal], actor: str, lookup: Lookup,
+                      audit_out: list[list[Any]] | None = None) -> UpdateResult:
         changed: dict[str, tuple[str, str]] = {}
         values: dict[str, Any] = {}
         for header, new in changes.items():
@@ -267,6 +279,8 @@ class TabularStore(Store):
         note = where + ("; ny rad" if current is None else f"; rad {current.row}")
         audit = [[stamp, actor, recipient_name, h, old, new, note] for h, (old, new) in changed.items()]
         self.backend.append_rows(str(Tab.logg), audit)  # audit first: no change without its log row
+        if audit_out is not None:
+            audit_out.extend(audit)
         try:
             if current is None:
                 row = requisition_row(self.kb, key)
@@ -280,8 +294,10 @@ class TabularStore(Store):
                 row_no = current.row
         except StoreError as e:
             self._audit_failure(audit, e)
-            raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
-                             "Loggen visar försöket; kontrollera raden.") from e
+            failed = StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
+                                "Loggen visar försöket; kontrollera raden.")
+            failed.audited = True  # type: ignore[attr-defined]
+            raise failed from e
         return UpdateResult(row=row_no, changed=changed, created=current is None)
 
     def _audit_failure(self, audit: list[list[str]], error: Exception) -> None:

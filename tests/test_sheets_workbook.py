@@ -218,3 +218,25 @@ def test_a_hand_edit_is_seen_at_once_despite_the_parsed_workbook_cache(tmp_path)
     assert store.refresh().status_for(key).planned_use == "ändrat för hand"
     store.update_status(StatusUpdate(key=key, changes={"Status": "rekvirerad"}, actor="a"))
     assert load_workbook(path)["Rekvisitioner"][f"J{row}"].value == "ändrat för hand"
+
+
+def test_a_failed_save_after_the_log_row_is_logged_as_failed(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "wb.xlsx"
+    store = _store(path)
+    key = RowKey(recipient_id=RATTVIK, agreement="ok2020", post=HANDLINGSPLANER)
+    row = store.snapshot().status_for(key).row
+    before = load_workbook(path)["Rekvisitioner"][f"F{row}"].value
+
+    def full_disk(wb):
+        raise StoreError("Kan inte spara arbetsboken: disken är full")
+
+    monkeypatch.setattr(store.backend, "_save", full_disk)
+    with pytest.raises(StoreError, match="Loggen visar försöket"):
+        store.update_status(StatusUpdate(key=key, changes={"Status": "rekvirerad"}, actor="anna"))
+    monkeypatch.undo()
+    logg = store.backend.read_tabs(["Logg"])["Logg"]
+    assert logg[-2][1] == "anna" and "MISSLYCKADES" in logg[-1][6] and "disken är full" in logg[-1][6]
+    assert load_workbook(path)["Rekvisitioner"][f"F{row}"].value == before  # nothing half-written
+    assert str(store.refresh().status_for(key).status) != "rekvirerad"
