@@ -8,9 +8,22 @@ from config.settings import Settings, get_settings
 
 @lru_cache(maxsize=1)
 def get_store(settings: Settings | None = None):
-    from sheets.factory import open_store
+    """The store for the CLI and one-sheet set-ups; with a county file (STIMULANS_COUNTIES), the sheet of
+    STIMULANS_COUNTY (a länskod), or of the file's first county (docs/scale.md)."""
+    from sheets.factory import open_county_store, open_store
 
-    return open_store(settings or get_settings())
+    settings = settings or get_settings()
+    if settings.counties_file is None:
+        return open_store(settings)
+    from engine.counties import CountyConfigError, load_counties
+
+    counties = load_counties(settings.counties_file)
+    if settings.county and counties.by_code(settings.county.strip().zfill(2)) is None:
+        known = ", ".join(f"{c.code} ({c.name})" if c.name else c.code for c in counties.counties)
+        raise CountyConfigError(f"STIMULANS_COUNTY={settings.county}: det länet finns inte i länsfilen "
+                                f"{settings.counties_file}; välj bland {known}.")
+    county = counties.by_code((settings.county or "").strip().zfill(2)) or counties.default
+    return open_county_store(settings, county)
 
 
 def get_engine(settings: Settings | None = None, *, with_store: bool = True):

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(default=None, alias="REDIS_URL")
     # Several counties in one deployment (config/counties.yaml format; docs/scale.md)
     counties_file: Path | None = Field(default=None, alias="STIMULANS_COUNTIES")
+    county: str | None = Field(default=None, alias="STIMULANS_COUNTY")  # the CLI's county (länskod)
 
     # Time zone of every deadline
     timezone: str = Field(default="Europe/Stockholm", alias="STIMULANS_TZ")

@@ -286,3 +286,32 @@ def test_remind_uses_the_countys_own_channel_even_with_dm(tmp_path, monkeypatch,
     out = capsys.readouterr().out
     assert "== Stockholms län ==" in out and "== Dalarnas län ==" in out
     assert f"kanal {DALA_CH}" in out and f"kanal {STHLM_CH}" in out
+
+
+def test_the_cli_works_on_the_county_chosen_by_stimulans_county(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from bot.runtime import get_store
+    from config.settings import get_settings
+    from sheets.workbook import WorkbookBackend
+
+    monkeypatch.setenv("STIMULANS_COUNTIES", str(write_counties(tmp_path)))
+
+    def cli(county: str, *argv: str) -> int:
+        monkeypatch.setenv("STIMULANS_COUNTY", county)
+        get_settings.cache_clear()
+        get_store.cache_clear()
+        try:
+            return main(list(argv))
+        finally:
+            get_settings.cache_clear()
+            get_store.cache_clear()
+
+    assert cli("20", "update", "Rättvik", "status", "rekvirerad", "--post", "handlingsplaner", "--som", "bo") == 0
+    assert cli("01", "update", "Rättvik", "status", "klart", "--post", "handlingsplaner", "--overenskommelse", "ok2020",
+               "--som", "bo") == 2  # not even as a new row: Stockholm's sheet holds no Dalarna rows
+    assert "hör till län 20" in capsys.readouterr().err
+    dala = WorkbookBackend(tmp_path / "dala.xlsx").read_tabs(["Logg"])["Logg"]
+    sthlm = WorkbookBackend(tmp_path / "sthlm.xlsx").read_tabs(["Logg"])["Logg"]
+    assert any(r[1] == "bo" for r in dala) and not any(r[1] == "bo" for r in sthlm or [])
+    assert cli("99", "check") == 2
+    assert "STIMULANS_COUNTY=99" in capsys.readouterr().err
