@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 from slack_sdk.errors import SlackApiError
 
-from engine.slack_text import escape
 from engine.digest import digest_id, digest_record
 from engine.reminders import sent_record
+from engine.slack_text import escape
 
 log = logging.getLogger(__name__)
 

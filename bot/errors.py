@@ -4,10 +4,11 @@ from __future__ import annotations
 
 def user_error_message(exc: BaseException) -> str | None:
     from config.settings import SettingsError
+    from engine.counties import CountyConfigError
     from engine.parsing import ParseError
     from engine.store import StoreError
 
-    known: tuple[type[BaseException], ...] = (StoreError, ParseError, SettingsError)
+    known: tuple[type[BaseException], ...] = (StoreError, ParseError, SettingsError, CountyConfigError)
     try:
         from engine.knowledge import KnowledgeError
 

@@ -16,6 +16,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "google": ("google", "Google Sheets"),
     "requests": ("google", "Google Sheets"),
     "gunicorn": ("server", "HTTP-servern (serve --http)"),
+    "redis": ("redis", "Delat tillstånd i Redis (REDIS_URL)"),
     "docx": ("documents", "Word-filer"),
     "fpdf": ("documents", "PDF-filer"),
     "pypdf": ("documents", "PDF-filer"),

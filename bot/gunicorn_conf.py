@@ -9,7 +9,8 @@ client that announces 1 000 bytes and sends 10 holds a thread for at most 5 s an
 With THREADS threads, fewer than THREADS stalled clients at a time cannot delay /healthz or a signed
 request at all; more can delay them for at most BODY_DEADLINE seconds per wave.
 
-ONE worker process: the event-id and replay caches (bot/dedup.py) live in the process.
+Workers: WEB_CONCURRENCY (default 1). Without REDIS_URL keep ONE: the event-id and replay caches
+(bot/dedup.py) then live in the process; with REDIS_URL several workers share them (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ import os
 THREADS = int(os.environ.get("STIMULANS_HTTP_THREADS", "128"))
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '3000')}"
-workers = 1
+workers = int(os.environ.get("WEB_CONCURRENCY", "1") or 1)
+if workers > 1 and not os.environ.get("REDIS_URL"):
+    raise SystemExit(f"WEB_CONCURRENCY={workers} arbetsprocesser kräver REDIS_URL (delad dubblettkontroll och "
+                     "trådkontext); sätt REDIS_URL eller WEB_CONCURRENCY=1")
 worker_class = "gthread"
 threads = THREADS
 #: connections the worker keeps open at once (stalled ones included) before it stops accepting

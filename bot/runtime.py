@@ -17,20 +17,36 @@ def _store_key(settings: Settings) -> str:
     return "|".join(str(v) for v in (
         settings.data_dir, settings.workbook_path, settings.google_sheet, settings.google_credentials_file,
         hashlib.sha256(secret.encode()).hexdigest(), settings.sheets_api_url, settings.snapshot_ttl_seconds,
-        settings.timezone))
+        settings.timezone, settings.counties_file, settings.county))
 
 
 def get_store(settings: Settings | None = None):
-    """The one store of this process for these settings (opened on first use, then reused)."""
-    from sheets.factory import open_store
-
+    """The one store of this process for these settings (opened on first use, then reused). With a county
+    file (STIMULANS_COUNTIES), the sheet of STIMULANS_COUNTY (a länskod), or of the file's first county
+    (docs/scale.md)."""
     settings = settings or get_settings()
     key = _store_key(settings)
     with _lock:
         if key not in _store:
             _store.clear()  # one store per process: new settings (tests) replace the old one
-            _store[key] = open_store(settings)
+            _store[key] = _open_store(settings)
         return _store[key]
+
+
+def _open_store(settings: Settings):
+    from sheets.factory import open_county_store, open_store
+
+    if settings.counties_file is None:
+        return open_store(settings)
+    from engine.counties import CountyConfigError, load_counties
+
+    counties = load_counties(settings.counties_file)
+    if settings.county and counties.by_code(settings.county.strip().zfill(2)) is None:
+        known = ", ".join(f"{c.code} ({c.name})" if c.name else c.code for c in counties.counties)
+        raise CountyConfigError(f"STIMULANS_COUNTY={settings.county}: det länet finns inte i länsfilen "
+                                f"{settings.counties_file}; välj bland {known}.")
+    county = counties.by_code((settings.county or "").strip().zfill(2)) or counties.default
+    return open_county_store(settings, county)
 
 
 def _cache_clear() -> None:

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # the weekly digest (`stimulans sammanfattning`); falls back to the reminder channel
     coordinator_channel: str | None = Field(default=None, alias="STIMULANS_COORDINATOR_CHANNEL")
 
+    # Shared state for several workers/hosts (event dedup, follow-up context, reminder locks); docs/scale.md
+    redis_url: SecretStr | None = Field(default=None, alias="REDIS_URL")
+    # Several counties in one deployment (config/counties.yaml format; docs/scale.md)
+    counties_file: Path | None = Field(default=None, alias="STIMULANS_COUNTIES")
+    county: str | None = Field(default=None, alias="STIMULANS_COUNTY")  # the CLI's county (länskod)
+
     # Time zone of every deadline
     timezone: str = Field(default="Europe/Stockholm", alias="STIMULANS_TZ")
 

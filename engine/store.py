@@ -208,6 +208,17 @@ class Store(ABC):
     @abstractmethod
     def complete_reminder(self, reminder_id: str, slack_ts: str) -> None: ...
 
+    def claim_reminders(self, records: list[ReminderRecord]) -> set[str]:
+        """Claim several reminders in one step; returns the ids this call won. A store on a quota'd API
+        overrides this with a constant number of calls (read once, append once); the default claims
+        one by one."""
+        return {r.reminder_id for r in records if self.claim_reminder(r)}
+
+    def complete_reminders(self, done: list[tuple[str, str]]) -> None:
+        """Record (reminder id, Slack ts) pairs as sent, in one step where the store can."""
+        for reminder_id, slack_ts in done:
+            self.complete_reminder(reminder_id, slack_ts)
+
     @abstractmethod
     def write_allocations(self, rows: list[SheetAllocation], actor: str) -> int:
         """Upsert allocation rows (never overwriting other rows); returns rows written."""

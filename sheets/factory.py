@@ -24,3 +24,20 @@ def open_store(settings: Settings, **kwargs) -> Store:
 
     return TabularStore(WorkbookBackend(settings.resolved_workbook), ttl_seconds=settings.snapshot_ttl_seconds,
                         timezone=settings.timezone, auto_init=True, **kwargs)
+
+
+def open_county_store(settings: Settings, county, **kwargs) -> Store:
+    """The store of one county (engine.counties.County): its own workbook or Google sheet. The store
+    refuses rows of other counties' recipients and seeds only its own county's rows."""
+    from sheets.tabular import TabularStore
+
+    if county.google_sheet:
+        from sheets.google import GoogleBackend
+
+        backend = GoogleBackend.from_settings(settings.model_copy(update={"google_sheet": county.google_sheet}))
+        return TabularStore(backend, ttl_seconds=settings.snapshot_ttl_seconds, timezone=settings.timezone,
+                            county=county.code, **kwargs)
+    from sheets.workbook import WorkbookBackend
+
+    return TabularStore(WorkbookBackend(county.workbook), ttl_seconds=settings.snapshot_ttl_seconds,
+                        timezone=settings.timezone, auto_init=True, county=county.code, **kwargs)

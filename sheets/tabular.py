@@ -10,7 +10,8 @@ Guarantees (same for the workbook and Google):
   are written, so no change exists without its audit row; if the cell write then fails, a second
   audit row says "MISSLYCKADES". Happy path: 3 API calls (re-read, audit, write).
 - Reminder claims: under the workbook's file lock the re-read and the append are one step; on Google
-  the claim is appended and the tab re-read, and the earliest claim row for the reminder wins.
+  the claim is appended and the tab re-read, and the earliest claim row for the reminder wins. Claims
+  and completions take a list, so a run of any size costs a constant number of calls (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from engine.sheet.rows import (
     Lookup,
     Table,
     display_value,
+    lookup_for,
     normalize_value,
     parse_allocation_rows,
     parse_reminders,
@@ -79,8 +81,11 @@ class TabularStore(Store):
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] | None = None,
         background_refresh: bool = False,
+        county: str | None = None,
     ):
         self.backend = backend
+        #: the county (länskod) this sheet belongs to when one deployment serves several (docs/scale.md)
+        self.county = county
         self.name = backend.name
         self._kb = kb
         self.ttl = ttl_seconds
@@ -108,7 +113,7 @@ class TabularStore(Store):
         return self._kb
 
     def _lookup(self) -> Lookup:
-        return Lookup(self.kb)
+        return lookup_for(self.kb)
 
     def _stamp(self, micro: bool = False) -> str:
         return self._now().astimezone(self.tz).isoformat(timespec="microseconds" if micro else "seconds")
@@ -232,26 +237,46 @@ class TabularStore(Store):
         lookup = Lookup(with_sheet(self.kb, self.snapshot()))  # knows the sheet's own agreements and posts
         self._check_key(key, lookup)
         self._check_ceiling(key, changes.get(BELOPP))
+        self._check_county(key, lookup)
         expected = update.expected
         if expected is None:
             seen = self.snapshot().status_for(key)
             expected = dict(seen.raw) if seen is not None else {}
         self._ensure_exists()
-        with self._lock, self.backend.transaction():
-            table = self._read_table(Tab.rekvisitioner)
-            current = self._find(table, key, lookup)
-            refused: ConflictError | None = None
-            try:
-                self._check_conflict(key, expected, current)
-            except ConflictError as e:  # logged inside the transaction, raised after it (the log row is kept)
-                self._audit_refusal(key, current, changes, update.actor, lookup)
-                refused = e
-            else:
-                result = self._write_status(table, key, current, changes, update.actor, lookup)
-        self.invalidate()
+        audit: list[list[Any]] = []
+        refused: ConflictError | None = None
+        try:
+            with self._lock, self.backend.transaction():
+                table = self._read_table(Tab.rekvisitioner)
+                current = self._find(table, key, lookup)
+                try:
+                    self._check_conflict(key, expected, current)
+                except ConflictError as e:  # logged inside the transaction, raised after it (the log row is kept)
+                    self._audit_refusal(key, current, changes, update.actor, lookup)
+                    refused = e
+                else:
+                    result = self._write_status(table, key, current, changes, update.actor, lookup, audit)
+        except StoreError as e:
+            # the local workbook saves its cells when the transaction ends, after the Logg row was kept in
+            # the journal: a failed save must be logged as such too (Google failures are caught inside)
+            if audit and not isinstance(e, ConflictError) and not getattr(e, "audited", False):
+                self._audit_failure(audit, e)
+                raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
+                                 "Loggen visar försöket; kontrollera raden.") from e
+            raise
+        finally:
+            self.invalidate()
         if refused is not None:
             raise refused
         return result
+
+    def _check_county(self, key: RowKey, lookup: Lookup) -> None:
+        """A county's sheet holds only its own recipients' rows (a second guard behind authorization)."""
+        rec = lookup.recipients.get(key.recipient_id)
+        county = getattr(rec, "county_code", None)
+        if self.county and rec is not None and county != self.county:
+            raise StoreError(f"{rec.name} hör till län {county}, inte till det här kalkylarket (län {self.county}); "
+                             "inget skrevs.")
 
     @staticmethod
     def _check_key(key: RowKey, lookup: Lookup) -> None:
@@ -310,7 +335,8 @@ class TabularStore(Store):
                          if v and h in CONFLICT_SUMMARY_FIELDS) or "tom rad"
 
     def _write_status(self, table: Table, key: RowKey, current: StatusRow | None,
-                      changes: dict[str, str | Decimal], actor: str, lookup: Lookup) -> UpdateResult:
+                      changes: dict[str, str | Decimal], actor: str, lookup: Lookup,
+                      audit_out: list[list[Any]] | None = None) -> UpdateResult:
         changed: dict[str, tuple[str, str]] = {}
         values: dict[str, Any] = {}
         for header, new in changes.items():
@@ -332,6 +358,8 @@ class TabularStore(Store):
         note = where + ("; ny rad" if current is None else f"; rad {current.row}")
         audit = [[stamp, actor, recipient_name, h, old, new, note] for h, (old, new) in changed.items()]
         self.backend.append_rows(str(Tab.logg), audit)  # audit first: no change without its log row
+        if audit_out is not None:
+            audit_out.extend(audit)
         try:
             if current is None:
                 row = requisition_row(self.kb, key)
@@ -345,8 +373,10 @@ class TabularStore(Store):
                 row_no = current.row
         except StoreError as e:
             self._audit_failure(audit, e)
-            raise StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
-                             "Loggen visar försöket; kontrollera raden.") from e
+            failed = StoreError(f"Ändringen för {self._describe_key(key)} kunde inte skrivas: {e} "
+                                "Loggen visar försöket; kontrollera raden.")
+            failed.audited = True  # type: ignore[attr-defined]
+            raise failed from e
         return UpdateResult(row=row_no, changed=changed, created=current is None)
 
     def _audit_refusal(self, key: RowKey, current: StatusRow | None, changes: dict[str, str | Decimal],
@@ -377,58 +407,91 @@ class TabularStore(Store):
             self._stamp(), feedback.who, feedback.question, feedback.answer, feedback.vote]])
 
     # -- reminders -------------------------------------------------------------------------------
+    # A reminder run costs a constant number of calls whatever the number of reminders: claims are read
+    # once, appended in one batch and re-read once; completions are read once and written in one batch.
     def claim_reminder(self, record: ReminderRecord) -> bool:
+        return record.reminder_id in self.claim_reminders([record])
+
+    def claim_reminders(self, records: list[ReminderRecord]) -> set[str]:
+        if not records:
+            return set()
         self._ensure_exists()
-        owner = record.owner or f"stimulans-{uuid.uuid4().hex[:8]}"
+        owner_default = f"stimulans-{uuid.uuid4().hex[:8]}"
         claimed_at = self._stamp(micro=True)
         with self._lock, self.backend.transaction():
             table = self._read_table(Tab.paminnelser)
-            if self._winner(table, record.reminder_id) is not None:
-                return False
-            planned = record.planned_date.isoformat() if record.planned_date else ""
-            row = {"Påminnelse-id": record.reminder_id, "Deadline": record.deadline_id,
-                   "Dagar före": record.offset_days, "Kanal": record.channel, "Planerat datum": planned,
-                   "Status": "anspråk", "Ägare": owner, "Anspråk": claimed_at}
-            self.backend.append_rows(str(Tab.paminnelser), [[row.get(h, "") for h in table.header]])
+            taken = self._claim_index(table)
+            mine: dict[str, str] = {}  # reminder id -> owner of the row this call appends
+            rows = []
+            for record in records:
+                rid = record.reminder_id
+                if rid in taken or rid in mine:
+                    continue
+                owner = record.owner or owner_default
+                mine[rid] = owner
+                planned = record.planned_date.isoformat() if record.planned_date else ""
+                row = {"Påminnelse-id": rid, "Deadline": record.deadline_id, "Dagar före": record.offset_days,
+                       "Kanal": record.channel, "Planerat datum": planned, "Status": "anspråk", "Ägare": owner,
+                       "Anspråk": claimed_at}
+                rows.append([row.get(h, "") for h in table.header])
+            if not rows:
+                return set()
+            self.backend.append_rows(str(Tab.paminnelser), rows)
             # Re-read: without a lock (Google) two processes may both have appended; the earliest row wins.
             after = self._read_table(Tab.paminnelser)
-            winner = self._winner(after, record.reminder_id)
-            mine = winner is not None and winner[1].owner == owner and winner[1].claimed_at == claimed_at
-            if not mine:
-                for row_no, rec in self._claims(after, record.reminder_id):
+            index = self._claim_index(after)
+            won: set[str] = set()
+            losers: list[tuple[int, int, Any]] = []
+            for rid, owner in mine.items():
+                claims = index.get(rid, [])
+                if claims and claims[0][1].owner == owner and claims[0][1].claimed_at == claimed_at:
+                    won.add(rid)
+                    continue
+                for row_no, rec in claims:
                     if rec.owner == owner and rec.claimed_at == claimed_at and "Status" in after.columns:
-                        self.backend.write_cells(str(Tab.paminnelser), [(row_no, after.columns["Status"], "dubblett")])
+                        losers.append((row_no, after.columns["Status"], "dubblett"))
+            if losers:
+                self.backend.write_cells(str(Tab.paminnelser), losers)
         self.invalidate()
-        return mine
+        return won
 
     @staticmethod
-    def _claims(table: Table, reminder_id: str) -> list[tuple[int, ReminderRecord]]:
-        out = []
+    def _claim_index(table: Table) -> dict[str, list[tuple[int, ReminderRecord]]]:
+        """Active claims (claimed or sent) per reminder id, earliest row first, from one read of the tab."""
+        out: dict[str, list[tuple[int, ReminderRecord]]] = {}
         for row_no, rec in table.records():
-            if rec.get("Påminnelse-id", "").strip() != reminder_id:
+            rid = rec.get("Påminnelse-id", "").strip()
+            if not rid:
                 continue
             parsed = parse_reminders(_single(table, rec), [])
             if parsed and parsed[0].status in ACTIVE_CLAIM:
-                out.append((row_no, parsed[0]))
+                out.setdefault(rid, []).append((row_no, parsed[0]))
         return out
 
-    def _winner(self, table: Table, reminder_id: str) -> tuple[int, ReminderRecord] | None:
-        claims = self._claims(table, reminder_id)
-        return min(claims, key=lambda c: c[0]) if claims else None
-
     def complete_reminder(self, reminder_id: str, slack_ts: str) -> None:
+        self.complete_reminders([(reminder_id, slack_ts)])
+
+    def complete_reminders(self, done: list[tuple[str, str]]) -> None:
+        if not done:
+            return
         self._ensure_exists()
         stamp = self._stamp()
         with self._lock, self.backend.transaction():
             table = self._read_table(Tab.paminnelser)
-            winner = self._winner(table, reminder_id)
-            values = {"Status": "skickad", "Slack-ts": slack_ts, "Skickad": stamp}
-            if winner is None:
-                row = {"Påminnelse-id": reminder_id, **values}
-                self.backend.append_rows(str(Tab.paminnelser), [[row.get(h, "") for h in table.header]])
-            else:
-                cells = [(winner[0], table.columns[h], v) for h, v in values.items() if h in table.columns]
-                self.backend.write_cells(str(Tab.paminnelser), cells)
+            index = self._claim_index(table)
+            cells: list[tuple[int, int, Any]] = []
+            appends: list[list[Any]] = []
+            for reminder_id, slack_ts in dict(done).items():
+                values = {"Status": "skickad", "Slack-ts": slack_ts, "Skickad": stamp}
+                claims = index.get(reminder_id)
+                if not claims:
+                    row = {"Påminnelse-id": reminder_id, **values}
+                    appends.append([row.get(h, "") for h in table.header])
+                else:
+                    row_no = claims[0][0]
+                    cells += [(row_no, table.columns[h], v) for h, v in values.items() if h in table.columns]
+            self.backend.write_cells(str(Tab.paminnelser), cells)
+            self.backend.append_rows(str(Tab.paminnelser), appends)
         self.invalidate()
 
     # -- allocations -----------------------------------------------------------------------------
@@ -494,6 +557,10 @@ class TabularStore(Store):
                 out.setdefault((a.recipient_id, a.agreement, a.post), row_no)
         return out
 
+    def _own(self, recipient_id: str) -> bool:
+        """Whether a recipient's rows belong in this sheet (always, without counties)."""
+        return not self.county or _county_of(self.kb, recipient_id) == self.county
+
     # -- schema ----------------------------------------------------------------------------------
     def init_schema(self) -> list[str]:
         with self._lock, self.backend.transaction():
@@ -550,16 +617,22 @@ class TabularStore(Store):
         table = self._read_table(Tab.rekvisitioner)
         lookup = self._lookup()
         have = {r.key for r in parse_status_rows(table, lookup, [])}
-        new = [k for k in seed_requisition_keys(kb) if k not in have]
+        new = [k for k in seed_requisition_keys(kb) if k not in have and self._own(k.recipient_id)]
         if new:
             header = table.header
             rows = [[requisition_row(kb, k).get(h, "") for h in header] for k in new]
             self.backend.append_rows(str(Tab.rekvisitioner), rows)
             changes.append(f"{Tab.rekvisitioner}: {len(new)} rader tillagda från kunskapsbasen")
-        added = self._upsert_allocations(seed_allocations(kb), "stimulans init-sheet", update_existing=False)
+        added = self._upsert_allocations([a for a in seed_allocations(kb) if self._own(a.recipient_id)],
+                                         "stimulans init-sheet", update_existing=False)
         if added:
             changes.append(f"{Tab.tilldelning}: {added} publicerade belopp tillagda")
         return changes
+
+
+def _county_of(kb: Any, recipient_id: str) -> str | None:
+    rec = getattr(kb, "recipients", {}).get(recipient_id)
+    return getattr(rec, "county_code", None) if rec is not None else None
 
 
 def _single(table: Table, rec: dict[str, str]) -> Table:

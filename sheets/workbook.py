@@ -1,15 +1,21 @@
 """The local .xlsx workbook (openpyxl): the embedded default store when Google is not configured.
 
-Created on first use. Every change happens under an exclusive file lock (fcntl) on a side file and
-is saved atomically (temp file + os.replace), so two processes cannot corrupt the workbook or lose
-each other's rows, and a reader never sees a half-written file. Text is stored as text cells: a value
-starting with "=" is a string, never a formula.
+Created on first use. Every change happens under an exclusive file lock (`filelock`, so it works on
+Windows as well as Linux/macOS) on a side file and is saved atomically (temp file + os.replace), so two
+processes cannot corrupt the workbook or lose each other's rows, and a reader never sees a half-written
+file. Text is stored as text cells: a value starting with "=" is a string, never a formula.
+
+The history tabs (Logg, Påminnelser, Återkoppling) are not in the .xlsx: they live in a SQLite journal
+beside it (sheets/journal.py), so an update costs the same at 0 or 100 000 Logg rows. A workbook that
+still has those tabs (made before the journal) has them moved into the journal once, on first use.
+The workbook is only loaded when a workbook tab is read or written (a claim never loads it).
 """
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
+import hashlib
+import io
 import logging
 import os
 import threading
@@ -18,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
@@ -25,7 +32,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.formatting import describe_os_error
-from engine.store import StoreError
+from engine.store import HEADERS, StoreError, Tab
 from sheets.backend import (
     AMOUNT_FORMAT,
     DATE_FORMAT,
@@ -36,12 +43,21 @@ from sheets.backend import (
     column_choices,
     column_kind,
 )
+from sheets.journal import Journal
 
 log = logging.getLogger(__name__)
 
 _FORMULA_START = ("=", "+", "-", "@")
 #: Excel's limit on the characters in one cell; a longer text makes Excel "repair" (cut) the file.
 MAX_CELL_CHARS = 32767
+#: Tabs only the bot appends to: kept in the journal beside the workbook, not in the .xlsx.
+HISTORY_TABS = ("Logg", "Påminnelser", "Återkoppling")
+#: How long a writer waits for another process holding the workbook lock.
+LOCK_TIMEOUT = 120.0
+
+
+def journal_path(workbook: Path) -> Path:
+    return workbook.with_name(workbook.stem + ".historik.sqlite")
 
 
 def _storable(text: str) -> str:
@@ -51,6 +67,15 @@ def _storable(text: str) -> str:
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
+
+
+def _history_value(value: Any) -> Any:
+    """A value as the journal keeps it: numbers stay numbers, text is cleaned like a workbook cell."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int | float):
+        return value
+    return _storable(str(value))
 
 
 def _letter(col: int) -> str:
@@ -64,62 +89,98 @@ class WorkbookBackend(Backend):
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.journal = Journal(journal_path(self.path))
         self._local = threading.local()
         self._thread_lock = threading.RLock()
         self._swept = False  # leftover .tmp files removed on the first locked access
-        self.reads = 0  # whole-file loads, for the benchmark
+        self.reads = 0  # whole-file reads, for the benchmark
+        self.parses = 0  # of which parsed (the file had changed)
+        self.saves = 0
+        self._cache: tuple[bytes, Workbook] | None = None  # (hash of the file, the parsed workbook)
 
     # -- file handling ---------------------------------------------------------------------------
     def exists(self) -> bool:
         return self.path.exists()
 
     @property
-    def _wb(self) -> Workbook | None:
-        return getattr(self._local, "wb", None)
+    def _in_transaction(self) -> bool:
+        return getattr(self._local, "depth", 0) > 0
+
+    @property
+    def _wb(self) -> Workbook:
+        """The workbook of the current transaction, loaded on first use."""
+        if getattr(self._local, "wb", None) is None:
+            self._local.wb = self._load()
+        return self._local.wb
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        if self._wb is not None:  # nested: the outer transaction holds the lock and saves
-            yield
+        if self._in_transaction:  # nested: the outer transaction holds the lock and saves
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
             return
         with self._thread_lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                lock = open(self.path.with_name(self.path.name + ".lock"), "a+")  # noqa: SIM115
+                lock = FileLock(str(self.path.with_name(self.path.name + ".lock")), timeout=LOCK_TIMEOUT)
+                lock.acquire()
+            except Timeout as e:
+                raise StoreError(f"Arbetsboken {self.path} är låst av en annan process sedan mer än "
+                                 f"{LOCK_TIMEOUT:.0f} s; försök igen om en stund.") from e
             except OSError as e:
                 raise StoreError(f"Kan inte skapa arbetsboken {self.path}: {describe_os_error(e)}") from e
             try:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+                self._local.depth = 1
+                self._local.wb = None
                 if not self._swept:
                     self._sweep_temp_files()
-                self._local.wb = self._load()
                 self._local.dirty = False
+                self._migrate_history()
                 yield
                 if self._local.dirty:
                     self._save(self._local.wb)
+                    self._local.dirty = False
             finally:
+                if self._local.dirty:  # changed in memory but not saved: the cached copy is wrong now
+                    self._cache = None
+                self._local.depth = 0
                 self._local.wb = None
                 self._local.dirty = False
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-                lock.close()
+                lock.release()
+
+    def _migrate_history(self) -> None:
+        """Under the lock: move history tabs still inside an older workbook into the journal, once."""
+        if self.journal.exists() or not self.path.exists():
+            return
+        wb = self._wb
+        moved = [t for t in HISTORY_TABS if t in wb.sheetnames]
+        for tab in moved:
+            self.journal.import_grid(tab, [list(r) for r in wb[tab].iter_rows(values_only=True)])
+        if moved:
+            for tab in moved:
+                wb.remove(wb[tab])
+            if not wb.sheetnames:
+                wb.create_sheet("Rekvisitioner")
+            self._mark_dirty()
+        else:
+            self.journal.create()  # the file now exists: the workbook is not looked at again
 
     def _try_sweep(self) -> None:
         """On the first read: sweep leftover temp files if no save is running right now (lock free)."""
-        lock_path = self.path.with_name(self.path.name + ".lock")
         if not self.path.parent.is_dir():
             return
+        lock = FileLock(str(self.path.with_name(self.path.name + ".lock")), timeout=0)
         try:
-            with open(lock_path, "a+") as lock:
-                try:
-                    fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    return  # a save is running; the next locked access sweeps
-                try:
-                    self._sweep_temp_files()
-                finally:
-                    fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-        except OSError:
-            return
+            lock.acquire()
+        except (Timeout, OSError):
+            return  # a save is running (or the folder is read-only); the next locked access sweeps
+        try:
+            self._sweep_temp_files()
+        finally:
+            lock.release()
 
     def _sweep_temp_files(self) -> None:
         """Remove temp files of saves that were killed before their rename. Every save happens under
@@ -133,66 +194,103 @@ class WorkbookBackend(Backend):
                 pass
 
     def _load(self) -> Workbook:
-        self.reads += 1
+        """The workbook as it is on disk. Parsed only when the file's bytes changed since we last read or
+        wrote it (a hash of the file, so a hand edit or another process's save is always seen); callers
+        hold the thread lock, so the shared object is never read while a transaction changes it."""
         if not self.path.exists():
+            self._cache = None
             wb = Workbook()
             wb.remove(wb.active)
             return wb
         try:
-            return load_workbook(self.path)
+            data = self.path.read_bytes()
+            self.reads += 1
+            digest = hashlib.blake2b(data, digest_size=16).digest()
+            if self._cache is not None and self._cache[0] == digest:
+                return self._cache[1]
+            self.parses += 1
+            wb = load_workbook(io.BytesIO(data))
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+            self._cache = None
             raise StoreError(
                 f"Arbetsboken {self.path} kan inte läsas ("
                 + (describe_os_error(e) if isinstance(e, OSError) else "inte en giltig .xlsx-fil") + "). "
                 "Är det en .xlsx-fil? "
                 "Flytta undan den eller ange en annan med STIMULANS_WORKBOOK."
             ) from e
+        self._cache = (digest, wb)
+        return wb
 
     def _save(self, wb: Workbook) -> None:
+        self.saves += 1
+        self._cache = None  # until the new file is in place
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             wb.save(tmp)
             with open(tmp, "rb") as f:
+                data = f.read()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
         except OSError as e:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise StoreError(f"Kan inte spara arbetsboken {self.path}: {describe_os_error(e)}") from e
+        self._cache = (hashlib.blake2b(data, digest_size=16).digest(), wb)
 
     def _mark_dirty(self) -> None:
         self._local.dirty = True
 
     @contextlib.contextmanager
     def _open(self, write: bool) -> Iterator[Workbook]:
-        if self._wb is not None:
+        if self._in_transaction:
             yield self._wb
             return
         if write:
             with self.transaction():
-                yield self._wb  # type: ignore[misc]
+                yield self._wb
             return
-        # A plain read needs no lock: the file is only ever replaced atomically.
+        # A plain read needs no file lock (the file is only ever replaced atomically); the thread lock keeps
+        # the cached workbook from being read while a transaction in another thread changes it.
         if not self._swept:
             self._try_sweep()
-        yield self._load()
+        with self._thread_lock:
+            yield self._load()
+
+    @contextlib.contextmanager
+    def _history(self) -> Iterator[Journal]:
+        """The journal, after a one-time migration of an older workbook's history tabs."""
+        if not self._in_transaction and not self.journal.exists() and self.path.exists():
+            with self.transaction():
+                pass
+        yield self.journal
 
     # -- Backend ---------------------------------------------------------------------------------
     def read_tabs(self, tabs: list[str]) -> dict[str, Grid | None]:
-        with self._open(write=False) as wb:
-            out: dict[str, Grid | None] = {}
-            for tab in tabs:
-                if tab not in wb.sheetnames:
-                    out[tab] = None
-                    continue
-                grid = [list(r) for r in wb[tab].iter_rows(values_only=True)]
-                while grid and not any(v not in (None, "") for v in grid[-1]):
-                    grid.pop()
-                out[tab] = grid
-            return out
+        out: dict[str, Grid | None] = {}
+        history = [t for t in tabs if t in HISTORY_TABS]
+        book = [t for t in tabs if t not in HISTORY_TABS]
+        if history:
+            with self._history() as journal:
+                for tab in history:
+                    out[tab] = journal.read(tab)
+        if book:
+            with self._open(write=False) as wb:
+                for tab in book:
+                    if tab not in wb.sheetnames:
+                        out[tab] = None
+                        continue
+                    grid = [list(r) for r in wb[tab].iter_rows(values_only=True)]
+                    while grid and not any(v not in (None, "") for v in grid[-1]):
+                        grid.pop()
+                    out[tab] = grid
+        return {t: out[t] for t in tabs}
 
     def write_cells(self, tab: str, cells: list[Cell]) -> None:
         if not cells:
+            return
+        if tab in HISTORY_TABS:
+            with self._history() as journal:
+                journal.write_cells(tab, [(r, c, _history_value(v)) for r, c, v in cells])
             return
         with self._open(write=True) as wb:
             ws = self._sheet(wb, tab)
@@ -202,6 +300,10 @@ class WorkbookBackend(Backend):
 
     def append_rows(self, tab: str, rows: list[list[Any]]) -> None:
         if not rows:
+            return
+        if tab in HISTORY_TABS:
+            with self._history() as journal:
+                journal.append(tab, [[_history_value(v) for v in row] for row in rows])
             return
         with self._open(write=True) as wb:
             ws = self._sheet(wb, tab)
@@ -213,11 +315,40 @@ class WorkbookBackend(Backend):
                     self._set(ws, last + 1 + i, j + 1, value, tab)
             self._mark_dirty()
 
+    def export_history(self, target: Path) -> dict[str, int]:
+        """Write the history tabs to an .xlsx with the same tab names (for reading in Excel); rows per tab."""
+        wb = Workbook()
+        wb.remove(wb.active)
+        counts: dict[str, int] = {}
+        with self._history() as journal:
+            for tab in HISTORY_TABS:
+                grid = journal.read(tab) or [list(HEADERS[Tab(tab)])]
+                ws = wb.create_sheet(tab)
+                for r, row in enumerate(grid, start=1):
+                    for c, value in enumerate(row, start=1):
+                        ws.cell(r, c).value = value  # header kinds apply below via _set
+                        if r > 1:
+                            self._set(ws, r, c, value, tab)
+                self._format(ws, tab)
+                counts[tab] = max(0, len(grid) - 1)
+        tmp = target.with_name(f".{target.name}.tmp")
+        wb.save(tmp)
+        os.replace(tmp, target)
+        return counts
+
     def ensure_tabs(self, headers: dict[str, list[str]]) -> list[str]:
         changes: list[str] = []
         with self._open(write=True) as wb:
+            with self._history() as journal:
+                for tab, wanted in headers.items():
+                    if str(tab) in HISTORY_TABS:
+                        change = journal.ensure(str(tab), wanted)
+                        if change:
+                            changes.append(change)
             for tab, wanted in headers.items():
                 tab = str(tab)
+                if tab in HISTORY_TABS:
+                    continue
                 created = tab not in wb.sheetnames
                 ws = wb.create_sheet(tab) if created else wb[tab]
                 current = [str(c.value).strip() if c.value is not None else "" for c in ws[1]]

@@ -174,6 +174,9 @@ class CrashingStore:
     def complete_reminder(self, reminder_id: str, slack_ts: str) -> None:
         raise CrashAfterPost(reminder_id)
 
+    def complete_reminders(self, done) -> None:
+        raise CrashAfterPost(done[0][0])
+
 
 class MockSlack:
     """A local Slack Web API on 127.0.0.1: chat.postMessage, conversations.history/open, auth.test."""

@@ -60,6 +60,13 @@ def _formula_cells(path: Path) -> list[str]:
     return found
 
 
+def _history(path: Path, tab: str) -> list[list]:
+    """A history tab's rows (header first): Logg/Påminnelser/Återkoppling live in the journal."""
+    from sheets.workbook import WorkbookBackend
+
+    return [tuple(r) for r in WorkbookBackend(path).read_tabs([tab])[tab] or []]
+
+
 def _all_text(path: Path) -> str:
     return "\n".join(str(c.value) for ws in load_workbook(path).worksheets for row in ws.iter_rows()
                      for c in row if c.value is not None)
@@ -90,7 +97,10 @@ def test_no_write_path_stores_a_formula_in_the_workbook(tmp_path):
     # and the text is all still there, unchanged, after a reload and a further save cycle
     store.update_status(StatusUpdate(key=_key(BORLANGE, HANDLINGSPLANER), changes={"Status": "klart"}, actor="x"))
     assert _formula_cells(path) == []
-    text = _all_text(path)
+    # the history tabs (Logg, Påminnelser, Återkoppling) live in the journal; its .xlsx export is checked too
+    history = store.backend.export_history(tmp_path / "historik.xlsx") and tmp_path / "historik.xlsx"
+    assert _formula_cells(history) == []
+    text = _all_text(path) + "\n" + _all_text(history)
     for f in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "=IMPORTXML(1)", "=cmd|' /C calc'!A0", "=r1", "=0"]:
         assert f in text
     snap = store.refresh()
@@ -123,10 +133,11 @@ def test_control_characters_and_huge_text_do_not_break_the_workbook(tmp_path):
     store.update_status(StatusUpdate(key=_key(), changes={"Faktura/referens": "F\x01-12\x07"}, actor="a\x02b"))
     store.append_feedback(Feedback(who="u", question="q\x00\x1b", answer="a" * 40_000, vote="down"))
     assert store.refresh().status_for(_key()).reference == "F-12"
-    feedback = load_workbook(path)["Återkoppling"]
+    store.backend.export_history(tmp_path / "historik.xlsx")  # Återkoppling lives in the journal; its export
+    feedback = load_workbook(tmp_path / "historik.xlsx")["Återkoppling"]
     answer = [r for r in feedback.iter_rows(values_only=True)][-1][3]
     assert len(answer) == 32_767 and answer.endswith("…")  # Excel's cell limit, marked as cut
-    assert _formula_cells(path) == []
+    assert _formula_cells(path) == [] and _formula_cells(tmp_path / "historik.xlsx") == []
 
 
 # ------------------------------------------------------------------ formula injection: Google (RAW)
@@ -222,12 +233,25 @@ GARBAGE = [12345, 3.5, dt.datetime(2020, 12, 1, 10, 0), dt.date(2020, 1, 1), dt.
            dt.timedelta(days=2), "=IF(1,\"Rekvirerad\",\"\")", "9" * 30 + " kr"]
 
 
+def _garble_journal(path: Path, tab: str) -> None:
+    from sheets.workbook import WorkbookBackend
+
+    journal = WorkbookBackend(path).journal
+    header = journal.header(tab) or []
+    cells = [(2 + i, 1, f"rad {i}") for i in range(len(GARBAGE))]
+    cells += [(2 + i, col, g) for col in range(2, len(header) + 1) for i, g in enumerate(GARBAGE)]
+    journal.write_cells(tab, cells)
+
+
 def _garble(path: Path) -> None:
     """A careless person: garbage in every non-key column of every tab, a formula, a merged block,
     an extra column, a blank row in the middle."""
     wb = load_workbook(path)
     keys = {"Mottagare", "Överenskommelse", "Post"}
     for tab in ("Rekvisitioner", "Tilldelning", "Kontakter", "Påminnelser"):
+        if tab not in wb.sheetnames:  # the history tabs live in the journal beside the workbook
+            _garble_journal(path, tab)
+            continue
         ws = wb[tab]
         header = [c.value for c in ws[1]]
         if tab in ("Kontakter", "Påminnelser"):
@@ -298,8 +322,14 @@ def test_a_deleted_tab_is_a_problem_and_the_other_tabs_serve(tmp_path, tab):
     store = _store(path)
     before = store.snapshot()
     wb = load_workbook(path)
-    del wb[tab]
-    wb.save(path)
+    if tab in wb.sheetnames:
+        del wb[tab]
+        wb.save(path)
+    else:  # a history tab: it lives in the journal beside the workbook
+        import sqlite3
+
+        with sqlite3.connect(store.backend.journal.path) as db:
+            db.execute("DELETE FROM headers WHERE tab = ?", (tab,))
     snap = store.refresh()
     assert [(p.tab, p.a1) for p in snap.problems] == [(tab, "A1")]
     assert "init-sheet" in snap.problems[0].reason
@@ -336,11 +366,11 @@ def test_update_of_an_unknown_recipient_agreement_or_post_is_refused(tmp_path, k
     path = tmp_path / "wb.xlsx"
     store = _store(path)
     n = len(store.snapshot().statuses)
-    logg = len(list(load_workbook(path)["Logg"].iter_rows()))
+    logg = len(_history(path, "Logg"))
     with pytest.raises(StoreError, match=f"(?i)okänd {word}"):
         store.update_status(StatusUpdate(key=key, changes={"Status": "klart"}, actor="coordinator"))
     assert len(store.refresh().statuses) == n
-    assert len(list(load_workbook(path)["Logg"].iter_rows())) == logg
+    assert len(_history(path, "Logg")) == logg
 
 
 def test_a_change_to_a_field_the_user_did_not_touch_is_a_conflict(tmp_path):
@@ -376,7 +406,7 @@ def test_two_processes_writing_the_same_row_from_the_same_view_one_wins_one_is_t
     assert sorted(results) == ["conflict"] * 3 + ["ok"]
     winner = next(f"w{i}" for i, r in enumerate(results) if r == "ok")
     assert _store(path).snapshot().status_for(_key()).reference == winner
-    logg = [r for r in load_workbook(path)["Logg"].iter_rows(values_only=True)][1:]
+    logg = [r for r in _history(path, "Logg")][1:]
     accepted = [r[5] for r in logg if r[3] == "Faktura/referens" and not str(r[6]).startswith("AVVISAD")]
     refused = sorted(r[5] for r in logg if r[3] == "Faktura/referens" and str(r[6]).startswith("AVVISAD"))
     assert accepted == [winner]  # exactly the one write that happened is logged as written ...
@@ -389,7 +419,7 @@ def test_feedback_text_from_a_button_is_stored_as_text(tmp_path):
     value = json.dumps({"q": "=HYPERLINK(\"http://x\")", "a": "-1+1"})
     data = json.loads(value)
     store.append_feedback(Feedback(who="u", question=data["q"], answer=data["a"], vote="up"))
-    last = [r for r in load_workbook(path)["Återkoppling"].iter_rows(values_only=True)][-1]
+    last = [r for r in _history(path, "Återkoppling")][-1]
     assert last[2:4] == ('=HYPERLINK("http://x")', "-1+1")
     assert _formula_cells(path) == []
 
@@ -417,5 +447,5 @@ def test_cli_update_as_a_named_contact_follows_the_same_rule(tmp_path, monkeypat
     finally:
         get_settings.cache_clear()
         get_store.cache_clear()
-    logg = [r for r in load_workbook(path)["Logg"].iter_rows(values_only=True) if r[3] == "Status"]
+    logg = [r for r in _history(path, "Logg") if r[3] == "Status"]
     assert [(r[1], r[2]) for r in logg] == [("anna@falun.se", "Falu kommun"), ("driftansvarig", "Rättviks kommun")]

@@ -160,26 +160,55 @@ def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
         config = load_reminder_config()
     except ReminderConfigError as e:
         raise CliError(str(e)) from e
-    channel = args.channel or settings.reminder_channel
-    sender = None
+    kb = load_knowledge()
+    # (label, knowledge base view, store, channel): one job per county, or the one sheet and channel
+    jobs: list[tuple[str, object, object, str | None]] = []
+    if settings.counties_file is not None:
+        from engine.counties import CountyConfigError, county_kb, load_counties
+        from sheets.factory import open_county_store
+
+        try:
+            counties = load_counties(settings.counties_file)
+            counties.check_against(kb)
+        except CountyConfigError as e:
+            raise CliError(str(e)) from e
+        for county in counties.counties:
+            channel = args.channel if args.channel and len(counties.counties) == 1 else county.reminder_channel
+            jobs.append((county.name or f"län {county.code}", county_kb(kb, county.code),
+                         open_county_store(settings, county, kb=kb), channel))
+    else:
+        jobs.append(("", kb, get_store(), args.channel or settings.reminder_channel))
+    senders: dict[int, object] = {}
     if not args.dry_run:
-        if not channel:
-            raise CliError("ingen kanal: sätt STIMULANS_REMINDER_CHANNEL eller ange --channel "
-                           "(eller --dry-run för att bara visa påminnelserna)")
+        missing = [label or "" for label, _, _, channel in jobs if not channel]
+        if missing:
+            where = f" för {', '.join(missing)}" if any(missing) else ""
+            raise CliError(f"ingen kanal{where}: sätt STIMULANS_REMINDER_CHANNEL, reminder_channel i länsfilen "
+                           "eller ange --channel (eller --dry-run för att bara visa påminnelserna)")
         if settings.slack_bot_token is None:
             raise CliError("SLACK_BOT_TOKEN saknas: kan inte skicka till Slack (använd --dry-run för att bara visa)")
         from bot.reminder_sender import ReminderSender, make_client
 
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        sender = ReminderSender(client, get_store(),
-                                claim_timeout=dt.timedelta(minutes=config.claim_timeout_minutes))
-    kb = load_knowledge()
-    store = get_store()
+        for n, (_, _, store, _) in enumerate(jobs):
+            lock = None
+            if settings.redis_url is not None:  # several clock processes: one claims at a time (docs/scale.md)
+                from sheets.redis_state import SharedLock, shared_state
+
+                lock = SharedLock(shared_state(settings.redis_url.get_secret_value()),
+                                  f"remind:{getattr(store, 'county', None) or 'alla'}")
+            senders[n] = ReminderSender(client, store, lock=lock,
+                                        claim_timeout=dt.timedelta(minutes=config.claim_timeout_minutes))
 
     def once() -> int:
         today = args.today or today_in(settings.timezone)
-        return run_once(kb=kb, store=store, config=config, today=today, channel=channel or NO_CHANNEL, dm=args.dm,
-                        dry_run=args.dry_run, sender=sender, out=out)
+        rc = 0
+        for n, (label, kb_view, store, channel) in enumerate(jobs):
+            if label:
+                print(f"== {label} ==", file=out)
+            rc = max(rc, run_once(kb=kb_view, store=store, config=config, today=today, channel=channel or NO_CHANNEL,
+                                  dm=args.dm, dry_run=args.dry_run, sender=senders.get(n), out=out))
+        return rc
 
     if args.loop:
         print(f"stimulans remind: kör var {args.loop:g}:e minut (Ctrl-C avslutar)", file=out)

@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="0.0.0.0", help="adress för --http (standard 0.0.0.0)")
     p.add_argument("--threads", type=int, default=None,
                    help="trådar i gunicorn-processen (standard 128, se bot/gunicorn_conf.py)")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1") or 1),
+                   help="gunicorn-processer (standard WEB_CONCURRENCY eller 1); fler än 1 kräver REDIS_URL")
     p.add_argument("--dev", action="store_true", help="använd wsgiref (bara för utveckling) i stället för gunicorn")
     p.set_defaults(func=run)
 
@@ -46,12 +48,17 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"HTTP-läget saknar {', '.join(missing)}.\n{ENV_HELP}")
         if not 0 < args.port < 65536:
             raise CliError(f"ogiltig port {args.port}; välj 1–65535")
+        if args.workers < 1:
+            raise CliError(f"--workers ska vara 1 eller fler, inte {args.workers}")
+        if args.workers > 1 and settings.redis_url is None:
+            raise CliError(f"{args.workers} arbetsprocesser kräver REDIS_URL (delad dubblettkontroll och "
+                           "uppföljningskontext); utan Redis kör en process med trådar. Se docs/scale.md.")
         check_slack_token(settings)
         if args.dev:
             return _serve_wsgiref(args.host, args.port)
         from bot.gunicorn_conf import THREADS
 
-        return _serve_gunicorn(args.host, args.port, args.threads or THREADS)
+        return _serve_gunicorn(args.host, args.port, args.threads or THREADS, args.workers)
     missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
     if missing:
         raise CliError(f"Socket Mode saknar {', '.join(missing)} (eller kör `stimulans serve --http`).\n{ENV_HELP}")
@@ -111,7 +118,7 @@ def _serve_wsgiref(host: str, port: int) -> int:
     return 0
 
 
-def _serve_gunicorn(host: str, port: int, threads: int) -> int:
+def _serve_gunicorn(host: str, port: int, threads: int, workers: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
     from bot.http import create_wsgi_app
@@ -130,6 +137,7 @@ def _serve_gunicorn(host: str, port: int, threads: int) -> int:
 
     from bot.gunicorn_conf import OPTIONS
 
-    # ONE worker process (threads for concurrency): the event-id dedup cache is per process.
-    Gunicorn({**OPTIONS, "bind": f"{host}:{port}", "threads": max(1, threads)}).run()
+    # Without REDIS_URL: ONE worker process (threads for concurrency), the event-id dedup cache is per
+    # process. With REDIS_URL: N workers share dedup, follow-up context and locks (docs/scale.md).
+    Gunicorn({**OPTIONS, "bind": f"{host}:{port}", "workers": workers, "threads": max(1, threads)}).run()
     return 0

@@ -32,6 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--som", help="vem som ändrar (för loggen); standard: ditt användarnamn")
     p.set_defaults(func=run_update)
 
+    p = sub.add_parser("export-historik", help="skriv Logg, Påminnelser och Återkoppling till en .xlsx (lokal arbetsbok)",
+                       description="Den lokala arbetsbokens historikflikar ligger i en SQLite-fil bredvid den "
+                                   "(docs/scale.md). Det här skriver dem till en .xlsx med samma flikar, för läsning.")
+    p.add_argument("fil", nargs="?", help="målfilen (standard: <arbetsbok>-historik.xlsx bredvid arbetsboken)")
+    p.set_defaults(func=run_export_history)
+
 
 _UPDATE_OPTIONS = {"--post", "--overenskommelse", "--överenskommelse", "--som"}
 
@@ -77,6 +83,22 @@ def run_init(args: argparse.Namespace) -> int:
     print(f"Ändrat i {store.name}:")
     for line in changes:
         print(f"  - {line}")
+    return 0
+
+
+def run_export_history(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.cli import CliError
+    from bot.runtime import get_store
+
+    store = get_store()
+    backend = getattr(store, "backend", None)
+    if not hasattr(backend, "export_history"):
+        raise CliError("export-historik gäller den lokala arbetsboken; i Google-kalkylarket finns flikarna redan.")
+    target = Path(args.fil) if args.fil else backend.path.with_name(backend.path.stem + "-historik.xlsx")
+    counts = backend.export_history(target)
+    print(f"Skrev {target}: " + ", ".join(f"{tab} {n} rader" for tab, n in counts.items()))
     return 0
 
 

@@ -37,6 +37,10 @@ def _user(body: dict[str, Any]) -> str:
     return (body.get("user") or {}).get("id", "")
 
 
+def _channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
 def record_feedback(svc: Services, body: dict[str, Any], respond: Any) -> None:
     action = _action(body)
     vote = "up" if action.get("action_id") == ACTION_FEEDBACK_UP else "down"
@@ -47,7 +51,8 @@ def record_feedback(svc: Services, body: dict[str, Any], respond: Any) -> None:
     if name:
         who = f"{name} ({who})"
     try:
-        svc.store.append_feedback(Feedback(who=who, question=str(data.get("q", "")),
+        county = svc.county_for(None, user.get("id"), _channel(body)) if svc.counties is not None else None
+        svc.store_for(county).append_feedback(Feedback(who=who, question=str(data.get("q", "")),
                                            answer=str(data.get("a", "")), vote=vote))
     except Exception:  # noqa: BLE001
         log.exception("recording feedback failed")
@@ -65,7 +70,8 @@ def share(svc: Services, body: dict[str, Any], client: Any, respond: Any) -> Non
     kind = data.get("k") if data.get("k") in KINDS else "ask"
     question = clean_question(data.get("q", ""))
     user = _user(body)
-    answer = produce(svc, kind, question, user)
+    county = svc.county_for(client, user, _channel(body)) if svc.counties is not None else None
+    answer = produce(svc, kind, question, user, county=county)
     message = answer_message(answer, question=question, kind=kind, show_question=kind == "ask", shared_by=user)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     posted = False

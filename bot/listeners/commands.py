@@ -56,6 +56,7 @@ def register(app: App) -> None:
             if refusal:
                 respond(response_type="ephemeral", **notice_message(refusal))
             return
+        county = svc.county_for(client, user, body.get("channel_id")) if svc.counties is not None else None
         if kind == "invoice":
             from bot.listeners.drafts import deliver_invoice_draft, is_recipient
 
@@ -64,7 +65,7 @@ def register(app: App) -> None:
                 respond(response_type="ephemeral", **notice_message(message))
                 return
             kind, rest = "ask", clean_question(body.get("text", ""))  # "faktura moms?" is a question
-        answer = produce(svc, kind, rest, user)
+        answer = produce(svc, kind, rest, user, county=county)
         question = body.get("text", "") if kind == "ask" else rest
         respond(response_type="ephemeral",
                 **answer_message(answer, question=question, kind=kind, share=True, show_question=kind == "ask"))

@@ -12,9 +12,9 @@ from typing import Any
 from slack_bolt import App
 
 from bot.blocks import notice_message
-from engine.slack_text import escape
 from bot.services import Services, mention, services
 from engine.authz import coordinators, whom_to_ask
+from engine.slack_text import escape
 
 log = logging.getLogger(__name__)
 

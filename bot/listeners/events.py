@@ -29,15 +29,20 @@ def answer_in_thread(svc: Services, client: Any, event: dict[str, Any]) -> None:
         return
     question = clean_question(event.get("text"))
     user = event.get("user")
-    answer = produce(svc, "ask" if question else "help", question, user)
+    # follow-ups: a DM is one conversation; in a channel, the thread of the question is
+    direct = event.get("channel_type") == "im" and not event.get("thread_ts")
+    conversation = event["channel"] if direct else f"{event['channel']}:{event.get('thread_ts') or event['ts']}"
+    county = svc.county_for(client, user, event["channel"]) if svc.counties is not None else None
+    answer = produce(svc, "ask" if question else "help", question, user, conversation=conversation, county=county)
     client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
                             **answer_message(answer, question=question, kind="ask"))
 
 
 def publish_home(svc: Services, client: Any, user_id: str) -> None:
     try:
-        snapshot = svc.store.snapshot()
-        identity = svc.identity(client, user_id)
+        county = svc.county_for(client, user_id) if svc.counties is not None else None
+        snapshot = svc.store_for(county).snapshot()
+        identity = svc.identity(client, user_id, county)
         today = svc.today()
         if identity.is_coordinator:
             view = home.coordinator_home(svc.kb, snapshot, today, identity.name)

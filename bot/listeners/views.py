@@ -44,12 +44,16 @@ def refusal(decision: Decision) -> str:
 def open_status_modal(svc: Services, client: Any, user_id: str, trigger_id: str | None,
                       prefill: Prefill) -> str | None:
     """Open the modal for this user; returns a refusal message instead when they may not edit."""
+    county = None
+    if svc.counties is not None:  # the row's county when the button names one, else the asker's
+        county = (svc.county_of_recipient(prefill.recipient_id) if prefill.recipient_id else None) \
+            or svc.county_for(client, user_id)
     try:
-        identity = svc.identity(client, user_id)
-        snapshot = svc.store.snapshot()
+        identity = svc.identity(client, user_id, county)
+        snapshot = svc.store_for(county).snapshot()
+        contacts = svc.contacts(county)
     except StoreError as exc:
         return f"Kalkylarket gick inte att läsa: {escape(exc)}"
-    contacts = list(snapshot.contacts)
     decision = can_open_editor(identity, contacts)
     if decision.allowed and prefill.recipient_id:
         decision = can_edit(identity, prefill.recipient_id, contacts, svc.recipient_names())
@@ -62,6 +66,8 @@ def open_status_modal(svc: Services, client: Any, user_id: str, trigger_id: str 
         current = snapshot.status_for(RowKey(recipient_id=prefill.recipient_id, agreement=prefill.agreement,
                                              post=prefill.post or ""))
     recipient_ids = None if identity.is_coordinator else identity.recipient_ids
+    if recipient_ids is None and county is not None:  # a county's coordinator picks among its own recipients
+        recipient_ids = [rid for rid in svc.kb.recipients if svc.county_of_recipient(rid) == county]
     view = build_status_modal(with_sheet(svc.kb, snapshot), recipient_ids=recipient_ids, prefill=prefill, current=current,
                               statuses=snapshot.statuses)
     if not trigger_id:
@@ -74,14 +80,21 @@ def check_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
                      ) -> tuple[Validated | None, dict[str, str], str]:
     """(validated, errors, actor). Authorization refusals are an error on the recipient field."""
     sub = parse_submission(view)
+    county = svc.county_of_recipient(sub.recipient_id) if sub.recipient_id else None
     try:  # the ceiling counts the sheet's Tilldelning too
-        kb = with_sheet(svc.kb, svc.store.snapshot())
+        kb = with_sheet(svc.kb, svc.store_for(county or None).snapshot())
     except StoreError:
         kb = svc.kb
     validated, errors = validate(kb, sub)
-    identity = svc.identity(client, user_id)
-    if sub.recipient_id:
-        decision = can_edit(identity, sub.recipient_id, svc.contacts(), svc.recipient_names())
+    identity = svc.identity(client, user_id, county)  # in the ROW's county: other counties' coordinators are nobody
+    if county == "":
+        names = svc.recipient_names()
+        errors = {B_RECIPIENT: f"{names.get(sub.recipient_id, sub.recipient_id)} hör inte till något län i den "
+                               "här installationen; inget kan sparas för den.",
+                  **{k: v for k, v in errors.items() if k != B_RECIPIENT}}
+        validated = None
+    elif sub.recipient_id:
+        decision = can_edit(identity, sub.recipient_id, svc.contacts(county), svc.recipient_names())
         if not decision.allowed:
             errors = {B_RECIPIENT: refusal(decision)[:2000], **{k: v for k, v in errors.items()
                                                                        if k != B_RECIPIENT}}
@@ -128,7 +141,7 @@ def write_submission(svc: Services, client: Any, user_id: str, view: dict[str, A
     names = svc.recipient_names()
     what = escape(f"{names.get(key.recipient_id, key.recipient_id)}, {post_label(svc.kb, key.agreement, key.post)}")
     try:
-        result = svc.store.update_status(validated.update(actor))
+        result = svc.store_for(svc.county_of_recipient(key.recipient_id)).update_status(validated.update(actor))
     except ConflictError as exc:
         text = (f"*Inget sparades för {what}*: någon annan har ändrat raden sedan formuläret öppnades.")
         if exc.current is not None:

@@ -151,6 +151,21 @@ class Table:
 # --------------------------------------------------------------------------- knowledge-base lookups
 
 
+_LOOKUPS: dict[int, tuple[Any, Lookup]] = {}
+
+
+def lookup_for(kb: Any | None) -> Lookup:
+    """One Lookup per knowledge base (building its recipient index costs more than parsing a sheet)."""
+    hit = _LOOKUPS.get(id(kb))
+    if hit is not None and hit[0] is kb:
+        return hit[1]
+    if len(_LOOKUPS) >= 8:
+        _LOOKUPS.clear()
+    lookup = Lookup(kb)
+    _LOOKUPS[id(kb)] = (kb, lookup)
+    return lookup
+
+
 class Lookup:
     """Resolve recipients, agreements and posts typed in the sheet, via the knowledge base."""
 
@@ -161,14 +176,22 @@ class Lookup:
         self.posts = dict(getattr(kb, "posts", {}) or {})
         self.defined: dict[str, Any] = {}  # agreements and posts the sheet itself defines, by id
         self._index = None
+        self._resolved: dict[tuple[str, str], Any] = {}  # (name, code) -> Recipient | None
         if self.recipients:
             from engine.recipients import RecipientIndex
 
             self._index = RecipientIndex(self.recipients)
 
     def recipient(self, name: str, code: str = ""):
-        """The Recipient named by a Mottagare (and Kod) cell, or None."""
-        name, code = name.strip(), code.strip()
+        """The Recipient named by a Mottagare (and Kod) cell, or None (memoized: a sheet repeats names)."""
+        key = (name.strip(), code.strip())
+        if key not in self._resolved:
+            if len(self._resolved) > 20_000:
+                self._resolved.clear()
+            self._resolved[key] = self._recipient(*key)
+        return self._resolved[key]
+
+    def _recipient(self, name: str, code: str):
         if self._index is None:
             return None
         if code:
@@ -617,7 +640,7 @@ def parse_reminders(table: Table, problems: list[CellProblem]) -> list[ReminderR
 def parse_tables(grids: dict[str, list[list[Any]] | None], kb: Any | None, fetched_at: dt.datetime) -> Snapshot:
     """Build a Snapshot from raw tab grids. Never raises for bad cells; missing tabs/columns are
     reported as problems (the store decides whether that is fatal)."""
-    lookup = Lookup(kb)
+    lookup = lookup_for(kb)
     problems: list[CellProblem] = []
     tables = {tab: Table(tab, grids.get(str(tab))) for tab in SNAPSHOT_TABS}
     usable: dict[Tab, Table] = {}

@@ -1,0 +1,216 @@
+"""Shared state on a real redis-server (sheets/redis_state.py): event dedup, follow-up context and locks
+shared by several processes; the in-process defaults when REDIS_URL is unset; Redis down never breaks
+answering."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from engine.conversation_state import MemoryContextStore, context_key
+from sheets import redis_state
+from sheets.redis_state import RedisState
+from tests import slack_support as s
+from tests.redis_support import RedisServer, _free_port, redis_server  # noqa: F401 - fixture
+from tests.test_slack_serve import ROOT, _env
+
+
+def test_dedup_context_and_locks_are_shared_between_clients(redis_server):  # noqa: F811
+    a, b = RedisState(redis_server.url, prefix="t1:"), RedisState(redis_server.url, prefix="t1:")
+    assert a.first_time("Ev1") is True
+    assert b.first_time("Ev1") is False and a.first_time("Ev1") is False
+    assert b.first_time("Ev2") is True and a.first_time(None) is True
+    a.put("C1:1.0:U1", {"question": "Hur mycket får Falun 2020?", "intent": "amount"})
+    assert b.get("C1:1.0:U1") == {"question": "Hur mycket får Falun 2020?", "intent": "amount"}
+    assert b.get("nothing") is None
+    with a.lock("remind", wait=1) as held:
+        assert held is True
+        with b.lock("remind", wait=0) as other:
+            assert other is False  # another process holds it
+    with b.lock("remind", wait=0) as again:
+        assert again is True  # released
+
+
+def test_redis_down_degrades_to_answering():
+    state = RedisState(f"redis://127.0.0.1:{_free_port()}/0")
+    assert state.first_time("Ev1") is True and state.first_time("Ev1") is True  # let through, never lost
+    assert state.get("k") is None
+    state.put("k", {"x": 1})  # no exception
+    with state.lock("remind", wait=0) as held:
+        assert held is False
+
+
+def test_memory_context_store_is_the_default():
+    from bot.services import Services
+    from config.settings import Settings
+
+    svc = Services(Settings(_env_file=None))
+    assert svc.shared is None and isinstance(svc.context, MemoryContextStore)
+    svc.context.put("k", {"q": 1})
+    assert svc.context.get("k") == {"q": 1}
+
+
+def _start(port: int, env: dict[str, str], tmp_path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1",
+                             "--port", str(port), "--threads", "2"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_healthy(proc: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:  # bounded wait for the server to accept connections
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                assert r.read() == b"ok"
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"server did not start: {proc.stdout.read() if proc.poll() is not None else ''}") from None
+            time.sleep(0.1)
+
+
+def test_two_server_processes_deduplicate_a_retried_event_and_share_follow_up_context(tmp_path,
+                                                                                      redis_server):  # noqa: F811
+    """Two hosts behind one load balancer: Slack's retry of an event lands on the other process."""
+    mock = s.MockSlack()
+    env = _env(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
+               SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=str(tmp_path / "x.xlsx"), REDIS_URL=redis_server.url)
+    ports = [_free_port(), _free_port()]
+    procs = [_start(p, env, tmp_path) for p in ports]
+    try:
+        bases = [f"http://127.0.0.1:{p}" for p in ports]
+        for proc, base in zip(procs, bases, strict=True):
+            _wait_healthy(proc, base)
+        event = s.mention_event("Hur mycket får Falun 2020?", ts="1600000007.000700")
+        body = s.event_body(event, event_id="EvRETRY1")
+        first = s.post(bases[0] + "/slack/events", body, "application/json", s.sign(body))
+        retry = s.post(bases[1] + "/slack/events", body, "application/json",
+                       {**s.sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        assert first.status == retry.status == 200
+        mock.wait_method("chat.postMessage", timeout=60)
+        # a follow-up in the same thread, answered by the OTHER process
+        follow = s.mention_event("och 2021?", ts="1600000009.000900", thread_ts="1600000007.000700")
+        body2 = s.event_body(follow, event_id="EvFOLLOW")
+        assert s.post(bases[1] + "/slack/events", body2, "application/json", s.sign(body2)).status == 200
+        posts = mock.wait_method("chat.postMessage", count=2, timeout=60)
+        assert [p.data["thread_ts"] for p in posts] == ["1600000007.000700"] * 2  # the retry got no reply
+        # both processes wrote the thread's context to the same Redis: the second saw the first's
+        state = RedisState(redis_server.url)
+        ctx = state.get(context_key(event["user"], f"{event['channel']}:1600000007.000700"))
+        assert ctx is not None and ctx["question"] == "och 2021?"
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+        mock.close()
+    assert len(mock.of("chat.postMessage")) == 2
+
+
+def test_gunicorn_workers_behind_one_port_answer_each_retried_event_once(tmp_path, redis_server):  # noqa: F811
+    """`serve --http --workers 2` with REDIS_URL: retries hit whichever worker the kernel picks; one reply each."""
+    import concurrent.futures
+
+    mock = s.MockSlack()
+    env = _env(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
+               SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=str(tmp_path / "x.xlsx"), REDIS_URL=redis_server.url)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "2", "--threads", "2"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(proc, base)
+        bodies = [s.event_body(s.mention_event("hjälp", ts=f"1600000200.{i:06d}"), event_id=f"EvMANY{i}")
+                  for i in range(6)]
+        sends = [b for b in bodies for _ in range(3)]  # each event delivered three times (two retries)
+
+        def send(body: str) -> int:
+            headers = s.sign(body)
+            return s.post(base + "/slack/events", body, "application/json", headers).status
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            assert set(pool.map(send, sends)) == {200}
+        posts = mock.wait_method("chat.postMessage", count=6, timeout=60)
+        # a further request proves the workers are idle, then no seventh reply may have appeared
+        assert send(s.event_body(s.mention_event("hjälp", ts="1600000300.000001"), event_id="EvLAST")) == 200
+        mock.wait_method("chat.postMessage", count=7, timeout=60)
+        threads = sorted(c.data["thread_ts"] for c in mock.of("chat.postMessage"))
+        assert threads == sorted([f"1600000200.{i:06d}" for i in range(6)] + ["1600000300.000001"]), posts
+    finally:
+        proc.terminate()
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+        mock.close()
+
+
+class ContextEngine:
+    """An engine whose ask() takes the follow-up context (the shape the #10 engine port has)."""
+
+    def __init__(self, kb):
+        self.kb = kb
+        self.seen: list[dict | None] = []
+
+    def ask(self, question, *, user_id=None, context=None):
+        from engine.answer import Answer
+
+        self.seen.append(context)
+        return Answer(text=f"svar på {question}", intent="amount")
+
+    def help(self):  # pragma: no cover
+        raise AssertionError
+
+    def status_answer(self, query=None):  # pragma: no cover
+        raise AssertionError
+
+
+def test_a_follow_up_answered_by_another_worker_gets_the_first_questions_context(redis_server):  # noqa: F811
+    """Two apps (two workers), each with its own Redis connection: the second sees what the first stored."""
+    from bot.listeners.answers import produce
+    from bot.services import Services
+    from config.settings import Settings
+
+    settings = Settings(_env_file=None, REDIS_URL=redis_server.url)
+    kb = s.slack_kb()
+    workers = []
+    for _ in range(2):
+        redis_state._states.clear()  # a fresh connection, as in another process
+        workers.append(Services(settings, engine=ContextEngine(kb), kb=kb))
+    assert workers[0].shared is not workers[1].shared
+    produce(workers[0], "ask", "Hur mycket får Falun 2020?", "U1", conversation="C1:1.0")
+    produce(workers[1], "ask", "och 2021?", "U1", conversation="C1:1.0")
+    assert workers[1].engine.seen == [{"question": "Hur mycket får Falun 2020?", "intent": "amount"}]
+    produce(workers[0], "ask", "och Dalarna?", "U2", conversation="C1:1.0")  # another person: no context
+    assert workers[0].engine.seen == [None, None]
+
+
+def test_several_workers_without_redis_are_refused(tmp_path):
+    env = _env(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
+               SLACK_API_URL="http://127.0.0.1:9/", STIMULANS_WORKBOOK=str(tmp_path / "x.xlsx"))
+    proc = subprocess.run([sys.executable, "-m", "bot", "serve", "--http", "--workers", "4"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "REDIS_URL" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(autouse=True)
+def _fresh_states():
+    yield
+    redis_state._states.clear()
+
+
+def test_json_context_round_trip_keeps_swedish_text(redis_server):  # noqa: F811
+    state = RedisState(redis_server.url)
+    state.put("k", {"q": "Hur mycket får Älvdalen?"})
+    raw = state.client.get("stimulans:ctx:k")
+    assert json.loads(raw) == {"q": "Hur mycket får Älvdalen?"} and "Älvdalen" in raw
