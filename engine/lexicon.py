@@ -198,3 +198,25 @@ WHAT_IS_WORDS = ("vad ar", "vad betyder", "vad galler", "what is", "vilket belop
 WHICH_WORDS = ("vilken", "vilket", "vilka", "which", "hur stor andel", "andel", "procent", "vad ska", "vad innebar")
 #: yes/no questions ("ska kommunerna få lika mycket?")
 YES_NO_STARTS = (" ska ", " maste ", " kan ", " bor ", " gar det ", " ar det ", " finns det ")
+
+#: a question starting with one of these continues the previous one ("och Rättvik?", "and Falun?")
+FOLLOW_UP_STARTS = ("och", "and", "men", "but", "what about", "how about", "hur blir det med", "hur ar det med",
+                    "samma for", "same for", "an", "sen", "then", "eller")
+#: words a follow-up adds that carry no meaning of their own ("och Mora då?")
+FOLLOW_UP_FILLERS = {"da", "then", "dar", "there", "for", "kommun", "kommunen", "region", "regionen", "ar",
+                     "year", "in", "about", "sa", "ocksa", "also", "too", "forresten", "istallet", "instead"}
+
+#: function words that mark a question as English / Swedish (folded)
+ENGLISH_MARKERS = {"how", "much", "what", "when", "does", "do", "is", "are", "the", "get", "gets", "who", "which",
+                   "should", "must", "can", "we", "our", "my", "many", "and", "of", "will", "have", "has", "where",
+                   "receive", "receives", "by", "with", "there", "any", "was", "were", "did", "it", "this", "that",
+                   "about", "why", "need", "may", "than", "more", "less", "is", "us", "you", "your", "than",
+                   "money", "amount", "invoice", "funds", "municipality", "county"}
+SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "att", "det", "ar", "vem", "vilka",
+                   "vilken", "vilket", "kommer", "maste", "kan", "har", "var", "vart", "varfor", "till", "pa", "om",
+                   "med", "den", "som", "mkt", "fick", "sista", "dag", "nagon", "oss", "vara", "jag", "man", "ni",
+                   "kommun", "kommunen", "kommunerna", "regionerna", "pengar", "medel", "medlen", "da", "inte", "hos"}
+#: "får Mora mer än Leksand?", "skillnaden mellan …": a comparison of two figures
+COMPARE_WORDS = ("mer an", "mindre an", "storre an", "hogre an", "lagre an", "jamfort med", "jamfort", "jamfor",
+                 "skillnad", "skillnaden", "more than", "less than", "compared", "compare", "difference",
+                 "versus", "vs", "an vad")

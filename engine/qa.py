@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from engine import lexicon
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, figures, keys, overview, status
+from engine.answers import amounts, deadlines, english, facts, figures, keys, overview, status
+from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
 from engine.store import Store, StoreError
@@ -24,8 +25,10 @@ log = logging.getLogger(__name__)
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, store: Store | None = None,
-                 store_factory: Callable[[], Store] | None = None):
+                 store_factory: Callable[[], Store] | None = None,
+                 context: ConversationContext | None = None):
         self.kb = kb
+        self.context: ConversationContext = context if context is not None else InProcessContext()
         self._store = store
         self._store_factory = store_factory
         self.recipients = RecipientIndex(kb.recipients)
@@ -39,13 +42,36 @@ class Engine:
         return self._store
 
     # -- public API used by every front ------------------------------------------------------
-    def ask(self, question: str, *, user_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, user_id: str | None = None, conversation: str | None = None) -> Answer:
+        """Answer one question. `conversation` names a thread / DM / chat session: a follow-up
+        ("och Rättvik?") then inherits what it leaves out from the previous question there."""
         question = (question or "").strip()
         if len(question) > 2000:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
-        q = self.parser.parse(question)
+        previous = self._previous(conversation)
+        q = self.parser.parse_in_context(question, previous)
+        answer = self._answer(q, question)
+        if conversation and answer.intent not in ("help", "error"):
+            try:
+                self.context.put(conversation, q.to_state())
+            except Exception:  # noqa: BLE001 - a lost context only costs the next follow-up
+                log.warning("could not store the conversation context", exc_info=True)
+        return answer
+
+    def _previous(self, conversation: str | None) -> dict | None:
+        if not conversation:
+            return None
         try:
-            return self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
+            return self.context.get(conversation)
+        except Exception:  # noqa: BLE001 - without context the question is answered on its own
+            log.warning("could not read the conversation context", exc_info=True)
+            return None
+
+    def _answer(self, q: Query, question: str) -> Answer:
+        try:
+            answer = self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
+            answer = _with_assumptions(answer, q)
+            return english.translate(answer) if q.language == "en" else answer
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
             return Answer(text=f"Statusen i arket kan inte visas just nu: {exc}", intent="status")
@@ -192,3 +218,13 @@ class Engine:
         text = answer.text + "".join(f"\nObs (avvikelse i dokumenten): {d.text}" for d in notes)
         sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
         return answer.model_copy(update={"text": text, "sources": sources})
+
+
+def _with_assumptions(answer: Answer, q: Query) -> Answer:
+    """"What I understood": one line naming what was assumed rather than read in the question."""
+    if not q.assumed or answer.intent == "help":
+        return answer
+    what = "; ".join(dict.fromkeys(q.assumed))
+    origin = " (från föregående fråga)" if q.follow_up else ""
+    return answer.model_copy(update={"text": answer.text + f"\nJag antog: {what}{origin}.",
+                                     "assumed": list(dict.fromkeys(q.assumed))})

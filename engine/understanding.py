@@ -32,6 +32,18 @@ class Query:
     levels: list[str] = field(default_factory=list)
     deadline_kinds: list[str] = field(default_factory=list)
     topics: dict[str, float] = field(default_factory=dict)
+    language: str = "sv"  # "sv" or "en": the language the answer is written in
+    follow_up: bool = False  # read as a follow-up of the conversation's previous question
+    #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
+    assumed: list[str] = field(default_factory=list)
+
+    def to_state(self) -> dict:
+        """The JSON-serialisable part a follow-up inherits (see engine/conversation.py)."""
+        return {"raw": self.raw, "text": self.text, "years": list(self.years),
+                "recipients": [r.id for r in self.recipients], "posts": [p.id for p in self.posts],
+                "post_phrases": list(self.post_phrases), "levels": list(self.levels),
+                "deadline_kinds": list(self.deadline_kinds), "topics": dict(self.topics),
+                "language": self.language}
 
     def has(self, *phrases: str) -> bool:
         """Any phrase present as whole word(s); a phrase ending in '*'... is matched as a prefix."""
@@ -104,6 +116,25 @@ class Query:
         return self.has(*lexicon.GETS_WORDS)
 
 
+def _post_label(posts: list[Post], years: list[int]) -> str:
+    """The name of the post(s) a follow-up inherited, for the "Jag antog" line."""
+    chosen = [p for p in posts if p.year in years] or posts
+    return ", ".join(dict.fromkeys(p.short for p in chosen[:3]))
+
+
+def detect_language(question: str) -> str | None:
+    """"en" when the question's function words are English, "sv" when Swedish, None when it has
+    neither (a bare "Mora 2020?"; a follow-up then keeps the conversation's language)."""
+    ws = re.findall(r"[a-z']+", fold(question))
+    en = sum(1 for w in ws if w in lexicon.ENGLISH_MARKERS)
+    sv = sum(1 for w in ws if w in lexicon.SWEDISH_MARKERS)
+    if en > sv:
+        return "en"
+    if sv:
+        return "sv"
+    return None
+
+
 def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in text
 
@@ -145,14 +176,14 @@ class QuestionParser:
 
     def parse(self, question: str) -> Query:
         text = normalise(question)
-        q = Query(raw=question, text=text)
+        q = Query(raw=question, text=text, language=detect_language(question) or "sv")
         excluded = {int(m.group(1)) for m in re.finditer(
             r"(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") (\d{4})", text)}  # "utan 2019 års rest"
         q.years = sorted({int(y) for y in _YEAR.findall(text)} - excluded, reverse=True)
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
-        q.recipients = self._recipients(question, self._preferred_kind(q))
+        q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed)
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -181,15 +212,126 @@ class QuestionParser:
                 return kind
         return None
 
-    def _recipients(self, question: str, prefer: RecipientKind | None) -> list[Recipient]:
+    def _recipients(self, question: str, prefer: RecipientKind | None,
+                    assumed: list[str] | None = None) -> list[Recipient]:
         text = re.sub(r"(?<!\w)\d{1,3}(?!\w)", " ", translate_phrases(question))  # "Dalarnas 15 kommuner"
         tokens = [fold(t) for t in re.findall(r"[^\W_]+(?:[-/][^\W_]+)*", text)]
-        found = [m.recipient for m in self.recipients.find(text, prefer=prefer)
+        found = [m for m in self.recipients.find(text, prefer=prefer)
                  if not (m.start > 0 and tokens[m.start - 1] in lexicon.EXCLUDE_WORDS)]  # "exkl SKR"
         out: list[Recipient] = []
-        for r in found:
-            if r not in out:
-                out.append(r)
+        for m in found:
+            if m.recipient not in out:
+                out.append(m.recipient)
+                if assumed is not None and m.score < 100:  # a misspelt name read as the nearest one
+                    assumed.append(f"”{m.text}” = {m.recipient.name}")
+        return out
+
+    # -- follow-ups ----------------------------------------------------------------------------
+    def from_state(self, state: dict) -> Query:
+        """A Query rebuilt from `Query.to_state()` (names no longer in the knowledge are dropped)."""
+        return Query(
+            raw=str(state.get("raw", "")), text=str(state.get("text", " ")),
+            years=[int(y) for y in state.get("years", [])],
+            recipients=[self.kb.recipients[r] for r in state.get("recipients", []) if r in self.kb.recipients],
+            posts=[self.kb.posts[p] for p in state.get("posts", []) if p in self.kb.posts],
+            post_phrases=[str(p) for p in state.get("post_phrases", [])],
+            levels=[str(lv) for lv in state.get("levels", [])],
+            deadline_kinds=[str(k) for k in state.get("deadline_kinds", [])],
+            topics={str(k): float(v) for k, v in dict(state.get("topics", {})).items()},
+            language=str(state.get("language", "sv")))
+
+    def parse_in_context(self, question: str, previous: dict | None) -> Query:
+        """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
+        does not say itself from the previous question of the same conversation, and says so in
+        `assumed`."""
+        q = self.parse(question)
+        if not previous:
+            return q
+        prev = self.from_state(previous)
+        words_ = q.text.split()
+        marker = next((m for m in lexicon.FOLLOW_UP_STARTS if q.text.startswith(f" {m} ")), None)
+        if marker is None and (len(words_) > 6 or q.wants_help):
+            return q
+        rest = q.text[len(marker) + 1:] if marker else q.text
+        content = [w for w in rest.split() if w not in lexicon.STOPWORDS and w not in lexicon.FOLLOW_UP_FILLERS]
+        has_slot = bool(q.recipients or q.posts or q.years or q.levels)
+        intent_free = not (q.wants_amount or q.wants_date or q.topics or q.deadline_kinds or q.wants_key
+                           or q.wants_status or q.asks_who or q.wants_usage or q.wants_reason
+                           or q.has(*lexicon.WHICH_WORDS) or q.has(*lexicon.COMPARE_WORDS))
+        language = detect_language(question) or prev.language
+        if has_slot and intent_free and len(content) <= 4:
+            return self._replace_slots(prev, q, language)
+        if marker is None and has_slot and len(words_) > 3:
+            return q  # a new question of its own ("Vad får Mora 2020?")
+        return self._inherit_slots(prev, q, language)
+
+    def _replace_slots(self, prev: Query, q: Query, language: str) -> Query:
+        """"och Rättvik?" after "hur mycket får Mora 2020?": the previous question with Rättvik."""
+        text = prev.text
+        assumed: list[str] = list(q.assumed)
+        recipients, years, posts, phrases, levels = prev.recipients, prev.years, prev.posts, prev.post_phrases, prev.levels
+        if q.recipients:
+            for r in prev.recipients:
+                for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
+                    text = text.replace(f" {name} ", " ")
+            text = text.rstrip() + " " + " ".join(fold(r.short) for r in q.recipients) + " "
+            recipients = q.recipients
+            if prev.levels and not q.levels:
+                levels = []
+        elif prev.recipients:
+            assumed.append(", ".join(r.name for r in prev.recipients))
+        if q.years:
+            for y in prev.years:
+                text = text.replace(f" {y} ", " ")
+            text = text.rstrip() + " " + " ".join(map(str, q.years)) + " "
+            years = q.years
+        elif prev.years:
+            assumed.append(", ".join(map(str, prev.years)))
+        if q.posts:
+            for ph in prev.post_phrases:
+                text = text.replace(f" {ph} ", " ")
+            text = text.rstrip() + " " + " ".join(q.post_phrases) + " "
+            posts, phrases = q.posts, q.post_phrases
+        elif prev.posts:
+            assumed.append(_post_label(prev.posts, years))
+        if q.levels:
+            levels = q.levels
+        return Query(raw=q.raw, text=text, years=years, recipients=recipients, posts=posts, post_phrases=phrases,
+                     levels=levels, deadline_kinds=prev.deadline_kinds, topics=prev.topics, language=language,
+                     assumed=assumed, follow_up=True)
+
+    def _inherit_slots(self, prev: Query, q: Query, language: str) -> Query:
+        """"när då?", "hur fördelas det?", "vem skickar vi till?": this question's intent about the
+        previous question's recipient, year, post and deadline."""
+        assumed: list[str] = list(q.assumed)
+        extra: list[str] = []
+        out = Query(raw=q.raw, text=q.text, years=q.years, recipients=q.recipients, posts=q.posts,
+                    post_phrases=q.post_phrases, levels=q.levels, deadline_kinds=q.deadline_kinds,
+                    topics=q.topics, language=language, assumed=assumed, follow_up=True)
+        if not q.recipients and prev.recipients:
+            out.recipients = prev.recipients
+            assumed.append(", ".join(r.name for r in prev.recipients))
+        if not q.years and prev.years:
+            out.years = prev.years
+            extra += [str(y) for y in prev.years]
+            assumed.append(", ".join(map(str, prev.years)))
+        if not q.posts and prev.posts:
+            out.posts, out.post_phrases = prev.posts, prev.post_phrases
+            extra += prev.post_phrases
+            assumed.append(_post_label(prev.posts, out.years))
+        if not q.levels and prev.levels and not q.recipients:
+            out.levels = prev.levels
+        if not q.deadline_kinds and prev.deadline_kinds and not q.topics:
+            out.deadline_kinds = prev.deadline_kinds
+            stems = tuple(s for k in prev.deadline_kinds for s in lexicon.DEADLINE_STEMS[k])
+            extra += [w for w in prev.text.split() if w.startswith(stems)]
+        if not out.topics and prev.topics and not (q.wants_amount or q.wants_date or q.wants_key):
+            out.topics = prev.topics
+        if extra:
+            out.text = out.text.rstrip() + " " + " ".join(extra) + " "
+        inherited = (out.recipients != q.recipients or out.years != q.years or out.posts != q.posts
+                     or out.deadline_kinds != q.deadline_kinds or out.levels != q.levels)
+        out.follow_up = inherited
         return out
 
     def _posts(self, text: str) -> tuple[list[Post], list[str]]:

@@ -15,7 +15,8 @@ KINDS = ("ask", "status", "help", "reminders")
 REMINDERS_UNAVAILABLE = "Påminnelser är inte tillgängliga än i den här installationen."
 
 
-def produce(svc: Services, kind: str, question: str, user_id: str | None = None) -> Answer:
+def produce(svc: Services, kind: str, question: str, user_id: str | None = None,
+            conversation: str | None = None) -> Answer:
     """The Answer for `kind` (ask / status / help / reminders); errors become a clear Swedish answer."""
     try:
         if kind == "help":
@@ -26,7 +27,7 @@ def produce(svc: Services, kind: str, question: str, user_id: str | None = None)
             return Answer(text=_reminders_text(svc), intent="reminders")
         if not question.strip():
             return svc.engine.help()
-        return svc.engine.ask(question, user_id=user_id)
+        return svc.engine.ask(question, user_id=user_id, conversation=conversation)
     except Exception as exc:  # noqa: BLE001 - the user gets one clear line, the log the details
         known = user_error_message(exc)
         if known is None:

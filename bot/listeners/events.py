@@ -29,7 +29,10 @@ def answer_in_thread(svc: Services, client: Any, event: dict[str, Any]) -> None:
         return
     question = clean_question(event.get("text"))
     user = event.get("user")
-    answer = produce(svc, "ask" if question else "help", question, user)
+    # follow-ups ("och Rättvik?") inherit from the thread's previous question; a DM is one conversation
+    thread = event.get("thread_ts") or ("" if event.get("channel_type") == "im" else event["ts"])
+    answer = produce(svc, "ask" if question else "help", question, user,
+                     conversation=f"slack:{event['channel']}:{thread}")
     client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
                             **answer_message(answer, question=question, kind="ask"))
 
