@@ -219,4 +219,56 @@ SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "at
 #: "får Mora mer än Leksand?", "skillnaden mellan …": a comparison of two figures
 COMPARE_WORDS = ("mer an", "mindre an", "storre an", "hogre an", "lagre an", "jamfort med", "jamfort", "jamfor",
                  "skillnad", "skillnaden", "more than", "less than", "compared", "compare", "difference",
-                 "versus", "vs", "an vad")
+                 "versus", "vs", "an vad", "storre", "hogre", "lagre", "fler", "skiljer", "skiljer sig", "larger",
+                 "bigger", "smaller", "by how much")
+
+#: common English words that carry no domain meaning of their own (an English question is not
+#: "about something the documents lack" because it says "earmarked for" or "paid back")
+ENGLISH_COMMON = {
+    "how", "much", "many", "what", "when", "where", "which", "who", "whom", "whose", "why", "does", "did", "done",
+    "the", "and", "for", "from", "into", "with", "without", "about", "after", "before", "under", "over", "than",
+    "that", "this", "these", "those", "there", "their", "they", "them", "have", "has", "had", "will", "would",
+    "should", "could", "must", "may", "might", "can", "cannot", "need", "needs", "needed", "our", "your", "you",
+    "get", "gets", "got", "give", "given", "gives", "receive", "receives", "received", "money", "funds", "fund",
+    "amount", "amounts", "total", "totals", "year", "years", "date", "dates", "deadline", "deadlines", "last",
+    "latest", "paid", "pay", "paying", "back", "send", "sent", "sending", "invoice", "invoices", "invoiced",
+    "municipality", "municipalities", "region", "regions", "county", "counties", "agreement", "agreements",
+    "requisition", "requisitions", "requisitioned", "report", "reports", "reported", "repay", "repaid", "unused",
+    "rule", "rules", "allowed", "keep", "spend", "spent", "use", "used", "using", "left", "leftover", "more",
+    "less", "larger", "smaller", "bigger", "difference", "compared", "compare", "between", "also", "then",
+    "both", "each", "every", "same", "other", "only", "just", "still", "yet", "already", "again", "some", "any",
+    "all", "not", "yes", "please", "tell", "know", "want", "wants", "going", "allocated", "allocation",
+    "earmarked", "distributed", "distribution", "key", "population", "share", "split", "stated", "state",
+    "documents", "document", "says", "say", "said", "write", "written", "text", "address", "email", "e-mail",
+    "reference", "number", "case", "include", "included", "contain", "contains", "form", "part", "parts",
+    "happens", "happen", "miss", "missed", "late", "later", "early", "first", "next", "previous", "due",
+    "whole", "country", "national", "nationally", "sweden", "swedish", "government", "agency", "mental",
+    "health", "care", "suicide", "prevention", "youth", "clinics", "children", "young", "people", "user",
+    "participation", "coordinated", "knowledge-based", "action", "plans", "plan", "target", "targets",
+    "requirements", "requirement", "basic", "performance", "conditions", "condition", "purpose", "purposes",
+    "were", "was", "been", "being", "are", "its", "it's", "his", "her", "per", "each", "apply", "applies",
+    "responsible", "decide", "decided", "signed", "ask", "asks", "does", "doing", "make", "made", "submit",
+    "submitted", "return", "returned", "someone", "anyone", "nobody", "it", "is", "be", "to", "of", "in", "on",
+    "by", "at", "or", "if", "so", "do", "we", "us", "me", "my", "an", "a", "no", "up", "out", "de", "get",
+    "grant", "grants", "city", "adolescent", "adolescents", "child", "shorten", "queue", "queues", "long",
+}
+
+#: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
+SWEDISH_COMMON = {
+    "skulle", "gallde", "galla", "galler", "okade", "okar", "deltog", "undrar", "undra", "behovde", "behover",
+    "fanns", "finns", "forhand", "stalls", "staller", "tackar", "tack", "sitter", "ursakta", "jobbar", "jobbet",
+    "riktar", "lamnar", "handa", "hander", "spara", "sparar", "ansokte", "namns", "namnt", "stort", "stora",
+    "tillkomma", "tillkom", "kunde", "lagger", "satsades", "satsas", "anmaler", "trodde", "tror", "raknat",
+    "raknas", "raknar", "snabb", "snabbt", "hoppas", "tjena", "chefen", "trevlig", "hejsan", "nagra", "namnet",
+    "betalt", "fattade", "forskott", "avstar", "modell", "perspektiv", "journalist", "databasen", "undrade",
+    "skriver", "skrev", "fraga", "fragar", "fragade", "svara", "svarar", "hjalpa", "ungefar", "exakt", "exakta",
+    "egentligen", "alltsa", "ocksa", "kanske", "precis", "faktiskt", "just", "bara", "annars", "sedan", "igen",
+    "forst", "senare", "tidigare", "redan", "fortfarande", "forra", "nasta", "detta", "dessa", "denna",
+    "vilken", "vilket", "vilka", "nagon", "nagot", "ingen", "inget", "inga", "eftersom", "darfor", "medan",
+    "kolla", "kollar", "kollade", "veta", "vill", "ville", "borde", "hade", "haft", "blev", "blivit", "varit",
+    "gjorde", "gjort", "sager", "sagt", "sade", "menar", "menade", "betyder", "stammer", "rimligt", "ratt",
+    "totala", "hela", "halva", "summan", "stammer", "kommer", "kommit", "gick", "gatt", "fatt", "tagit",
+    "ta", "tar", "tog", "ge", "ger", "gav", "givit", "ordning", "hallo", "hej", "tjenare", "mvh", "halsningar",
+}
+#: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first
+COMPARE_YES_NO_STARTS = (" far ", " fick ", " ar ", " var ", " har ", " does ", " did ", " is ", " was ", " do ")

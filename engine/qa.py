@@ -13,7 +13,11 @@ from collections.abc import Callable
 
 from engine import lexicon
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, english, facts, figures, keys, overview, status
+import re
+from dataclasses import replace
+from decimal import Decimal
+
+from engine.answers import amounts, deadlines, english, facts, figures, keys, overview, status, trust
 from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
@@ -70,6 +74,7 @@ class Engine:
     def _answer(self, q: Query, question: str) -> Answer:
         try:
             answer = self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
+            answer = trust.year_guard(self.kb, q, answer)
             answer = _with_assumptions(answer, q)
             return english.translate(answer) if q.language == "en" else answer
         except StoreError as exc:  # the sheet could not be read: say so plainly
@@ -96,6 +101,17 @@ class Engine:
         specific = bool(q.recipients or q.posts or q.years or q.deadline_kinds or q.topics)
         if q.wants_help and not specific:
             return overview.help_answer(self.kb)
+        if q.unmatched:
+            asks_amount = (q.wants_amount or self._names_a_receiver(q)) and not q.deadline_kinds
+            unknown = trust.unknown_terms(self.kb, q, asks_amount=asks_amount,
+                                          evidence=facts.best_evidence(self.kb, q),
+                                          nearest=lambda: self._dispatch(replace(q, unmatched=[])))
+            if unknown is not None:
+                return unknown
+        if q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more", "mindre", "less"):
+            compared = self._compare(q)
+            if compared is not None:
+                return compared
         if q.wants_discrepancies:
             return overview.discrepancies_answer(self.kb, q)
         if q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which") and not q.wants_amount:
@@ -159,6 +175,41 @@ class Engine:
             if ans is not None:
                 return ans
         return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
+
+    _LEAD_AMOUNT = re.compile(r"^(?:Ja|Nej)?[^\d]{0,3}(\d{1,3}(?: \d{3})*(?:,\d+)?) kr")
+
+    def _compare(self, q: Query) -> Answer | None:
+        """"Får Mora mer än Leksand 2020?", "regionerna eller kommunerna?", "2019 eller 2021?": the same
+        amount question asked for each of two things, then which is larger and by how much."""
+        receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
+        variants: list[tuple[str, Query]] = []
+        if len(receivers) >= 2:
+            variants = [(r.name, replace(q, recipients=[r])) for r in receivers[:2]]
+        elif len(q.post_phrases) >= 2:
+            for ph in sorted(q.post_phrases, key=lambda ph: q.text.find(ph))[:2]:
+                posts, _ = self.parser._posts(f" {ph} ")
+                variants.append((posts[0].short if posts else ph, replace(q, posts=posts, post_phrases=[ph])))
+        elif len([lv for lv in q.levels if lv in ("kommun", "region")]) >= 2:
+            variants = [(amounts._LEVEL_LABEL[lv], replace(q, levels=[lv])) for lv in ("region", "kommun")]
+        elif len(q.years) >= 2:
+            variants = [(str(y), replace(q, years=[y])) for y in sorted(q.years[:2])]
+        if len(variants) < 2:
+            return None
+        parts: list[tuple[str, Decimal]] = []
+        answers: list[Answer] = []
+        for name, sub in variants:
+            ans = amounts.answer(self.kb, sub)
+            m = self._LEAD_AMOUNT.match(ans.text) if ans is not None else None
+            if ans is None or m is None or "framgår inte" in ans.text.split("\n")[0]:
+                return None
+            parts.append((name, Decimal(m.group(1).replace(" ", "").replace(",", "."))))
+            answers.append(ans)
+        detail = Answer(text="\n".join(a.text for a in answers), intent="amount",
+                        facts=[f for a in answers for f in a.facts],
+                        sources=[s for a in answers for s in a.sources])
+        yes_no = q.text.startswith(lexicon.COMPARE_YES_NO_STARTS)
+        verb = "får mer" if len(receivers) >= 2 or q.levels else "är större"
+        return trust.compare(parts, detail, yes_no=yes_no, verb=verb)
 
     def _asks_deadline(self, q: Query) -> bool:
         """A deadline kind is named and the question asks when — unless it really asks about a rule

@@ -34,6 +34,9 @@ class Query:
     topics: dict[str, float] = field(default_factory=dict)
     language: str = "sv"  # "sv" or "en": the language the answer is written in
     follow_up: bool = False  # read as a follow-up of the conversation's previous question
+    #: content words that fill no slot and occur nowhere in the knowledge ("e-halsa", "kurator")
+    unmatched: list[str] = field(default_factory=list)
+    recipient_words: list[str] = field(default_factory=list)  # the words that named a recipient ("leksnad")
     #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
     assumed: list[str] = field(default_factory=list)
 
@@ -116,6 +119,12 @@ class Query:
         return self.has(*lexicon.GETS_WORDS)
 
 
+def _inflected(text: str, r: Recipient) -> bool:
+    """"stockholms", "dalarnas": a name in the genitive, not a misspelling worth a "Jag antog" line."""
+    names = {fold(n) for n in (r.short, r.name, *r.aliases)}
+    return text in names or text.rstrip("s") in names or any(n.startswith(text) for n in names)
+
+
 def _post_label(posts: list[Post], years: list[int]) -> str:
     """The name of the post(s) a follow-up inherited, for the "Jag antog" line."""
     chosen = [p for p in posts if p.year in years] or posts
@@ -161,10 +170,70 @@ def normalise(question: str) -> str:
     return padded
 
 
+class Vocabulary:
+    """Every word the knowledge base uses (facts, posts, recipients, agreements, deadlines, notes —
+    whatever layer they came from) plus the question words of engine/lexicon.py. A content word of a
+    question that is not here names something the documents do not have ("e-hälsa", "kurator")."""
+
+    #: words shorter than this are never reported as unknown
+    MIN_LENGTH = 5
+    #: a word whose first PREFIX letters start a known word is an inflection of it ("ungdomsmottagningarna")
+    PREFIX = 6
+    #: rapidfuzz ratio at which a word is a typo of a known word ("kammarkolegiet")
+    TYPO_RATIO = 88
+
+    def __init__(self, kb: KnowledgeBase):
+        found: set[str] = set()
+        for item in [*kb.facts, *kb.posts.values(), *kb.recipients.values(), *kb.agreements.values(),
+                     *kb.deadlines, *kb.allocations, *kb.discrepancies]:
+            _collect_words(item.model_dump(), found)
+        for name in dir(lexicon):
+            value = getattr(lexicon, name)
+            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
+                _collect_words(value, found)
+        found |= {fold(w) for w in lexicon.ENGLISH_COMMON | lexicon.SWEDISH_COMMON}
+        self.words = frozenset(found)
+        self._prefixes = frozenset(w[:n] for w in found for n in range(4, self.PREFIX + 1) if len(w) >= n)
+        self._by_initial: dict[str, list[str]] = {}
+        for w in found:
+            if len(w) >= 6:
+                self._by_initial.setdefault(w[:1], []).append(w)
+
+    def known(self, word: str) -> bool:
+        if word in self.words or len(word) < self.MIN_LENGTH or any(ch.isdigit() for ch in word):
+            return True
+        if word[: self.PREFIX] in self._prefixes:
+            return True
+        parts = [p for p in re.split(r"[-/]", word) if p]
+        if len(parts) > 1 and all(len(p) >= 2 for p in parts):  # "sthlm-pm" is two words, "e-hälsa" one
+            return all(self.known(p) for p in parts)
+        if len(word) >= 7:
+            from rapidfuzz import process
+
+            hit = process.extractOne(word, self._by_initial.get(word[:1], []), scorer=fuzz.ratio,
+                                     score_cutoff=self.TYPO_RATIO)
+            return hit is not None
+        return False
+
+
+def _collect_words(value: object, out: set[str]) -> None:
+    if isinstance(value, str):
+        out.update(w for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", fold(value)))
+        out.update(w for w in re.findall(r"[a-z0-9]+", fold(value)))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _collect_words(k, out)
+            _collect_words(v, out)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            _collect_words(v, out)
+
+
 class QuestionParser:
     def __init__(self, kb: KnowledgeBase, recipients: RecipientIndex):
         self.kb = kb
         self.recipients = recipients
+        self.vocabulary = Vocabulary(kb)
         self._post_phrases: list[tuple[str, Post]] = []
         for post in kb.posts.values():
             for term in {post.short, *post.synonyms}:
@@ -183,7 +252,7 @@ class QuestionParser:
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
-        q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed)
+        q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed, q.recipient_words)
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -198,7 +267,23 @@ class QuestionParser:
             if not re.search(r"(?<![a-z])redovis", text):
                 q.deadline_kinds.remove("redovisning")
         q.topics = self._topics(text)
+        q.unmatched = self._unmatched(q)
         return q
+
+    def _unmatched(self, q: Query) -> list[str]:
+        """Content words of the question that neither fill a slot nor occur in the knowledge."""
+        named = {w for r in q.recipients for n in (r.name, r.short, *r.aliases) for w in fold(n).split()}
+        named |= set(q.recipient_words)
+        named |= {w for ph in q.post_phrases for w in ph.split()}
+        out = []
+        for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", q.text):
+            if w in named or w in lexicon.STOPWORDS or self.vocabulary.known(w):
+                continue
+            if self.recipients.resolve(w) is not None:
+                continue  # a place name ("Falun") the recipient finder read in context
+            if w not in out:
+                out.append(w)
+        return out
 
     # ------------------------------------------------------------------------------------------
     @staticmethod
@@ -213,16 +298,18 @@ class QuestionParser:
         return None
 
     def _recipients(self, question: str, prefer: RecipientKind | None,
-                    assumed: list[str] | None = None) -> list[Recipient]:
+                    assumed: list[str] | None = None, named: list[str] | None = None) -> list[Recipient]:
         text = re.sub(r"(?<!\w)\d{1,3}(?!\w)", " ", translate_phrases(question))  # "Dalarnas 15 kommuner"
         tokens = [fold(t) for t in re.findall(r"[^\W_]+(?:[-/][^\W_]+)*", text)]
         found = [m for m in self.recipients.find(text, prefer=prefer)
                  if not (m.start > 0 and tokens[m.start - 1] in lexicon.EXCLUDE_WORDS)]  # "exkl SKR"
         out: list[Recipient] = []
         for m in found:
+            if named is not None:
+                named.extend(fold(m.text).replace("-", " ").split())
             if m.recipient not in out:
                 out.append(m.recipient)
-                if assumed is not None and m.score < 100:  # a misspelt name read as the nearest one
+                if assumed is not None and m.score < 100 and not _inflected(fold(m.text), m.recipient):
                     assumed.append(f"”{m.text}” = {m.recipient.name}")
         return out
 

@@ -305,7 +305,7 @@ def _default_year(kb: KnowledgeBase, r: Recipient, posts: list[Post], context_ye
 
 def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int], note: str = "") -> Answer:
     year = q.years[0] if q.years else _default_year(kb, r, q.posts, context_years)
-    lines = [f"Dokumenten anger inget eget belopp för {r.name} {year}." + (f" {note}" if note else "")]
+    lines = [f"Ett eget belopp för {r.name} {year} framgår inte av dokumenten." + (f" {note}" if note else "")]
     sources = []
     facts: list[dict] = []
     estimate = False
@@ -378,7 +378,7 @@ def _posts_answer(kb: KnowledgeBase, q: Query, only: list[Post] | None = None) -
     if not stated:
         p = posts[0]
         return Answer(
-            text=f"Dokumenten anger inte det nationella beloppet för {p.short} {p.year}." +
+            text=f"Det nationella beloppet för {p.short} {p.year} framgår inte av dokumenten." +
                  (f" Fördelning: {p.key.description}." if p.key else ""),
             intent="amount", sources=uniq_sources([x.source for x in posts]))
     lines = []
@@ -452,7 +452,7 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
         year = a.total_year or a.years[0]
         missing = [y for y in q.years if y in a.years and y != year]
         if missing:
-            lines.append(f"Dokumenten anger inte beloppet för {years_text(missing)}; {a.short} gäller {years_text(a.years)} "
+            lines.append(f"Beloppet för {years_text(missing)} framgår inte av dokumenten; {a.short} gäller {years_text(a.years)} "
                          f"men beloppen står bara för {year}:")
         lines.append(f"{format_kr_with_mkr(a.total)}: {a.name} omfattar totalt {format_kr(a.total)} för {year}.")
         if a.summary:
@@ -465,7 +465,7 @@ def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer:
     """No agreement for that year: say so, and give what the documents do say about it (e.g. 2019 was
     "en ökning med 360 Mkr jämfört med 2018")."""
     cov = covered_years(kb)
-    lines = [f"Det finns inga uppgifter för {years_text(q.years)} i dokumenten. Dokumenten täcker {years_text(cov)}."]
+    lines = [f"Uppgifter för {years_text(q.years)} finns inte i dokumenten. Dokumenten täcker {years_text(cov)}."]
     mentions = [f for f in kb.facts if any(str(y) in f.text for y in q.years)]
     sources = []
     if mentions:

@@ -41,6 +41,8 @@ def _relevance(d: Deadline, q: Query) -> float:
 
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     found = candidates(kb, q)
+    if not found and q.years and q.wants_date and not q.asks_who:
+        return _year_not_covered(kb, q)
     if not found:
         return None
     scored = sorted(found, key=lambda d: (-_relevance(d, q), -(d.date.toordinal() if d.date else 0)))
@@ -70,3 +72,19 @@ def _line(kb: KnowledgeBase, d: Deadline) -> str:
     if d.consequence:
         text += f" {d.consequence}"
     return text
+
+
+def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer | None:
+    """"När ska vi rekvirera 2023?": no such deadline for that year; say so, then the nearest years'."""
+    kinds = set(q.deadline_kinds)
+    nearest = sorted((d for d in kb.deadlines if d.kind.value in kinds and d.date),
+                     key=lambda d: (min(abs(d.date.year - y) for y in q.years), -d.date.toordinal()))[:2]
+    if not nearest:
+        return None
+    years = " och ".join(str(y) for y in sorted(q.years))
+    lines = [f"En frist för {years} framgår inte av dokumenten. Närmast i dokumenten:"]
+    lines += [_line(kb, d) for d in nearest]
+    return Answer(text="\n".join(lines), intent="deadline", confident=False,
+                  facts=[{"deadline": d.id, "date": d.date.isoformat() if d.date else None, "kind": d.kind.value}
+                         for d in nearest],
+                  sources=uniq_sources([d.source for d in nearest]))
