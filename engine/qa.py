@@ -53,8 +53,18 @@ class Engine:
         if len(question) > 2000:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         previous = self._previous(conversation)
-        q = self.parser.parse_in_context(question, previous)
+        parts = split_parts(question)
+        q = self.parser.parse_in_context(parts[0], previous)
         answer = self._answer(q, question)
+        for part in parts[1:]:  # "Hur mycket får Falun 2020 och när ska slutredovisningen lämnas?"
+            q = self.parser.parse_in_context(part, q.to_state())
+            more = self._answer(replace(q, assumed=[]), part)
+            if more.intent == "help" or more.text in answer.text:
+                continue
+            answer = answer.model_copy(update={
+                "text": answer.text + "\n\n" + more.text, "facts": answer.facts + more.facts,
+                "sources": answer.sources + [s for s in more.sources if s not in answer.sources],
+                "confident": answer.confident and more.confident})
         if conversation and answer.intent not in ("help", "error"):
             try:
                 self.context.put(conversation, q.to_state())
@@ -183,16 +193,20 @@ class Engine:
         amount question asked for each of two things, then which is larger and by how much."""
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
         variants: list[tuple[str, Query]] = []
+        by_phrase: dict[frozenset[str], tuple[str, Query]] = {}
+        for ph in sorted(q.post_phrases, key=lambda ph: q.text.find(ph)):
+            posts, _ = self.parser._posts(f" {ph} ")
+            key = frozenset(p.short for p in posts)
+            if posts and key not in by_phrase:
+                by_phrase[key] = (posts[0].short, replace(q, posts=posts, post_phrases=[ph]))
         if len(receivers) >= 2:
-            variants = [(r.name, replace(q, recipients=[r])) for r in receivers[:2]]
-        elif len(q.post_phrases) >= 2:
-            for ph in sorted(q.post_phrases, key=lambda ph: q.text.find(ph))[:2]:
-                posts, _ = self.parser._posts(f" {ph} ")
-                variants.append((posts[0].short if posts else ph, replace(q, posts=posts, post_phrases=[ph])))
+            variants = [(r.short, replace(q, recipients=[r])) for r in receivers[:2]]
+        elif len(by_phrase) >= 2:
+            variants = list(by_phrase.values())[:2]
         elif len([lv for lv in q.levels if lv in ("kommun", "region")]) >= 2:
             variants = [(amounts._LEVEL_LABEL[lv], replace(q, levels=[lv])) for lv in ("region", "kommun")]
         elif len(q.years) >= 2:
-            variants = [(str(y), replace(q, years=[y])) for y in sorted(q.years[:2])]
+            variants = [(str(y), replace(q, years=[y])) for y in sorted(q.years, key=lambda y: q.text.find(str(y)))[:2]]
         if len(variants) < 2:
             return None
         parts: list[tuple[str, Decimal]] = []
@@ -269,6 +283,16 @@ class Engine:
         text = answer.text + "".join(f"\nObs (avvikelse i dokumenten): {d.text}" for d in notes)
         sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
         return answer.model_copy(update={"text": text, "sources": sources})
+
+
+_PART_SPLIT = re.compile(r"(?i)(?:\?\s+|,?\s+(?:och|samt|and)\s+(?=(?:när|nar|hur|vad|vem|vart|var|vilken|vilket|vilka|"
+                         r"when|what|how|who|where|which)\b))")
+
+
+def split_parts(question: str) -> list[str]:
+    """A question asking two things ("hur mycket … och när …?") split into its parts; one part otherwise."""
+    parts = [p.strip(" ,;") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
+    return parts if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts) else [question]
 
 
 def _with_assumptions(answer: Answer, q: Query) -> Answer:
