@@ -73,7 +73,9 @@ AGREEMENT_DATE_STEMS = ("ingicks", "ingick", "ingatt", "beslutade", "beslutades"
                         "godkand", "godkande", "undertecknad", "tecknades", "signed", "decided")
 #: "vem tar emot medlen", "vem betalas medlen ut till"
 POST_RECIPIENT_WORDS = ("vem tar emot", "vem far medlen", "vem far pengarna", "mottagare", "mottagaren",
-                        "vem betalas", "till vem", "vilken aktor", "vem ska ta emot", "who receives")
+                        "vem betalas", "till vem", "vilken aktor", "vem ska ta emot", "who receives",
+                        "vem skickar vi till", "vem skickar man till", "vart skickar vi den", "who do we send it to",
+                        "skickas till vem", "till vilken myndighet")
 #: words that ask for an amount only when no rule/topic is asked about
 WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "tilldela", "avsatt", "avsattes")
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
@@ -251,6 +253,12 @@ ENGLISH_COMMON = {
     "submitted", "return", "returned", "someone", "anyone", "nobody", "it", "is", "be", "to", "of", "in", "on",
     "by", "at", "or", "if", "so", "do", "we", "us", "me", "my", "an", "a", "no", "up", "out", "de", "get",
     "grant", "grants", "city", "adolescent", "adolescents", "child", "shorten", "queue", "queues", "long",
+    "sends", "pays", "receives", "applies", "apply", "requisitions", "invoices", "reports", "decides", "signs",
+    "keeps", "spends", "uses", "sign", "one", "ones", "rest", "remaining", "left", "happened", "happen", "whom",
+    "own", "itself", "themselves", "directly", "instead", "else", "too", "very", "right", "correct", "wrong",
+    "true", "false", "count", "counts", "counted", "based", "calculated", "calculate", "money's", "funding",
+    "funded", "stimulus", "psychiatry", "psychiatric", "trauma", "child-and-youth", "initiatives", "initiative",
+    "which", "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're", "it's",
 }
 
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
@@ -272,3 +280,19 @@ SWEDISH_COMMON = {
 }
 #: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first
 COMPARE_YES_NO_STARTS = (" far ", " fick ", " ar ", " var ", " har ", " does ", " did ", " is ", " was ", " do ")
+#: a follow-up asking for the total drops the post it inherited ("och totalt?")
+TOTAL_WORDS = ("totalt", "sammanlagt", "total", "in total", "alla poster", "alla fyra poster", "overall", "tot")
+#: a follow-up asking for the whole country drops the recipient it inherited ("och hela landet?")
+NATIONAL_WORDS = ("hela landet", "nationellt", "riket", "hela riket", "whole country", "nationally", "national",
+                  "the country")
+#: topics that name a subject rather than ask something: a follow-up with only these still inherits
+SLOT_TOPICS = {"oanvanda_medel"}
+#: words of the subject itself (the agreements, their tables) that name no post of their own
+DOMAIN_WORDS = {"psykisk", "halsa", "ohalsa", "psykiska", "enligt", "stad", "stads", "tabell", "tabellen", "avrundat",
+                "avrundad", "avrundade", "mellan", "bidrag", "bidraget", "bidragen", "okning", "okningen", "minskning",
+                "minskade", "okade", "administrera", "administration", "tillsammans", "egen", "eget", "egna",
+                "regeringen", "staten", "januari", "februari", "mars", "april", "juni", "juli", "augusti",
+                "september", "oktober", "november", "december", "goes", "went", "prio", "satsning", "satsningen",
+                "sammanlagda", "del", "delen", "andel", "andelen", "pott", "potten", "pengarna", "medlen", "summan"}
+#: words before the thing money is for ("för missbruksvård", "till elevhälsan", "mot självskada")
+PURPOSE_WORDS = ("for", "till", "mot", "i", "inom", "on", "to", "of")

@@ -22,7 +22,7 @@ from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
 from engine.store import Store, StoreError
-from engine.understanding import Query, QuestionParser
+from engine.understanding import Query, QuestionParser, unique_recipients
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class Engine:
         if len(question) > 2000:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         previous = self._previous(conversation)
-        parts = split_parts(question)
+        parts = split_parts(question) if not self.parser.parse(question).unmatched else [question]
         q = self.parser.parse_in_context(parts[0], previous)
         answer = self._answer(q, question)
         for part in parts[1:]:  # "Hur mycket får Falun 2020 och när ska slutredovisningen lämnas?"
@@ -111,8 +111,13 @@ class Engine:
         specific = bool(q.recipients or q.posts or q.years or q.deadline_kinds or q.topics)
         if q.wants_help and not specific:
             return overview.help_answer(self.kb)
+        asks_amount = (q.wants_amount or self._names_a_receiver(q)) and not q.deadline_kinds
+        if (asks_amount and q.unnamed and not q.posts and not q.unmatched and not q.topics
+                and facts.best_evidence(self.kb, q) < trust.PURPOSE_FACT_EVIDENCE):
+            # "Vad får Leksand för missbruksvård 2020?": no post of that name; no other post's figure
+            return trust.unknown_terms(self.kb, replace(q, unmatched=q.unnamed), asks_amount=True, evidence=0.0,
+                                       nearest=lambda: None)
         if q.unmatched:
-            asks_amount = (q.wants_amount or self._names_a_receiver(q)) and not q.deadline_kinds
             unknown = trust.unknown_terms(self.kb, q, asks_amount=asks_amount,
                                           evidence=facts.best_evidence(self.kb, q),
                                           nearest=lambda: self._dispatch(replace(q, unmatched=[])))
@@ -184,7 +189,7 @@ class Engine:
             ans = amounts.answer(self.kb, q)
             if ans is not None:
                 return ans
-        return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
+        return overview.help_answer(self.kb, NOT_UNDERSTOOD).model_copy(update={"confident": False})
 
     _LEAD_AMOUNT = re.compile(r"^(?:Ja|Nej)?[^\d]{0,3}(\d{1,3}(?: \d{3})*(?:,\d+)?) kr")
 
@@ -193,6 +198,8 @@ class Engine:
         amount question asked for each of two things, then which is larger and by how much."""
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
         variants: list[tuple[str, Query]] = []
+        if len(receivers) < 2 and q.follow_up and q.recent_recipients and not (q.posts or q.years[1:]):
+            receivers = unique_recipients([*receivers, *q.recent_recipients])[:2]
         by_phrase: dict[frozenset[str], tuple[str, Query]] = {}
         for ph in sorted(q.post_phrases, key=lambda ph: q.text.find(ph)):
             posts, _ = self.parser._posts(f" {ph} ")
@@ -284,6 +291,10 @@ class Engine:
         sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
         return answer.model_copy(update={"text": text, "sources": sources})
 
+
+#: the "no confident answer" outcome: nothing in the knowledge answers the question as understood
+NOT_UNDERSTOOD = ("Jag hittar inget säkert svar: antingen framgår det inte av dokumenten eller så förstod jag inte "
+                  "frågan.")
 
 _PART_SPLIT = re.compile(r"(?i)(?:\?\s+|,?\s+(?:och|samt|and)\s+(?=(?:när|nar|hur|vad|vem|vart|var|vilken|vilket|vilka|"
                          r"when|what|how|who|where|which)\b))")

@@ -6,7 +6,7 @@ that signal what is asked live in engine/lexicon.py.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -37,6 +37,10 @@ class Query:
     #: content words that fill no slot and occur nowhere in the knowledge ("e-halsa", "kurator")
     unmatched: list[str] = field(default_factory=list)
     recipient_words: list[str] = field(default_factory=list)  # the words that named a recipient ("leksnad")
+    #: words naming a thing that fills no slot, known to the documents or not ("missbruksvard")
+    unnamed: list[str] = field(default_factory=list)
+    #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
+    recent_recipients: list[Recipient] = field(default_factory=list)
     #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
     assumed: list[str] = field(default_factory=list)
 
@@ -46,7 +50,9 @@ class Query:
                 "recipients": [r.id for r in self.recipients], "posts": [p.id for p in self.posts],
                 "post_phrases": list(self.post_phrases), "levels": list(self.levels),
                 "deadline_kinds": list(self.deadline_kinds), "topics": dict(self.topics),
-                "language": self.language}
+                "language": self.language,
+                "recent_recipients": list(dict.fromkeys(
+                    [r.id for r in self.recipients] + [r.id for r in self.recent_recipients]))[:4]}
 
     def has(self, *phrases: str) -> bool:
         """Any phrase present as whole word(s); a phrase ending in '*'... is matched as a prefix."""
@@ -117,6 +123,12 @@ class Query:
     @property
     def gets(self) -> bool:
         return self.has(*lexicon.GETS_WORDS)
+
+
+def unique_recipients(recipients: list[Recipient]) -> list[Recipient]:
+    """The recipients in order, each once."""
+    seen: set[str] = set()
+    return [r for r in recipients if not (r.id in seen or seen.add(r.id))]
 
 
 def _inflected(text: str, r: Recipient) -> bool:
@@ -191,7 +203,16 @@ class Vocabulary:
             value = getattr(lexicon, name)
             if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
                 _collect_words(value, found)
-        found |= {fold(w) for w in lexicon.ENGLISH_COMMON | lexicon.SWEDISH_COMMON}
+        common = {fold(w) for w in lexicon.ENGLISH_COMMON | lexicon.SWEDISH_COMMON | lexicon.DOMAIN_WORDS}
+        question: set[str] = set(common)
+        for name in dir(lexicon):
+            value = getattr(lexicon, name)
+            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
+                _collect_words(value, question)
+        #: the words questions use to ask (not to name a thing): lexicon and everyday words
+        self.question_words = frozenset(question)
+        self._question_prefixes = frozenset(w[:5] for w in question if len(w) >= 5)
+        found |= common
         self.words = frozenset(found)
         self._prefixes = frozenset(w[:n] for w in found for n in range(4, self.PREFIX + 1) if len(w) >= n)
         self._by_initial: dict[str, list[str]] = {}
@@ -216,6 +237,10 @@ class Vocabulary:
         return False
 
 
+def _is_question_word(vocab: Vocabulary, word: str) -> bool:
+    return word in vocab.question_words or (len(word) >= 6 and word[:5] in vocab._question_prefixes)
+
+
 def _collect_words(value: object, out: set[str]) -> None:
     if isinstance(value, str):
         out.update(w for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", fold(value)))
@@ -230,6 +255,9 @@ def _collect_words(value: object, out: set[str]) -> None:
 
 
 class QuestionParser:
+    #: a question without "och"/"and" first longer than this is never read as a follow-up
+    FOLLOW_UP_MAX_WORDS = 8
+
     def __init__(self, kb: KnowledgeBase, recipients: RecipientIndex):
         self.kb = kb
         self.recipients = recipients
@@ -268,7 +296,33 @@ class QuestionParser:
                 q.deadline_kinds.remove("redovisning")
         q.topics = self._topics(text)
         q.unmatched = self._unmatched(q)
+        q.unnamed = self._unnamed(q)
         return q
+
+    def _unnamed(self, q: Query) -> list[str]:
+        """Words naming a thing that is neither a slot (recipient, post, year, level) nor a question
+        word: in an amount question, the thing the money would be for ("missbruksvård")."""
+        named = {w for r in q.recipients for n in (r.name, r.short, *r.aliases) for w in fold(n).split()}
+        named |= set(q.recipient_words) | {w for ph in q.post_phrases for w in ph.split()}
+        out = []
+        toks = q.text.split()
+        for i, w in enumerate(toks):
+            if not re.fullmatch(r"[a-z][a-z-]*", w):
+                continue
+            if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w):
+                continue
+            if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0]):
+                continue  # "prio-medlen"
+            # only the thing the money is for: "för missbruksvård", "till elevhälsan", "for e-health"
+            before = toks[max(0, i - 3):i]
+            if not any(b in lexicon.PURPOSE_WORDS for b in before):
+                continue
+            if any(w.startswith(ph.split()[0][:6]) for ph in q.post_phrases if len(ph) >= 6):
+                continue
+            if self.recipients.resolve(w) is not None:
+                continue
+            out.append(w)
+        return out
 
     def _unmatched(self, q: Query) -> list[str]:
         """Content words of the question that neither fill a slot nor occur in the knowledge."""
@@ -325,7 +379,9 @@ class QuestionParser:
             levels=[str(lv) for lv in state.get("levels", [])],
             deadline_kinds=[str(k) for k in state.get("deadline_kinds", [])],
             topics={str(k): float(v) for k, v in dict(state.get("topics", {})).items()},
-            language=str(state.get("language", "sv")))
+            language=str(state.get("language", "sv")),
+            recent_recipients=[self.kb.recipients[r] for r in state.get("recent_recipients", [])
+                               if r in self.kb.recipients])
 
     def parse_in_context(self, question: str, previous: dict | None) -> Query:
         """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
@@ -337,26 +393,46 @@ class QuestionParser:
         prev = self.from_state(previous)
         words_ = q.text.split()
         marker = next((m for m in lexicon.FOLLOW_UP_STARTS if q.text.startswith(f" {m} ")), None)
-        if marker is None and (len(words_) > 6 or q.wants_help):
+        comparing = q.has(*lexicon.COMPARE_WORDS, "mer", "more", "mest", "most") and len(q.recipients) < 2
+        if marker is None and (len(words_) > self.FOLLOW_UP_MAX_WORDS or q.wants_help):
             return q
         rest = q.text[len(marker) + 1:] if marker else q.text
         content = [w for w in rest.split() if w not in lexicon.STOPWORDS and w not in lexicon.FOLLOW_UP_FILLERS]
-        has_slot = bool(q.recipients or q.posts or q.years or q.levels)
-        intent_free = not (q.wants_amount or q.wants_date or q.topics or q.deadline_kinds or q.wants_key
+        total = q.has(*lexicon.TOTAL_WORDS)
+        national = q.has(*lexicon.NATIONAL_WORDS)
+        has_slot = bool(q.recipients or q.posts or q.years or q.levels or q.unmatched or total or national)
+        intent_free = not (q.wants_amount or q.wants_date or q.deadline_kinds or q.wants_key
                            or q.wants_status or q.asks_who or q.wants_usage or q.wants_reason
-                           or q.has(*lexicon.WHICH_WORDS) or q.has(*lexicon.COMPARE_WORDS))
+                           or q.has(*lexicon.WHICH_WORDS) or q.has(*lexicon.COMPARE_WORDS)
+                           or any(t not in lexicon.SLOT_TOPICS for t in q.topics))
         language = detect_language(question) or prev.language
         if has_slot and intent_free and len(content) <= 4:
-            return self._replace_slots(prev, q, language)
-        if marker is None and has_slot and len(words_) > 3:
+            return self._replace_slots(prev, q, language, total=total, national=national)
+        if marker is None and has_slot and len(words_) > 3 and not comparing:
             return q  # a new question of its own ("Vad får Mora 2020?")
         return self._inherit_slots(prev, q, language)
 
-    def _replace_slots(self, prev: Query, q: Query, language: str) -> Query:
-        """"och Rättvik?" after "hur mycket får Mora 2020?": the previous question with Rättvik."""
+    def _replace_slots(self, prev: Query, q: Query, language: str, *, total: bool = False,
+                       national: bool = False) -> Query:
+        """"och Rättvik?" after "hur mycket får Mora 2020?": the previous question with Rättvik;
+        "och totalt?" drops the post, "och hela landet?" the recipient, "och för e-hälsa?" asks
+        about something the documents lack."""
         text = prev.text
         assumed: list[str] = list(q.assumed)
         recipients, years, posts, phrases, levels = prev.recipients, prev.years, prev.posts, prev.post_phrases, prev.levels
+        if (total or q.unmatched) and not q.posts:
+            for ph in prev.post_phrases:
+                text = text.replace(f" {ph} ", " ")
+            text = text.rstrip() + (" totalt " if total else " " + " ".join(q.unmatched) + " ")
+            posts, phrases = [], []
+            prev = replace(prev, posts=[], post_phrases=[])
+        if national and not q.recipients:
+            for r in prev.recipients:
+                for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
+                    text = text.replace(f" {name} ", " ")
+            text = text.rstrip() + " hela landet totalt "
+            recipients, levels = [], []
+            prev = replace(prev, recipients=[], levels=[])
         if q.recipients:
             for r in prev.recipients:
                 for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
@@ -385,7 +461,8 @@ class QuestionParser:
             levels = q.levels
         return Query(raw=q.raw, text=text, years=years, recipients=recipients, posts=posts, post_phrases=phrases,
                      levels=levels, deadline_kinds=prev.deadline_kinds, topics=prev.topics, language=language,
-                     assumed=assumed, follow_up=True)
+                     assumed=assumed, follow_up=True, unmatched=list(q.unmatched),
+                     recent_recipients=prev.recent_recipients)
 
     def _inherit_slots(self, prev: Query, q: Query, language: str) -> Query:
         """"när då?", "hur fördelas det?", "vem skickar vi till?": this question's intent about the
@@ -394,21 +471,30 @@ class QuestionParser:
         extra: list[str] = []
         out = Query(raw=q.raw, text=q.text, years=q.years, recipients=q.recipients, posts=q.posts,
                     post_phrases=q.post_phrases, levels=q.levels, deadline_kinds=q.deadline_kinds,
-                    topics=q.topics, language=language, assumed=assumed, follow_up=True)
-        if not q.recipients and prev.recipients:
+                    topics=q.topics, language=language, assumed=assumed, follow_up=True,
+                    unmatched=list(q.unmatched), recent_recipients=prev.recent_recipients)
+        comparing = q.has(*lexicon.COMPARE_WORDS, "mer", "more", "mest", "most")
+        if comparing and len(q.recipients) < 2 and prev.recent_recipients:
+            # "hur mycket mer får Leksand?" after Mora then Leksand: the two recipients just discussed
+            pair = unique_recipients([*q.recipients, *prev.recent_recipients])[:2]
+            if len(pair) == 2:
+                out.recipients = pair
+                assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
+        elif not q.recipients and prev.recipients:
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
         if not q.years and prev.years:
             out.years = prev.years
             extra += [str(y) for y in prev.years]
             assumed.append(", ".join(map(str, prev.years)))
-        if not q.posts and prev.posts:
+        if not q.posts and prev.posts and not q.unmatched and not q.has(*lexicon.TOTAL_WORDS):
             out.posts, out.post_phrases = prev.posts, prev.post_phrases
             extra += prev.post_phrases
             assumed.append(_post_label(prev.posts, out.years))
         if not q.levels and prev.levels and not q.recipients:
             out.levels = prev.levels
-        if not q.deadline_kinds and prev.deadline_kinds and not q.topics:
+        if not q.deadline_kinds and prev.deadline_kinds and (
+                not q.topics or q.asks_who or q.wants_date or q.wants_post_recipient):
             out.deadline_kinds = prev.deadline_kinds
             stems = tuple(s for k in prev.deadline_kinds for s in lexicon.DEADLINE_STEMS[k])
             extra += [w for w in prev.text.split() if w.startswith(stems)]

@@ -132,10 +132,38 @@ def score_dialogues(engine: Any, dialogues: list[dict[str, Any]]) -> dict[str, A
             "wrong_figures": wrong, "failures": failures}
 
 
+def known_failures(engine: Any, banks: list[Path], dialogues: list[Path]) -> list[dict[str, str]]:
+    """Every item/dialogue that fails now, with what is wrong (tests/known_failures.yaml)."""
+    out = []
+    for bank in banks:
+        for item in load(bank):
+            problems = check(item, engine.ask(item["q"]).to_json_dict())
+            if problems:
+                out.append({"bank": bank.stem, "q": item["q"], "reason": "; ".join(problems)[:200]})
+    for bank in dialogues:
+        for i, d in enumerate(load(bank)):
+            bad = [f"turn {j + 1}: {'; '.join(p)[:150]}" for j, (_, _, p) in
+                   enumerate(run_dialogue(engine, d, f"known:{bank.stem}:{i}")) if p]
+            if bad:
+                out.append({"bank": bank.stem, "q": d["name"], "reason": " | ".join(bad)[:300]})
+    return out
+
+
 def main(argv: list[str]) -> int:
     from engine.knowledge import load_knowledge
     from engine.qa import Engine
 
+    if "--write-known-failures" in argv:  # regenerate tests/known_failures.yaml (the strict xfails)
+        root = Path(__file__).resolve().parents[1]
+        engine = Engine(load_knowledge())
+        found = known_failures(engine, sorted((root / "tests" / "questions").glob("*.yaml")),
+                               sorted((root / "tests" / "dialogues").glob("*.yaml")))
+        header = ("# Strict xfails of tests/test_questions.py: items of the question banks and dialogues the engine\n"
+                  "# still gets wrong, with what is wrong. Regenerate: python -m tests.bank_scoring --write-known-failures\n")
+        (root / "tests" / "known_failures.yaml").write_text(
+            header + yaml.safe_dump(found, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
+        print(f"{len(found)} known failures written")
+        return 0
     show = "--show" in argv
     paths = [Path(a) for a in argv if not a.startswith("--")]
     engine = Engine(load_knowledge())

@@ -306,7 +306,9 @@ def _default_year(kb: KnowledgeBase, r: Recipient, posts: list[Post], context_ye
 def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int], note: str = "") -> Answer:
     year = q.years[0] if q.years else _default_year(kb, r, q.posts, context_years)
     lines = [f"Ett eget belopp för {r.name} {year} framgår inte av dokumenten." + (f" {note}" if note else "")]
-    sources = [a.source for a in kb.allocations_for(r.id) if a.year == year][:1] if note else []
+    # the recipient's own published rows (another year or other posts) are the nearest documented facts
+    own = sorted(kb.allocations_for(r.id), key=lambda a: (a.year != year, -a.year))
+    sources = [a.source for a in own][:1]
     facts: list[dict] = []
     estimate = False
     est = _estimate(kb, r, year, q.posts)

@@ -32,6 +32,15 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"Beloppet för (.+?) framgår inte av dokumenten", r"The amount for \1 is not in the documents"),
     (r"Uppgifter för (.+?) finns inte i dokumenten", r"Figures for \1 are not in the documents"),
     (r"En frist för (.+?) framgår inte av dokumenten", r"A deadline for \1 is not in the documents"),
+    (r"Jag svarar bara på det som står i dokumenten om stimulansmedlen för psykisk hälsa \(belopp, frister, "
+     r"faktura- och rekvisitionsregler, fördelning, krav\)\.",
+     "I only answer from the documents on the stimulus funds for mental health (amounts, deadlines, invoicing "
+     "and requisition rules, distribution, requirements)."),
+    (r"Dokumenten anger inget belopp för det\.", "The documents state no amount for it."),
+    (r"Jag hittar inget säkert svar: antingen framgår det inte av dokumenten eller så förstod jag inte frågan\.",
+     "I have no reliable answer: either it is not in the documents or I did not understand the question."),
+    (r"Närmast i dokumenten: belopp för (.+?) finns för posterna",
+     r"Nearest in the documents: amounts for \1 are stated for the posts"),
     (r"finns inte i dokumenten", "is not in the documents"),
     (r"framgår inte av dokumenten", "is not in the documents"),
     (r"Dokumenten täcker", "The documents cover"),

@@ -21,6 +21,9 @@ NOT_IN_DOCS = "finns inte i dokumenten"
 OUT_OF_DOMAIN_TERMS = 2
 #: word evidence (engine/answers/facts.py) for one fact this strong also makes it a documents question
 DOMAIN_FACT_EVIDENCE = 2.0
+#: an amount question naming a purpose no post has ("för missbruksvård") still goes to the facts
+#: when one fact has this much word evidence ("till ideella organisationer")
+PURPOSE_FACT_EVIDENCE = 3.0
 #: a topic trigger this strong (engine/understanding.py scores 1 + length/20 per trigger) makes a
 #: question with one unknown word still a question about the documents ("kostar" alone does not)
 DOMAIN_TOPIC_SCORE = 1.5
