@@ -85,6 +85,7 @@ class Engine:
         try:
             answer = self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
             answer = trust.year_guard(self.kb, q, answer)
+            answer = trust.scope_guard(self.kb, q, answer)
             answer = _with_assumptions(answer, q)
             return english.translate(answer) if q.language == "en" else answer
         except StoreError as exc:  # the sheet could not be read: say so plainly

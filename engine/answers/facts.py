@@ -103,7 +103,7 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
             s += 0.75
     # a fact about another county than the one asked about ("Dalarna" when the question is about Storsthlm)
     asked = {r.county_code for r in q.recipients if r.county_code}
-    owners = _owner_counties(kb, f)
+    owners = owner_counties(kb, f)
     if asked and owners and not owners & asked:
         s -= 1.5
     return s
@@ -115,7 +115,7 @@ def _names_actor_of(q: Query, f: Fact) -> bool:
     return any(r.kind.value == "aktor" and fold(r.short) in body for r in q.recipients)
 
 
-def _owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
+def owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
     """The counties a fact's text names (by county name or a county actor such as Storsthlm), cached."""
     key = (id(kb), f.id)
     if key not in _OWNERS:

@@ -126,3 +126,68 @@ def year_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
 
 def level_of(kind: RecipientKind) -> str:
     return {RecipientKind.kommun: "kommun", RecipientKind.region: "region", RecipientKind.lan: "län"}.get(kind, "")
+
+
+_RULE_INTENTS = {"deadline", "invoice_rule", "rule", "requisition_form", "requirements"}
+
+
+def _used_items(kb: KnowledgeBase, answer: Answer) -> tuple[list, list]:
+    deadlines = {d.id: d for d in kb.deadlines}
+    facts_by_id = {f.id: f for f in kb.facts}
+    ds = [deadlines[f["deadline"]] for f in answer.facts if f.get("deadline") in deadlines]
+    fs = [facts_by_id[f["fact"]] for f in answer.facts if f.get("fact") in facts_by_id]
+    return ds, fs
+
+
+def scope_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
+    """A rule or deadline the documents state for one county (or one post) given to a question about
+    another ("Ska Mora fakturera Storsthlm?", "… för suicidpreventionsmedlen?") says so first."""
+    if answer.intent not in _RULE_INTENTS or NOT_IN_DOCS in answer.text or "framgår inte" in answer.text:
+        return answer
+    from engine.answers.facts import owner_counties
+    from engine.text import fold
+
+    deadlines, facts = _used_items(kb, answer)
+    if not deadlines and not facts:
+        return answer
+    lead = None
+    asked = [r for r in q.recipients if r.kind in (RecipientKind.kommun, RecipientKind.region, RecipientKind.lan,
+                                                   RecipientKind.grupp) and r.county_code]
+    if asked:
+        owners: set[str] = set()
+        for d in deadlines:
+            owners |= {a.split(":")[1] for a in d.applies_to if a.startswith("lan:") and a.count(":") >= 1}
+        for f in facts:
+            owners |= set(owner_counties(kb, f)) or _document_county(kb, f.source.doc)
+        if owners and not owners & {r.county_code for r in asked}:
+            where = " och ".join(sorted(kb.recipients[f"lan-{c}"].name for c in owners if f"lan-{c}" in kb.recipients))
+            who = " och ".join(r.name for r in asked)
+            lead = f"Det dokumenten säger om detta gäller {where}; att det gäller {who} framgår inte av dokumenten."
+    asked_posts = [p for p in q.posts if not q.years or p.year in q.years]
+    if lead is None and asked_posts:
+        body = fold(" ".join([d.action + " " + (d.to or "") for d in deadlines] + [f.text for f in facts]))
+        asked_names = {fold(n) for p in asked_posts for n in (p.short, p.name, *p.synonyms)}
+        others = sorted({p.short for p in kb.posts.values() if p not in asked_posts and len(p.short) > 6
+                         and fold(p.short) in body and fold(p.short) not in asked_names})
+        if others and not any(n in body for n in asked_names if len(n) > 3):
+            asked_label = ", ".join(dict.fromkeys(p.short for p in asked_posts))
+            lead = (f"Att det gäller {asked_label} framgår inte av dokumenten; det dokumenten säger "
+                    f"gäller {', '.join(others)}.")
+    if lead is None:
+        return answer
+    return answer.model_copy(update={"text": f"{lead} Närmast i dokumenten:\n{answer.text}", "confident": False})
+
+
+def _document_county(kb: KnowledgeBase, doc: str) -> set[str]:
+    """The one county a document is about (the county its deadlines apply to), if there is exactly one."""
+    key = (id(kb), doc)
+    if key not in _DOC_COUNTY:
+        found: set[str] = set()
+        for d in kb.deadlines:
+            if d.source.doc == doc:
+                found |= {a.split(":")[1] for a in d.applies_to if a.startswith("lan:")}
+        _DOC_COUNTY[key] = found if len(found) == 1 else set()
+    return set(_DOC_COUNTY[key])
+
+
+_DOC_COUNTY: dict[tuple[int, str], set[str]] = {}
