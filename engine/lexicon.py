@@ -140,7 +140,8 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "finansiering": ("anslag", "anslaget", "regleringsbrev", "utgiftsomrade", "anslagspost", "vilket anslag"),
     "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
     "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
-                       "fakturera for", "hogre belopp", "vilket belopp ska"),
+                       "fakturera for", "hogre belopp", "vilket belopp ska", "mer an vi tilldelats",
+                       "mer an tilldelat", "mer an vi fatt", "fakturera mer", "ett hogre"),
     "bakgrund": ("kostar", "kostnad", "kostnaden", "samhallskostnad"),
     "uppfoljning": ("uppfoljning", "folja upp", "foljer upp", "uppdraget att folja"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
@@ -293,6 +294,7 @@ DOMAIN_WORDS = {"psykisk", "halsa", "ohalsa", "psykiska", "enligt", "stad", "sta
                 "minskade", "okade", "administrera", "administration", "tillsammans", "egen", "eget", "egna",
                 "regeringen", "staten", "januari", "februari", "mars", "april", "juni", "juli", "augusti",
                 "september", "oktober", "november", "december", "goes", "went", "prio", "satsning", "satsningen",
-                "sammanlagda", "del", "delen", "andel", "andelen", "pott", "potten", "pengarna", "medlen", "summan"}
+                "sammanlagda", "del", "delen", "andel", "andelen", "pott", "potten", "pengarna", "medlen", "summan",
+                "statsbudget", "statsbudgeten", "budget", "budgeten", "anslag", "anslaget"}
 #: words before the thing money is for ("för missbruksvård", "till elevhälsan", "mot självskada")
 PURPOSE_WORDS = ("for", "till", "mot", "i", "inom", "on", "to", "of")

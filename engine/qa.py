@@ -186,7 +186,11 @@ class Engine:
             ans = keys.answer(self.kb, q)
             if ans is not None:
                 return ans
-        if (q.recipients or q.posts or q.years) and not q.wants_date:
+        if q.deadline_kinds:  # "förfaller rätten till bidrag om vi rekvirerar efter …?": the deadline's rule
+            ans = deadlines.answer(self.kb, q)
+            if ans is not None:
+                return ans
+        if (q.recipients or q.posts or q.years) and not q.wants_date and not q.things:
             ans = amounts.answer(self.kb, q)
             if ans is not None:
                 return ans

@@ -38,7 +38,8 @@ class Query:
     unmatched: list[str] = field(default_factory=list)
     recipient_words: list[str] = field(default_factory=list)  # the words that named a recipient ("leksnad")
     #: words naming a thing that fills no slot, known to the documents or not ("missbruksvard")
-    unnamed: list[str] = field(default_factory=list)
+    unnamed: list[str] = field(default_factory=list)  # after "för"/"till"/"mot": what money would be for
+    things: list[str] = field(default_factory=list)  # anywhere ("organisationsnummer", "kommundirektor")
     #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
     recent_recipients: list[Recipient] = field(default_factory=list)
     #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
@@ -238,7 +239,14 @@ class Vocabulary:
 
 
 def _is_question_word(vocab: Vocabulary, word: str) -> bool:
-    return word in vocab.question_words or (len(word) >= 6 and word[:5] in vocab._question_prefixes)
+    """A lexicon/everyday word, or an inflection of one (at most INFLECTION letters added)."""
+    if word in vocab.question_words:
+        return True
+    return any(word[:n] in vocab.question_words for n in range(max(4, len(word) - INFLECTION), len(word)))
+
+
+#: letters an inflection may add to a question word ("tilldelats" from "tilldela")
+INFLECTION = 4
 
 
 def _collect_words(value: object, out: set[str]) -> None:
@@ -313,6 +321,8 @@ class QuestionParser:
                 continue
             if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0]):
                 continue  # "prio-medlen"
+            if w not in q.things:
+                q.things.append(w)
             # only the thing the money is for: "för missbruksvård", "till elevhälsan", "for e-health"
             before = toks[max(0, i - 3):i]
             if not any(b in lexicon.PURPOSE_WORDS for b in before):
