@@ -19,6 +19,7 @@ class Answer(BaseModel):
     #: False when the engine has no confident answer (help / not understood / not in the documents):
     #: a front or a passage-retrieval fallback (issue #11) may then try something else
     confident: bool = True
+    rule: str = ""  # the rule of engine/rules.py that produced it ("amount", "unknown_terms", "none", …)
 
     def source_line(self) -> str:
         """`Källa: 002_74a662b3024a3357 (1. Belopp)`; several sources joined with ;"""
@@ -39,4 +40,5 @@ class Answer(BaseModel):
             "language": self.language,
             "assumed": self.assumed,
             "confident": self.confident,
+            "rule": self.rule,
         }

@@ -213,8 +213,7 @@ FOLLOW_UP_FILLERS = {"da", "then", "dar", "there", "for", "kommun", "kommunen", 
 ENGLISH_MARKERS = {"how", "much", "what", "when", "does", "do", "is", "are", "the", "get", "gets", "who", "which",
                    "should", "must", "can", "we", "our", "my", "many", "and", "of", "will", "have", "has", "where",
                    "receive", "receives", "by", "with", "there", "any", "was", "were", "did", "it", "this", "that",
-                   "about", "why", "need", "may", "than", "more", "less", "is", "us", "you", "your", "than",
-                   "money", "amount", "invoice", "funds", "municipality", "county"}
+                   "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount", "invoice", "funds", "municipality", "county"}
 SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "att", "det", "ar", "vem", "vilka",
                    "vilken", "vilket", "kommer", "maste", "kan", "har", "var", "vart", "varfor", "till", "pa", "om",
                    "med", "den", "som", "mkt", "fick", "sista", "dag", "nagon", "oss", "vara", "jag", "man", "ni",
@@ -249,17 +248,15 @@ ENGLISH_COMMON = {
     "health", "care", "suicide", "prevention", "youth", "clinics", "children", "young", "people", "user",
     "participation", "coordinated", "knowledge-based", "action", "plans", "plan", "target", "targets",
     "requirements", "requirement", "basic", "performance", "conditions", "condition", "purpose", "purposes",
-    "were", "was", "been", "being", "are", "its", "it's", "his", "her", "per", "each", "apply", "applies",
-    "responsible", "decide", "decided", "signed", "ask", "asks", "does", "doing", "make", "made", "submit",
+    "were", "was", "been", "being", "are", "its", "it's", "his", "her", "per", "apply", "applies",
+    "responsible", "decide", "decided", "signed", "ask", "asks", "doing", "make", "made", "submit",
     "submitted", "return", "returned", "someone", "anyone", "nobody", "it", "is", "be", "to", "of", "in", "on",
-    "by", "at", "or", "if", "so", "do", "we", "us", "me", "my", "an", "a", "no", "up", "out", "de", "get",
-    "grant", "grants", "city", "adolescent", "adolescents", "child", "shorten", "queue", "queues", "long",
-    "sends", "pays", "receives", "applies", "apply", "requisitions", "invoices", "reports", "decides", "signs",
-    "keeps", "spends", "uses", "sign", "one", "ones", "rest", "remaining", "left", "happened", "happen", "whom",
-    "own", "itself", "themselves", "directly", "instead", "else", "too", "very", "right", "correct", "wrong",
+    "by", "at", "or", "if", "so", "do", "we", "us", "me", "my", "an", "a", "no", "up", "out", "de", "grant", "grants", "city", "adolescent", "adolescents", "child", "shorten", "queue", "queues", "long",
+    "sends", "pays", "decides", "signs",
+    "keeps", "spends", "uses", "sign", "one", "ones", "rest", "remaining", "happened", "own", "itself", "themselves", "directly", "instead", "else", "too", "very", "right", "correct", "wrong",
     "true", "false", "count", "counts", "counted", "based", "calculated", "calculate", "money's", "funding",
     "funded", "stimulus", "psychiatry", "psychiatric", "trauma", "child-and-youth", "initiatives", "initiative",
-    "which", "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're", "it's",
+    "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're",
 }
 
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
@@ -276,7 +273,7 @@ SWEDISH_COMMON = {
     "vilken", "vilket", "vilka", "nagon", "nagot", "ingen", "inget", "inga", "eftersom", "darfor", "medan",
     "kolla", "kollar", "kollade", "veta", "vill", "ville", "borde", "hade", "haft", "blev", "blivit", "varit",
     "gjorde", "gjort", "sager", "sagt", "sade", "menar", "menade", "betyder", "stammer", "rimligt", "ratt",
-    "totala", "hela", "halva", "summan", "stammer", "kommer", "kommit", "gick", "gatt", "fatt", "tagit",
+    "totala", "hela", "halva", "summan", "kommer", "kommit", "gick", "gatt", "fatt", "tagit",
     "ta", "tar", "tog", "ge", "ger", "gav", "givit", "ordning", "hallo", "hej", "tjenare", "mvh", "halsningar",
 }
 #: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first

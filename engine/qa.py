@@ -1,23 +1,23 @@
 """The question-answering engine: Query → Answer, the figure or date first, then the source.
 
-Dispatch (Engine._dispatch), first match wins: help → the documents' discrepancies → the
-metropolitan counties → sheet status → when an agreement was decided → who receives a post →
-rule/background facts when no receiver is named → deadline → distribution key → amount → facts →
-"not understood" help. Each answer is built in engine/answers/; discrepancies the documents record
-about anything an answer used are appended to it.
+One parse into a typed Query (engine/understanding.py; a follow-up inherits from the conversation's
+previous question, a question asking two things is split into parts), then the rule table
+(engine/rules.py) picks the answer kind; answers are built in engine/answers/. After that, in order:
+the documents' own discrepancies about what the answer used, the year guard and the scope guard
+(engine/answers/trust.py: other years / another county or post said first), the "Jag antog" line,
+and English rendering for English questions.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-
-from engine import lexicon
-from engine.answer import Answer
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from engine.answers import amounts, deadlines, english, facts, figures, keys, overview, status, trust
+from engine import lexicon, rules
+from engine.answer import Answer
+from engine.answers import amounts, english, facts, figures, overview, status, trust
 from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
 from engine.recipients import RecipientIndex
@@ -83,7 +83,7 @@ class Engine:
 
     def _answer(self, q: Query, question: str) -> Answer:
         try:
-            answer = self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
+            answer = self._with_discrepancies(figures.verify_prefix(q, self.dispatch(q)))
             answer = trust.year_guard(self.kb, q, answer)
             answer = trust.scope_guard(self.kb, q, answer)
             answer = _with_assumptions(answer, q)
@@ -108,97 +108,13 @@ class Engine:
         return status.status_answer(self.kb, self.store, q, explicit=True)
 
     # -- dispatch ------------------------------------------------------------------------------
-    def _dispatch(self, q: Query) -> Answer:
-        specific = bool(q.recipients or q.posts or q.years or q.deadline_kinds or q.topics)
-        if q.wants_help and not specific:
-            return overview.help_answer(self.kb)
-        asks_amount = (q.wants_amount or self._names_a_receiver(q)) and not q.deadline_kinds
-        if (asks_amount and q.unnamed and not q.posts and not q.unmatched and not q.topics
-                and facts.best_evidence(self.kb, q) < trust.PURPOSE_FACT_EVIDENCE):
-            # "Vad får Leksand för missbruksvård 2020?": no post of that name; no other post's figure
-            return trust.unknown_terms(self.kb, replace(q, unmatched=q.unnamed), asks_amount=True, evidence=0.0,
-                                       nearest=lambda: None)
-        if q.unmatched:
-            unknown = trust.unknown_terms(self.kb, q, asks_amount=asks_amount,
-                                          evidence=facts.best_evidence(self.kb, q),
-                                          nearest=lambda: self._dispatch(replace(q, unmatched=[])))
-            if unknown is not None:
-                return unknown
-        if q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more", "mindre", "less"):
-            compared = self._compare(q)
-            if compared is not None:
-                return compared
-        if q.wants_discrepancies:
-            return overview.discrepancies_answer(self.kb, q)
-        if q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which") and not q.wants_amount:
-            return overview.metropolitan_answer(self.kb)
-        if q.wants_status:
-            ans = status.status_answer(self.kb, self.store, q)
-            documented = facts.answer(self.kb, q) if facts.documented_about_recipient(self.kb, q) else None
-            if ans.facts and documented is not None:
-                # "Vem har rekvirerat … för Dalarnas del?": what the documents say, then the sheet
-                return documented.model_copy(update={
-                    "text": documented.text + "\n\nI det delade arket:\n" + ans.text,
-                    "facts": documented.facts + ans.facts, "sources": documented.sources + ans.sources})
-            if ans.facts:
-                return ans
-            # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
-            return facts.answer(self.kb, q) or ans
-        quoted = figures.what_is(self.kb, q)  # "vad är 4 141 043 kr i PM:et?"
-        if quoted is not None:
-            return quoted
-        if q.wants_agreement_date:
-            ans = overview.agreement_dates_answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.wants_post_recipient and q.posts and not q.deadline_kinds:
-            ans = keys.recipient_answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.wants_post_recipient and q.deadline_kinds:  # "till vem ställs rekvisitionen?"
-            ans = deadlines.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
-        asks_deadline = self._asks_deadline(q)
-        if (not (receivers or q.posts or q.levels) and not asks_deadline
-                and (q.topics or facts.best_evidence(self.kb, q) >= 3.0)):
-            # a rule or background question that also says "hur mycket" ("… per år 2012–2018?")
-            ans = facts.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if asks_deadline:
-            ans = deadlines.answer(self.kb, q)
-            if ans is not None:
-                return self._plus_rules(ans, q)
-        if q.wants_key and not q.wants_amount:
-            ans = keys.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.wants_amount or self._names_a_receiver(q):
-            ans = amounts.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        ans = facts.answer(self.kb, q)
-        if ans is not None:
-            return ans
-        if q.wants_key:
-            ans = keys.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.deadline_kinds:  # "förfaller rätten till bidrag om vi rekvirerar efter …?": the deadline's rule
-            ans = deadlines.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if (q.recipients or q.posts or q.years) and not q.wants_date and not q.things:
-            ans = amounts.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        return overview.help_answer(self.kb, NOT_UNDERSTOOD).model_copy(update={"confident": False})
+    def dispatch(self, q: Query) -> Answer:
+        """The answer kind the rule table (engine/rules.py) picks for this query."""
+        return rules.dispatch(self, q)
 
     _LEAD_AMOUNT = re.compile(r"^(?:Ja|Nej)?[^\d]{0,3}(\d{1,3}(?: \d{3})*(?:,\d+)?) kr")
 
-    def _compare(self, q: Query) -> Answer | None:
+    def compare(self, q: Query) -> Answer | None:
         """"Får Mora mer än Leksand 2020?", "regionerna eller kommunerna?", "2019 eller 2021?": the same
         amount question asked for each of two things, then which is larger and by how much."""
         receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
@@ -237,7 +153,7 @@ class Engine:
         verb = "får mer" if len(receivers) >= 2 or q.levels else "är större"
         return trust.compare(parts, detail, yes_no=yes_no, verb=verb)
 
-    def _asks_deadline(self, q: Query) -> bool:
+    def asks_deadline(self, q: Query) -> bool:
         """A deadline kind is named and the question asks when — unless it really asks about a rule
         ("när betalar Storsthlm ut efter att vi fakturerat?") or a form field ("ska faxnummer stå i
         rekvisitionen?"), which the facts answer better."""
@@ -254,7 +170,7 @@ class Engine:
 
     _deadline_stems = tuple(s for stems in lexicon.DEADLINE_STEMS.values() for s in stems)
 
-    def _names_a_receiver(self, q: Query) -> bool:
+    def names_a_receiver(self, q: Query) -> bool:
         """"Falun 2020", "Orsa kommun handlingsplaner", "Vad får Vansbro?": a receiver named with no rule,
         deadline or date asked about is a question about its amount."""
         if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason or q.asks_who:
@@ -268,7 +184,7 @@ class Engine:
         return (bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)
                 or bool(q.posts and q.years))  # "ungdomsmottagning 2019", "bup 2019"
 
-    def _plus_rules(self, answer: Answer, q: Query) -> Answer:
+    def plus_rules(self, answer: Answer, q: Query) -> Answer:
         """"sista dag faktura och dnr?": a deadline plus the rule facts the question also names."""
         asked = {t for t in q.topics if t.startswith("faktura_") and t != "faktura_sista_dag"}
         if "faktura" in q.deadline_kinds and "diarienummer" in q.topics:
@@ -298,8 +214,8 @@ class Engine:
 
 
 #: the "no confident answer" outcome: nothing in the knowledge answers the question as understood
-NOT_UNDERSTOOD = ("Jag hittar inget säkert svar: antingen framgår det inte av dokumenten eller så förstod jag inte "
-                  "frågan.")
+NOT_UNDERSTOOD = ("Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag "
+                  "inte frågan.")
 
 _PART_SPLIT = re.compile(r"(?i)(?:\?\s+|,?\s+(?:och|samt|and)\s+(?=(?:när|nar|hur|vad|vem|vart|var|vilken|vilket|vilka|"
                          r"when|what|how|who|where|which)\b))")

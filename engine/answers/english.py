@@ -37,8 +37,9 @@ _TEMPLATES: list[tuple[str, str]] = [
      "I only answer from the documents on the stimulus funds for mental health (amounts, deadlines, invoicing "
      "and requisition rules, distribution, requirements)."),
     (r"Dokumenten anger inget belopp för det\.", "The documents state no amount for it."),
-    (r"Jag hittar inget säkert svar: antingen framgår det inte av dokumenten eller så förstod jag inte frågan\.",
-     "I have no reliable answer: either it is not in the documents or I did not understand the question."),
+    (r"Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag inte "
+     r"frågan\.", "I have no reliable answer: what you ask for is not in the documents, or I did not understand "
+     "the question."),
     (r"Närmast i dokumenten: belopp för (.+?) finns för posterna",
      r"Nearest in the documents: amounts for \1 are stated for the posts"),
     (r"finns inte i dokumenten", "is not in the documents"),
