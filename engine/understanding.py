@@ -197,9 +197,9 @@ class Vocabulary:
 
     def __init__(self, kb: KnowledgeBase):
         found: set[str] = set()
-        for item in [*kb.facts, *kb.posts.values(), *kb.recipients.values(), *kb.agreements.values(),
-                     *kb.deadlines, *kb.allocations, *kb.discrepancies]:
-            _collect_words(item.model_dump(), found)
+        _collect_words([item.model_dump() for item in [*kb.facts, *kb.posts.values(), *kb.recipients.values(),
+                                                       *kb.agreements.values(), *kb.deadlines, *kb.allocations,
+                                                       *kb.discrepancies]], found)
         for name in dir(lexicon):
             value = getattr(lexicon, name)
             if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
@@ -250,16 +250,24 @@ INFLECTION = 4
 
 
 def _collect_words(value: object, out: set[str]) -> None:
+    """Every word of every string inside `value` (folded once, as one text)."""
+    strings: list[str] = []
+    _collect_strings(value, strings)
+    text = fold("\n".join(strings))
+    out.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text))
+    out.update(re.findall(r"[a-z0-9]+", text))
+
+
+def _collect_strings(value: object, out: list[str]) -> None:
     if isinstance(value, str):
-        out.update(w for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", fold(value)))
-        out.update(w for w in re.findall(r"[a-z0-9]+", fold(value)))
+        out.append(value)
     elif isinstance(value, dict):
         for k, v in value.items():
-            _collect_words(k, out)
-            _collect_words(v, out)
+            _collect_strings(k, out)
+            _collect_strings(v, out)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for v in value:
-            _collect_words(v, out)
+            _collect_strings(v, out)
 
 
 class QuestionParser:
