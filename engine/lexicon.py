@@ -275,6 +275,7 @@ SWEDISH_COMMON = {
     "gjorde", "gjort", "sager", "sagt", "sade", "menar", "menade", "betyder", "stammer", "rimligt", "ratt",
     "totala", "hela", "halva", "summan", "kommer", "kommit", "gick", "gatt", "fatt", "tagit",
     "ta", "tar", "tog", "ge", "ger", "gav", "givit", "ordning", "hallo", "hej", "tjenare", "mvh", "halsningar",
+    "tvungen", "tvungna", "tvingade", "obligatoriskt", "frivilligt", "frivillig", "tillatet", "tillat",
 }
 #: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first
 COMPARE_YES_NO_STARTS = (" far ", " fick ", " ar ", " var ", " har ", " does ", " did ", " is ", " was ", " do ")

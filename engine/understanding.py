@@ -147,7 +147,7 @@ def _post_label(posts: list[Post], years: list[int]) -> str:
 def detect_language(question: str) -> str | None:
     """"en" when the question's function words are English, "sv" when Swedish, None when it has
     neither (a bare "Mora 2020?"; a follow-up then keeps the conversation's language)."""
-    ws = re.findall(r"[a-z']+", fold(question))
+    ws = re.findall(r"[a-z]+", fold(question))
     en = sum(1 for w in ws if w in lexicon.ENGLISH_MARKERS)
     sv = sum(1 for w in ws if w in lexicon.SWEDISH_MARKERS)
     if en > sv:

@@ -103,8 +103,9 @@ def used_years(kb: KnowledgeBase, answer: Answer) -> set[int]:
             d = deadlines[f["deadline"]]
             years |= set(agreement_years(kb, d.agreement))
         elif f.get("fact") in facts:
-            fact = facts[f["fact"]]
-            years |= {fact.year} if fact.year else set(agreement_years(kb, fact.agreement or ""))
+            from engine.answers.facts import index
+
+            years |= set(index(kb).norm[f["fact"]].own_years)  # not years its text merely mentions
         elif f.get("year"):
             years.add(int(f["year"]))
     return years
