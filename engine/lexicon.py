@@ -222,7 +222,8 @@ SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "at
 COMPARE_WORDS = ("mer an", "mindre an", "storre an", "hogre an", "lagre an", "jamfort med", "jamfort", "jamfor",
                  "skillnad", "skillnaden", "more than", "less than", "compared", "compare", "difference",
                  "versus", "vs", "an vad", "storre", "hogre", "lagre", "fler", "skiljer", "skiljer sig", "larger",
-                 "bigger", "smaller", "by how much")
+                 "bigger", "smaller", "by how much", "minskade", "minskat", "okade", "okat", "forandrades",
+                 "increase", "increased", "decrease", "decreased")
 
 #: common English words that carry no domain meaning of their own (an English question is not
 #: "about something the documents lack" because it says "earmarked for" or "paid back")

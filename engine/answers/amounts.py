@@ -60,6 +60,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         a = _posts_answer(kb, q)
         if a is not None:
             return a
+        if q.years and not recipients:
+            return _post_not_in_year(kb, q)
     if q.levels:
         levels = list(q.levels)
         label = None
@@ -461,6 +463,15 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
             lines.append(a.summary)
     facts = [{"agreement": a.id, "total": str(a.total), "year": a.total_year} for a in agreements]
     return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([a.source for a in agreements]))
+
+
+def _post_not_in_year(kb: KnowledgeBase, q: Query) -> Answer:
+    """"Hur mycket avsattes för suicidprevention 2019?": the post exists, but not in the year asked."""
+    names = ", ".join(dict.fromkeys(p.short for p in q.posts))
+    years = sorted({p.year for p in q.posts})
+    return Answer(text=f"En post för {names} {years_text(q.years)} framgår inte av dokumenten. Posten finns i "
+                       f"dokumenten för {years_text(years)}.", intent="not_in_documents", confident=False,
+                  sources=uniq_sources([p.source for p in q.posts][:2]))
 
 
 def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer:
