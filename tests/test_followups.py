@@ -127,3 +127,12 @@ def test_chat_follow_up_in_one_terminal_session(tmp_path):
     assert len(chunks) >= 3
     assert "593 461 kr" in chunks[1]
     assert "318 737 kr" in chunks[2] and "Jag antog: 2020" in chunks[2]
+
+
+def test_a_bare_question_matching_several_documents_gets_a_short_choice(engine):
+    answer = engine.ask("vad är dnr?")
+    assert answer.text.startswith("Det finns flera sådana i dokumenten – vilken menar du?")
+    assert "S/20/0002" in answer.text and "3.2-55/2013" in answer.text
+    assert answer.intent == "clarify" and not answer.confident
+    # with a subject named, the one answer
+    assert engine.ask("dnr på fakturan till storsthlm?").text.startswith("S/20/0002")

@@ -242,6 +242,10 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
     pool = [f for f in kb.facts if only_topics is None or f.topic in only_topics]
     if not pool:
         return None
+    if only_topics is None:
+        choice = _clarifying_choice(kb, q)
+        if choice is not None:
+            return choice
     ranked = sorted(((score(kb, f, q), f) for f in pool), key=lambda sf: -sf[0])
     best_score, best = ranked[0]
     if best_score < MIN_SCORE or evidence(kb, best, q) < 1.0:
@@ -270,6 +274,31 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
     return Answer(text="\n".join(lines), intent=_intent(chosen[0]),
                   facts=[{"fact": f.id, "topic": f.topic, "value": f.value} for f in chosen],
                   sources=uniq_sources([f.source for f in chosen]))
+
+
+#: a bare question ("vad är dnr?") of at most this many content words, naming no recipient, year,
+#: post or level, whose subject has facts in several documents, gets the choice instead of one of them
+CLARIFY_MAX_WORDS = 3
+
+
+def _clarifying_choice(kb: KnowledgeBase, q: Query) -> Answer | None:
+    if q.recipients or q.years or q.posts or q.levels or q.deadline_kinds or not q.topics:
+        return None
+    content = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 2]
+    if len(content) > CLARIFY_MAX_WORDS:
+        return None
+    best = max(q.topics.values())
+    topics = {t for t, v in q.topics.items() if v >= best}
+    matching = [f for f in kb.facts if f.topic in topics]
+    if len({f.source.doc for f in matching}) < 2:
+        return None
+    lines = ["Det finns flera sådana i dokumenten – vilken menar du?"]
+    for f in sorted(matching, key=lambda f: -(f.year or 0)):
+        year = f" ({f.year})" if f.year else ""
+        lines.append(f"• {f.title}{year}" + (f": {f.value}" if f.value else ""))
+    return Answer(text="\n".join(lines), intent="clarify", confident=False,
+                  facts=[{"fact": f.id, "topic": f.topic, "value": f.value} for f in matching],
+                  sources=uniq_sources([f.source for f in matching]))
 
 
 def _intent(f: Fact) -> str:
