@@ -18,8 +18,10 @@ from decimal import Decimal
 from engine import lexicon, rules
 from engine.answer import Answer
 from engine.answers import amounts, english, facts, figures, overview, status, trust
+from engine.authz import match_contacts
 from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
+from engine.models import Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.store import Store, StoreError
 from engine.understanding import Query, QuestionParser, unique_recipients
@@ -55,6 +57,7 @@ class Engine:
         previous = self._previous(conversation)
         parts = split_parts(question) if not self.parser.parse(question).unmatched else [question]
         q = self.parser.parse_in_context(parts[0], previous)
+        q.asker_id = user_id
         answer = self._answer(q, question)
         for part in parts[1:]:  # "Hur mycket får Falun 2020 och när ska slutredovisningen lämnas?"
             q = self.parser.parse_in_context(part, q.to_state())
@@ -71,6 +74,19 @@ class Engine:
             except Exception:  # noqa: BLE001 - a lost context only costs the next follow-up
                 log.warning("could not store the conversation context", exc_info=True)
         return answer
+
+    def asker(self, user_id: str | None) -> list[Recipient]:
+        """The municipality/region the asker is the contact of (tab Kontakter), if the sheet says so."""
+        if not user_id or self.store is None:
+            return []
+        try:
+            contacts = self.store.snapshot().contacts
+        except Exception:  # noqa: BLE001 - without the sheet the question is answered for everyone
+            log.warning("could not read Kontakter for the asker", exc_info=True)
+            return []
+        found = [self.kb.recipients[c.recipient_id] for c in match_contacts(contacts, slack_id=user_id)
+                 if c.recipient_id in self.kb.recipients]
+        return [r for r in unique_recipients(found) if r.kind in (RecipientKind.kommun, RecipientKind.region)]
 
     def _previous(self, conversation: str | None) -> dict | None:
         if not conversation:
@@ -229,9 +245,9 @@ def split_parts(question: str) -> list[str]:
 
 def _with_assumptions(answer: Answer, q: Query) -> Answer:
     """"What I understood": one line naming what was assumed rather than read in the question."""
-    if not q.assumed or answer.intent == "help":
+    assumed = list(dict.fromkeys([*q.assumed, *answer.assumed]))
+    if not assumed or answer.intent == "help":
         return answer
-    what = "; ".join(dict.fromkeys(q.assumed))
+    what = "; ".join(assumed)
     origin = " (från föregående fråga)" if q.follow_up else ""
-    return answer.model_copy(update={"text": answer.text + f"\nJag antog: {what}{origin}.",
-                                     "assumed": list(dict.fromkeys(q.assumed))})
+    return answer.model_copy(update={"text": answer.text + f"\nJag antog: {what}{origin}.", "assumed": assumed})

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from engine import lexicon
+from engine import lexicon, scope
 from engine.answer import Answer
 from engine.answers import amounts, deadlines, facts, figures, keys, overview, status, trust
 from engine.understanding import Query
@@ -66,7 +66,21 @@ def _rule_question(e: Engine, q: Query) -> bool:
 def _deadline(e: Engine, q: Query) -> Answer | None:
     """The deadline, plus the rules the question also names; when the documents have no deadline for the
     year asked, a fact about that very year ("Region Dalarna har rekvirerat … 2020") answers instead."""
-    ans = deadlines.answer(e.kb, q)
+    askers = e.asker(q.asker_id) if q.asker_id and not q.recipients else []
+    if askers:
+        # a municipality's or region's contact: their own deadline first ("whose deadline")
+        me = askers[0]
+        ans = deadlines.answer(e.kb, replace(q, recipients=[me]))
+        if ans is not None:
+            used = [d for d in e.kb.deadlines if any(f.get("deadline") == d.id for f in ans.facts)]
+            text = ans.text
+            if used and not any(d.applies_to and scope.applies(e.kb, d.applies_to, me) for d in used):
+                text = (f"En egen frist för {me.name} framgår inte av dokumenten; fristen nedan gäller "
+                        f"{used[0].who}:\n{text}")
+            ans = ans.model_copy(update={"text": text,
+                                         "assumed": [*ans.assumed, f"du frågar för {me.name} (Kontakter)"]})
+    else:
+        ans = deadlines.answer(e.kb, q)
     if ans is None:
         return None
     if not ans.confident and q.years and facts.documented_about_recipient(e.kb, q):

@@ -40,6 +40,7 @@ class Query:
     #: words naming a thing that fills no slot, known to the documents or not ("missbruksvard")
     unnamed: list[str] = field(default_factory=list)  # after "för"/"till"/"mot": what money would be for
     things: list[str] = field(default_factory=list)  # anywhere ("organisationsnummer", "kommundirektor")
+    asker_id: str | None = None  # the Slack user asking (their own recipient comes from Kontakter)
     #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
     recent_recipients: list[Recipient] = field(default_factory=list)
     #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")

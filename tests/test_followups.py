@@ -136,3 +136,22 @@ def test_a_bare_question_matching_several_documents_gets_a_short_choice(engine):
     assert answer.intent == "clarify" and not answer.confident
     # with a subject named, the one answer
     assert engine.ask("dnr på fakturan till storsthlm?").text.startswith("S/20/0002")
+
+
+def test_a_contacts_deadline_question_leads_with_their_own_deadline(kb):
+    from engine.store import Contact
+
+    class Store:
+        def snapshot(self):
+            class Snap:
+                contacts = [Contact(row=2, name="Anna", slack_id="U1", recipient_id="kommun-0180")]
+            return Snap()
+
+    engine = Engine(kb, store=Store())
+    own = engine.ask("Sista dag att fakturera?", user_id="U1")
+    assert own.text.startswith("1 december 2020: kommunerna i Stockholms län ska skicka faktura")
+    assert "Jag antog: du frågar för Stockholms stad (Kontakter)." in own.text
+    other = engine.ask("När ska vi rekvirera 2021?", user_id="U1")
+    assert other.text.startswith("En egen frist för Stockholms stad framgår inte av dokumenten; fristen nedan "
+                                 "gäller SKR")
+    assert "1 december 2021" in other.text
