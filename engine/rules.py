@@ -103,7 +103,7 @@ RULES: tuple[Rule, ...] = (
          "an amount for a purpose no post has: say so, give no other post's figure"),
     Rule("unknown_terms", lambda e, q: bool(q.unmatched),
          lambda e, q: trust.unknown_terms(e.kb, q, asks_amount=_asks_amount(e, q),
-                                          evidence=facts.best_evidence(e.kb, q),
+                                          evidence=facts.best_evidence(e.kb, replace(q, topics={})),
                                           nearest=lambda: e.dispatch(replace(q, unmatched=[]))),
          ("Hur mycket får regionerna för e-hälsa 2021?", "vad kostar en kurator?", "What is the capital of Norway?"),
          "a word no document has: 'finns inte i dokumenten' first, the nearest facts labelled"),

@@ -228,7 +228,9 @@ class Vocabulary:
         if word[: self.PREFIX] in self._prefixes:
             return True
         parts = [p for p in re.split(r"[-/]", word) if p]
-        if len(parts) > 1 and all(len(p) >= 2 for p in parts):  # "sthlm-pm" is two words, "e-hälsa" one
+        if len(parts) > 1 and all(len(p) >= 2 for p in parts) and any(
+                len(p) >= self.MIN_LENGTH and p in self.words for p in parts):  # "sthlm-pm" is two words;
+            # "e-hälsa", "sl-kort" are one
             return all(self.known(p) for p in parts)
         if len(word) >= 7:
             from rapidfuzz import process

@@ -61,7 +61,7 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r" fick (?=[\d])", " got "),
     (r"så mycket går till (.+?) (\d{4}) enligt dokumenten", r"goes to \1 in \2 according to the documents"),
     (r"Sammanlagt", "In total"),
-    (r" för (?=[A-ZÅÄÖ])", " for "),
+    (r"(SEK|MSEK) för (?=[A-ZÅÄÖ])", r"\1 for "),
     (r" till regionerna ", " to the regions "),
     (r" till kommunerna ", " to the municipalities "),
     (r"Andra deadlines av samma slag", "Other deadlines of the same kind"),
