@@ -120,6 +120,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
                     "kommer pengarna", "betalar storsthlm", "efterskott", "utbetalas", "far kommunerna pengarna",
                     "betalades ut", "nar far"),
     "avsta": ("avsta", "inte ta del", "tacka nej", "vill inte", "inte vill", "vill vi inte", "inte ha medlen",
+              "tvungna att ta", "tvungen att ta", "obligatoriskt att ta", "maste vi ta emot", "mandatory",
               "inte ha pengarna", "inte ta emot", "avboj", "avsaga", "decline"),
     "kontakt": ("kontakt", "fragor till", "fragor om", "med fragor", "kontaktperson", "vem kan svara", "vem svarar",
                 "vem ska jag fraga", "vem fragar", "stalla fragor", "vem kontaktar", "en fraga om", "vem mejlar",
@@ -258,6 +259,8 @@ ENGLISH_COMMON = {
     "true", "false", "count", "counts", "counted", "based", "calculated", "calculate", "money's", "funding",
     "funded", "stimulus", "psychiatry", "psychiatric", "trauma", "child-and-youth", "initiatives", "initiative",
     "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're",
+    "postal", "paper", "mandatory", "obliged", "required", "require", "set", "aside", "take", "taking",
+    "participate", "electronic", "electronically", "permitted", "possible", "following", "performance-based", "good", "near", "close",
 }
 
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
