@@ -18,7 +18,7 @@ from bot.dedup import EventDeduplicator
 from config.settings import Settings
 from engine import slack_text
 from engine.authz import Identity, match_contacts
-from engine.conversation_state import ContextStore, MemoryContextStore
+from engine.conversation import ConversationContext, InProcessContext
 from engine.store import Contact, Store
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class Services:
 
             self.shared = shared_state(settings.redis_url.get_secret_value())
         self.dedup: Any = self.shared or EventDeduplicator()
-        self.context: ContextStore = self.shared or MemoryContextStore()
+        self.context: ConversationContext = self.shared or InProcessContext()
         # a replayed signed request (same signature, timestamp and body) is dropped; shared with REDIS_URL
         self.replays: Any = self.shared or EventDeduplicator(ttl_seconds=600)  # > Bolt's 5-minute window
         self._emails: dict[str, tuple[float, str]] = {}  # slack id -> (fetched at, e-mail or "")
@@ -64,7 +64,7 @@ class Services:
                 from engine.knowledge import load_knowledge
                 from engine.qa import Engine
 
-                self._engine = Engine(load_knowledge(), store=self.store)
+                self._engine = Engine(load_knowledge(), store=self.store, context=self.context)
             return self._engine
 
     @property
@@ -129,7 +129,7 @@ class Services:
             if code not in self._county_engines:
                 from engine.qa import Engine
 
-                self._county_engines[code] = Engine(self.kb, store=store)
+                self._county_engines[code] = Engine(self.kb, store=store, context=self.context)
             return self._county_engines[code]
 
     def county_for(self, client: Any, user_id: str | None, channel: str | None = None) -> str | None:

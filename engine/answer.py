@@ -14,6 +14,12 @@ class Answer(BaseModel):
     facts: list[dict[str, Any]] = Field(default_factory=list)  # structured facts used (ids, amounts as str)
     sources: list[Source] = Field(default_factory=list)
     estimate: bool = False  # True when a figure is computed ("beräknat"), not published
+    language: str = "sv"  # "sv" or "en": the language of `text`
+    assumed: list[str] = Field(default_factory=list)  # what was assumed, not read ("2020", "”satr” = Säter")
+    #: False when the engine has no confident answer (help / not understood / not in the documents):
+    #: a front or a passage-retrieval fallback (issue #11) may then try something else
+    confident: bool = True
+    rule: str = ""  # the rule of engine/rules.py that produced it ("amount", "unknown_terms", "none", …)
 
     def source_line(self) -> str:
         """`Källa: 002_74a662b3024a3357 (1. Belopp)`; several sources joined with ;"""
@@ -31,4 +37,8 @@ class Answer(BaseModel):
             "facts": self.facts,
             "sources": [s.model_dump() for s in self.sources],
             "estimate": self.estimate,
+            "language": self.language,
+            "assumed": self.assumed,
+            "confident": self.confident,
+            "rule": self.rule,
         }

@@ -73,7 +73,9 @@ AGREEMENT_DATE_STEMS = ("ingicks", "ingick", "ingatt", "beslutade", "beslutades"
                         "godkand", "godkande", "undertecknad", "tecknades", "signed", "decided")
 #: "vem tar emot medlen", "vem betalas medlen ut till"
 POST_RECIPIENT_WORDS = ("vem tar emot", "vem far medlen", "vem far pengarna", "mottagare", "mottagaren",
-                        "vem betalas", "till vem", "vilken aktor", "vem ska ta emot", "who receives")
+                        "vem betalas", "till vem", "vilken aktor", "vem ska ta emot", "who receives",
+                        "vem skickar vi till", "vem skickar man till", "vart skickar vi den", "who do we send it to",
+                        "skickas till vem", "till vilken myndighet")
 #: words that ask for an amount only when no rule/topic is asked about
 WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "tilldela", "avsatt", "avsattes")
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
@@ -118,6 +120,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
                     "kommer pengarna", "betalar storsthlm", "efterskott", "utbetalas", "far kommunerna pengarna",
                     "betalades ut", "nar far"),
     "avsta": ("avsta", "inte ta del", "tacka nej", "vill inte", "inte vill", "vill vi inte", "inte ha medlen",
+              "tvungna att ta", "tvungen att ta", "obligatoriskt att ta", "maste vi ta emot", "mandatory",
               "inte ha pengarna", "inte ta emot", "avboj", "avsaga", "decline"),
     "kontakt": ("kontakt", "fragor till", "fragor om", "med fragor", "kontaktperson", "vem kan svara", "vem svarar",
                 "vem ska jag fraga", "vem fragar", "stalla fragor", "vem kontaktar", "en fraga om", "vem mejlar",
@@ -138,7 +141,8 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "finansiering": ("anslag", "anslaget", "regleringsbrev", "utgiftsomrade", "anslagspost", "vilket anslag"),
     "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
     "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
-                       "fakturera for", "hogre belopp", "vilket belopp ska"),
+                       "fakturera for", "hogre belopp", "vilket belopp ska", "mer an vi tilldelats",
+                       "mer an tilldelat", "mer an vi fatt", "fakturera mer", "ett hogre"),
     "bakgrund": ("kostar", "kostnad", "kostnaden", "samhallskostnad"),
     "uppfoljning": ("uppfoljning", "folja upp", "foljer upp", "uppdraget att folja"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
@@ -198,3 +202,101 @@ WHAT_IS_WORDS = ("vad ar", "vad betyder", "vad galler", "what is", "vilket belop
 WHICH_WORDS = ("vilken", "vilket", "vilka", "which", "hur stor andel", "andel", "procent", "vad ska", "vad innebar")
 #: yes/no questions ("ska kommunerna få lika mycket?")
 YES_NO_STARTS = (" ska ", " maste ", " kan ", " bor ", " gar det ", " ar det ", " finns det ")
+
+#: a question starting with one of these continues the previous one ("och Rättvik?", "and Falun?")
+FOLLOW_UP_STARTS = ("och", "and", "men", "but", "what about", "how about", "hur blir det med", "hur ar det med",
+                    "samma for", "same for", "an", "sen", "then", "eller")
+#: words a follow-up adds that carry no meaning of their own ("och Mora då?")
+FOLLOW_UP_FILLERS = {"da", "then", "dar", "there", "for", "kommun", "kommunen", "region", "regionen", "ar",
+                     "year", "in", "about", "sa", "ocksa", "also", "too", "forresten", "istallet", "instead"}
+
+#: function words that mark a question as English / Swedish (folded)
+ENGLISH_MARKERS = {"how", "much", "what", "when", "does", "do", "is", "are", "the", "get", "gets", "who", "which",
+                   "should", "must", "can", "we", "our", "my", "many", "and", "of", "will", "have", "has", "where",
+                   "receive", "receives", "by", "with", "there", "any", "was", "were", "did", "it", "this", "that",
+                   "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount", "invoice", "funds", "municipality", "county"}
+SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "att", "det", "ar", "vem", "vilka",
+                   "vilken", "vilket", "kommer", "maste", "kan", "har", "var", "vart", "varfor", "till", "pa", "om",
+                   "med", "den", "som", "mkt", "fick", "sista", "dag", "nagon", "oss", "vara", "jag", "man", "ni",
+                   "kommun", "kommunen", "kommunerna", "regionerna", "pengar", "medel", "medlen", "da", "inte", "hos"}
+#: "får Mora mer än Leksand?", "skillnaden mellan …": a comparison of two figures
+COMPARE_WORDS = ("mer an", "mindre an", "storre an", "hogre an", "lagre an", "jamfort med", "jamfort", "jamfor",
+                 "skillnad", "skillnaden", "more than", "less than", "compared", "compare", "difference",
+                 "versus", "vs", "an vad", "storre", "hogre", "lagre", "fler", "skiljer", "skiljer sig", "larger",
+                 "bigger", "smaller", "by how much", "minskade", "minskat", "okade", "okat", "forandrades",
+                 "increase", "increased", "decrease", "decreased")
+
+#: common English words that carry no domain meaning of their own (an English question is not
+#: "about something the documents lack" because it says "earmarked for" or "paid back")
+ENGLISH_COMMON = {
+    "how", "much", "many", "what", "when", "where", "which", "who", "whom", "whose", "why", "does", "did", "done",
+    "the", "and", "for", "from", "into", "with", "without", "about", "after", "before", "under", "over", "than",
+    "that", "this", "these", "those", "there", "their", "they", "them", "have", "has", "had", "will", "would",
+    "should", "could", "must", "may", "might", "can", "cannot", "need", "needs", "needed", "our", "your", "you",
+    "get", "gets", "got", "give", "given", "gives", "receive", "receives", "received", "money", "funds", "fund",
+    "amount", "amounts", "total", "totals", "year", "years", "date", "dates", "deadline", "deadlines", "last",
+    "latest", "paid", "pay", "paying", "back", "send", "sent", "sending", "invoice", "invoices", "invoiced",
+    "municipality", "municipalities", "region", "regions", "county", "counties", "agreement", "agreements",
+    "requisition", "requisitions", "requisitioned", "report", "reports", "reported", "repay", "repaid", "unused",
+    "rule", "rules", "allowed", "keep", "spend", "spent", "use", "used", "using", "left", "leftover", "more",
+    "less", "larger", "smaller", "bigger", "difference", "compared", "compare", "between", "also", "then",
+    "both", "each", "every", "same", "other", "only", "just", "still", "yet", "already", "again", "some", "any",
+    "all", "not", "yes", "please", "tell", "know", "want", "wants", "going", "allocated", "allocation",
+    "earmarked", "distributed", "distribution", "key", "population", "share", "split", "stated", "state",
+    "documents", "document", "says", "say", "said", "write", "written", "text", "address", "email", "e-mail",
+    "reference", "number", "case", "include", "included", "contain", "contains", "form", "part", "parts",
+    "happens", "happen", "miss", "missed", "late", "later", "early", "first", "next", "previous", "due",
+    "whole", "country", "national", "nationally", "sweden", "swedish", "government", "agency", "mental",
+    "health", "care", "suicide", "prevention", "youth", "clinics", "children", "young", "people", "user",
+    "participation", "coordinated", "knowledge-based", "action", "plans", "plan", "target", "targets",
+    "requirements", "requirement", "basic", "performance", "conditions", "condition", "purpose", "purposes",
+    "were", "was", "been", "being", "are", "its", "it's", "his", "her", "per", "apply", "applies",
+    "responsible", "decide", "decided", "signed", "ask", "asks", "doing", "make", "made", "submit",
+    "submitted", "return", "returned", "someone", "anyone", "nobody", "it", "is", "be", "to", "of", "in", "on",
+    "by", "at", "or", "if", "so", "do", "we", "us", "me", "my", "an", "a", "no", "up", "out", "de", "grant", "grants", "city", "adolescent", "adolescents", "child", "shorten", "queue", "queues", "long",
+    "sends", "pays", "decides", "signs",
+    "keeps", "spends", "uses", "sign", "one", "ones", "rest", "remaining", "happened", "own", "itself", "themselves", "directly", "instead", "else", "too", "very", "right", "correct", "wrong",
+    "true", "false", "count", "counts", "counted", "based", "calculated", "calculate", "money's", "funding",
+    "funded", "stimulus", "psychiatry", "psychiatric", "trauma", "child-and-youth", "initiatives", "initiative",
+    "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're",
+    "postal", "paper", "mandatory", "obliged", "required", "require", "set", "aside", "take", "taking",
+    "participate", "electronic", "electronically", "permitted", "possible", "following", "performance-based", "good", "near", "close",
+}
+
+#: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
+SWEDISH_COMMON = {
+    "skulle", "gallde", "galla", "galler", "okade", "okar", "deltog", "undrar", "undra", "behovde", "behover",
+    "fanns", "finns", "forhand", "stalls", "staller", "tackar", "tack", "sitter", "ursakta", "jobbar", "jobbet",
+    "riktar", "lamnar", "handa", "hander", "spara", "sparar", "ansokte", "namns", "namnt", "stort", "stora",
+    "tillkomma", "tillkom", "kunde", "lagger", "satsades", "satsas", "anmaler", "trodde", "tror", "raknat",
+    "raknas", "raknar", "snabb", "snabbt", "hoppas", "tjena", "chefen", "trevlig", "hejsan", "nagra", "namnet",
+    "betalt", "fattade", "forskott", "avstar", "modell", "perspektiv", "journalist", "databasen", "undrade",
+    "skriver", "skrev", "fraga", "fragar", "fragade", "svara", "svarar", "hjalpa", "ungefar", "exakt", "exakta",
+    "egentligen", "alltsa", "ocksa", "kanske", "precis", "faktiskt", "just", "bara", "annars", "sedan", "igen",
+    "forst", "senare", "tidigare", "redan", "fortfarande", "forra", "nasta", "detta", "dessa", "denna",
+    "vilken", "vilket", "vilka", "nagon", "nagot", "ingen", "inget", "inga", "eftersom", "darfor", "medan",
+    "kolla", "kollar", "kollade", "veta", "vill", "ville", "borde", "hade", "haft", "blev", "blivit", "varit",
+    "gjorde", "gjort", "sager", "sagt", "sade", "menar", "menade", "betyder", "stammer", "rimligt", "ratt",
+    "totala", "hela", "halva", "summan", "kommer", "kommit", "gick", "gatt", "fatt", "tagit",
+    "ta", "tar", "tog", "ge", "ger", "gav", "givit", "ordning", "hallo", "hej", "tjenare", "mvh", "halsningar",
+    "tvungen", "tvungna", "tvingade", "obligatoriskt", "frivilligt", "frivillig", "tillatet", "tillat",
+}
+#: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first
+COMPARE_YES_NO_STARTS = (" far ", " fick ", " ar ", " var ", " har ", " does ", " did ", " is ", " was ", " do ")
+#: a follow-up asking for the total drops the post it inherited ("och totalt?")
+TOTAL_WORDS = ("totalt", "sammanlagt", "total", "in total", "alla poster", "alla fyra poster", "overall", "tot")
+#: a follow-up asking for the whole country drops the recipient it inherited ("och hela landet?")
+NATIONAL_WORDS = ("hela landet", "nationellt", "riket", "hela riket", "whole country", "nationally", "national",
+                  "the country")
+#: topics that name a subject rather than ask something: a follow-up with only these still inherits
+SLOT_TOPICS = {"oanvanda_medel"}
+#: words of the subject itself (the agreements, their tables) that name no post of their own
+DOMAIN_WORDS = {"psykisk", "halsa", "ohalsa", "psykiska", "enligt", "stad", "stads", "tabell", "tabellen", "avrundat",
+                "avrundad", "avrundade", "mellan", "bidrag", "bidraget", "bidragen", "okning", "okningen", "minskning",
+                "minskade", "okade", "administrera", "administration", "tillsammans", "egen", "eget", "egna",
+                "regeringen", "staten", "januari", "februari", "mars", "april", "juni", "juli", "augusti",
+                "september", "oktober", "november", "december", "goes", "went", "prio", "satsning", "satsningen",
+                "sammanlagda", "del", "delen", "andel", "andelen", "pott", "potten", "pengarna", "medlen", "summan",
+                "statsbudget", "statsbudgeten", "budget", "budgeten", "anslag", "anslaget"}
+#: words before the thing money is for ("för missbruksvård", "till elevhälsan", "mot självskada")
+PURPOSE_WORDS = ("for", "till", "mot", "i", "inom", "on", "to", "of")

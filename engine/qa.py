@@ -1,33 +1,42 @@
 """The question-answering engine: Query → Answer, the figure or date first, then the source.
 
-Dispatch (Engine._dispatch), first match wins: help → the documents' discrepancies → the
-metropolitan counties → sheet status → when an agreement was decided → who receives a post →
-rule/background facts when no receiver is named → deadline → distribution key → amount → facts →
-"not understood" help. Each answer is built in engine/answers/; discrepancies the documents record
-about anything an answer used are appended to it.
+One parse into a typed Query (engine/understanding.py; a follow-up inherits from the conversation's
+previous question, a question asking two things is split into parts), then the rule table
+(engine/rules.py) picks the answer kind; answers are built in engine/answers/. After that, in order:
+the documents' own discrepancies about what the answer used, the year guard and the scope guard
+(engine/answers/trust.py: other years / another county or post said first), the "Jag antog" line,
+and English rendering for English questions.
 """
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
 
-from engine import lexicon
+from engine import lexicon, rules
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, figures, keys, overview, status
+from engine.answers import amounts, english, facts, figures, overview, status, trust
+from engine.authz import match_contacts
+from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
+from engine.models import Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.sheet.knowledge import with_sheet
 from engine.store import Store, StoreError
-from engine.understanding import Query, QuestionParser
+from engine.understanding import Query, QuestionParser, unique_recipients
 
 log = logging.getLogger(__name__)
 
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, store: Store | None = None,
-                 store_factory: Callable[[], Store] | None = None):
+                 store_factory: Callable[[], Store] | None = None,
+                 context: ConversationContext | None = None):
         self.base_kb = kb  # the documents; `kb` adds the shared sheet's layer (engine/sheet/knowledge.py)
+        self.context: ConversationContext = context if context is not None else InProcessContext()
         self._store = store
         self._store_factory = store_factory
         self.recipients = RecipientIndex(kb.recipients)
@@ -76,15 +85,74 @@ class Engine:
         return self._store
 
     # -- public API used by every front ------------------------------------------------------
-    def ask(self, question: str, *, user_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, user_id: str | None = None, conversation: str | None = None) -> Answer:
+        """Answer one question. `conversation` names a thread / DM / chat session: a follow-up
+        ("och Rättvik?") then inherits what it leaves out from the previous question there."""
         question = (question or "").strip()
         if len(question) > 2000:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         self._pinned.kb = None
         self._pinned.kb = self._knowledge()
         try:
-            q = self.parser.parse(question)
-            return self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
+            return self._ask(question, user_id, conversation)
+        except Exception:  # noqa: BLE001 - a question must never crash a front (parsing included)
+            log.exception("failed to answer %r", question)
+            return overview.help_answer(
+                self.kb, "Något gick fel när jag skulle svara på frågan; försök formulera den på ett annat sätt.")
+        finally:
+            self._pinned.kb = None
+
+    def _ask(self, question: str, user_id: str | None, conversation: str | None) -> Answer:
+        previous = self._previous(conversation)
+        parts = split_parts(question) if not self.parser.parse(question).unmatched else [question]
+        q = self.parser.parse_in_context(parts[0], previous)
+        q.asker_id = user_id
+        answer = self._answer(q, question)
+        for part in parts[1:]:  # "Hur mycket får Falun 2020 och när ska slutredovisningen lämnas?"
+            q = self.parser.parse_in_context(part, q.to_state())
+            more = self._answer(replace(q, assumed=[]), part)
+            if more.intent == "help" or more.text in answer.text:
+                continue
+            answer = answer.model_copy(update={
+                "text": answer.text + "\n\n" + more.text, "facts": answer.facts + more.facts,
+                "sources": answer.sources + [s for s in more.sources if s not in answer.sources],
+                "confident": answer.confident and more.confident})
+        if conversation and answer.intent not in ("help", "error"):
+            try:
+                self.context.put(conversation, q.to_state())
+            except Exception:  # noqa: BLE001 - a lost context only costs the next follow-up
+                log.warning("could not store the conversation context", exc_info=True)
+        return answer
+
+    def asker(self, user_id: str | None) -> list[Recipient]:
+        """The municipality/region the asker is the contact of (tab Kontakter), if the sheet says so."""
+        if not user_id or self.store is None:
+            return []
+        try:
+            contacts = self.store.snapshot().contacts
+        except Exception:  # noqa: BLE001 - without the sheet the question is answered for everyone
+            log.warning("could not read Kontakter for the asker", exc_info=True)
+            return []
+        found = [self.kb.recipients[c.recipient_id] for c in match_contacts(contacts, slack_id=user_id)
+                 if c.recipient_id in self.kb.recipients]
+        return [r for r in unique_recipients(found) if r.kind in (RecipientKind.kommun, RecipientKind.region)]
+
+    def _previous(self, conversation: str | None) -> dict | None:
+        if not conversation:
+            return None
+        try:
+            return self.context.get(conversation)
+        except Exception:  # noqa: BLE001 - without context the question is answered on its own
+            log.warning("could not read the conversation context", exc_info=True)
+            return None
+
+    def _answer(self, q: Query, question: str) -> Answer:
+        try:
+            answer = self._with_discrepancies(figures.verify_prefix(q, self.dispatch(q)))
+            answer = trust.year_guard(self.kb, q, answer)
+            answer = trust.scope_guard(self.kb, q, answer)
+            answer = _with_assumptions(answer, q)
+            return english.translate(answer) if q.language == "en" else answer
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
             return Answer(text=f"Statusen i arket kan inte visas just nu: {exc}", intent="status")
@@ -93,8 +161,6 @@ class Engine:
             return overview.help_answer(
                 self.kb, "Något gick fel när jag skulle svara på frågan; försök formulera den på ett annat sätt."
             )
-        finally:
-            self._pinned.kb = None
 
     def parse(self, question: str) -> Query:
         return self.parser.parse(question)
@@ -107,75 +173,52 @@ class Engine:
         return status.status_answer(self.kb, self.store, q, explicit=True)
 
     # -- dispatch ------------------------------------------------------------------------------
-    def _dispatch(self, q: Query) -> Answer:
-        specific = bool(q.recipients or q.posts or q.years or q.deadline_kinds or q.topics)
-        if q.wants_help and not specific:
-            return overview.help_answer(self.kb)
-        if q.wants_discrepancies:
-            return overview.discrepancies_answer(self.kb, q)
-        if q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which") and not q.wants_amount:
-            return overview.metropolitan_answer(self.kb)
-        if q.wants_status:
-            ans = status.status_answer(self.kb, self.store, q)
-            documented = facts.answer(self.kb, q) if facts.documented_about_recipient(self.kb, q) else None
-            if ans.facts and documented is not None:
-                # "Vem har rekvirerat … för Dalarnas del?": what the documents say, then the sheet
-                return documented.model_copy(update={
-                    "text": documented.text + "\n\nI det delade arket:\n" + ans.text,
-                    "facts": documented.facts + ans.facts, "sources": documented.sources + ans.sources})
-            if ans.facts:
-                return ans
-            # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
-            return facts.answer(self.kb, q) or ans
-        quoted = figures.what_is(self.kb, q)  # "vad är 4 141 043 kr i PM:et?"
-        if quoted is not None:
-            return quoted
-        if q.wants_agreement_date:
-            ans = overview.agreement_dates_answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.wants_post_recipient and q.posts and not q.deadline_kinds:
-            ans = keys.recipient_answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.wants_post_recipient and q.deadline_kinds:  # "till vem ställs rekvisitionen?"
-            ans = deadlines.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
-        asks_deadline = self._asks_deadline(q)
-        if (not (receivers or q.posts or q.levels) and not asks_deadline
-                and (q.topics or facts.best_evidence(self.kb, q) >= 3.0)):
-            # a rule or background question that also says "hur mycket" ("… per år 2012–2018?")
-            ans = facts.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if asks_deadline:
-            ans = deadlines.answer(self.kb, q)
-            if ans is not None:
-                return self._plus_rules(ans, q)
-        if q.wants_key and not q.wants_amount:
-            ans = keys.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if q.wants_amount or self._names_a_receiver(q):
-            ans = amounts.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        ans = facts.answer(self.kb, q)
-        if ans is not None:
-            return ans
-        if q.wants_key:
-            ans = keys.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        if (q.recipients or q.posts or q.years) and not q.wants_date:
-            ans = amounts.answer(self.kb, q)
-            if ans is not None:
-                return ans
-        return overview.help_answer(self.kb, "Jag förstod inte riktigt frågan.")
+    def dispatch(self, q: Query) -> Answer:
+        """The answer kind the rule table (engine/rules.py) picks for this query."""
+        return rules.dispatch(self, q)
 
-    def _asks_deadline(self, q: Query) -> bool:
+    _LEAD_AMOUNT = re.compile(r"^(?:Ja|Nej)?[^\d]{0,3}(\d{1,3}(?: \d{3})*(?:,\d+)?) kr")
+
+    def compare(self, q: Query) -> Answer | None:
+        """"Får Mora mer än Leksand 2020?", "regionerna eller kommunerna?", "2019 eller 2021?": the same
+        amount question asked for each of two things, then which is larger and by how much."""
+        receivers = [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
+        variants: list[tuple[str, Query]] = []
+        if len(receivers) < 2 and q.follow_up and q.recent_recipients and not (q.posts or q.years[1:]):
+            receivers = unique_recipients([*receivers, *q.recent_recipients])[:2]
+        by_phrase: dict[frozenset[str], tuple[str, Query]] = {}
+        for ph in sorted(q.post_phrases, key=lambda ph: q.text.find(ph)):
+            posts, _ = self.parser._posts(f" {ph} ")
+            key = frozenset(p.short for p in posts)
+            if posts and key not in by_phrase:
+                by_phrase[key] = (posts[0].short, replace(q, posts=posts, post_phrases=[ph]))
+        if len(receivers) >= 2:
+            variants = [(r.short, replace(q, recipients=[r])) for r in receivers[:2]]
+        elif len(by_phrase) >= 2:
+            variants = list(by_phrase.values())[:2]
+        elif len([lv for lv in q.levels if lv in ("kommun", "region")]) >= 2:
+            variants = [(amounts._LEVEL_LABEL[lv], replace(q, levels=[lv])) for lv in ("region", "kommun")]
+        elif len(q.years) >= 2:
+            variants = [(str(y), replace(q, years=[y])) for y in sorted(q.years, key=lambda y: q.text.find(str(y)))[:2]]
+        if len(variants) < 2:
+            return None
+        parts: list[tuple[str, Decimal]] = []
+        answers: list[Answer] = []
+        for name, sub in variants:
+            ans = amounts.answer(self.kb, sub)
+            m = self._LEAD_AMOUNT.match(ans.text) if ans is not None else None
+            if ans is None or m is None or "framgår inte" in ans.text.split("\n")[0]:
+                return None
+            parts.append((name, Decimal(m.group(1).replace(" ", "").replace(",", "."))))
+            answers.append(ans)
+        detail = Answer(text="\n".join(a.text for a in answers), intent="amount",
+                        facts=[f for a in answers for f in a.facts],
+                        sources=[s for a in answers for s in a.sources])
+        yes_no = q.text.startswith(lexicon.COMPARE_YES_NO_STARTS)
+        verb = "får mer" if len(receivers) >= 2 or q.levels else "är större"
+        return trust.compare(parts, detail, yes_no=yes_no, verb=verb)
+
+    def asks_deadline(self, q: Query) -> bool:
         """A deadline kind is named and the question asks when — unless it really asks about a rule
         ("när betalar Storsthlm ut efter att vi fakturerat?") or a form field ("ska faxnummer stå i
         rekvisitionen?"), which the facts answer better."""
@@ -192,7 +235,7 @@ class Engine:
 
     _deadline_stems = tuple(s for stems in lexicon.DEADLINE_STEMS.values() for s in stems)
 
-    def _names_a_receiver(self, q: Query) -> bool:
+    def names_a_receiver(self, q: Query) -> bool:
         """"Falun 2020", "Orsa kommun handlingsplaner", "Vad får Vansbro?": a receiver named with no rule,
         deadline or date asked about is a question about its amount."""
         if q.topics or q.wants_date or q.deadline_kinds or q.wants_usage or q.wants_reason or q.asks_who:
@@ -206,7 +249,7 @@ class Engine:
         return (bool(receivers) or (q.gets and bool(q.posts)) or bool(q.levels and q.years)
                 or bool(q.posts and q.years))  # "ungdomsmottagning 2019", "bup 2019"
 
-    def _plus_rules(self, answer: Answer, q: Query) -> Answer:
+    def plus_rules(self, answer: Answer, q: Query) -> Answer:
         """"sista dag faktura och dnr?": a deadline plus the rule facts the question also names."""
         asked = {t for t in q.topics if t.startswith("faktura_") and t != "faktura_sista_dag"}
         if "faktura" in q.deadline_kinds and "diarienummer" in q.topics:
@@ -235,3 +278,27 @@ class Engine:
             f"): {d.text}" for d in notes)
         sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
         return answer.model_copy(update={"text": text, "sources": sources})
+
+
+#: the "no confident answer" outcome: nothing in the knowledge answers the question as understood
+NOT_UNDERSTOOD = ("Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag "
+                  "inte frågan.")
+
+_PART_SPLIT = re.compile(r"(?i)(?:\?\s+|,?\s+(?:och|samt|and)\s+(?=(?:när|nar|hur|vad|vem|vart|var|vilken|vilket|vilka|"
+                         r"when|what|how|who|where|which)\b))")
+
+
+def split_parts(question: str) -> list[str]:
+    """A question asking two things ("hur mycket … och när …?") split into its parts; one part otherwise."""
+    parts = [p.strip(" ,;") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
+    return parts if len(parts) > 1 and all(len(p.split()) >= 2 for p in parts) else [question]
+
+
+def _with_assumptions(answer: Answer, q: Query) -> Answer:
+    """"What I understood": one line naming what was assumed rather than read in the question."""
+    assumed = list(dict.fromkeys([*q.assumed, *answer.assumed]))
+    if not assumed or answer.intent == "help":
+        return answer
+    what = "; ".join(assumed)
+    origin = " (från föregående fråga)" if q.follow_up else ""
+    return answer.model_copy(update={"text": answer.text + f"\nJag antog: {what}{origin}.", "assumed": assumed})

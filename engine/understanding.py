@@ -6,7 +6,7 @@ that signal what is asked live in engine/lexicon.py.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -32,6 +32,29 @@ class Query:
     levels: list[str] = field(default_factory=list)
     deadline_kinds: list[str] = field(default_factory=list)
     topics: dict[str, float] = field(default_factory=dict)
+    language: str = "sv"  # "sv" or "en": the language the answer is written in
+    follow_up: bool = False  # read as a follow-up of the conversation's previous question
+    #: content words that fill no slot and occur nowhere in the knowledge ("e-halsa", "kurator")
+    unmatched: list[str] = field(default_factory=list)
+    recipient_words: list[str] = field(default_factory=list)  # the words that named a recipient ("leksnad")
+    #: words naming a thing that fills no slot, known to the documents or not ("missbruksvard")
+    unnamed: list[str] = field(default_factory=list)  # after "för"/"till"/"mot": what money would be for
+    things: list[str] = field(default_factory=list)  # anywhere ("organisationsnummer", "kommundirektor")
+    asker_id: str | None = None  # the Slack user asking (their own recipient comes from Kontakter)
+    #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
+    recent_recipients: list[Recipient] = field(default_factory=list)
+    #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
+    assumed: list[str] = field(default_factory=list)
+
+    def to_state(self) -> dict:
+        """The JSON-serialisable part a follow-up inherits (see engine/conversation.py)."""
+        return {"raw": self.raw, "text": self.text, "years": list(self.years),
+                "recipients": [r.id for r in self.recipients], "posts": [p.id for p in self.posts],
+                "post_phrases": list(self.post_phrases), "levels": list(self.levels),
+                "deadline_kinds": list(self.deadline_kinds), "topics": dict(self.topics),
+                "language": self.language,
+                "recent_recipients": list(dict.fromkeys(
+                    [r.id for r in self.recipients] + [r.id for r in self.recent_recipients]))[:4]}
 
     def has(self, *phrases: str) -> bool:
         """Any phrase present as whole word(s); a phrase ending in '*'... is matched as a prefix."""
@@ -104,6 +127,37 @@ class Query:
         return self.has(*lexicon.GETS_WORDS)
 
 
+def unique_recipients(recipients: list[Recipient]) -> list[Recipient]:
+    """The recipients in order, each once."""
+    seen: set[str] = set()
+    return [r for r in recipients if not (r.id in seen or seen.add(r.id))]
+
+
+def _inflected(text: str, r: Recipient) -> bool:
+    """"stockholms", "dalarnas": a name in the genitive, not a misspelling worth a "Jag antog" line."""
+    names = {fold(n) for n in (r.short, r.name, *r.aliases)}
+    return text in names or text.rstrip("s") in names or any(n.startswith(text) for n in names)
+
+
+def _post_label(posts: list[Post], years: list[int]) -> str:
+    """The name of the post(s) a follow-up inherited, for the "Jag antog" line."""
+    chosen = [p for p in posts if p.year in years] or posts
+    return ", ".join(dict.fromkeys(p.short for p in chosen[:3]))
+
+
+def detect_language(question: str) -> str | None:
+    """"en" when the question's function words are English, "sv" when Swedish, None when it has
+    neither (a bare "Mora 2020?"; a follow-up then keeps the conversation's language)."""
+    ws = re.findall(r"[a-z]+", fold(question))
+    en = sum(1 for w in ws if w in lexicon.ENGLISH_MARKERS)
+    sv = sum(1 for w in ws if w in lexicon.SWEDISH_MARKERS)
+    if en > sv:
+        return "en"
+    if sv:
+        return "sv"
+    return None
+
+
 def _contains(text: str, phrase: str) -> bool:
     return f" {phrase} " in text
 
@@ -130,10 +184,103 @@ def normalise(question: str) -> str:
     return padded
 
 
+class Vocabulary:
+    """Every word the knowledge base uses (facts, posts, recipients, agreements, deadlines, notes —
+    whatever layer they came from) plus the question words of engine/lexicon.py. A content word of a
+    question that is not here names something the documents do not have ("e-hälsa", "kurator")."""
+
+    #: words shorter than this are never reported as unknown
+    MIN_LENGTH = 5
+    #: a word whose first PREFIX letters start a known word is an inflection of it ("ungdomsmottagningarna")
+    PREFIX = 6
+    #: rapidfuzz ratio at which a word is a typo of a known word ("kammarkolegiet")
+    TYPO_RATIO = 88
+
+    def __init__(self, kb: KnowledgeBase):
+        found: set[str] = set()
+        _collect_words([item.model_dump() for item in [*kb.facts, *kb.posts.values(), *kb.recipients.values(),
+                                                       *kb.agreements.values(), *kb.deadlines, *kb.allocations,
+                                                       *kb.discrepancies]], found)
+        for name in dir(lexicon):
+            value = getattr(lexicon, name)
+            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
+                _collect_words(value, found)
+        common = {fold(w) for w in lexicon.ENGLISH_COMMON | lexicon.SWEDISH_COMMON | lexicon.DOMAIN_WORDS}
+        question: set[str] = set(common)
+        for name in dir(lexicon):
+            value = getattr(lexicon, name)
+            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
+                _collect_words(value, question)
+        #: the words questions use to ask (not to name a thing): lexicon and everyday words
+        self.question_words = frozenset(question)
+        self._question_prefixes = frozenset(w[:5] for w in question if len(w) >= 5)
+        found |= common
+        self.words = frozenset(found)
+        self._prefixes = frozenset(w[:n] for w in found for n in range(4, self.PREFIX + 1) if len(w) >= n)
+        self._by_initial: dict[str, list[str]] = {}
+        for w in found:
+            if len(w) >= 6:
+                self._by_initial.setdefault(w[:1], []).append(w)
+
+    def known(self, word: str) -> bool:
+        if word in self.words or len(word) < self.MIN_LENGTH or any(ch.isdigit() for ch in word):
+            return True
+        if word[: self.PREFIX] in self._prefixes:
+            return True
+        parts = [p for p in re.split(r"[-/]", word) if p]
+        if len(parts) > 1 and all(len(p) >= 2 for p in parts) and any(
+                len(p) >= self.MIN_LENGTH and p in self.words for p in parts):  # "sthlm-pm" is two words;
+            # "e-hälsa", "sl-kort" are one
+            return all(self.known(p) for p in parts)
+        if len(word) >= 7:
+            from rapidfuzz import process
+
+            hit = process.extractOne(word, self._by_initial.get(word[:1], []), scorer=fuzz.ratio,
+                                     score_cutoff=self.TYPO_RATIO)
+            return hit is not None
+        return False
+
+
+def _is_question_word(vocab: Vocabulary, word: str) -> bool:
+    """A lexicon/everyday word, or an inflection of one (at most INFLECTION letters added)."""
+    if word in vocab.question_words:
+        return True
+    return any(word[:n] in vocab.question_words for n in range(max(4, len(word) - INFLECTION), len(word)))
+
+
+#: letters an inflection may add to a question word ("tilldelats" from "tilldela")
+INFLECTION = 4
+
+
+def _collect_words(value: object, out: set[str]) -> None:
+    """Every word of every string inside `value` (folded once, as one text)."""
+    strings: list[str] = []
+    _collect_strings(value, strings)
+    text = fold("\n".join(strings))
+    out.update(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text))
+    out.update(re.findall(r"[a-z0-9]+", text))
+
+
+def _collect_strings(value: object, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _collect_strings(k, out)
+            _collect_strings(v, out)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            _collect_strings(v, out)
+
+
 class QuestionParser:
+    #: a question without "och"/"and" first longer than this is never read as a follow-up
+    FOLLOW_UP_MAX_WORDS = 8
+
     def __init__(self, kb: KnowledgeBase, recipients: RecipientIndex):
         self.kb = kb
         self.recipients = recipients
+        self.vocabulary = Vocabulary(kb)
         self._post_phrases: list[tuple[str, Post]] = []
         for post in kb.posts.values():
             for term in {post.short, *post.synonyms}:
@@ -145,14 +292,14 @@ class QuestionParser:
 
     def parse(self, question: str) -> Query:
         text = normalise(question)
-        q = Query(raw=question, text=text)
+        q = Query(raw=question, text=text, language=detect_language(question) or "sv")
         excluded = {int(m.group(1)) for m in re.finditer(
             r"(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") (\d{4})", text)}  # "utan 2019 års rest"
         q.years = sorted({int(y) for y in _YEAR.findall(text)} - excluded, reverse=True)
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
-        q.recipients = self._recipients(question, self._preferred_kind(q))
+        q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed, q.recipient_words)
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -167,7 +314,51 @@ class QuestionParser:
             if not re.search(r"(?<![a-z])redovis", text):
                 q.deadline_kinds.remove("redovisning")
         q.topics = self._topics(text)
+        q.unmatched = self._unmatched(q)
+        q.unnamed = self._unnamed(q)
         return q
+
+    def _unnamed(self, q: Query) -> list[str]:
+        """Words naming a thing that is neither a slot (recipient, post, year, level) nor a question
+        word: in an amount question, the thing the money would be for ("missbruksvård")."""
+        named = {w for r in q.recipients for n in (r.name, r.short, *r.aliases) for w in fold(n).split()}
+        named |= set(q.recipient_words) | {w for ph in q.post_phrases for w in ph.split()}
+        out = []
+        toks = q.text.split()
+        for i, w in enumerate(toks):
+            if not re.fullmatch(r"[a-z][a-z-]*", w):
+                continue
+            if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w):
+                continue
+            if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0]):
+                continue  # "prio-medlen"
+            if w not in q.things:
+                q.things.append(w)
+            # only the thing the money is for: "för missbruksvård", "till elevhälsan", "for e-health"
+            before = toks[max(0, i - 3):i]
+            if not any(b in lexicon.PURPOSE_WORDS for b in before):
+                continue
+            if any(w.startswith(ph.split()[0][:6]) for ph in q.post_phrases if len(ph) >= 6):
+                continue
+            if self.recipients.resolve(w) is not None:
+                continue
+            out.append(w)
+        return out
+
+    def _unmatched(self, q: Query) -> list[str]:
+        """Content words of the question that neither fill a slot nor occur in the knowledge."""
+        named = {w for r in q.recipients for n in (r.name, r.short, *r.aliases) for w in fold(n).split()}
+        named |= set(q.recipient_words)
+        named |= {w for ph in q.post_phrases for w in ph.split()}
+        out = []
+        for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", q.text):
+            if w in named or w in lexicon.STOPWORDS or self.vocabulary.known(w):
+                continue
+            if self.recipients.resolve(w) is not None:
+                continue  # a place name ("Falun") the recipient finder read in context
+            if w not in out:
+                out.append(w)
+        return out
 
     # ------------------------------------------------------------------------------------------
     @staticmethod
@@ -181,15 +372,160 @@ class QuestionParser:
                 return kind
         return None
 
-    def _recipients(self, question: str, prefer: RecipientKind | None) -> list[Recipient]:
+    def _recipients(self, question: str, prefer: RecipientKind | None,
+                    assumed: list[str] | None = None, named: list[str] | None = None) -> list[Recipient]:
         text = re.sub(r"(?<!\w)\d{1,3}(?!\w)", " ", translate_phrases(question))  # "Dalarnas 15 kommuner"
         tokens = [fold(t) for t in re.findall(r"[^\W_]+(?:[-/][^\W_]+)*", text)]
-        found = [m.recipient for m in self.recipients.find(text, prefer=prefer)
+        found = [m for m in self.recipients.find(text, prefer=prefer)
                  if not (m.start > 0 and tokens[m.start - 1] in lexicon.EXCLUDE_WORDS)]  # "exkl SKR"
         out: list[Recipient] = []
-        for r in found:
-            if r not in out:
-                out.append(r)
+        for m in found:
+            if named is not None:
+                named.extend(fold(m.text).replace("-", " ").split())
+            if m.recipient not in out:
+                out.append(m.recipient)
+                if assumed is not None and m.score < 100 and not _inflected(fold(m.text), m.recipient):
+                    assumed.append(f"”{m.text}” = {m.recipient.name}")
+        return out
+
+    # -- follow-ups ----------------------------------------------------------------------------
+    def from_state(self, state: dict) -> Query:
+        """A Query rebuilt from `Query.to_state()` (names no longer in the knowledge are dropped)."""
+        return Query(
+            raw=str(state.get("raw", "")), text=str(state.get("text", " ")),
+            years=[int(y) for y in state.get("years", [])],
+            recipients=[self.kb.recipients[r] for r in state.get("recipients", []) if r in self.kb.recipients],
+            posts=[self.kb.posts[p] for p in state.get("posts", []) if p in self.kb.posts],
+            post_phrases=[str(p) for p in state.get("post_phrases", [])],
+            levels=[str(lv) for lv in state.get("levels", [])],
+            deadline_kinds=[str(k) for k in state.get("deadline_kinds", [])],
+            topics={str(k): float(v) for k, v in dict(state.get("topics", {})).items()},
+            language=str(state.get("language", "sv")),
+            recent_recipients=[self.kb.recipients[r] for r in state.get("recent_recipients", [])
+                               if r in self.kb.recipients])
+
+    def parse_in_context(self, question: str, previous: dict | None) -> Query:
+        """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
+        does not say itself from the previous question of the same conversation, and says so in
+        `assumed`."""
+        q = self.parse(question)
+        if not previous:
+            return q
+        prev = self.from_state(previous)
+        words_ = q.text.split()
+        marker = next((m for m in lexicon.FOLLOW_UP_STARTS if q.text.startswith(f" {m} ")), None)
+        comparing = q.has(*lexicon.COMPARE_WORDS, "mer", "more", "mest", "most") and len(q.recipients) < 2
+        if marker is None and (len(words_) > self.FOLLOW_UP_MAX_WORDS or q.wants_help):
+            return q
+        rest = q.text[len(marker) + 1:] if marker else q.text
+        content = [w for w in rest.split() if w not in lexicon.STOPWORDS and w not in lexicon.FOLLOW_UP_FILLERS]
+        total = q.has(*lexicon.TOTAL_WORDS)
+        national = q.has(*lexicon.NATIONAL_WORDS)
+        has_slot = bool(q.recipients or q.posts or q.years or q.levels or q.unmatched or total or national)
+        intent_free = not (q.wants_amount or q.wants_date or q.deadline_kinds or q.wants_key
+                           or q.wants_status or q.asks_who or q.wants_usage or q.wants_reason
+                           or q.has(*lexicon.WHICH_WORDS) or q.has(*lexicon.COMPARE_WORDS)
+                           or any(t not in lexicon.SLOT_TOPICS for t in q.topics))
+        language = detect_language(question) or prev.language
+        if has_slot and intent_free and len(content) <= 4:
+            return self._replace_slots(prev, q, language, total=total, national=national)
+        if marker is None and has_slot and len(words_) > 3 and not comparing:
+            return q  # a new question of its own ("Vad får Mora 2020?")
+        return self._inherit_slots(prev, q, language)
+
+    def _replace_slots(self, prev: Query, q: Query, language: str, *, total: bool = False,
+                       national: bool = False) -> Query:
+        """"och Rättvik?" after "hur mycket får Mora 2020?": the previous question with Rättvik;
+        "och totalt?" drops the post, "och hela landet?" the recipient, "och för e-hälsa?" asks
+        about something the documents lack."""
+        text = prev.text
+        assumed: list[str] = list(q.assumed)
+        recipients, years, posts, phrases, levels = prev.recipients, prev.years, prev.posts, prev.post_phrases, prev.levels
+        if (total or q.unmatched) and not q.posts:
+            for ph in prev.post_phrases:
+                text = text.replace(f" {ph} ", " ")
+            text = text.rstrip() + (" totalt " if total else " " + " ".join(q.unmatched) + " ")
+            posts, phrases = [], []
+            prev = replace(prev, posts=[], post_phrases=[])
+        if national and not q.recipients:
+            for r in prev.recipients:
+                for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
+                    text = text.replace(f" {name} ", " ")
+            text = text.rstrip() + " hela landet totalt "
+            recipients, levels = [], []
+            prev = replace(prev, recipients=[], levels=[])
+        if q.recipients:
+            for r in prev.recipients:
+                for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
+                    text = text.replace(f" {name} ", " ")
+            text = text.rstrip() + " " + " ".join(fold(r.short) for r in q.recipients) + " "
+            recipients = q.recipients
+            if prev.levels and not q.levels:
+                levels = []
+        elif prev.recipients:
+            assumed.append(", ".join(r.name for r in prev.recipients))
+        if q.years:
+            for y in prev.years:
+                text = text.replace(f" {y} ", " ")
+            text = text.rstrip() + " " + " ".join(map(str, q.years)) + " "
+            years = q.years
+        elif prev.years:
+            assumed.append(", ".join(map(str, prev.years)))
+        if q.posts:
+            for ph in prev.post_phrases:
+                text = text.replace(f" {ph} ", " ")
+            text = text.rstrip() + " " + " ".join(q.post_phrases) + " "
+            posts, phrases = q.posts, q.post_phrases
+        elif prev.posts:
+            assumed.append(_post_label(prev.posts, years))
+        if q.levels:
+            levels = q.levels
+        return Query(raw=q.raw, text=text, years=years, recipients=recipients, posts=posts, post_phrases=phrases,
+                     levels=levels, deadline_kinds=prev.deadline_kinds, topics=prev.topics, language=language,
+                     assumed=assumed, follow_up=True, unmatched=list(q.unmatched),
+                     recent_recipients=prev.recent_recipients)
+
+    def _inherit_slots(self, prev: Query, q: Query, language: str) -> Query:
+        """"när då?", "hur fördelas det?", "vem skickar vi till?": this question's intent about the
+        previous question's recipient, year, post and deadline."""
+        assumed: list[str] = list(q.assumed)
+        extra: list[str] = []
+        out = Query(raw=q.raw, text=q.text, years=q.years, recipients=q.recipients, posts=q.posts,
+                    post_phrases=q.post_phrases, levels=q.levels, deadline_kinds=q.deadline_kinds,
+                    topics=q.topics, language=language, assumed=assumed, follow_up=True,
+                    unmatched=list(q.unmatched), recent_recipients=prev.recent_recipients)
+        comparing = q.has(*lexicon.COMPARE_WORDS, "mer", "more", "mest", "most")
+        if comparing and len(q.recipients) < 2 and prev.recent_recipients:
+            # "hur mycket mer får Leksand?" after Mora then Leksand: the two recipients just discussed
+            pair = unique_recipients([*q.recipients, *prev.recent_recipients])[:2]
+            if len(pair) == 2:
+                out.recipients = pair
+                assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
+        elif not q.recipients and prev.recipients:
+            out.recipients = prev.recipients
+            assumed.append(", ".join(r.name for r in prev.recipients))
+        if not q.years and prev.years:
+            out.years = prev.years
+            extra += [str(y) for y in prev.years]
+            assumed.append(", ".join(map(str, prev.years)))
+        if not q.posts and prev.posts and not q.unmatched and not q.has(*lexicon.TOTAL_WORDS):
+            out.posts, out.post_phrases = prev.posts, prev.post_phrases
+            extra += prev.post_phrases
+            assumed.append(_post_label(prev.posts, out.years))
+        if not q.levels and prev.levels and not q.recipients:
+            out.levels = prev.levels
+        if not q.deadline_kinds and prev.deadline_kinds and (
+                not q.topics or q.asks_who or q.wants_date or q.wants_post_recipient):
+            out.deadline_kinds = prev.deadline_kinds
+            stems = tuple(s for k in prev.deadline_kinds for s in lexicon.DEADLINE_STEMS[k])
+            extra += [w for w in prev.text.split() if w.startswith(stems)]
+        if not out.topics and prev.topics and not (q.wants_amount or q.wants_date or q.wants_key):
+            out.topics = prev.topics
+        if extra:
+            out.text = out.text.rstrip() + " " + " ".join(extra) + " "
+        inherited = (out.recipients != q.recipients or out.years != q.years or out.posts != q.posts
+                     or out.deadline_kinds != q.deadline_kinds or out.levels != q.levels)
+        out.follow_up = inherited
         return out
 
     def _posts(self, text: str) -> tuple[list[Post], list[str]]:

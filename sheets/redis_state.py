@@ -2,7 +2,7 @@
 
 - Event dedup: `first_time(event_id)` is one `SET key 1 NX EX ttl`: the first worker to see an id wins,
   every other worker (and a retry routed to another host) drops it.
-- Follow-up context: the engine's ContextStore port (engine/conversation_state.py): JSON under a key
+- Follow-up context: the engine's ConversationContext port (engine/conversation.py): JSON under a key
   with a TTL.
 - Locks: `lock(name)` is redis-py's token lock (SET NX PX + a compare-and-delete release), used so two
   reminder clocks never claim at the same moment.
@@ -22,7 +22,7 @@ from typing import Any
 
 import redis
 
-from engine.conversation_state import CONTEXT_TTL_SECONDS
+from engine.conversation import DEFAULT_MAX_AGE as CONTEXT_TTL_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class RedisState:
             self._unavailable("dedup", e)
             return True
 
-    # -- follow-up context (engine.conversation_state.ContextStore) --------------------------------------
+    # -- follow-up context (engine.conversation.ConversationContext) --------------------------------------
     def get(self, key: str) -> dict[str, Any] | None:
         try:
             raw = self.client.get(f"{self.prefix}ctx:{key}")

@@ -167,6 +167,10 @@ class WorkbookBackend(Backend):
             self._mark_dirty()
         else:
             self.journal.create()  # the file now exists: the workbook is not looked at again
+        # a workbook copied or moved without its history file starts a new, empty history (with headers)
+        for tab in HISTORY_TABS:
+            if tab not in moved:
+                self.journal.ensure(tab, HEADERS[Tab(tab)])
 
     def _try_sweep(self) -> None:
         """On the first read: sweep leftover temp files if no save is running right now (lock free)."""

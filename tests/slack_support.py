@@ -113,13 +113,13 @@ class SpyEngine:
         with self._lock:
             self.calls.append((kind, q))
 
-    def ask(self, question: str, *, user_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, user_id: str | None = None, conversation: str | None = None) -> Answer:
         self._record("ask", question)
         if question.startswith("LÅNGT"):
             para = "Rad med ett *belopp* 1 726 309 kr och förklarande text som upprepas. " * 12
             text = "\n\n".join(f"{i}. {para}" for i in range(1, 260))
             return Answer(text=text, intent="amount", sources=[SRC])
-        return self.inner.ask(question, user_id=user_id)
+        return self.inner.ask(question, user_id=user_id, conversation=conversation)
 
     def help(self) -> Answer:
         self._record("help", None)
@@ -137,7 +137,7 @@ class MiniEngine:
         self.kb = kb
         self.store = store
 
-    def ask(self, question: str, *, user_id: str | None = None) -> Answer:
+    def ask(self, question: str, *, user_id: str | None = None, conversation: str | None = None) -> Answer:
         return Answer(text=f"*1 800 000 kr* (svar på: {question})", intent="amount", sources=[SRC])
 
     def help(self) -> Answer:

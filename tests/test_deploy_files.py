@@ -289,14 +289,14 @@ def test_env_example_as_is_is_a_valid_empty_configuration(tmp_path):
     assert not settings.google_configured and settings.slack_bot_token is None
 
 
-def test_procfile_clock_sends_dms_and_web_is_one_process():
+def test_procfile_clock_sends_dms_and_web_uses_the_gunicorn_config():
     procs = dict(line.split(":", 1) for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
                  if line.strip() and not line.startswith("#"))
     clock = shlex.split(procs["clock"])
     assert clock[0] == "stimulans" and "--dm" in clock and "--loop" in clock
     parses_as_cli(clock[1:])
     parses_as_cli(shlex.split(procs["worker"])[1:])
-    assert "--workers 1" in procs["web"]
+    assert "-c python:bot.gunicorn_conf" in procs["web"]  # workers, threads and timeouts in one place
 
 
 # --------------------------------------------------------------------------- systemd
@@ -363,3 +363,16 @@ def test_deploy_guide_covers_the_shapes_and_the_caveats():
                    "stimulans-remind.timer", "stimulans doctor", "stimulans healthcheck", "/healthz",
                    "pip install 'stimulans[slack]'", "compose"):
         assert needle in guide, needle
+
+
+def test_gunicorn_config_refuses_several_workers_without_redis():
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "WEB_CONCURRENCY": "4"}
+    proc = subprocess.run([sys.executable, "-c", "import bot.gunicorn_conf"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "REDIS_URL" in proc.stderr
+    ok = subprocess.run([sys.executable, "-c", "import bot.gunicorn_conf as c; print(c.workers)"], cwd=ROOT,
+                        env={**env, "REDIS_URL": "redis://127.0.0.1:1/0"}, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and ok.stdout.strip() == "4"

@@ -16,6 +16,7 @@ import yaml
 
 from engine.knowledge import load_knowledge
 from engine.qa import Engine
+from tests import bank_scoring
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ROOT.parent / "shared" / "questions" / "public.yaml"
@@ -28,13 +29,7 @@ def norm(s: str) -> str:
 
 
 def check(item: dict, answer: dict) -> list[str]:
-    text = norm(answer["text"])
-    problems = [f"missing one of {grp}" for grp in item["expect"] if not any(norm(a) in text for a in grp)]
-    src = item.get("source")
-    if src and src not in json.dumps(answer.get("sources", []), ensure_ascii=False):
-        problems.append(f"source {src} not cited")
-    problems += [f"must not contain {a!r}" for a in item.get("absent", []) if norm(a) in text]
-    return problems
+    return bank_scoring.check(item, answer)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +57,10 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("deep2", "Hur mycket av 2020 års medel för sammanhållen vård fördelas till kommunerna, utan 2019 års rest?"):
         "'kommunerna' without a county is not read as Stockholm county's municipalities (6 429 930 kr)",
 }
+#: misses of the issue #10 banks (trust_*, ood, dialogues_*) still open, each with what is wrong
+KNOWN_FAILURES.update({(f["bank"], f["q"]): f["reason"] for f in
+                       yaml.safe_load((ROOT / "tests" / "known_failures.yaml").read_text(encoding="utf-8")) or []})
+DIALOGUES = sorted((ROOT / "tests" / "dialogues").glob("*.yaml"))
 
 
 def _bank_params():
@@ -84,10 +83,27 @@ def test_banks_are_well_formed_and_distinct():
     for bank in BANKS:
         for item in _items(bank):
             assert item["expect"] and all(isinstance(g, list) and g for g in item["expect"]), (bank.stem, item["q"])
-            assert set(item) <= {"q", "expect", "source", "absent"}, (bank.stem, item["q"])
+            assert set(item) <= {"q", "expect", "source", "absent", "lang", "class"}, (bank.stem, item["q"])
             seen.setdefault(item["q"], bank.stem)
     assert len(BANKS) >= 4 and len(seen) > 450
-    assert not {b for b, _ in KNOWN_FAILURES} - {b.stem for b in BANKS}
+    assert not {b for b, _ in KNOWN_FAILURES} - {b.stem for b in BANKS + DIALOGUES}
+
+
+def _dialogue_params():
+    for bank in DIALOGUES:
+        for d in _items(bank):
+            reason = KNOWN_FAILURES.get((bank.stem, d["name"]))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            yield pytest.param(d, marks=marks, id=f"{bank.stem}: {d['name'][:50]}")
+
+
+@pytest.mark.parametrize("dialogue", list(_dialogue_params()))
+def test_dialogues(dialogue):
+    """Each dialogue in one conversation, turn by turn, as `stimulans chat` runs it."""
+    engine = Engine(load_knowledge())
+    results = bank_scoring.run_dialogue(engine, dialogue, "chat:test")
+    problems = [(turn["q"], answer["text"][:200], p) for turn, answer, p in results if p]
+    assert not problems
 
 
 @pytest.mark.skipif(not PUBLIC.exists(), reason="../shared not beside the checkout")

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from engine.conversation_state import MemoryContextStore, context_key
+from engine.conversation import InProcessContext
 from sheets import redis_state
 from sheets.redis_state import RedisState
 from tests import slack_support as s
@@ -49,7 +49,7 @@ def test_memory_context_store_is_the_default():
     from config.settings import Settings
 
     svc = Services(Settings(_env_file=None))
-    assert svc.shared is None and isinstance(svc.context, MemoryContextStore)
+    assert svc.shared is None and isinstance(svc.context, InProcessContext)
     svc.context.put("k", {"q": 1})
     assert svc.context.get("k") == {"q": 1}
 
@@ -100,8 +100,9 @@ def test_two_server_processes_deduplicate_a_retried_event_and_share_follow_up_co
         assert [p.data["thread_ts"] for p in posts] == ["1600000007.000700"] * 2  # the retry got no reply
         # both processes wrote the thread's context to the same Redis: the second saw the first's
         state = RedisState(redis_server.url)
-        ctx = state.get(context_key(event["user"], f"{event['channel']}:1600000007.000700"))
-        assert ctx is not None and ctx["question"] == "och 2021?"
+        ctx = state.get(f"slack:{event['channel']}:1600000007.000700")
+        assert ctx is not None and ctx["raw"] == "och 2021?" and ctx["recipients"] == ["kommun-2080"]
+        assert "Falu" in posts[1].data["text"]  # the other process answered the follow-up about Falun
     finally:
         for proc in procs:
             proc.terminate()
@@ -155,44 +156,30 @@ def test_gunicorn_workers_behind_one_port_answer_each_retried_event_once(tmp_pat
         mock.close()
 
 
-class ContextEngine:
-    """An engine whose ask() takes the follow-up context (the shape the #10 engine port has)."""
-
-    def __init__(self, kb):
-        self.kb = kb
-        self.seen: list[dict | None] = []
-
-    def ask(self, question, *, user_id=None, context=None):
-        from engine.answer import Answer
-
-        self.seen.append(context)
-        return Answer(text=f"svar på {question}", intent="amount")
-
-    def help(self):  # pragma: no cover
-        raise AssertionError
-
-    def status_answer(self, query=None):  # pragma: no cover
-        raise AssertionError
-
-
 def test_a_follow_up_answered_by_another_worker_gets_the_first_questions_context(redis_server):  # noqa: F811
-    """Two apps (two workers), each with its own Redis connection: the second sees what the first stored."""
+    """Two apps (two workers), each with its own Redis connection and the real engine: the second
+    answers a follow-up in the same thread with what the first understood; another thread starts fresh."""
     from bot.listeners.answers import produce
     from bot.services import Services
     from config.settings import Settings
+    from engine.knowledge import load_knowledge
+    from engine.qa import Engine
 
     settings = Settings(_env_file=None, REDIS_URL=redis_server.url)
-    kb = s.slack_kb()
+    kb = load_knowledge()
     workers = []
     for _ in range(2):
         redis_state._states.clear()  # a fresh connection, as in another process
-        workers.append(Services(settings, engine=ContextEngine(kb), kb=kb))
+        svc = Services(settings, kb=kb)
+        svc._engine = Engine(kb, context=svc.context)
+        workers.append(svc)
     assert workers[0].shared is not workers[1].shared
-    produce(workers[0], "ask", "Hur mycket får Falun 2020?", "U1", conversation="C1:1.0")
-    produce(workers[1], "ask", "och 2021?", "U1", conversation="C1:1.0")
-    assert workers[1].engine.seen == [{"question": "Hur mycket får Falun 2020?", "intent": "amount"}]
-    produce(workers[0], "ask", "och Dalarna?", "U2", conversation="C1:1.0")  # another person: no context
-    assert workers[0].engine.seen == [None, None]
+    first = produce(workers[0], "ask", "Hur mycket får Mora 2020?", "U1", conversation="slack:C1:1.0")
+    assert "593 461" in first.text
+    second = produce(workers[1], "ask", "och Rättvik?", "U2", conversation="slack:C1:1.0")
+    assert "318 737" in second.text and "2020" in second.text  # year inherited across workers
+    fresh = produce(workers[0], "ask", "och totalt?", "U1", conversation="slack:C2:2.0")
+    assert "Rättvik" not in fresh.text and "318 737" not in fresh.text
 
 
 def test_several_workers_without_redis_are_refused(tmp_path):

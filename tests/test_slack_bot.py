@@ -433,3 +433,28 @@ def test_messages_tab_opened_publishes_nothing(bot):
 
 def test_services_are_reachable_from_the_app(bot):
     assert services(bot.app).store is bot.store
+
+
+# ---------------------------------------------------------------- follow-ups (issue #10)
+
+def test_follow_up_in_a_thread_inherits_the_thread_question_but_not_another_threads(bot):
+    bot.send_event(s.mention_event("Hur mycket får Mora 2020?", ts="1600000020.000100"))
+    bot.mock.wait_method("chat.postMessage")
+    bot.send_event(s.mention_event("Hur mycket får Falun för suicidprevention 2021?", ts="1600000021.000100"))
+    bot.mock.wait_method("chat.postMessage", count=2)
+    bot.send_event(s.mention_event("och Rättvik?", ts="1600000022.000100", thread_ts="1600000020.000100"))
+    reply = bot.mock.wait_method("chat.postMessage", count=3)[2]
+    assert reply.data["thread_ts"] == "1600000020.000100"
+    text = texts(reply.data["blocks"])
+    expected = bot.engine.inner.ask("Hur mycket får Rättvik 2020?").text
+    assert expected.split(":")[0] in text and "Rättviks kommun" in text and "Jag antog: 2020" in text
+
+
+def test_follow_up_in_a_direct_message_inherits_the_previous_dm_question(bot):
+    bot.send_event(s.dm_event("How much does Vansbro get in 2020?", ts="1600000030.000100"))
+    bot.mock.wait_method("chat.postMessage")
+    bot.send_event(s.dm_event("and Mora?", ts="1600000031.000100"))
+    reply = bot.mock.wait_method("chat.postMessage", count=2)[1]
+    text = texts(reply.data["blocks"])
+    expected = bot.engine.inner.ask("How much does Mora get in 2020?").text
+    assert expected.split(":")[0] in text and "Mora kommun gets" in text and "Assumed: 2020" in text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from pathlib import Path
 
 from bot.render import render_plain
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     where = "Google-arket" if settings.google_configured else str(settings.resolved_workbook)
     print(CONNECT_HELP.format(workbook=where))
     _setup_readline(settings.data_dir / ".chat_history")
+    conversation = f"chat:{uuid.uuid4().hex}"  # follow-ups ("och Rättvik?") refer to this session only
     while True:
         try:
             question = input("\nfråga> ").strip()
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         if question.lower() in {"exit", "quit", "avsluta", "hej då"}:
             return 0
-        print(render_plain(engine.ask(question)))
+        print(render_plain(engine.ask(question, conversation=conversation)))
         sys.stdout.flush()
 
 

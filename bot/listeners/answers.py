@@ -1,14 +1,12 @@
 """Produce the answer for a kind of request (shared by mentions, DMs, /stimulans and "Dela i kanalen")."""
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any
 
 from bot.errors import user_error_message
 from bot.services import Services
 from engine.answer import Answer
-from engine.conversation_state import context_key
 
 log = logging.getLogger(__name__)
 
@@ -20,26 +18,10 @@ REMINDERS_UNAVAILABLE = "Påminnelser är inte tillgängliga än i den här inst
 def produce(svc: Services, kind: str, question: str, user_id: str | None = None,
             conversation: str | None = None, county: str | None = None) -> Answer:
     """The Answer for `kind` (ask / status / help / reminders); errors become a clear Swedish answer.
-    With a `conversation` (a Slack thread or DM), the exchange is kept in the follow-up context store
-    (in-process, or Redis with REDIS_URL) so any worker answering the next message sees it.
-    With several counties, `county` (the asker's, Services.county_for) picks the sheet status answers read."""
-    answer = _produce(svc, kind, question, user_id, conversation, county)
-    if conversation and kind == "ask" and answer.intent != "error":
-        svc.context.put(context_key(user_id, conversation), {"question": question, "intent": answer.intent})
-    return answer
-
-
-def _ask(svc: Services, question: str, user_id: str | None, conversation: str | None,
-         county: str | None) -> Answer:
-    engine = svc.engine_for(county)
-    previous = svc.context.get(context_key(user_id, conversation)) if conversation else None
-    if previous is not None and "context" in inspect.signature(engine.ask).parameters:
-        return engine.ask(question, user_id=user_id, context=previous)
-    return engine.ask(question, user_id=user_id)
-
-
-def _produce(svc: Services, kind: str, question: str, user_id: str | None, conversation: str | None,
-             county: str | None) -> Answer:
+    With a `conversation` (a Slack thread or DM), a follow-up inherits from the previous question there;
+    the engine keeps that context in the services' store (in-process, or Redis with REDIS_URL, so any
+    worker answering the next message sees it). With several counties, `county` (the asker's,
+    Services.county_for) picks the sheet that status answers read."""
     try:
         if kind == "help":
             return svc.engine.help()
@@ -49,7 +31,7 @@ def _produce(svc: Services, kind: str, question: str, user_id: str | None, conve
             return Answer(text=_reminders_text(svc, county), intent="reminders")
         if not question.strip():
             return svc.engine.help()
-        return _ask(svc, question, user_id, conversation, county)
+        return svc.engine_for(county).ask(question, user_id=user_id, conversation=conversation)
     except Exception as exc:  # noqa: BLE001 - the user gets one clear line, the log the details
         known = user_error_message(exc)
         if known is None:

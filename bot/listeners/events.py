@@ -29,11 +29,11 @@ def answer_in_thread(svc: Services, client: Any, event: dict[str, Any]) -> None:
         return
     question = clean_question(event.get("text"))
     user = event.get("user")
-    # follow-ups: a DM is one conversation; in a channel, the thread of the question is
-    direct = event.get("channel_type") == "im" and not event.get("thread_ts")
-    conversation = event["channel"] if direct else f"{event['channel']}:{event.get('thread_ts') or event['ts']}"
+    # follow-ups ("och Rättvik?") inherit from the thread's previous question; a DM is one conversation
+    thread = event.get("thread_ts") or ("" if event.get("channel_type") == "im" else event["ts"])
     county = svc.county_for(client, user, event["channel"]) if svc.counties is not None else None
-    answer = produce(svc, "ask" if question else "help", question, user, conversation=conversation, county=county)
+    answer = produce(svc, "ask" if question else "help", question, user,
+                     conversation=f"slack:{event['channel']}:{thread}", county=county)
     client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
                             **answer_message(answer, question=question, kind="ask"))
 

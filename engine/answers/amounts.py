@@ -60,6 +60,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         a = _posts_answer(kb, q)
         if a is not None:
             return a
+        if q.years and not recipients:
+            return _post_not_in_year(kb, q)
     if q.levels:
         levels = list(q.levels)
         label = None
@@ -307,8 +309,10 @@ def _default_year(kb: KnowledgeBase, r: Recipient, posts: list[Post], context_ye
 
 def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int], note: str = "") -> Answer:
     year = q.years[0] if q.years else _default_year(kb, r, q.posts, context_years)
-    lines = [f"Dokumenten anger inget eget belopp för {r.name} {year}." + (f" {note}" if note else "")]
-    sources = []
+    lines = [f"Ett eget belopp för {r.name} {year} framgår inte av dokumenten." + (f" {note}" if note else "")]
+    # the recipient's own published rows (another year or other posts) are the nearest documented facts
+    own = sorted(kb.allocations_for(r.id), key=lambda a: (a.year != year, -a.year))
+    sources = [a.source for a in own][:1]
     facts: list[dict] = []
     estimate = False
     est = _estimate(kb, r, year, q.posts)
@@ -380,7 +384,7 @@ def _posts_answer(kb: KnowledgeBase, q: Query, only: list[Post] | None = None) -
     if not stated:
         p = posts[0]
         return Answer(
-            text=f"Dokumenten anger inte det nationella beloppet för {p.short} {p.year}." +
+            text=f"Det nationella beloppet för {p.short} {p.year} framgår inte av dokumenten." +
                  (f" Fördelning: {p.key.description}." if p.key else ""),
             intent="amount", sources=uniq_sources([x.source for x in posts]))
     lines = []
@@ -454,7 +458,7 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
         year = a.total_year or a.years[0]
         missing = [y for y in q.years if y in a.years and y != year]
         if missing:
-            lines.append(f"Dokumenten anger inte beloppet för {years_text(missing)}; {a.short} gäller {years_text(a.years)} "
+            lines.append(f"Beloppet för {years_text(missing)} framgår inte av dokumenten; {a.short} gäller {years_text(a.years)} "
                          f"men beloppen står bara för {year}:")
         lines.append(f"{format_kr_with_mkr(a.total)}: {a.name} omfattar totalt {format_kr(a.total)} för {year}.")
         if a.summary:
@@ -463,11 +467,20 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
     return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([a.source for a in agreements]))
 
 
+def _post_not_in_year(kb: KnowledgeBase, q: Query) -> Answer:
+    """"Hur mycket avsattes för suicidprevention 2019?": the post exists, but not in the year asked."""
+    names = ", ".join(dict.fromkeys(p.short for p in q.posts))
+    years = sorted({p.year for p in q.posts})
+    return Answer(text=f"En post för {names} {years_text(q.years)} framgår inte av dokumenten. Posten finns i "
+                       f"dokumenten för {years_text(years)}.", intent="not_in_documents", confident=False,
+                  sources=uniq_sources([p.source for p in q.posts][:2]))
+
+
 def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer:
     """No agreement for that year: say so, and give what the documents do say about it (e.g. 2019 was
     "en ökning med 360 Mkr jämfört med 2018")."""
     cov = covered_years(kb)
-    lines = [f"Det finns inga uppgifter för {years_text(q.years)} i dokumenten. Dokumenten täcker {years_text(cov)}."]
+    lines = [f"Uppgifter för {years_text(q.years)} finns inte i dokumenten. Dokumenten täcker {years_text(cov)}."]
     mentions = [f for f in kb.facts if any(str(y) in f.text for y in q.years)]
     sources = []
     if mentions:

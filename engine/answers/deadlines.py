@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from engine import lexicon
+from engine import lexicon, scope
 from engine.answer import Answer
 from engine.answers.common import WEEKDAYS_OFF, date_with_note, matches_year, uniq_sources
 from engine.formatting import format_date
@@ -23,7 +23,11 @@ def candidates(kb: KnowledgeBase, q: Query) -> list[Deadline]:
     return found
 
 
-def _relevance(d: Deadline, q: Query) -> float:
+#: relevance of a deadline whose applies_to covers the recipient asked about (or the asker's own)
+APPLIES_TO_ASKED = 2.0
+
+
+def _relevance(kb: KnowledgeBase, d: Deadline, q: Query) -> float:
     """How well a deadline's actor/recipient matches the question ("till SKL", "Storsthlm", "myndigheten").
     Words that only name the kind of deadline ("rekvisition", "redovisning") do not count."""
     text = fold(" ".join(filter(None, [d.who, d.to or "", " ".join(d.applies_to)])))
@@ -36,17 +40,21 @@ def _relevance(d: Deadline, q: Query) -> float:
             if fold(name) and fold(name) in text:
                 score += 2
                 break
+        if d.applies_to and r.kind.value in ("kommun", "region") and scope.applies(kb, d.applies_to, r):
+            score += APPLIES_TO_ASKED  # the deadline is this recipient's own ("whose deadline")
     return score
 
 
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     found = candidates(kb, q)
+    if not found and q.years and q.wants_date and not q.asks_who:
+        return _year_not_covered(kb, q)
     if not found:
         return None
-    scored = sorted(found, key=lambda d: (-_relevance(d, q), -(d.date.toordinal() if d.date else 0)))
-    best = _relevance(scored[0], q)
+    scored = sorted(found, key=lambda d: (-_relevance(kb, d, q), -(d.date.toordinal() if d.date else 0)))
+    best = _relevance(kb, scored[0], q)
     # keep the equally relevant ones (e.g. the same deadline in several years), latest first
-    top = [d for d in scored if _relevance(d, q) >= best]
+    top = [d for d in scored if _relevance(kb, d, q) >= best]
     top.sort(key=lambda d: -(d.date.toordinal() if d.date else 0))
     others = [d for d in scored if d not in top][:3] if len(top) == 1 else []
     lines = [_line(kb, d) for d in top]
@@ -70,3 +78,19 @@ def _line(kb: KnowledgeBase, d: Deadline) -> str:
     if d.consequence:
         text += f" {d.consequence}"
     return text
+
+
+def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer | None:
+    """"När ska vi rekvirera 2023?": no such deadline for that year; say so, then the nearest years'."""
+    kinds = set(q.deadline_kinds)
+    nearest = sorted((d for d in kb.deadlines if d.kind.value in kinds and d.date),
+                     key=lambda d: (min(abs(d.date.year - y) for y in q.years), -d.date.toordinal()))[:2]
+    if not nearest:
+        return None
+    years = " och ".join(str(y) for y in sorted(q.years))
+    lines = [f"En frist för {years} framgår inte av dokumenten. Närmast i dokumenten:"]
+    lines += [_line(kb, d) for d in nearest]
+    return Answer(text="\n".join(lines), intent="deadline", confident=False,
+                  facts=[{"deadline": d.id, "date": d.date.isoformat() if d.date else None, "kind": d.kind.value}
+                         for d in nearest],
+                  sources=uniq_sources([d.source for d in nearest]))

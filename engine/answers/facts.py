@@ -1,6 +1,7 @@
 """Rules, conditions and purposes: the best-matching facts of the knowledge base, key value first."""
 from __future__ import annotations
 
+import functools
 import re
 
 from engine import lexicon
@@ -11,7 +12,42 @@ from engine.models import Fact
 from engine.text import fold, words
 from engine.understanding import Query
 
-MIN_SCORE = 1.5
+MIN_SCORE = 1.5  # a fact scoring below this never answers
+
+
+class Weights:
+    """The scoring weights of `evidence` and `score`, named and documented in one place."""
+
+    #: a topic trigger of the question that is this fact's topic (per trigger score, see understanding._topics)
+    TOPIC = 3.0
+    #: a question word that is one of the fact's own words (title, topic, keywords, value)
+    WORD = 1.0
+    #: a question word whose first five letters start one of the fact's words (inflections)
+    WORD_PREFIX = 0.6
+    #: a question word whose first six letters occur in the fact's body text
+    BODY_PREFIX = 0.25
+    #: invoice facts when the question names neither the invoice nor the actor it is about
+    NOT_ABOUT_INVOICE = 1.5
+    #: the question's subject (invoice / requisition / report) is this fact's subject
+    SAME_SUBJECT = 1.5
+    #: the question names another subject than this fact's
+    OTHER_SUBJECT = 3.0
+    #: the question names a subject; this fact has none
+    NO_SUBJECT = 1.0
+    #: the fact's own year (or its agreement's) is asked about
+    OWN_YEAR = 1.5
+    #: the fact's text merely mentions an asked year
+    MENTIONED_YEAR = 0.5
+    #: the fact is about other years only
+    OTHER_YEAR = 2.5
+    #: the fact names a recipient of the question
+    NAMES_RECIPIENT = 0.75
+    #: the fact is about another county than the one asked about
+    OTHER_COUNTY = 1.5
+    #: keep facts scoring at least this share of the best one
+    KEEP_SHARE = 0.8
+    #: a further topic the question names is added when its best fact scores this share of the best
+    EXTRA_TOPIC_SHARE = 0.45
 
 #: what a fact is about (its topic prefix) and the stems that name that subject in a question.
 #: A question naming one subject (e.g. the requisition) should not get another's rules (the invoice).
@@ -28,10 +64,16 @@ def _subject(topic: str) -> str | None:
 
 
 def _mentioned_subjects(q: Query) -> set[str]:
+    return set(_subjects_of(q.text))
+
+
+@functools.lru_cache(maxsize=512)
+def _subjects_of(text: str) -> frozenset[str]:
+    q = Query(raw=text, text=text)
     found = {subj for subj, stems in SUBJECTS.items() if q.has_stem(*stems)}
     if "ekonomisk_redovisning_formular" in found and not re.search(r"(?<!ekonomisk )(?<!ekonomiska )redovis", q.text):
         found.discard("redovisning_krav")  # "den ekonomiska redovisningen" is the financial report only
-    return found
+    return frozenset(found)
 
 
 def _fact_words(f: Fact) -> set[str]:
@@ -49,6 +91,61 @@ def _fact_years(kb: KnowledgeBase, f: Fact) -> set[int]:
     return years | {int(y) for y in _YEAR.findall(f.title + " " + f.text + " " + " ".join(f.items))}
 
 
+class _Normalised:
+    """One fact's text, folded and split once (at first use of a knowledge base), not per question."""
+
+    __slots__ = ("words", "prefix5", "body", "body_prefix6", "full", "actor_text", "years", "own_years")
+
+    def __init__(self, kb: KnowledgeBase, f: Fact):
+        self.words = frozenset(_fact_words(f))
+        self.prefix5 = frozenset(w[:5] for w in self.words if len(w) >= 5)
+        self.body = fold(f.text + " " + " ".join(f.items))
+        self.body_prefix6 = frozenset(t[:6] for t in re.findall(r"[a-z]+", self.body) if len(t) >= 6)
+        self.full = fold(" ".join([f.title, f.text, *f.items, *f.keywords]))
+        self.actor_text = fold(" ".join([f.title, f.text, *f.keywords]))
+        self.years = frozenset(_fact_years(kb, f))
+        self.own_years = frozenset({f.year} if f.year else agreement_years(kb, f.agreement) if f.agreement else [])
+
+
+class FactIndex:
+    """Facts normalised once and indexed by term (word, 5-letter prefix, body 6-letter prefix, topic), so
+    that a question's word evidence touches only the facts that share a term with it (issue #13)."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.norm: dict[str, _Normalised] = {f.id: _Normalised(kb, f) for f in kb.facts}
+        self.by_term: dict[str, set[str]] = {}
+        for f in kb.facts:
+            n = self.norm[f.id]
+            for term in [*n.words, *(f"5:{p}" for p in n.prefix5), *(f"6:{p}" for p in n.body_prefix6),
+                         f"topic:{f.topic}"]:
+                self.by_term.setdefault(term, set()).add(f.id)
+        self.facts = {f.id: f for f in kb.facts}
+
+    def candidates(self, q: Query) -> list[Fact]:
+        """The facts with any word evidence for the question (all others have evidence 0)."""
+        ids: set[str] = set()
+        for t in q.topics:
+            ids |= self.by_term.get(f"topic:{t}", set())
+        for w in words(q.text):
+            ids |= self.by_term.get(w, set())
+            if len(w) >= 5:
+                ids |= self.by_term.get(f"5:{w[:5]}", set())
+            if len(w) >= 6:
+                ids |= self.by_term.get(f"6:{w[:6]}", set())
+        return [self.facts[i] for i in sorted(ids)]
+
+
+_INDEXES: dict[int, tuple[KnowledgeBase, FactIndex]] = {}
+
+
+def index(kb: KnowledgeBase) -> FactIndex:
+    entry = _INDEXES.get(id(kb))
+    if entry is None or entry[0] is not kb:
+        entry = (kb, FactIndex(kb))
+        _INDEXES[id(kb)] = entry
+    return entry[1]
+
+
 def documented_about_recipient(kb: KnowledgeBase, q: Query) -> bool:
     """Is the best fact for this question about a recipient it names ("Region Dalarna har rekvirerat …")?"""
     if not q.recipients or not kb.facts:
@@ -61,24 +158,31 @@ def documented_about_recipient(kb: KnowledgeBase, q: Query) -> bool:
 
 def best_evidence(kb: KnowledgeBase, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
     """The strongest word evidence for any fact, not counting words that start with `ignore_stems`."""
-    return max((evidence(kb, f, q, ignore_stems=ignore_stems) for f in kb.facts), default=0.0)
+    return max((evidence(kb, f, q, ignore_stems=ignore_stems) for f in index(kb).candidates(q)), default=0.0)
+
+
+@functools.lru_cache(maxsize=512)
+def _question_words(text: str, recipient_ids: tuple[str, ...], ignore_stems: tuple[str, ...], kb_id: int) -> tuple[str, ...]:
+    """The question's content words for evidence (once per question, not once per fact)."""
+    kb = _INDEXES[kb_id][0]
+    names = {fold(n) for rid in recipient_ids for n in (kb.recipients[rid].short, kb.recipients[rid].name)}
+    return tuple(w for w in words(text) if w not in lexicon.STOPWORDS and len(w) >= 3 and not _YEAR.fullmatch(w)
+                 and not any(w.startswith(st) for st in ignore_stems) and w not in names)
 
 
 def evidence(kb: KnowledgeBase, f: Fact, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
     """How much the question's words point at this fact (topic triggers, keywords, body words)."""
-    s = 3.0 * q.topics.get(f.topic, 0.0)
-    qwords = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 3 and not _YEAR.fullmatch(w)
-              and not any(w.startswith(st) for st in ignore_stems)
-              and not any(w == fold(n) for r in q.recipients for n in (r.short, r.name))]
-    fw = _fact_words(f)
-    body = fold(f.text + " " + " ".join(f.items))
+    index(kb)
+    s = Weights.TOPIC * q.topics.get(f.topic, 0.0)
+    qwords = _question_words(q.text, tuple(r.id for r in q.recipients), ignore_stems, id(kb))
+    n = index(kb).norm[f.id]
     for w in qwords:
-        if w in fw:
-            s += 1.0
-        elif len(w) >= 5 and any(x.startswith(w[:5]) for x in fw):
-            s += 0.6
-        elif len(w) >= 6 and re.search(r"(?<![a-z])" + re.escape(w[:6]), body):
-            s += 0.25
+        if w in n.words:
+            s += Weights.WORD
+        elif len(w) >= 5 and w[:5] in n.prefix5:
+            s += Weights.WORD_PREFIX
+        elif len(w) >= 6 and w[:6] in n.body_prefix6:
+            s += Weights.BODY_PREFIX
     return s
 
 
@@ -86,36 +190,38 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
     s = evidence(kb, f, q)
     mentioned = _mentioned_subjects(q)
     subj = _subject(f.topic)
-    if subj == "faktura" and "faktura" not in mentioned and not _names_actor_of(q, f):
-        s -= 1.5 * q.topics.get(f.topic, 0.0)  # "vart skickar man frågor?" is not about the invoice
+    if subj == "faktura" and "faktura" not in mentioned and not _names_actor_of(kb, q, f):
+        s -= Weights.NOT_ABOUT_INVOICE * q.topics.get(f.topic, 0.0)  # "vart skickar man frågor?"
     if mentioned and subj is not None:
-        s += 1.5 if subj in mentioned else -3.0
+        s += Weights.SAME_SUBJECT if subj in mentioned else -Weights.OTHER_SUBJECT
     elif mentioned:
-        s -= 1.0  # the question is about the invoice / the requisition / a report; this fact is not
-    fact_years = _fact_years(kb, f)
+        s -= Weights.NO_SUBJECT  # the question is about the invoice / the requisition / a report; this fact is not
+    n = index(kb).norm[f.id]
+    fact_years = n.years
     if q.years and fact_years:
-        own = {f.year} if f.year else set(agreement_years(kb, f.agreement) if f.agreement else [])
+        own = n.own_years
         # the fact's own year counts more than a year its text merely mentions
-        s += 1.5 if own & set(q.years) else 0.5 if fact_years & set(q.years) else -2.5
-    body = fold(" ".join([f.title, f.text, *f.items, *f.keywords]))
+        s += (Weights.OWN_YEAR if own & set(q.years) else Weights.MENTIONED_YEAR if fact_years & set(q.years)
+              else -Weights.OTHER_YEAR)
+    body = n.full
     for r in q.recipients:
         if fold(r.short) in body or any(fold(a) in body for a in r.aliases):
-            s += 0.75
+            s += Weights.NAMES_RECIPIENT
     # a fact about another county than the one asked about ("Dalarna" when the question is about Storsthlm)
     asked = {r.county_code for r in q.recipients if r.county_code}
-    owners = _owner_counties(kb, f)
+    owners = owner_counties(kb, f)
     if asked and owners and not owners & asked:
-        s -= 1.5
+        s -= Weights.OTHER_COUNTY
     return s
 
 
-def _names_actor_of(q: Query, f: Fact) -> bool:
+def _names_actor_of(kb: KnowledgeBase, q: Query, f: Fact) -> bool:
     """Does the question name the actor this fact is about ("dnr storsthlm")?"""
-    body = fold(" ".join([f.title, f.text, *f.keywords]))
+    body = index(kb).norm[f.id].actor_text
     return any(r.kind.value == "aktor" and fold(r.short) in body for r in q.recipients)
 
 
-def _owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
+def owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
     """The counties a fact's text names (by county name or a county actor such as Storsthlm), cached."""
     key = (id(kb), f.id)
     if key not in _OWNERS:
@@ -136,11 +242,15 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
     pool = [f for f in kb.facts if only_topics is None or f.topic in only_topics]
     if not pool:
         return None
+    if only_topics is None:
+        choice = _clarifying_choice(kb, q)
+        if choice is not None:
+            return choice
     ranked = sorted(((score(kb, f, q), f) for f in pool), key=lambda sf: -sf[0])
     best_score, best = ranked[0]
     if best_score < MIN_SCORE or evidence(kb, best, q) < 1.0:
         return None  # a year alone, or the subject alone, is no evidence for a rule
-    chosen = [f for sc, f in ranked if sc >= max(MIN_SCORE, 0.8 * best_score)][:limit]
+    chosen = [f for sc, f in ranked if sc >= max(MIN_SCORE, Weights.KEEP_SHARE * best_score)][:limit]
     for topic in sorted(q.topics, key=lambda t: -q.topics[t]):
         if len(chosen) >= limit:
             break
@@ -150,7 +260,7 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
         subject = _subject(topic)
         if subject is not None and subject not in _mentioned_subjects(q):
             continue  # "dnr" alone is not a question about the invoice's dnr
-        if cand and cand[0] >= max(MIN_SCORE, 0.45 * best_score) and q.topics[topic] >= 1.0:
+        if cand and cand[0] >= max(MIN_SCORE, Weights.EXTRA_TOPIC_SHARE * best_score) and q.topics[topic] >= 1.0:
             chosen.append(cand[1])
     lines = []
     numbered = re.search(r"(?:punkt|nummer|del) (\d+)", q.text)
@@ -164,6 +274,31 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
     return Answer(text="\n".join(lines), intent=_intent(chosen[0]),
                   facts=[{"fact": f.id, "topic": f.topic, "value": f.value} for f in chosen],
                   sources=uniq_sources([f.source for f in chosen]))
+
+
+#: a bare question ("vad är dnr?") of at most this many content words, naming no recipient, year,
+#: post or level, whose subject has facts in several documents, gets the choice instead of one of them
+CLARIFY_MAX_WORDS = 3
+
+
+def _clarifying_choice(kb: KnowledgeBase, q: Query) -> Answer | None:
+    if q.recipients or q.years or q.posts or q.levels or q.deadline_kinds or not q.topics:
+        return None
+    content = [w for w in words(q.text) if w not in lexicon.STOPWORDS and len(w) >= 2]
+    if len(content) > CLARIFY_MAX_WORDS:
+        return None
+    best = max(q.topics.values())
+    topics = {t for t, v in q.topics.items() if v >= best}
+    matching = [f for f in kb.facts if f.topic in topics]
+    if len({f.source.doc for f in matching}) < 2:
+        return None
+    lines = ["Det finns flera sådana i dokumenten – vilken menar du?"]
+    for f in sorted(matching, key=lambda f: -(f.year or 0)):
+        year = f" ({f.year})" if f.year else ""
+        lines.append(f"• {f.title}{year}" + (f": {f.value}" if f.value else ""))
+    return Answer(text="\n".join(lines), intent="clarify", confident=False,
+                  facts=[{"fact": f.id, "topic": f.topic, "value": f.value} for f in matching],
+                  sources=uniq_sources([f.source for f in matching]))
 
 
 def _intent(f: Fact) -> str:

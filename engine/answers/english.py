@@ -1,0 +1,111 @@
+"""Answers in English: the engine's Swedish answer sentences rendered for an English reader.
+
+The answer builders write Swedish from a small set of sentence templates; this module renders
+those templates in English — amounts as `593 461 SEK` / `65 817.31 SEK` (digits grouped by spaces),
+dates as `1 December 2020` — and keeps Swedish proper names, document titles and quoted document
+text as they are. The citation (`Answer.source_line()`) is not touched.
+"""
+from __future__ import annotations
+
+import re
+
+from engine.answer import Answer
+
+_MONTHS = {"januari": "January", "februari": "February", "mars": "March", "april": "April", "maj": "May",
+           "juni": "June", "juli": "July", "augusti": "August", "september": "September",
+           "oktober": "October", "november": "November", "december": "December"}
+
+_NUM = r"\d{1,3}(?:[ \u00a0]\d{3})*"
+
+#: (pattern, replacement) applied in order; the templates of engine/answers/*.py, longest first
+_TEMPLATES: list[tuple[str, str]] = [
+    # numbers and units
+    (rf"({_NUM}),(\d+) Mkr", r"\1.\2 MSEK"),
+    (rf"({_NUM}) Mkr", r"\1 MSEK"),
+    (rf"({_NUM}),(\d\d) kr\b", r"\1.\2 SEK"),
+    (rf"({_NUM}) kr\b", r"\1 SEK"),
+    (r"(\d+),(\d+) %", r"\1.\2 %"),
+    (r"\b(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4})\b", lambda m: f"{m[1]} {_MONTHS[m[2]]} {m[3]}"),
+    # sentences
+    (r"Ett eget belopp för (.+?) framgår inte av dokumenten", r"An amount of its own for \1 is not in the documents"),
+    (r"Det nationella beloppet för (.+?) framgår inte av dokumenten", r"The national amount for \1 is not in the documents"),
+    (r"Beloppet för (.+?) framgår inte av dokumenten", r"The amount for \1 is not in the documents"),
+    (r"Uppgifter för (.+?) finns inte i dokumenten", r"Figures for \1 are not in the documents"),
+    (r"En frist för (.+?) framgår inte av dokumenten", r"A deadline for \1 is not in the documents"),
+    (r"Jag svarar bara på det som står i dokumenten om stimulansmedlen för psykisk hälsa \(belopp, frister, "
+     r"faktura- och rekvisitionsregler, fördelning, krav\)\.",
+     "I only answer from the documents on the stimulus funds for mental health (amounts, deadlines, invoicing "
+     "and requisition rules, distribution, requirements)."),
+    (r"Dokumenten anger inget belopp för det\.", "The documents state no amount for it."),
+    (r"Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag inte "
+     r"frågan\.", "I have no reliable answer: what you ask for is not in the documents, or I did not understand "
+     "the question."),
+    (r"Närmast i dokumenten: belopp för (.+?) finns för posterna",
+     r"Nearest in the documents: amounts for \1 are stated for the posts"),
+    (r"finns inte i dokumenten", "is not in the documents"),
+    (r"framgår inte av dokumenten", "is not in the documents"),
+    (r"Dokumenten täcker", "The documents cover"),
+    (r"Det dokumenten säger om", "What the documents say about"),
+    (r"Dokumenten anger inte", "The documents do not state"),
+    (r"Dokumenten anger belopp för", "The documents state amounts for"),
+    (r"dokumenten anger inget belopp som", "the documents state no amount that"),
+    (r"Dokumentet anger inte vad som händer om fristen missas\.",
+     "The document does not say what happens if the deadline is missed."),
+    (r"\(avrundat belopp\)", "(rounded amount)"),
+    (r"Fördelat per post", "Split by post"),
+    (r"\(summa ", "(sum "),
+    (r"\(summan av (\d+) publicerade postbelopp\)", r"(the sum of \1 published post amounts)"),
+    (r"finns i dokumenten för (.+?) \(senaste först\)", r"is in the documents for \1 (latest first)"),
+    (r" får sammanlagt ", " gets in total "),
+    (r" får (?=[\d])", " gets "),
+    (r" fick (?=[\d])", " got "),
+    (r"så mycket går till (.+?) (\d{4}) enligt dokumenten", r"goes to \1 in \2 according to the documents"),
+    (r"Sammanlagt", "In total"),
+    (r"(SEK|MSEK) för (?=[A-ZÅÄÖ])", r"\1 for "),
+    (r" till regionerna ", " to the regions "),
+    (r" till kommunerna ", " to the municipalities "),
+    (r"Andra deadlines av samma slag", "Other deadlines of the same kind"),
+    (r"Obs \(avvikelse i dokumenten\)", "Note (discrepancy in the documents)"),
+    (r"\bObs:", "Note:"),
+    (r" är en lördag", " is a Saturday"), (r" är en söndag", " is a Sunday"),
+    (r"\(en lördag\)", "(a Saturday)"), (r"\(en söndag\)", "(a Sunday)"),
+    (r"Så snart som möjligt", "As soon as possible"),
+    (r"(?m)^(\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December)"
+     r" \d{4}(?: \(a \w+day\))?): (.+?) ska ", r"\1: deadline. In the document's words: \2 ska "),
+    (r"Jag antog", "Assumed"),
+    (r"\(från föregående fråga\)", "(from the previous question)"),
+    (r"enligt dokumentet", "according to the document"),
+    (r"enligt dokumenten", "according to the documents"),
+    (r"beräknat", "estimated"),
+    (r"Närmast i dokumenten", "Nearest in the documents"),
+    (r"I stället finns", "Instead the documents have"),
+    (r"^Ja, ", "Yes, "), (r"^Nej, ", "No, "),
+    (r"^((?:Yes, |No, )?.+?) får mer: ", r"\1 gets more: "),
+    (r"^((?:Yes, |No, )?.+?) är större: ", r"\1 is larger: "),
+    (r"^Lika mycket: (.+?) har båda", r"The same: \1 both have"),
+    (r"% mer\)", "% more)"),
+    (r", skillnad ", ", difference "),
+    (r"\bmer än\b", "more than"),
+    (r"\bmindre än\b", "less than"),
+    (r"\bskillnad\b", "difference"),
+    (r"\bmot\b", "against"),
+    (r"(SEK|MSEK)\)? (\d{4})\b", lambda m: f"{m[1]}{')' if ')' in m[0] else ''} in {m[2]}"),
+]
+_COMPILED = [(re.compile(p), r) for p, r in _TEMPLATES]
+
+#: a short English lead for answers whose body quotes Swedish document text
+_QUOTED_LEAD = "From the documents (quoted in Swedish):"
+_QUOTED_INTENTS = {"rule", "requirements", "invoice_rule", "requisition_form"}
+
+
+def render(text: str) -> str:
+    for pattern, repl in _COMPILED:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def translate(answer: Answer) -> Answer:
+    text = render(answer.text)
+    if answer.intent in _QUOTED_INTENTS:
+        text = _QUOTED_LEAD + "\n" + text
+    return answer.model_copy(update={"text": text, "language": "en"})

@@ -1,0 +1,165 @@
+"""The rule table: which kind of answer a typed query gets.
+
+One parse (engine/understanding.py) turns a question into a `Query` (slots: recipients, posts,
+years, levels, deadline kinds, topics; unmatched terms; language). The rules below are tried in
+order; the first whose `when` holds and whose `answer` returns an Answer wins. Every rule carries
+example questions — `tests/test_rules.py` checks that each example is answered by its own rule, so
+the table documents itself and a change of order that steals another rule's questions fails a test.
+
+Answer modules (engine/answers/*) read only the Query and the knowledge base.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from engine import lexicon, scope
+from engine.answer import Answer
+from engine.answers import amounts, deadlines, facts, figures, keys, overview, status, trust
+from engine.understanding import Query
+
+if TYPE_CHECKING:  # the engine passes itself: rules use its store and its helpers
+    from engine.qa import Engine
+
+#: word evidence for one fact (engine/answers/facts.py) at which a question naming no receiver,
+#: post or level is a rule/background question even when it also says "hur mycket"
+RULE_FACT_EVIDENCE = 3.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    when: Callable[[Engine, Query], bool]
+    answer: Callable[[Engine, Query], Answer | None]
+    examples: tuple[str, ...]
+    doc: str = ""
+
+
+def _receivers(q: Query) -> list:
+    return [r for r in q.recipients if r.kind.value not in ("aktor", "myndighet")]
+
+
+def _asks_amount(e: Engine, q: Query) -> bool:
+    return (q.wants_amount or e.names_a_receiver(q)) and not q.deadline_kinds
+
+
+def _status(e: Engine, q: Query) -> Answer:
+    ans = status.status_answer(e.kb, e.store, q)
+    documented = facts.answer(e.kb, q) if facts.documented_about_recipient(e.kb, q) else None
+    if ans.facts and documented is not None:
+        # "Vem har rekvirerat … för Dalarnas del?": what the documents say, then the sheet
+        return documented.model_copy(update={
+            "text": documented.text + "\n\nI det delade arket:\n" + ans.text,
+            "facts": documented.facts + ans.facts, "sources": documented.sources + ans.sources})
+    if ans.facts:
+        return ans
+    # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
+    return facts.answer(e.kb, q) or ans
+
+
+def _rule_question(e: Engine, q: Query) -> bool:
+    return (not (_receivers(q) or q.posts or q.levels) and not e.asks_deadline(q)
+            and bool(q.topics or facts.best_evidence(e.kb, q) >= RULE_FACT_EVIDENCE))
+
+
+def _deadline(e: Engine, q: Query) -> Answer | None:
+    """The deadline, plus the rules the question also names; when the documents have no deadline for the
+    year asked, a fact about that very year ("Region Dalarna har rekvirerat … 2020") answers instead."""
+    askers = e.asker(q.asker_id) if q.asker_id and not q.recipients else []
+    if askers:
+        # a municipality's or region's contact: their own deadline first ("whose deadline")
+        me = askers[0]
+        ans = deadlines.answer(e.kb, replace(q, recipients=[me]))
+        if ans is not None:
+            used = [d for d in e.kb.deadlines if any(f.get("deadline") == d.id for f in ans.facts)]
+            text = ans.text
+            if used and not any(d.applies_to and scope.applies(e.kb, d.applies_to, me) for d in used):
+                text = (f"En egen frist för {me.name} framgår inte av dokumenten; fristen nedan gäller "
+                        f"{used[0].who}:\n{text}")
+            ans = ans.model_copy(update={"text": text,
+                                         "assumed": [*ans.assumed, f"du frågar för {me.name} (Kontakter)"]})
+    else:
+        ans = deadlines.answer(e.kb, q)
+    if ans is None:
+        return None
+    if not ans.confident and q.years and facts.documented_about_recipient(e.kb, q):
+        fact = facts.answer(e.kb, q)
+        if fact is not None and trust.used_years(e.kb, fact) & set(q.years):
+            return fact
+    return e.plus_rules(ans, q)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("help", lambda e, q: q.wants_help and not (q.recipients or q.posts or q.years or q.deadline_kinds
+                                                      or q.topics),
+         lambda e, q: overview.help_answer(e.kb), ("hjälp", "vad kan du svara på?")),
+    Rule("unknown_purpose",
+         lambda e, q: (_asks_amount(e, q) and bool(q.unnamed) and not q.posts and not q.unmatched and not q.topics
+                       and facts.best_evidence(e.kb, q) < trust.PURPOSE_FACT_EVIDENCE),
+         lambda e, q: trust.unknown_terms(e.kb, replace(q, unmatched=q.unnamed), asks_amount=True, evidence=0.0,
+                                          nearest=lambda: None),
+         ("Vad får Leksand för missbruksvård 2020?",),
+         "an amount for a purpose no post has: say so, give no other post's figure"),
+    Rule("unknown_terms", lambda e, q: bool(q.unmatched),
+         lambda e, q: trust.unknown_terms(e.kb, q, asks_amount=_asks_amount(e, q),
+                                          evidence=facts.best_evidence(e.kb, replace(q, topics={})),
+                                          nearest=lambda: e.dispatch(replace(q, unmatched=[]))),
+         ("Hur mycket får regionerna för e-hälsa 2021?", "vad kostar en kurator?", "What is the capital of Norway?"),
+         "a word no document has: 'finns inte i dokumenten' first, the nearest facts labelled"),
+    Rule("comparison", lambda e, q: q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more"),
+         lambda e, q: e.compare(q),
+         ("Får Mora mer än Leksand 2020?", "Får regionerna eller kommunerna mest 2021?",
+          "Var överenskommelsen större 2019 eller 2021?")),
+    Rule("discrepancies", lambda e, q: q.wants_discrepancies,
+         lambda e, q: overview.discrepancies_answer(e.kb, q), ("Finns det avvikelser i dokumenten?",)),
+    Rule("metropolitan",
+         lambda e, q: (q.has_stem("storstadslan", "storstadsregion") and q.has("vilka", "vilket", "which")
+                       and not q.wants_amount),
+         lambda e, q: overview.metropolitan_answer(e.kb), ("Vilka är storstadslänen?",)),
+    Rule("status", lambda e, q: q.wants_status, _status, ("vilka har inte fakturerat?", "status Falun")),
+    Rule("quoted_figure", lambda e, q: True, lambda e, q: figures.what_is(e.kb, q),
+         ("vad är 4 141 043 kr i sthlm-pm:et?",), "a figure quoted in the question, explained"),
+    Rule("agreement_date", lambda e, q: q.wants_agreement_date,
+         lambda e, q: overview.agreement_dates_answer(e.kb, q), ("När ingicks överenskommelsen 2019?",)),
+    Rule("post_recipient", lambda e, q: q.wants_post_recipient and bool(q.posts) and not q.deadline_kinds,
+         lambda e, q: keys.recipient_answer(e.kb, q), ("Vem tar emot medlen för suicidprevention 2021?",)),
+    Rule("deadline_recipient", lambda e, q: q.wants_post_recipient and bool(q.deadline_kinds),
+         lambda e, q: deadlines.answer(e.kb, q), ("till vem ställs rekvisitionen?",)),
+    Rule("rule_facts", _rule_question, lambda e, q: facts.answer(e.kb, q),
+         ("Ska vi lägga på moms på fakturan?", "Vad ska rekvisitionen innehålla?"),
+         "a rule or background question (no receiver, post or level named)"),
+    Rule("deadline", lambda e, q: e.asks_deadline(q), lambda e, q: _deadline(e, q),
+         ("Sista dag att fakturera Storsthlm?", "När ska vi rekvirera 2023?")),
+    Rule("distribution_key", lambda e, q: q.wants_key and not q.wants_amount, lambda e, q: keys.answer(e.kb, q),
+         ("Hur fördelas brukarmedverkan mellan länen 2021?",)),
+    Rule("amount", lambda e, q: q.wants_amount or e.names_a_receiver(q), lambda e, q: amounts.answer(e.kb, q),
+         ("Hur mycket får Falun 2020?", "Vad får Vansbro för kunskapsbaserad vård 2020?",
+          "How much does Mora get in 2020?")),
+    Rule("facts", lambda e, q: True, lambda e, q: facts.answer(e.kb, q),
+         ("Vilken åldersgrupp riktar sig SKL:s handlingsplan mot missbruk och beroende till?",)),
+    Rule("distribution_key_late", lambda e, q: q.wants_key, lambda e, q: keys.answer(e.kb, q), (),
+         "a key question that also asked an amount the amount rule could not give (no bank example yet)"),
+    Rule("deadline_rule", lambda e, q: bool(q.deadline_kinds), lambda e, q: deadlines.answer(e.kb, q),
+         ("Förfaller rätten till bidrag om vi rekvirerar 2019 års medel efter 1 december?",),
+         "a yes/no question about a deadline gets the deadline and its consequence"),
+    Rule("amount_late",
+         lambda e, q: bool(q.recipients or q.posts or q.years) and not q.wants_date and not q.things,
+         lambda e, q: amounts.answer(e.kb, q), ("2012 totalt?", "ök 2021 tot")),
+)
+
+
+def not_understood(e: Engine) -> Answer:
+    """The "no confident answer" outcome (Answer.confident is False; intent "help")."""
+    from engine.qa import NOT_UNDERSTOOD
+
+    return overview.help_answer(e.kb, NOT_UNDERSTOOD).model_copy(update={"confident": False, "rule": "none"})
+
+
+def dispatch(e: Engine, q: Query) -> Answer:
+    for rule in RULES:
+        if rule.when(e, q):
+            ans = rule.answer(e, q)
+            if ans is not None:
+                return ans.model_copy(update={"rule": rule.name})
+    return not_understood(e)
