@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -18,11 +18,33 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    doc: str  # file stem in shared/seeds, e.g. "002_74a662b3024a3357"
+    doc: str  # file stem in shared/seeds ("002_74a662b3024a3357") or a library document id ("dok-…")
     section: str  # heading, page or table the fact is read from
+    title: str | None = None  # the document's readable title (filled in for the seeds from their stem)
+    page: int | None = None  # page number (1-based) when the document has pages
+    url: str | None = None  # where the document can be read
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_title(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("title") and isinstance(data.get("doc"), str):
+            from engine.library.catalog import SEEDS
+
+            meta = SEEDS.get(data["doc"])
+            if meta is not None:
+                data = {**data, "title": meta.title}
+                if meta.url and not data.get("url"):
+                    data["url"] = meta.url
+        return data
 
     def cite(self) -> str:
-        return f"{self.doc}, {self.section}"
+        """"Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp, s. 2"."""
+        parts = [self.title or "dokument i biblioteket"]
+        if self.section:
+            parts.append(f"avsnitt {self.section}")
+        if self.page:
+            parts.append(f"s. {self.page}")
+        return ", ".join(parts)
 
 
 def _money(v: object) -> object:
