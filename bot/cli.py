@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation"]
+COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "documents"]
 
 
 class CliError(Exception):

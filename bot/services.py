@@ -41,10 +41,10 @@ class Services:
     def engine(self) -> Any:
         with self._lock:
             if self._engine is None:
-                from engine.knowledge import load_knowledge
+                from bot.runtime import get_knowledge
                 from engine.qa import Engine
 
-                self._engine = Engine(load_knowledge(), store=self.store)
+                self._engine = Engine(get_knowledge(self.settings), store=self.store)
             return self._engine
 
     @property
@@ -73,9 +73,9 @@ class Services:
                         self._kb = value
                         break
             if self._kb is None:
-                from engine.knowledge import load_knowledge
+                from bot.runtime import get_knowledge
 
-                self._kb = load_knowledge()
+                self._kb = get_knowledge(self.settings)
             return self._kb
 
     def today(self) -> dt.date:

@@ -15,6 +15,7 @@ from engine import lexicon
 from engine.answer import Answer
 from engine.answers import amounts, deadlines, facts, figures, keys, overview, status
 from engine.knowledge import KnowledgeBase
+from engine.library import passages
 from engine.recipients import RecipientIndex
 from engine.store import Store, StoreError
 from engine.understanding import Query, QuestionParser
@@ -45,7 +46,7 @@ class Engine:
             return overview.help_answer(self.kb, "Frågan är för lång (över 2 000 tecken); ställ en fråga i taget.")
         q = self.parser.parse(question)
         try:
-            return self._with_discrepancies(figures.verify_prefix(q, self._dispatch(q)))
+            return self._with_discrepancies(figures.verify_prefix(q, passages.consider(self.kb, q, self._dispatch(q))))
         except StoreError as exc:  # the sheet could not be read: say so plainly
             log.warning("store error while answering %r: %s", question, exc)
             return Answer(text=f"Statusen i arket kan inte visas just nu: {exc}", intent="status")

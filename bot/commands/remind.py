@@ -68,14 +68,14 @@ def _open_store_for_reading(settings):
 
 
 def cmd_upcoming(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from bot.runtime import get_knowledge
     from config.settings import get_settings
-    from engine.knowledge import load_knowledge
     from engine.reminder_config import load_reminder_config
     from engine.reminders import upcoming_text
 
     out = out or sys.stdout
     settings = get_settings()
-    kb = load_knowledge()
+    kb = get_knowledge(settings)
     config = load_reminder_config()
     store = _open_store_for_reading(settings)
     snapshot = None
@@ -145,9 +145,8 @@ def run_loop(once: Callable[[], int], minutes: float, *, stop: threading.Event |
 
 def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from bot.cli import CliError
-    from bot.runtime import get_store
+    from bot.runtime import get_knowledge, get_store
     from config.settings import get_settings
-    from engine.knowledge import load_knowledge
     from engine.reminder_config import ReminderConfigError, load_reminder_config
 
     out = out or sys.stdout
@@ -169,7 +168,7 @@ def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         sender = ReminderSender(client, get_store(),
                                 claim_timeout=dt.timedelta(minutes=config.claim_timeout_minutes))
-    kb = load_knowledge()
+    kb = get_knowledge(settings)
     store = get_store()
 
     def once() -> int:

@@ -1,0 +1,557 @@
+"""Draft structured facts from a library document, for a coordinator to review.
+
+On import the document's text is read for: the agreement (title, years, total), posts (name, level,
+amount — tkr, Mkr, "miljoner kronor", "X kronor" converted exactly — and the key sentence),
+per-recipient tables (name + amounts), deadlines (kind from the verb: rekvirera / fakturera /
+redovisa / återbetala / meddela; date; who acts; to whom) and e-mail contacts. Every draft keeps its
+exact source sentence, section, page and a confidence, and is flagged when it contradicts a figure
+the knowledge base already has.
+
+`decide(...)` accepts or rejects drafts; the accepted ones are written to the live knowledge layer
+(`STIMULANS_DATA_DIR/kunskap/<id>.yaml`) as a KnowledgeFile — validated by the same pydantic models
+and cross-checked with the whole knowledge base — and from then on the structured engine answers
+them (amounts, deadlines, reminders, App Home) like the curated YAML.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from engine.formatting import format_date, format_kr
+from engine.library.document import DocumentError, LibraryDocument, find_dates
+from engine.library.library import Library, write_atomic
+from engine.library.passages import _units
+from engine.models import KnowledgeFile, Source
+from engine.parsing import ParseError, parse_amount
+from engine.text import fold
+
+_NUM = r"\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?"
+_UNIT = r"(?i:miljarder kronor|miljoner kronor|miljon kronor|mnkr|mkr|tkr|kronor|kr)"
+AMOUNT = re.compile(rf"(?<![\d,])(?P<num>{_NUM})\s?(?P<unit>{_UNIT})(?![a-zåäöA-ZÅÄÖ])")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+_KIND_STEMS: list[tuple[str, tuple[str, ...]]] = [
+    ("aterbetalning", ("aterbetal", "betalas tillbaka", "betala tillbaka")),
+    ("faktura", ("fakturer", "faktura")),
+    ("rekvisition", ("rekvir", "rekvisition")),
+    ("slutrapport", ("slutrapport", "slutredovis")),
+    ("ekonomisk_redovisning", ("ekonomisk redovisning", "ekonomiska redovisning")),
+    ("redovisning", ("redovis", "redogor")),
+    ("avsta", ("avsta", "meddela")),
+]
+_ACTIONS = {
+    "rekvisition": "rekvirera medlen", "faktura": "skicka faktura", "aterbetalning": "återbetala medel som inte använts",
+    "slutrapport": "lämna slutredovisning", "ekonomisk_redovisning": "lämna ekonomisk redovisning",
+    "redovisning": "redovisa insatserna", "avsta": "meddela att ni avstår medlen",
+}
+_GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser", "medlen", "medel", "arbete",
+                  "utveckling", "fortsatt", "stimulansmedel", "området", "omradet", "psykisk", "hälsa", "halsa",
+                  "landstingen", "samtliga", "resterande", "länsnivå", "lansniva", "fördelas", "fordelas",
+                  "utifrån", "utifran", "genom", "mellan", "stärka", "starka", "särskilt", "sarskilt", "ytterligare",
+                  "inklusive", "förbättra", "forbattra", "personer", "behöver", "behover"}
+
+
+class DraftItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int
+    kind: str  # agreement, post, allocation, deadline, fact
+    label: str  # one line for the review
+    data: dict[str, Any]  # the KnowledgeFile item (amounts as strings)
+    sentence: str  # the exact source sentence
+    section: str
+    page: int | None = None
+    confidence: float
+    conflict: str | None = None  # the existing figure it contradicts
+    status: str = "utkast"  # utkast, godkänd, avvisad
+
+
+_SECTION_OF = {"agreement": "agreements", "post": "posts", "allocation": "allocations", "deadline": "deadlines",
+               "fact": "facts"}
+_KIND_LABEL = {"agreement": "Överenskommelse", "post": "Post", "allocation": "Tabellrad", "deadline": "Deadline",
+               "fact": "Kontakt"}
+
+
+# --------------------------------------------------------------------------- drafting
+
+
+def _amount(m: re.Match) -> Decimal | None:
+    unit = m.group("unit").lower().replace(" kronor", "")
+    unit = {"miljon": "miljoner"}.get(unit, unit)
+    try:
+        return parse_amount(f"{m.group('num')} {unit}")
+    except ParseError:
+        return None
+
+
+def _src(doc: LibraryDocument, section: str, page: int | None) -> dict[str, Any]:
+    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url).model_dump(
+        exclude_none=True)
+
+
+def _slug(text: str, n: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:n].strip("-") or "x"
+
+
+def _level(text: str) -> str:
+    f = fold(text)
+    if re.search(r"lansgemensam|lansniva|per lan\b|lanen\b", f):
+        return "lan"
+    if re.search(r"\b(skr|skl)\b", f) and not re.search(r"kommun|region|landsting", f):
+        return "skr"
+    kommun, region = bool(re.search(r"kommun", f)), bool(re.search(r"region|landsting", f))
+    if kommun and region:
+        return "kommun_och_region"
+    if region:
+        return "region"
+    return "kommun" if kommun else "kommun_och_region"
+
+
+def _synonyms(name: str) -> list[str]:
+    words = [w.strip(",.()") for w in name.split()]
+    content = [w for w in words if len(w) >= 7 and fold(w) not in {fold(g) for g in _GENERIC_WORDS}]
+    out = [name] + content[:4]
+    if len(content) >= 2:
+        out.append(" ".join(content[:2]))
+    return list(dict.fromkeys(o for o in out if o))
+
+
+@dataclass
+class _Unit:
+    text: str
+    section: str
+    page: int | None
+    prev: str = ""
+
+
+def _units_of(doc: LibraryDocument) -> list[_Unit]:
+    out: list[_Unit] = []
+    for sec in doc.sections:
+        prev = ""
+        for u in _units(sec.text):
+            out.append(_Unit(u, sec.heading, sec.page, prev))
+            prev = u
+    return out
+
+
+def _years(doc: LibraryDocument) -> list[int]:
+    in_title = sorted({int(y) for y in _YEAR.findall(doc.title)})
+    if in_title:
+        return list(range(in_title[0], in_title[-1] + 1)) if in_title[-1] - in_title[0] <= 3 else in_title
+    counts: dict[int, int] = {}
+    for y in _YEAR.findall(doc.text):
+        counts[int(y)] = counts.get(int(y), 0) + 1
+    if counts:
+        return [max(counts, key=lambda y: (counts[y], y))]
+    return [(doc.date or dt.date.today()).year]
+
+
+@dataclass
+class _Ctx:
+    doc: LibraryDocument
+    kb: Any
+    agreement_id: str
+    years: list[int]
+    items: list[DraftItem] = field(default_factory=list)
+
+    def add(self, kind: str, label: str, data: dict, unit: _Unit, confidence: float) -> None:
+        self.items.append(DraftItem(n=len(self.items) + 1, kind=kind, label=label, data=data, sentence=unit.text,
+                                    section=unit.section, page=unit.page, confidence=round(confidence, 2)))
+
+
+def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
+    """Every draft the document's text supports, numbered from 1, contradictions flagged."""
+    units = _units_of(doc)
+    years = _years(doc)
+    ctx = _Ctx(doc, kb, f"{doc.id}-ok", years)
+    _draft_agreement(ctx, units)
+    _draft_posts(ctx, units)
+    _draft_tables(ctx, units)
+    _draft_deadlines(ctx, units)
+    _draft_contacts(ctx, units)
+    for item in ctx.items:
+        item.conflict = _conflict(item, kb)
+    return ctx.items
+
+
+def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc = ctx.doc
+    total, total_unit = None, units[0] if units else _Unit(doc.title, "Inledning", None)
+    for u in units:
+        if re.search(r"\b(totalt|sammanlagt|omfattar|totala|budget)\b", u.text, re.I):
+            amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
+            if amts:
+                total, total_unit = max(amts), u
+                break
+    decided = None
+    for u in units:
+        if re.search(r"\b(beslutat|beslutade|antog|ingick|godkände|undertecknad)\b", u.text, re.I):
+            dates = find_dates(u.text)
+            if dates:
+                decided = dates[0][0]
+                break
+    data: dict[str, Any] = {
+        "id": ctx.agreement_id, "name": doc.title, "short": doc.title if len(doc.title) <= 60 else doc.title[:57] + "…",
+        "years": ctx.years, "parties": [doc.publisher] if doc.publisher else [],
+        "source": _src(doc, total_unit.section, total_unit.page),
+    }
+    if decided:
+        data["decided"] = decided.isoformat()
+    if doc.dnr:
+        data["case_number"] = doc.dnr
+    label = f"{doc.title} ({', '.join(map(str, ctx.years))})"
+    if total is not None:
+        data["total"], data["total_year"] = str(total), ctx.years[0]
+        label += f", totalt {format_kr(total)}"
+    ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
+
+
+_POST_NAMED = re.compile(rf"(?:^|(?<=\s))(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<name>[A-ZÅÄÖ][^:•]{{2,140}}?):\s*(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])")
+_POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
+
+
+def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc, seen = ctx.doc, set()
+    for u in units:
+        found: list[tuple[str, Decimal, float, str]] = []
+        for m in _POST_NAMED.finditer(u.text):
+            amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            name = " ".join(m.group("name").split()).strip(" ,-–")
+            if amt is not None and len(name) <= 140:
+                found.append((name, amt, 0.75, m.group(0).strip()))
+        m = _POST_LEAD.match(u.text)
+        if m:
+            amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            name = " ".join(m.group("name").split())
+            name = re.split(r"\. |, (?:vilket|som)\b|\bMedlen\b", name)[0].strip(" ,.")
+            if m.group("verb").lower() not in ("för",):
+                name = re.sub(r"^(?:regionerna|kommunerna|kommuner och regioner|landstingen)\s+(?:på länsnivå\s+)?(?:för|till)\s+",
+                              "", name, flags=re.I)
+            name = re.sub(r"^(?:att|för att)\s+", "", name)
+            if amt is not None and len(name) >= 4:
+                found.append((name[:140], amt, 0.7, u.text))
+        for name, amt, conf, sentence in found:
+            key = (fold(name), amt)
+            if key in seen or amt <= 0:
+                continue
+            seen.add(key)
+            year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.years[0])
+            level = _level(name) if _level(name) != "kommun_och_region" else _level(f"{u.prev} {sentence}")
+            short = name if len(name) <= 50 else " ".join(name[:50].split()[:-1]) + "…"
+            pid = f"{doc.id}-post-{_slug(name, 30)}-{year}"
+            if any(i.data.get("id") == pid for i in ctx.items):
+                pid = f"{pid}-{len(ctx.items)}"
+            data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": short,
+                    "synonyms": _synonyms(name), "level": level, "amount": str(amt),
+                    "source": _src(doc, u.section, u.page)}
+            ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
+                    _Unit(sentence, u.section, u.page), conf)
+
+
+_ROW = re.compile(rf"^(?P<name>[A-ZÅÄÖ][\wåäöÅÄÖé\- ]{{1,40}}?)\s+(?P<amts>(?:(?:{_NUM})\s?kr\.?\s*){{1,6}})$")
+
+
+def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
+    from engine.recipients import RecipientIndex
+
+    doc = ctx.doc
+    index = RecipientIndex(ctx.kb.recipients)
+    n_table = 0
+    last_section = None
+    for sec in doc.sections:
+        for line in sec.text.split("\n"):
+            line = " ".join(line.split())
+            m = _ROW.match(line)
+            if not m:
+                continue
+            rec = index.resolve(m.group("name").strip())
+            if rec is None or fold(rec.short) != fold(m.group("name").strip()) and fold(rec.name) != fold(
+                    m.group("name").strip()):
+                continue
+            amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None]
+            if not amts:
+                continue
+            if sec.heading != last_section:
+                n_table += 1
+                last_section = sec.heading
+            total, rounded, conf = amts[-1], False, 0.7
+            if len(amts) > 1:
+                parts = sum(amts[:-1], Decimal(0))
+                if abs(parts - total) <= 1:
+                    rounded, conf = total == total.to_integral_value() and parts != total, 0.85
+                else:
+                    conf = 0.4  # the last column is not the sum of the others: a total is a guess
+            year = ctx.years[0]
+            data = {"id": f"{doc.id}-tab{n_table}-{rec.id}", "table": f"{doc.id}-tabell-{n_table}",
+                    "agreement": ctx.agreement_id, "year": year, "recipient": rec.id, "amount": str(total),
+                    "rounded": rounded, "source": _src(doc, sec.heading, sec.page)}
+            if len(amts) > 1:
+                data["note"] = "Tabellens kolumner: " + "; ".join(format_kr(a) for a in amts)
+            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data,
+                    _Unit(line, sec.heading, sec.page), conf)
+
+
+def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc, seen = ctx.doc, set()
+    for u in units:
+        f = fold(u.text)
+        if "senast" not in f and not re.search(r"\b(ska|skall)\b.*\b(inkommit|lamnas|skickas|vara inne)\b", f):
+            continue
+        dates = find_dates(u.text)
+        pos = f.find("senast")
+        after = [d for d, p in dates if p >= pos] if pos >= 0 else [d for d, _ in dates]
+        if not after:
+            continue
+        date = after[0]
+        kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+        if kind is None or (kind == "avsta" and "avsta" not in f):
+            continue
+        if (kind, date) in seen:
+            continue
+        seen.add((kind, date))
+        subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
+        who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+        if not who or who[0].islower():
+            who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
+                _level(u.text), "mottagaren")
+        to = None
+        mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
+                       r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
+        if mt:
+            to = mt.group("to")
+        elif _EMAIL.search(u.text):
+            to = _EMAIL.search(u.text).group(0)
+        data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
+                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page)}
+        if to:
+            data["to"] = to
+        ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
+                data, u, 0.75 if "senast" in f else 0.55)
+
+
+def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc, seen = ctx.doc, set()
+    for u in units:
+        for m in _EMAIL.finditer(u.text):
+            email = m.group(0).rstrip(".")
+            if email in seen:
+                continue
+            seen.add(email)
+            data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}", "topic": "kontakt", "agreement": ctx.agreement_id,
+                    "title": f"Kontakt: {email}", "text": u.text, "value": email,
+                    "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
+                    "source": _src(doc, u.section, u.page)}
+            ctx.add("fact", f"{email}", data, u, 0.8)
+
+
+# --------------------------------------------------------------------------- contradictions
+
+
+def _conflict(item: DraftItem, kb: Any) -> str | None:
+    d = item.data
+    if item.kind == "post":
+        for p in kb.posts.values():
+            if p.year == d["year"] and p.amount is not None and fold(p.name) == fold(d["name"]) and \
+                    p.amount != Decimal(d["amount"]) and p.source.doc != d["source"]["doc"]:
+                return f"kunskapsbasen har {format_kr(p.amount)} för {p.short} {p.year} ({p.source.cite()})"
+    if item.kind == "allocation":
+        same = [a for a in kb.allocations if a.recipient == d["recipient"] and a.year == d["year"]
+                and a.source.doc != d["source"]["doc"]]
+        if same and all(a.amount != Decimal(d["amount"]) for a in same) and any(a.post is None for a in same):
+            a = next(a for a in same if a.post is None)
+            return f"kunskapsbasen har {format_kr(a.amount)} för samma mottagare {a.year} ({a.source.cite()})"
+    if item.kind == "agreement" and d.get("total"):
+        for a in kb.agreements.values():
+            if a.total is not None and a.total_year == d.get("total_year") and a.total != Decimal(d["total"]) and \
+                    a.source.doc != d["source"]["doc"] and fold(a.name) == fold(d["name"]):
+                return f"kunskapsbasen har totalt {format_kr(a.total)} ({a.source.cite()})"
+    if item.kind == "deadline":
+        for dl in kb.deadlines:
+            if dl.kind == d["kind"] and dl.date and dl.date.year == int(d["date"][:4]) and \
+                    dl.date.isoformat() != d["date"] and dl.source.doc != d["source"]["doc"] and \
+                    fold(dl.task()) == fold(_ACTIONS[d["kind"]]):
+                return f"kunskapsbasen har {format_date(dl.date)} ({dl.source.cite()})"
+    return None
+
+
+# --------------------------------------------------------------------------- storage and review
+
+
+def _drafts_path(lib: Library, doc: LibraryDocument):
+    return lib.directory / f"{doc.id}.drafts.json"
+
+
+def save(lib: Library, doc: LibraryDocument, items: list[DraftItem]) -> None:
+    import json
+
+    write_atomic(_drafts_path(lib, doc), json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False,
+                                                    indent=1))
+
+
+def load(lib: Library, doc: LibraryDocument) -> list[DraftItem] | None:
+    import json
+
+    path = _drafts_path(lib, doc)
+    if not path.is_file():
+        return None
+    try:
+        return [DraftItem.model_validate(x) for x in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, ValidationError) as e:
+        raise DocumentError(f"{path}: utkasten kan inte läsas ({type(e).__name__})") from e
+
+
+def _base_kb(lib: Library, exclude: str | None = None):
+    from engine.knowledge_layers import Layer, library_layer, load_layered
+
+    layer = library_layer(lib)
+    if exclude:
+        layer = Layer(layer.name, [(lbl, kf) for lbl, kf in layer.files if kf.doc != exclude], layer.docs)
+    return load_layered([layer], library=lib)
+
+
+def draft_and_store(lib: Library, doc: LibraryDocument, kb: Any = None) -> list[DraftItem]:
+    items = draft(doc, kb if kb is not None else _base_kb(lib, exclude=doc.id))
+    save(lib, doc, items)
+    return items
+
+
+def load_or_draft(lib: Library, doc: LibraryDocument) -> list[DraftItem]:
+    items = load(lib, doc)
+    return items if items is not None else draft_and_store(lib, doc)
+
+
+def review_state(lib: Library, doc: LibraryDocument) -> str:
+    items = load(lib, doc)
+    if not items:
+        return ""
+    counts = {s: sum(1 for i in items if i.status == s) for s in ("utkast", "godkänd", "avvisad")}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+
+
+def review_text(lib: Library, doc: LibraryDocument, items: list[DraftItem]) -> str:
+    lines = [f"Utkast ur {doc.title} ({doc.id}): {len(items)} st"]
+    for i in items:
+        where = f"avsnitt {i.section}" + (f", s. {i.page}" if i.page else "")
+        flag = f"\n      MOTSÄGER: {i.conflict}" if i.conflict else ""
+        lines.append(f"{i.n:>3}. [{i.status}] {_KIND_LABEL[i.kind]}: {i.label}  (säkerhet {i.confidence:.2f}){flag}\n"
+                     f"      ”{i.sentence[:300]}” — {where}")
+    lines.append(f"Besluta: stimulans dokument granska {doc.id} --godkänn all|1,4,7  eller  --avvisa 2,3")
+    if any(i.conflict for i in items):
+        lines.append("Utkast som motsäger befintliga uppgifter godkänns inte med ”all”; ange deras nummer om de ska gälla.")
+    return "\n".join(lines)
+
+
+def parse_selection(spec: str | None, items: list[DraftItem], *, for_all_skip_conflicts: bool) -> set[int]:
+    if not spec:
+        return set()
+    spec = spec.strip().lower()
+    if spec in ("all", "alla"):
+        return {i.n for i in items if not (for_all_skip_conflicts and i.conflict)}
+    out: set[int] = set()
+    numbers = {i.n for i in items}
+    for part in spec.replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise ValueError(f"”{part}” är inget utkastnummer; skriv t.ex. 1,4,7 eller all")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        bad = [n for n in range(lo, hi + 1) if n not in numbers]
+        if bad:
+            raise ValueError(f"utkast {bad[0]} finns inte (1–{max(numbers, default=0)})")
+        out |= set(range(lo, hi + 1))
+    return out
+
+
+@dataclass
+class Decision:
+    doc: LibraryDocument
+    accepted: list[DraftItem]
+    rejected: list[DraftItem]
+    added_agreement: bool = False
+    skipped_conflicts: list[DraftItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.accepted)} godkända", f"{len(self.rejected)} avvisade"]
+        text = f"{self.doc.title}: " + ", ".join(parts) + "."
+        if self.added_agreement:
+            text += " Överenskommelsen togs med eftersom godkända uppgifter hör till den."
+        if self.skipped_conflicts:
+            text += (" Inte godkända (motsäger befintliga uppgifter): "
+                     + ", ".join(str(i.n) for i in self.skipped_conflicts) + ".")
+        if self.accepted:
+            text += " De gäller nu i svaren."
+        return text
+
+
+def build_file(doc: LibraryDocument, accepted: list[DraftItem]) -> dict[str, Any]:
+    data: dict[str, Any] = {"doc": doc.id, "title": doc.title}
+    for i in sorted(accepted, key=lambda i: i.n):
+        data.setdefault(_SECTION_OF[i.kind], []).append(i.data)
+    return data
+
+
+def _checks(kf: KnowledgeFile) -> list[str]:
+    """Like `verify`: posts against the stated total, tables against their own columns."""
+    out = []
+    for a in kf.agreements:
+        if a.total is None:
+            continue
+        posts = [p for p in kf.posts if p.agreement == a.id and p.year == a.total_year and p.amount is not None]
+        s = sum((p.amount for p in posts), Decimal(0))
+        if posts and s > a.total:
+            out.append(f"posterna summerar till {format_kr(s)}, mer än överenskommelsens totalt {format_kr(a.total)}")
+    return out
+
+
+def decide(lib: Library, doc: LibraryDocument, *, accept: str | None = None, reject: str | None = None,
+           kb: Any = None) -> Decision:
+    """Accept/reject drafts; write every accepted one to the live layer (validated, cross-checked) or nothing."""
+    from engine.knowledge import KnowledgeError, _validate
+    from engine.knowledge_layers import Layer, library_layer, load_layered
+
+    items = load_or_draft(lib, doc)
+    acc = parse_selection(accept, items, for_all_skip_conflicts=True)
+    rej = parse_selection(reject, items, for_all_skip_conflicts=False)
+    if acc & rej:
+        raise ValueError(f"utkast {min(acc & rej)} kan inte både godkännas och avvisas")
+    skipped = [i for i in items if accept and accept.strip().lower() in ("all", "alla") and i.conflict
+               and i.n not in rej and i.status != "godkänd"]
+    for i in items:
+        if i.n in acc:
+            i.status = "godkänd"
+        elif i.n in rej:
+            i.status = "avvisad"
+    accepted = [i for i in items if i.status == "godkänd"]
+    added_agreement = False
+    if any(i.kind != "agreement" and i.data.get("agreement") for i in accepted) and \
+            not any(i.kind == "agreement" for i in accepted):
+        ag = next((i for i in items if i.kind == "agreement"), None)
+        if ag is not None:
+            ag.status, added_agreement = "godkänd", True
+            accepted.append(ag)
+    path = lib.layer_dir / f"{doc.id}.yaml"
+    warnings: list[str] = []
+    if accepted:
+        data = build_file(doc, accepted)
+        kf = _validate(path, data, None)  # KnowledgeError names the item
+        base = library_layer(lib)
+        files = [(lbl, f) for lbl, f in base.files if f.doc != doc.id] + [(str(path), kf)]
+        try:
+            load_layered([Layer(base.name, files, base.docs | {doc.id})], library=lib)  # the cross-check
+        except KnowledgeError as e:
+            raise DocumentError(f"utkasten godkändes inte (inget sparat): {str(e).splitlines()[0]}") from e
+        warnings = _checks(kf)
+        write_atomic(path, "# Godkända utkast ur " + doc.title.replace("\n", " ") + "\n" +
+                     yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120))
+    else:
+        path.unlink(missing_ok=True)
+    save(lib, doc, items)
+    return Decision(doc, [i for i in items if i.status == "godkänd"], [i for i in items if i.status == "avvisad"],
+                    added_agreement, skipped, warnings)
