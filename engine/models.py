@@ -39,7 +39,9 @@ class Source(Strict):
 
     def cite(self) -> str:
         """"Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp, s. 2"."""
-        parts = [self.title or "dokument i biblioteket"]
+        if not self.title:  # not a document: a named source ("Delade arket", "SCB folkmängd …")
+            return f"{self.doc} ({self.section})" if self.section else self.doc
+        parts = [self.title]
         if self.section:
             parts.append(f"avsnitt {self.section}")
         if self.page:

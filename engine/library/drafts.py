@@ -324,6 +324,7 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         to = None
         mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
                        r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
+        mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
         if mt:
             to = mt.group("to")
         elif _EMAIL.search(u.text):
