@@ -255,6 +255,7 @@ class KnowledgeBase:
     recipients: dict[str, Recipient] = field(default_factory=dict)
     files: dict[str, KnowledgeFile] = field(default_factory=dict)  # file name -> parsed file
     library: Any = None  # engine.library.library.Library: the documents behind passage answers
+    layer_docs: set[str] = field(default_factory=set)  # documents whose facts come from a layer (drafts)
 
     def posts_for(self, agreement_id: str | None = None, year: int | None = None) -> list[Post]:
         return [
@@ -451,7 +452,8 @@ def _load(directory: Path, data_dir: Path, seeds_dir: Path | None, layers: tuple
         for label, kf in layer.files:
             files[Path(label)] = kf
     _cross_check(files, recipients, origin, seeds_dir, extra_docs)
-    kb = KnowledgeBase(recipients=recipients, files={p.name: kf for p, kf in files.items()})
+    kb = KnowledgeBase(recipients=recipients, files={p.name: kf for p, kf in files.items()},
+                       layer_docs={kf.doc for layer in layers for _, kf in layer.files if kf.doc})
     for kf in files.values():
         kb.agreements.update({a.id: a for a in kf.agreements})
         kb.posts.update({p.id: p for p in kf.posts})

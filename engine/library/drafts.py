@@ -160,6 +160,7 @@ class _Ctx:
     agreement_id: str
     years: list[int]
     items: list[DraftItem] = field(default_factory=list)
+    total: Decimal | None = None
 
     def add(self, kind: str, label: str, data: dict, unit: _Unit, confidence: float) -> None:
         self.items.append(DraftItem(n=len(self.items) + 1, kind=kind, label=label, data=data, sentence=unit.text,
@@ -173,6 +174,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     ctx = _Ctx(doc, kb, f"{doc.id}-ok", years)
     _draft_agreement(ctx, units)
     _draft_posts(ctx, units)
+    _distinctive_synonyms(ctx)
     _draft_tables(ctx, units)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
@@ -185,7 +187,7 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     doc = ctx.doc
     total, total_unit = None, units[0] if units else _Unit(doc.title, "Inledning", None)
     for u in units:
-        if re.search(r"\b(totalt|sammanlagt|omfattar|totala|budget)\b", u.text, re.I):
+        if re.search(r"\b(överenskommelsen|avtalet|satsningen)\b[^.]{0,40}\b(omfattar|uppgår)\b", u.text, re.I):
             amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
             if amts:
                 total, total_unit = max(amts), u
@@ -208,11 +210,13 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
         data["case_number"] = doc.dnr
     label = f"{doc.title} ({', '.join(map(str, ctx.years))})"
     if total is not None:
+        ctx.total = total
         data["total"], data["total_year"] = str(total), ctx.years[0]
         label += f", totalt {format_kr(total)}"
     ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
 
 
+_BAD_NAME = re.compile(r"foljande|\b(fordelas|utbetalas|betalas ut|tilldelas|avsatts|omfattar)\b")
 _POST_NAMED = re.compile(rf"(?:^|(?<=\s))(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<name>[A-ZÅÄÖ][^:•]{{2,140}}?):\s*(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])")
 _POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
 
@@ -239,8 +243,10 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
                 found.append((name[:140], amt, 0.7, u.text))
         for name, amt, conf, sentence in found:
             key = (fold(name), amt)
-            if key in seen or amt <= 0:
+            if key in seen or amt <= 0 or _BAD_NAME.search(fold(name)):
                 continue
+            if ctx.total is not None and amt > ctx.total:
+                continue  # more than the whole agreement: a misread table ("2 200" = item 2, 200 Mkr)
             seen.add(key)
             year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.years[0])
             level = _level(name) if _level(name) != "kommun_och_region" else _level(f"{u.prev} {sentence}")
@@ -256,6 +262,26 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
 
 
 _ROW = re.compile(rf"^(?P<name>[A-ZÅÄÖ][\wåäöÅÄÖé\- ]{{1,40}}?)\s+(?P<amts>(?:(?:{_NUM})\s?kr\.?\s*){{1,6}})$")
+
+
+def _distinctive_synonyms(ctx: _Ctx) -> None:
+    """A post is understood from the document's own words: the stems of the words of its name and key
+    sentence that no other post's sentence uses become its synonyms."""
+    from engine.library.passages import _stem
+
+    posts = [i for i in ctx.items if i.kind == "post"]
+    generic = {fold(g) for g in _GENERIC_WORDS}
+
+    def words_of(item: DraftItem) -> set[str]:
+        ws = re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
+        return {w.lower() for w in ws if fold(w) not in generic}
+
+    bags = [words_of(p) for p in posts]
+    for post, bag in zip(posts, bags, strict=True):
+        others = set().union(*(b for b in bags if b is not bag)) if len(bags) > 1 else set()
+        mine = sorted(bag - others)
+        stems = [st for st in _stem(mine) if len(st) >= 6 and fold(st) not in generic]
+        post.data["synonyms"] = list(dict.fromkeys([*post.data["synonyms"], *stems]))[:12]
 
 
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:

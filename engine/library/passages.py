@@ -317,21 +317,56 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     except Exception:  # noqa: BLE001 - a broken library must not break answering
         return answer
     without_facts = {d.id for d in docs} - _docs_with_facts(kb)
-    if not (help_like or not_stated or without_facts):
+    drafted = set(getattr(kb, "layer_docs", ()) or ())  # facts only from accepted drafts
+    cited = {s.doc for s in answer.sources}
+    if not (help_like or not_stated or without_facts or drafted):
         return answer
     text = getattr(q, "raw", None) or getattr(q, "text", "")
     hits = index_for(docs).search(text)
-    if not hits:
-        return answer
     good = [h for h in hits if confident(h, text)]
-    if not good:
-        return answer
-    top = good[0]
-    if help_like:
+    top = good[0] if good else None
+    if top is not None and help_like:
         return passage_answer(top, text)
     # a question about a document with no structured facts yet: when the engine said the documents do
     # not state it, or when that document matches the question best
     fresh = [h for h in good if h.passage.doc_id in without_facts]
     if fresh and (not_stated or hits[0].passage.doc_id == fresh[0].passage.doc_id):
         return passage_answer(fresh[0], text)
+    # a document known only from its drafts matches best, but the answer cites other documents: the
+    # drafts did not cover what was asked, so quote the document rather than answer from another one
+    if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
+            and top.passage.doc_id not in cited and (not_stated or cited):
+        return passage_answer(top, text)
+    # a figure or date built from drafts is stated only when a passage of that document confirms it:
+    # drafts are read by machine, and a wrong figure is far worse than none
+    if cited & drafted and _headline(answer.text) != (set(), set()):
+        if any(h.passage.doc_id in cited and _holds(h.passage.text, answer.text)
+               and any(not t.isdigit() for t in h.terms) for h in hits):
+            return answer  # a passage that shares a word with the question states the figure
+        if top is not None and top.passage.doc_id in drafted:
+            return passage_answer(top, text)
+        return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
+                           + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
+                           + " bekräftar inte just detta.", intent="not_found", sources=[])
     return answer
+
+
+def _headline(answer_text: str) -> tuple[set, set]:
+    return _values(answer_text.split("\n")[0])
+
+
+def _values(text: str) -> tuple[set, set]:
+    from engine.library.document import find_dates
+    from engine.library.drafts import AMOUNT, _amount
+
+    amounts = {a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None}
+    return amounts, {d for d, _ in find_dates(text)}
+
+
+def _holds(passage_text: str, answer_text: str) -> bool:
+    """Does the passage state the answer's headline figure or date (its first line)?"""
+    amounts, dates = _headline(answer_text)
+    if not amounts and not dates:
+        return True  # a text answer: nothing to check
+    p_amounts, p_dates = _values(passage_text)
+    return bool(amounts & p_amounts or dates & p_dates)
