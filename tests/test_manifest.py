@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCOPES = {
     "chat_postMessage": "chat:write", "chat_postEphemeral": "chat:write", "chat_update": "chat:write",
     "chat_delete": "chat:write", "conversations_history": "channels:history", "conversations_open": "im:write",
-    "users_info": "users:read",
+    "users_info": "users:read", "files_info": "files:read",
 }
 
 
@@ -23,7 +23,7 @@ def test_manifest_covers_what_the_code_calls():
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
-    called = set(re.findall(r"\.(chat_[a-zA-Z]+|conversations_[a-z]+|users_[a-z]+)\(", code))
+    called = set(re.findall(r"\.(chat_[a-zA-Z]+|conversations_[a-z]+|users_[a-z]+|files_[a-z]+)\(", code))
     assert called, "expected Web API calls in bot/"
     missing = {m: SCOPES[m] for m in called if m in SCOPES and SCOPES[m] not in scopes}
     assert not missing, f"manifest lacks scopes for {missing}"
