@@ -142,7 +142,11 @@ def _units_of(doc: LibraryDocument) -> list[_Unit]:
 
 
 def _years(doc: LibraryDocument) -> list[int]:
-    in_title = sorted({int(y) for y in _YEAR.findall(doc.title)})
+    span = re.search(r"(?<!\d)((?:19|20)\d\d)\s?[–-]\s?((?:19|20)\d\d)(?!\d)", doc.title)
+    if span and 0 < int(span.group(2)) - int(span.group(1)) <= 3:  # "2021–2022"
+        return list(range(int(span.group(1)), int(span.group(2)) + 1))
+    title = re.sub(r"\d+/(?:19|20)\d\d", " ", doc.title)  # "meddelande 20/2020" is a number, not a year
+    in_title = sorted({int(y) for y in _YEAR.findall(title)})
     if in_title:
         return list(range(in_title[0], in_title[-1] + 1)) if in_title[-1] - in_title[0] <= 3 else in_title
     counts: dict[int, int] = {}
@@ -161,6 +165,7 @@ class _Ctx:
     years: list[int]
     items: list[DraftItem] = field(default_factory=list)
     total: Decimal | None = None
+    total_year: int | None = None
 
     def add(self, kind: str, label: str, data: dict, unit: _Unit, confidence: float) -> None:
         self.items.append(DraftItem(n=len(self.items) + 1, kind=kind, label=label, data=data, sentence=unit.text,
@@ -211,11 +216,17 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     label = f"{doc.title} ({', '.join(map(str, ctx.years))})"
     if total is not None:
         ctx.total = total
-        data["total"], data["total_year"] = str(total), ctx.years[0]
+        in_sentence = [int(y) for y in _YEAR.findall(total_unit.text) if int(y) in ctx.years]
+        ctx.total_year = in_sentence[0] if in_sentence else ctx.years[0]
+        data["total"], data["total_year"] = str(total), ctx.total_year
         label += f", totalt {format_kr(total)}"
     ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
 
 
+_LIST_INTRO = re.compile(r"\b(?:fördelas|tilldelas|går|betalas)\s+(?:till|för)\s+[^.:]{0,60}?(?:enligt följande|:)",
+                         re.I)
+_ACTOR = re.compile(r"kommun|region|landsting|län|skr|skl|mottagar|huvudm|storsthlm|aktör|förbund|samordnare",
+                    re.I)
 _BAD_NAME = re.compile(r"foljande|\b(fordelas|utbetalas|betalas ut|tilldelas|avsatts|omfattar)\b")
 _POST_NAMED = re.compile(rf"(?:^|(?<=\s))(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<name>[A-ZÅÄÖ][^:•]{{2,140}}?):\s*(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])")
 _POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
@@ -223,7 +234,13 @@ _POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\
 
 def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, set()
+    context_level, section = None, None
     for u in units:
+        if u.section != section:
+            context_level, section = None, u.section
+        intro = _LIST_INTRO.search(u.text)
+        if intro:  # "Stimulansmedel fördelas till regionerna enligt följande:"
+            context_level = _level(intro.group(0))
         found: list[tuple[str, Decimal, float, str]] = []
         for m in _POST_NAMED.finditer(u.text):
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
@@ -248,8 +265,10 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             if ctx.total is not None and amt > ctx.total:
                 continue  # more than the whole agreement: a misread table ("2 200" = item 2, 200 Mkr)
             seen.add(key)
-            year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.years[0])
-            level = _level(name) if _level(name) != "kommun_och_region" else _level(f"{u.prev} {sentence}")
+            year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.total_year or ctx.years[0])
+            level = _level(name)
+            if level == "kommun_och_region":
+                level = context_level or _level(f"{u.prev} {sentence}")
             short = name if len(name) <= 50 else " ".join(name[:50].split()[:-1]) + "…"
             pid = f"{doc.id}-post-{_slug(name, 30)}-{year}"
             if any(i.data.get("id") == pid for i in ctx.items):
@@ -265,23 +284,35 @@ _ROW = re.compile(rf"^(?P<name>[A-ZÅÄÖ][\wåäöÅÄÖé\- ]{{1,40}}?)\s+(?P<
 
 
 def _distinctive_synonyms(ctx: _Ctx) -> None:
-    """A post is understood from the document's own words: the stems of the words of its name and key
-    sentence that no other post's sentence uses become its synonyms."""
-    from engine.library.passages import _stem
+    """A post is understood from the document's own words: the words of its name and key sentence
+    whose stem no other post's sentence uses and that few passages of the document use become its
+    synonyms (so "traumavården" names the trauma-care post, "överenskommelsen" names none)."""
+    from engine.library.passages import _stem, passages_of, tokenize
 
     posts = [i for i in ctx.items if i.kind == "post"]
+    if not posts:
+        return
+    df: dict[str, int] = {}
+    chunks = passages_of(ctx.doc)
+    for p in chunks:
+        for t in set(tokenize(p.text)):
+            df[t] = df.get(t, 0) + 1
+    rare = max(2, len(chunks) // 25)
     generic = {fold(g) for g in _GENERIC_WORDS}
 
-    def words_of(item: DraftItem) -> set[str]:
-        ws = re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
-        return {w.lower() for w in ws if fold(w) not in generic}
+    def stems_of(item: DraftItem) -> dict[str, str]:
+        words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
+                 if fold(w) not in generic]
+        return {fold(st): w for st, w in zip(_stem(words), words, strict=True)}
 
-    bags = [words_of(p) for p in posts]
+    bags = [stems_of(p) for p in posts]
     for post, bag in zip(posts, bags, strict=True):
-        others = set().union(*(b for b in bags if b is not bag)) if len(bags) > 1 else set()
-        mine = sorted(bag - others)
-        stems = [st for st in _stem(mine) if len(st) >= 6 and fold(st) not in generic]
-        post.data["synonyms"] = list(dict.fromkeys([*post.data["synonyms"], *stems]))[:12]
+        others = set().union(*(set(b) for b in bags if b is not bag))
+        in_name = fold(post.data["name"])
+        keep = [(st, w) for st, w in bag.items() if st not in others and len(st) >= 6
+                and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
+        words = [w for _, w in keep] + [st for st, _ in keep]
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
 
 
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
@@ -344,7 +375,7 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         seen.add((kind, date))
         subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
-        if not who or who[0].islower():
+        if not who or who[0].islower() or not _ACTOR.search(who):
             who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
                 _level(u.text), "mottagaren")
         to = None

@@ -46,6 +46,8 @@ _QUESTION_WORDS = {
     "how", "much", "what", "when", "who", "which", "does", "do", "the", "is", "are", "of", "in", "for",
     "get", "gets", "to", "a", "an", "och", "eller", "per", "ar", "aret", "ars", "min", "mitt", "vara",
     "vi", "ni", "jag", "du", "man", "oss", "er", "sin", "sitt", "sina", "dom", "de", "den", "det",
+    "gar", "ga", "gick", "gatt", "stor", "stora", "storre", "hela", "alla", "all", "ut", "sa", "nu",
+    "many", "money", "there", "this", "that", "with", "from", "by", "on", "at", "be", "have", "has",
 }
 _WORD = re.compile(r"[a-z0-9]+")
 
