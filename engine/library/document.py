@@ -88,12 +88,17 @@ def document_id(sha: str) -> str:
 
 # --------------------------------------------------------------------------- sections
 
+_AMOUNTISH = re.compile(r"\d\s?(?:kr|kronor|tkr|mkr|mnkr|miljoner)\b", re.I)
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+[A-ZÅÄÖ][^\n]{1,70}$")
 _ENDS_SENTENCE = re.compile(r"[.!?:;]\s*$")
 
 
-def _looks_like_heading(line: str, prev: str) -> bool:
+def _looks_like_heading(line: str, prev: str, nxt: str = "X") -> bool:
     s = line.strip()
+    if nxt[:1].islower():
+        return False  # the line goes on in the next one ("Avrundat" / "belopp")
+    if prev.rstrip().endswith(":"):
+        return False  # "Länsgemensamma medel:" introduces a list or a table, not a section
     if not s or len(s) > 80 or _ENDS_SENTENCE.search(s) or s.endswith(","):
         return False
     if re.search(r"\d[\d ]*(?:,\d+)?\s*(?:kr|kronor|tkr|mkr|mnkr|miljoner|miljarder|miljon)\b", s, re.I) or "@" in s:
@@ -103,8 +108,11 @@ def _looks_like_heading(line: str, prev: str) -> bool:
     if not s[0].isupper() or len(s.split()) > 8:
         return False
     if len(s.split()) <= 4 and not re.search(r"\d", s) and prev and not re.search(
-            r"(?:[,\-–]|\b(?:och|i|till|för|av|om|på|med|att|som|den|det|en|ett|eller|samt))\s*$", prev):
-        return True  # "Rekvisition" after a list line
+            r"(?:[,\-–]|\b(?:och|i|till|för|av|om|på|med|att|som|den|det|en|ett|eller|samt))\s*$", prev) \
+            and len(nxt.split()) >= 5 and not _AMOUNTISH.search(nxt):
+        return True  # "Rekvisition" after a list line, before its first sentence
+    if len(prev.split()) == 1:
+        return False  # "Kunskapsbas." is an abbreviation in a table header, not a finished sentence
     # a short capitalised line after a finished sentence (or at the start) starts a section
     return not prev or bool(_ENDS_SENTENCE.search(prev)) or prev in ("", )
 
@@ -126,12 +134,18 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
     for pno, page_text in enumerate(doc.pages, start=1):
         page = pno if paged else None
         prev = ""
-        for raw in clean_text(page_text).split("\n"):
-            line = " ".join(raw.split())
+        lines = [" ".join(raw.split()) for raw in clean_text(page_text).split("\n")]
+        following = [""] * len(lines)
+        nxt = ""
+        for i in range(len(lines) - 1, -1, -1):
+            following[i] = nxt
+            if lines[i]:
+                nxt = lines[i]
+        for i, line in enumerate(lines):
             md = re.match(r"^#{1,6}\s+(.+)$", line)
             if md:
                 line = md.group(1).strip()
-            if line and (md or line in hints or (not hints and _looks_like_heading(line, prev))):
+            if line and (md or line in hints or (not hints and _looks_like_heading(line, prev, following[i] or "X"))):
                 flush(page)
                 heading = line.rstrip(" :")
                 prev = ""

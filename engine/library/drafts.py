@@ -179,8 +179,8 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     ctx = _Ctx(doc, kb, f"{doc.id}-ok", years)
     _draft_agreement(ctx, units)
     _draft_posts(ctx, units)
-    _distinctive_synonyms(ctx)
     _draft_tables(ctx, units)
+    _distinctive_synonyms(ctx)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     for item in ctx.items:
@@ -315,29 +315,73 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
 
 
+_TOTAL_HEADER = re.compile(r"\b(avrundat belopp|summa|totalt|total|sammanlagt)\b", re.I)
+
+
+def _column_names(header_lines: list[str], k: int) -> list[str] | None:
+    """The names of a table's k amount columns from the lines above its first row ("Utvecklingsinsatser /
+    utifrån / handlingsplaner / Kunskapsbas. / HoS/Soc.tjänst / Avrundat belopp" → two names + total)."""
+    lines = [ln for ln in header_lines if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
+    if not lines or not _TOTAL_HEADER.search(lines[-1]):
+        return None
+    groups: list[list[str]] = []
+    for ln in lines[:-1]:
+        if ln[0].isupper() or not groups:
+            groups.append([ln])
+        else:
+            groups[-1].append(ln)
+    while len(groups) > k - 1 and len(groups) >= 2:  # "Kunskapsbas." + "HoS/Soc.tjänst": one column
+        last = groups.pop()
+        groups[-1] = groups[-1] + last
+    if len(groups) != k - 1:
+        return None
+    return [" ".join(g) for g in groups]
+
+
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
     from engine.recipients import RecipientIndex
 
     doc = ctx.doc
     index = RecipientIndex(ctx.kb.recipients)
     n_table = 0
-    last_section = None
     for sec in doc.sections:
+        rows: list[tuple[str, Any, list[Decimal]]] = []
+        header: list[str] = []
         for line in sec.text.split("\n"):
             line = " ".join(line.split())
             m = _ROW.match(line)
-            if not m:
+            rec = None
+            if m:
+                name = m.group("name").strip()
+                rec = index.resolve(name)
+                if rec is not None and fold(name) not in (fold(rec.short), fold(rec.name)):
+                    rec = None
+            amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None] if m else []
+            if rec is None or not amts:
+                if not rows:
+                    header = [] if (AMOUNT.search(line) and not m) else header + [line]
                 continue
-            rec = index.resolve(m.group("name").strip())
-            if rec is None or fold(rec.short) != fold(m.group("name").strip()) and fold(rec.name) != fold(
-                    m.group("name").strip()):
-                continue
-            amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None]
-            if not amts:
-                continue
-            if sec.heading != last_section:
-                n_table += 1
-                last_section = sec.heading
+            rows.append((line, rec, amts))
+        if not rows:
+            continue
+        n_table += 1
+        table = f"{doc.id}-tabell-{n_table}"
+        year = ctx.years[0]
+        k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
+        summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
+        columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
+        post_ids: list[str] = []
+        if columns:  # each component column is a post of this document (its national amount unstated)
+            level = _level(" ".join(header) + " " + sec.heading) if _level(" ".join(header)) != "kommun_och_region" \
+                else ("kommun" if all(r.kind.value == "kommun" for _, r, _ in rows) else "kommun_och_region")
+            for c, col in enumerate(columns, start=1):
+                pid = f"{table}-kolumn-{c}"
+                post_ids.append(pid)
+                unit = _Unit(col, sec.heading, sec.page)  # the column's own header text
+                ctx.add("post", f"{col} {year} (tabellkolumn, nivå: {level})",
+                        {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": col, "short": col[:60],
+                         "synonyms": [col], "level": level, "source": _src(doc, sec.heading, sec.page)}, unit, 0.6)
+        for line, rec, amts in rows:
             total, rounded, conf = amts[-1], False, 0.7
             if len(amts) > 1:
                 parts = sum(amts[:-1], Decimal(0))
@@ -345,14 +389,19 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                     rounded, conf = total == total.to_integral_value() and parts != total, 0.85
                 else:
                     conf = 0.4  # the last column is not the sum of the others: a total is a guess
-            year = ctx.years[0]
-            data = {"id": f"{doc.id}-tab{n_table}-{rec.id}", "table": f"{doc.id}-tabell-{n_table}",
-                    "agreement": ctx.agreement_id, "year": year, "recipient": rec.id, "amount": str(total),
-                    "rounded": rounded, "source": _src(doc, sec.heading, sec.page)}
+            unit = _Unit(line, sec.heading, sec.page)
+            data = {"id": f"{table}-{rec.id}", "table": table, "agreement": ctx.agreement_id, "year": year,
+                    "recipient": rec.id, "amount": str(total), "rounded": rounded,
+                    "source": _src(doc, sec.heading, sec.page)}
             if len(amts) > 1:
                 data["note"] = "Tabellens kolumner: " + "; ".join(format_kr(a) for a in amts)
-            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data,
-                    _Unit(line, sec.heading, sec.page), conf)
+            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data, unit, conf)
+            if post_ids and len(amts) == k:
+                for pid, col, amt in zip(post_ids, columns or [], amts[:-1], strict=False):
+                    ctx.add("allocation", f"{rec.name} {year}, {col}: {format_kr(amt)}",
+                            {"id": f"{pid}-{rec.id}", "table": f"{table}-poster", "agreement": ctx.agreement_id,
+                             "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
+                             "source": _src(doc, sec.heading, sec.page)}, unit, 0.75)
 
 
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:

@@ -274,7 +274,7 @@ def passage_answer(hit: Hit, question: str) -> Answer:
 
 # --------------------------------------------------------------------------- the engine's hook
 
-_NOT_STATED = ("Dokumenten anger inte", "Det står inte i dokumenten", "Dokumenten säger inte",
+_NOT_STATED = ("Dokumenten anger inte", "Dokumenten anger inget", "Det står inte i dokumenten", "Dokumenten säger inte",
                "Det finns inga uppgifter")
 
 
