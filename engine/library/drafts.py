@@ -223,6 +223,7 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
 
 
+_CONSEQUENCE = re.compile(r"\b(förfaller|återkräv|återkrav|återbetalningsskyldig|kan komma att|går förlorad)", re.I)
 _LIST_INTRO = re.compile(r"\b(?:fördelas|tilldelas|går|betalas)\s+(?:till|för)\s+[^.:]{0,60}?(?:enligt följande|:)",
                          re.I)
 _ACTOR = re.compile(r"kommun|region|landsting|län|skr|skl|mottagar|huvudm|storsthlm|aktör|förbund|samordnare",
@@ -439,6 +440,11 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
                 "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page)}
         if to:
             data["to"] = to
+        after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
+        if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
+            data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
+        elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
+            data["consequence"] = u.text
         ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
                 data, u, 0.75 if "senast" in f else 0.55)
 
