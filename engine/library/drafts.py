@@ -76,7 +76,7 @@ class DraftItem(BaseModel):
 _SECTION_OF = {"agreement": "agreements", "post": "posts", "allocation": "allocations", "deadline": "deadlines",
                "fact": "facts"}
 _KIND_LABEL = {"agreement": "Överenskommelse", "post": "Post", "allocation": "Tabellrad", "deadline": "Deadline",
-               "fact": "Kontakt"}
+               "fact": "Uppgift"}
 
 
 # --------------------------------------------------------------------------- drafting
@@ -183,6 +183,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _distinctive_synonyms(ctx)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
+    _draft_rules(ctx, units)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
     return ctx.items
@@ -449,6 +450,32 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
                 data, u, 0.75 if "senast" in f else 0.55)
 
 
+MAX_RULES = 40
+
+
+def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A sentence about a rule the engine knows a topic for (no VAT, the invoice's reference, where to
+    send it, what a report must contain …) becomes a fact of that topic, in the document's own words."""
+    from engine.understanding import QuestionParser, normalise
+
+    doc, n = ctx.doc, 0
+    for u in units:
+        if n >= MAX_RULES or len(u.text) < 25 or len(u.text) > 400:
+            continue
+        topics = QuestionParser._topics(normalise(u.text))
+        if not topics:
+            continue
+        topic, weight = max(topics.items(), key=lambda tw: tw[1])
+        if weight < 1.0:
+            continue
+        n += 1
+        data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
+                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page)}
+        if len(ctx.years) == 1:
+            data["year"] = ctx.years[0]
+        ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
+
+
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, set()
     for u in units:
@@ -461,7 +488,7 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
                     "title": f"Kontakt: {email}", "text": u.text, "value": email,
                     "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
                     "source": _src(doc, u.section, u.page)}
-            ctx.add("fact", f"{email}", data, u, 0.8)
+            ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
 
 
 # --------------------------------------------------------------------------- contradictions
