@@ -342,8 +342,8 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a passage of that document confirms it:
     # drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        if any(h.passage.doc_id in cited and _holds(h.passage.text, answer.text)
-               and any(not t.isdigit() for t in h.terms) for h in hits):
+        own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
+        if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
             return answer  # a passage that shares a word with the question states the figure
         if top is not None and top.passage.doc_id in drafted:
             return passage_answer(top, text)
