@@ -173,6 +173,27 @@ def ood_false_positives(seeds_dir: Path) -> tuple[int, int, list[str]]:
     return len(fps), len(questions), fps
 
 
+def threshold_sweep(index) -> list[str]:
+    """False positives on the out-of-domain banks and in-domain questions given a passage of the right
+    document, at thresholds around the chosen one."""
+    from engine.library import passages
+
+    ood = [i["q"] for p in OOD for i in yaml.safe_load(p.read_text(encoding="utf-8"))]
+    ind = [(i["q"], i["source"]) for p in BANKS for i in yaml.safe_load(p.read_text(encoding="utf-8"))
+           if i.get("source")]
+    chosen, out = passages.THRESHOLD, []
+    try:
+        for th in (0.6, 0.65, 0.7, 0.75, 0.8):
+            passages.THRESHOLD = th
+            fp = sum(1 for q in ood if index.best(q) is not None)
+            right = sum(1 for q, src in ind if (h := index.best(q)) is not None and h.passage.doc_id == src)
+            out.append(f"  threshold {th:.2f}: out-of-domain with a passage {fp}/{len(ood)}, in-domain with a "
+                       f"passage of the right document {right}/{len(ind)}")
+    finally:
+        passages.THRESHOLD = chosen
+    return out
+
+
 def run() -> list[str]:
     from engine.knowledge import SEEDS_DIR
     from engine.library import passages
@@ -203,6 +224,7 @@ def run() -> list[str]:
     lines.append(f"passage threshold {passages.THRESHOLD}: out-of-domain false positives {fp}/{nq} "
                  f"({100 * fp / max(nq, 1):.1f} %)" + (f": {fps[:3]}" if fps else ""))
     index = passages.index_for(Library(Path(tempfile.gettempdir()) / "none", SEEDS_DIR).documents())
+    lines += threshold_sweep(index)
     qs = [i["q"] for p in BANKS for i in yaml.safe_load(p.read_text(encoding="utf-8"))][:300]
     start = time.perf_counter()
     for q in qs:
