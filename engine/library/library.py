@@ -52,6 +52,8 @@ class Library:
         self.directory = Path(directory)
         self.seeds_dir = Path(seeds_dir) if seeds_dir is not None else None
         self._seed_cache: dict[str, LibraryDocument] = {}
+        self._added_key: tuple | None = None
+        self._added: list[LibraryDocument] = []
 
     # -- reading -------------------------------------------------------------------------------
     def seeds(self) -> list[LibraryDocument]:
@@ -74,17 +76,25 @@ class Library:
         return out
 
     def added(self) -> list[LibraryDocument]:
+        """The added documents (parsed again only when a file in the folder changed)."""
         if not self.directory.is_dir():
             return []
+        paths = [p for p in sorted(self.directory.glob("dok-*.json")) if not p.name.endswith(".drafts.json")]
+        try:
+            key = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+        except OSError:
+            key = None
+        if key is not None and key == self._added_key:
+            return list(self._added)
         out = []
-        for path in sorted(self.directory.glob("dok-*.json")):
-            if path.name.endswith(".drafts.json"):
-                continue
+        for path in paths:
             try:
                 out.append(LibraryDocument.model_validate_json(path.read_text(encoding="utf-8")))
             except (OSError, ValidationError) as e:
                 raise DocumentError(f"{path}: dokumentet kan inte läsas ({type(e).__name__})") from e
-        return sorted(out, key=lambda d: (d.added or dt.datetime.min, d.id))
+        out.sort(key=lambda d: (d.added or dt.datetime.min, d.id))
+        self._added_key, self._added = key, out
+        return list(out)
 
     def documents(self) -> list[LibraryDocument]:
         return self.seeds() + self.added()
