@@ -325,7 +325,7 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
         return answer
     text = getattr(q, "raw", None) or getattr(q, "text", "")
     hits = index_for(docs).search(text)
-    good = [h for h in hits if confident(h, text)]
+    good = _body_first([h for h in hits if confident(h, text)])
     top = good[0] if good else None
     if top is not None and help_like:
         return passage_answer(top, text)
@@ -351,6 +351,18 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
                            + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
                            + " bekräftar inte just detta.", intent="not_found", sources=[])
     return answer
+
+
+def _body_first(hits: list[Hit]) -> list[Hit]:
+    """Among confident passages, those whose own sentences (not only their heading or the title) carry
+    the question's words come first."""
+    def body(h: Hit) -> float:
+        own, title = set(tokenize(h.passage.text)), set(tokenize(h.passage.title))
+        terms = [t for t in h.terms if t not in title] or list(h.terms)  # the title's words are in every passage
+        weight = sum(_IDF.get(t, 1.0) for t in terms)
+        return sum(_IDF.get(t, 1.0) for t in terms if t in own) / weight if weight else 0.0
+
+    return sorted(hits, key=lambda h: -body(h))  # stable: BM25 order within equal shares
 
 
 def _headline(answer_text: str) -> tuple[set, set]:
