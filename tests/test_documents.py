@@ -205,6 +205,19 @@ def test_deadline_kind_comes_from_the_verb_with_who_and_to_whom():
     assert dls["redovisning"]["to"] == "SKR"
 
 
+def test_distribution_keys_are_drafted_from_the_sentence_after_a_post():
+    _, _, items = _draft("Fördelning\nStimulansmedel fördelas till länen enligt följande:\n"
+                         "• 24 000 000 kronor för att stärka brukarmedverkan. Medlen fördelas med 1 miljon kronor per "
+                         "län, förutom de tre storstadslänen som får 2 miljoner kronor.\n"
+                         "• 150 000 000 kronor till ungdomsmottagningarna. Medlen fördelas efter andelen av "
+                         "befolkningen i åldern 0–25 år.\n")
+    keys = {i.data["amount"]: i.data.get("key") for i in items if i.kind == "post"}
+    assert keys["24000000"]["kind"] == "fixed_per_county"
+    assert (keys["24000000"]["per_county"], keys["24000000"]["metro_per_county"]) == ("1000000", "2000000")
+    assert keys["150000000"]["kind"] == "population_0_25"
+    assert {i.data["level"] for i in items if i.kind == "post"} == {"lan"}  # from the list's lead-in
+
+
 def test_per_recipient_tables_and_contacts():
     _, _, items = _draft("Medel till kommunerna 2026\nVansbro 100 000,50 kr 50 000,25 kr 150 001 kr\n"
                          "Mora 200 000,00 kr 100 000,00 kr 300 000 kr\nKontakt: maja@example.se.")

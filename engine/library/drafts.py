@@ -278,6 +278,10 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": short,
                     "synonyms": _synonyms(name), "level": level, "amount": str(amt),
                     "source": _src(doc, u.section, u.page)}
+            i = units.index(u)
+            key = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
+            if key:
+                data["key"] = key
             ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
                     _Unit(sentence, u.section, u.page), conf)
 
@@ -338,6 +342,34 @@ def _column_names(header_lines: list[str], k: int) -> list[str] | None:
     if len(groups) != k - 1:
         return None
     return [" ".join(g) for g in groups]
+
+
+_KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
+
+
+def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
+    """"Medlen fördelas efter befolkningsmängd." (the sentence after a post, or the post's own) as a key."""
+    for u in (after, unit):
+        if u is None or not _KEY_SENTENCE.search(u.text) or (u is after and AMOUNT.match(u.text.lstrip("•- "))):
+            continue
+        text = u.text
+        f = fold(text)
+        key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page)}
+        amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
+        if re.search(r"0[–-]25|0 till 25", text):
+            key["kind"] = "population_0_25"
+        elif "per lan" in f and "storstad" in f and len(amounts) >= 2:
+            key.update(kind="fixed_per_county", per_county=str(amounts[0]), metro_per_county=str(amounts[1]))
+        elif "per lan" in f and "resten" in f and amounts:
+            key.update(kind="fixed_plus_population", per_county=str(amounts[0]))
+        elif "per lan" in f and amounts:
+            key.update(kind="fixed_per_county", per_county=str(amounts[0]))
+        elif "befolkning" in f or "invanar" in f:
+            key["kind"] = "population"
+        else:
+            continue
+        return key
+    return None
 
 
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
