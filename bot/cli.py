@@ -6,8 +6,8 @@ import importlib
 import logging
 import sys
 
-COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "drafts", "exports", "digest",
-                   "doctor", "healthcheck"]
+COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "documents", "drafts", "exports",
+                   "digest", "doctor", "healthcheck"]
 
 
 class CliError(Exception):

@@ -57,10 +57,16 @@ def _cache_clear() -> None:
 get_store.cache_clear = _cache_clear  # type: ignore[attr-defined]
 
 
+def get_knowledge(settings: Settings | None = None):
+    """The knowledge base: curated YAML + the document library's accepted drafts (kb.library is set)."""
+    from engine.knowledge_layers import load_live
+
+    return load_live((settings or get_settings()).data_dir)
+
+
 def get_engine(settings: Settings | None = None, *, with_store: bool = True):
     """The question-answering engine (engine.qa.Engine) on the knowledge base and, if wanted, the store."""
-    from engine.knowledge import load_knowledge
     from engine.qa import Engine
 
     factory = (lambda: get_store(settings)) if with_store else None
-    return Engine(load_knowledge(), store_factory=factory)
+    return Engine(get_knowledge(settings), store_factory=factory)

@@ -61,10 +61,10 @@ class Services:
             return self.engine_for(None)
         with self._lock:
             if self._engine is None:
-                from engine.knowledge import load_knowledge
+                from bot.runtime import get_knowledge
                 from engine.qa import Engine
 
-                self._engine = Engine(load_knowledge(), store=self.store, context=self.context)
+                self._engine = Engine(get_knowledge(self.settings), store=self.store, context=self.context)
             return self._engine
 
     @property
@@ -95,9 +95,9 @@ class Services:
                         self._kb = value
                         break
             if self._kb is None:
-                from engine.knowledge import load_knowledge
+                from bot.runtime import get_knowledge
 
-                self._kb = load_knowledge()
+                self._kb = get_knowledge(self.settings)
             return self._kb
 
     # --- counties (docs/scale.md); without a county file every county is the one store ---

@@ -22,10 +22,11 @@ class Answer(BaseModel):
     rule: str = ""  # the rule of engine/rules.py that produced it ("amount", "unknown_terms", "none", …)
 
     def source_line(self) -> str:
-        """`Källa: 002_74a662b3024a3357 (1. Belopp)`; several sources joined with ;"""
+        """`Källa: Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp`; several
+        sources joined with ;"""
         seen: list[str] = []
         for s in self.sources:
-            c = s.cite() if s.tab else f"{s.doc} ({s.section})"
+            c = s.cite()
             if c not in seen:
                 seen.append(c)
         return ("Källa: " + "; ".join(seen)) if seen else ""

@@ -256,6 +256,8 @@ class KnowledgeBase:
     discrepancies: list[Discrepancy] = field(default_factory=list)
     recipients: dict[str, Recipient] = field(default_factory=dict)
     files: dict[str, KnowledgeFile] = field(default_factory=dict)  # file name -> parsed file
+    library: Any = None  # engine.library.library.Library: the documents behind passage answers
+    layer_docs: set[str] = field(default_factory=set)  # documents whose facts come from a layer (drafts)
 
     def posts_for(self, agreement_id: str | None = None, year: int | None = None) -> list[Post]:
         return [
@@ -329,19 +331,20 @@ def _sources(obj: Any, loc: str) -> Iterator[tuple[str, Source]]:
             yield from _sources(x, f"{loc}[{i}]")
 
 
-def _valid_docs(seeds_dir: Path | None) -> set[str]:
+def _valid_docs(seeds_dir: Path | None, extra: set[str] | frozenset[str] = frozenset()) -> set[str]:
     docs = set(KNOWN_DOCS)
     if seeds_dir is not None and seeds_dir.is_dir():
         docs &= {p.stem for p in seeds_dir.glob("*.txt")}
-    return docs
+    return docs | set(extra)
 
 
 _ID_SECTIONS = ("agreements", "posts", "allocations", "deadlines", "facts", "discrepancies", "recipients")
 
 
 def _cross_check(files: dict[Path, KnowledgeFile], recipients: dict[str, Recipient],
-                 recipient_origin: dict[str, str], seeds_dir: Path | None) -> None:
-    docs = _valid_docs(seeds_dir)
+                 recipient_origin: dict[str, str], seeds_dir: Path | None,
+                 extra_docs: set[str] | frozenset[str] = frozenset()) -> None:
+    docs = _valid_docs(seeds_dir, extra_docs)
     seen: dict[str, str] = dict(recipient_origin)
     agreements = {a.id: a for kf in files.values() for a in kf.agreements}
     posts = {p.id: p for kf in files.values() for p in kf.posts}
@@ -411,7 +414,7 @@ def _cross_check(files: dict[Path, KnowledgeFile], recipients: dict[str, Recipie
 # --------------------------------------------------------------------------- loading
 
 
-def _load(directory: Path, data_dir: Path, seeds_dir: Path | None) -> KnowledgeBase:
+def _load(directory: Path, data_dir: Path, seeds_dir: Path | None, layers: tuple = ()) -> KnowledgeBase:
     if not directory.is_dir():
         raise KnowledgeError(f"{_display(directory)}: katalogen finns inte")
     recipients = generate_recipients(data_dir)
@@ -445,8 +448,14 @@ def _load(directory: Path, data_dir: Path, seeds_dir: Path | None) -> KnowledgeB
                                          f"({origin[r.id]})")
                 recipients[r.id] = r
                 origin[r.id] = _display(path)
-    _cross_check(files, recipients, origin, seeds_dir)
-    kb = KnowledgeBase(recipients=recipients, files={p.name: kf for p, kf in files.items()})
+    extra_docs: set[str] = set()
+    for layer in layers:  # engine/knowledge_layers.py: documents' accepted drafts, sheet rows, ...
+        extra_docs |= set(layer.docs)
+        for label, kf in layer.files:
+            files[Path(label)] = kf
+    _cross_check(files, recipients, origin, seeds_dir, extra_docs)
+    kb = KnowledgeBase(recipients=recipients, files={p.name: kf for p, kf in files.items()},
+                       layer_docs={kf.doc for layer in layers for _, kf in layer.files if kf.doc})
     for kf in files.values():
         kb.agreements.update({a.id: a for a in kf.agreements})
         kb.posts.update({p.id: p for p in kf.posts})
@@ -463,8 +472,11 @@ def _default_knowledge() -> KnowledgeBase:
 
 
 def load_knowledge(directory: Path | None = None, data_dir: Path | None = None,
-                   seeds_dir: Path | None = SEEDS_DIR) -> KnowledgeBase:
-    """Load and validate the knowledge base. Without arguments the result is cached (do not mutate it)."""
-    if directory is None and data_dir is None and seeds_dir == SEEDS_DIR:
+                   seeds_dir: Path | None = SEEDS_DIR, layers: tuple = ()) -> KnowledgeBase:
+    """Load and validate the knowledge base. Without arguments the result is cached (do not mutate it).
+
+    `layers` (engine/knowledge_layers.Layer) add KnowledgeFiles from outside config/knowledge — the
+    documents' accepted drafts, sheet rows — checked together with the curated files."""
+    if directory is None and data_dir is None and seeds_dir == SEEDS_DIR and not layers:
         return _default_knowledge()
-    return _load(Path(directory or KNOWLEDGE_DIR), Path(data_dir or DATA_DIR), seeds_dir)
+    return _load(Path(directory or KNOWLEDGE_DIR), Path(data_dir or DATA_DIR), seeds_dir, tuple(layers))

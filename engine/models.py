@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -18,16 +18,42 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    doc: str  # file stem in shared/seeds, e.g. "002_74a662b3024a3357"; "delade arket" for a sheet row
+    doc: str  # file stem in shared/seeds ("002_74a662b3024a3357"), a library document id ("dok-…"), or
+    #: "delade arket" for a row of the shared sheet
     section: str  # heading, page or table the fact is read from ("Tilldelning rad 14" for a sheet row)
+    title: str | None = None  # the document's readable title (filled in for the seeds from their stem)
+    page: int | None = None  # page number (1-based) when the document has pages
+    url: str | None = None  # where the document can be read
     tab: str | None = None  # a row of the shared sheet: its tab and row number, and its Källa cell
     row: int | None = None
     note: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_title(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("title") and isinstance(data.get("doc"), str):
+            from engine.library.catalog import SEEDS
+
+            meta = SEEDS.get(data["doc"])
+            if meta is not None:
+                data = {**data, "title": meta.title}
+                if meta.url and not data.get("url"):
+                    data["url"] = meta.url
+        return data
+
     def cite(self) -> str:
-        if self.tab:  # "delade arket, Tilldelning rad 14 (Källa: Region Dalarnas beslut 2024)"
+        """"Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp, s. 2"; a sheet row:
+        "delade arket, Tilldelning rad 14 (Källa: Region Dalarnas beslut 2024)"."""
+        if self.tab:
             return f"{self.doc}, {self.section}" + (f" (Källa: {self.note})" if self.note else "")
-        return f"{self.doc}, {self.section}"
+        if not self.title:  # not a document: a named source ("SCB folkmängd …")
+            return f"{self.doc} ({self.section})" if self.section else self.doc
+        parts = [self.title]
+        if self.section:
+            parts.append(f"avsnitt {self.section}")
+        if self.page:
+            parts.append(f"s. {self.page}")
+        return ", ".join(parts)
 
 
 def _money(v: object) -> object:

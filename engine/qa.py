@@ -22,6 +22,7 @@ from engine.answers import amounts, english, facts, figures, overview, status, t
 from engine.authz import match_contacts
 from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
+from engine.library import passages
 from engine.models import Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.sheet.knowledge import with_sheet
@@ -148,7 +149,7 @@ class Engine:
 
     def _answer(self, q: Query, question: str) -> Answer:
         try:
-            answer = self._with_discrepancies(figures.verify_prefix(q, self.dispatch(q)))
+            answer = self._with_discrepancies(figures.verify_prefix(q, passages.consider(self.kb, q, self.dispatch(q))))
             answer = trust.year_guard(self.kb, q, answer)
             answer = trust.scope_guard(self.kb, q, answer)
             answer = _with_assumptions(answer, q)

@@ -86,7 +86,8 @@ def test_digest_counts_per_post_and_county(store):
     text = d.text
     assert text.startswith("Veckosammanfattning v. 48 (24 november 2020), hela landet: 4 av 56 rader klara")
     assert "Nästa deadline: 1 december 2020 (om 7 dagar): kommunerna i Stockholms län ska skicka faktura" in text
-    assert "Källa: 000_d71a0ad9cf9b4dba, Skicka faktura till Storsthlm – senast den 1 december 2020" in text
+    assert ("Källa: Storsthlm – fakturering av länsgemensamma stimulansmedel för sammanhållen vård 2020, avsnitt "
+            "Skicka faktura till Storsthlm – senast den 1 december 2020") in text
     assert "Fortfarande öppna (" in text and "Täby kommun" in text
     assert "Danderyds kommun" not in text.split("Fortfarande öppna")[1]  # invoiced: not open
 

@@ -112,7 +112,7 @@ def test_tilldelning_xlsx_and_county_filter(tmp_path, store):
     rattvik = [r for r in rows if r[0].value == "Rättviks kommun"]
     amounts = {r[headers.index("Belopp (kr)")].value for r in rattvik}
     assert 318737 in amounts and all(r[headers.index("Belopp (kr)")].number_format == AMOUNT_FORMAT for r in rattvik)
-    assert all("002_74a662b3024a3357" in r[headers.index("Källa")].value for r in rattvik)
+    assert all("Region Dalarna – förslag på användning av medlen 2020" in r[headers.index("Källa")].value for r in rattvik)
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:I")
 
 

@@ -11,6 +11,7 @@ SCOPES = {
     "chat_postMessage": "chat:write", "chat_postEphemeral": "chat:write", "chat_update": "chat:write",
     "chat_delete": "chat:write", "conversations_history": "channels:history", "conversations_open": "im:write",
     "users_info": "users:read", "files_upload_v2": "files:write", "conversations_info": "channels:read",
+    "files_info": "files:read",
 }
 
 

@@ -230,7 +230,7 @@ def test_the_practical_invoice_rules_come_from_kb_facts():
     for needle in ("faktura@storsthlm.se", "Box 38145", "717/771", "moms"):
         assert needle in item.text
     assert "Ska inte synas" not in item.text
-    assert "_Källa: 000_d71a0ad9cf9b4dba, Skicka faktura till Storsthlm_" in item.text
+    assert "_Källa: Storsthlm – fakturering av länsgemensamma stimulansmedel för sammanhållen vård 2020, avsnitt Skicka faktura till Storsthlm" in item.text
     changed = make_kb()
     changed.facts[2] = changed.facts[2].model_copy(update={"text": "Fakturaadress: Storsthlm, Box 99999."})
     [item2] = plan_outgoing(changed, MemoryStore().snapshot(), D(2020, 11, 24), CONFIG, channel="C1")

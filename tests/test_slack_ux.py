@@ -182,7 +182,8 @@ def test_dalarna_contact_home_shows_both_posts_with_amounts_statuses_and_sourced
     assert "*Rättviks kommun*" in shown
     assert "Handlingsplaner, kommuner 2020: *212 491,47 kr*" in shown
     assert "Kunskapsbaserad och säker vård, kommuner 2020: *106 245,74 kr*" in shown
-    assert "Källa: 002_74a662b3024a3357" in shown  # the allocations' source
+    assert "Källa: Region Dalarna – förslag på användning av medlen 2020" in shown  # the allocations' source
+    assert "002_74a662b3024a3357" not in shown  # never a bare stem
     statuses = [b["text"]["text"] for b in view["blocks"]
                 if b["type"] == "section" and b.get("accessory", {}).get("text", {}).get("text") == "Uppdatera"]
     assert statuses == ["*Handlingsplaner, kommuner 2020*: Ej rekvirerad",
@@ -265,7 +266,7 @@ def test_home_button_prefills_and_hints_the_published_ceiling_then_confirms_in_s
     too_much = bot.interactive(s.view_submission(view, U_RATT, {"status": "rekvirerad", "amount": "212 492 kr"}))
     assert too_much.json()["errors"] == {"amount": "212 492 kr är mer än den publicerade tilldelningen "
                                                    "(212 491,47 kr) för Handlingsplaner, kommuner 2020 "
-                                                   "(002_74a662b3024a3357, 1. Belopp)."}
+                                                   "(Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp)."}
     ok = bot.interactive(s.view_submission(view, U_RATT, {"status": "rekvirerad", "amount": "212 491,47 kr",
                                                           "date": "20/11/2020"}))
     assert ok.status == 200 and ok.body == ""
@@ -333,7 +334,7 @@ def test_mention_answer_is_valid_block_kit_in_the_thread(bot):
     assert msg["thread_ts"] == "1600000001.000100"
     check_blocks(msg["blocks"], 50)
     assert msg["blocks"][0]["text"]["text"].startswith("1 december 2020")
-    assert "Källa: 000_d71a0ad9cf9b4dba" in texts(msg["blocks"])
+    assert "Källa: Storsthlm – fakturering av länsgemensamma stimulansmedel" in texts(msg["blocks"])
 
 
 # ------------------------------------------------------------------ scale and emptiness (no Slack needed)

@@ -69,14 +69,14 @@ def _open_store_for_reading(settings):
 
 
 def cmd_upcoming(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from bot.runtime import get_knowledge
     from config.settings import get_settings
-    from engine.knowledge import load_knowledge
     from engine.reminder_config import load_reminder_config
     from engine.reminders import upcoming_text
 
     out = out or sys.stdout
     settings = get_settings()
-    kb = load_knowledge()
+    kb = get_knowledge(settings)
     config = load_reminder_config()
     store = _open_store_for_reading(settings)
     snapshot = None
@@ -149,9 +149,8 @@ def run_loop(once: Callable[[], int], minutes: float, *, stop: threading.Event |
 
 def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from bot.cli import CliError
-    from bot.runtime import get_store
+    from bot.runtime import get_knowledge, get_store
     from config.settings import get_settings
-    from engine.knowledge import load_knowledge
     from engine.reminder_config import ReminderConfigError, load_reminder_config
 
     out = out or sys.stdout
@@ -160,7 +159,7 @@ def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
         config = load_reminder_config()
     except ReminderConfigError as e:
         raise CliError(str(e)) from e
-    kb = load_knowledge()
+    kb = get_knowledge(settings)  # the documents, plus the library's accepted drafts
     # (label, knowledge base view, store, channel): one job per county, or the one sheet and channel
     jobs: list[tuple[str, object, object, str | None]] = []
     if settings.counties_file is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, drafts, events, views
+from bot.listeners import actions, commands, documents, drafts, events, views
 
 
 def register_listeners(app: App) -> None:
@@ -12,3 +12,4 @@ def register_listeners(app: App) -> None:
     actions.register(app)
     views.register(app)
     drafts.register(app)
+    documents.register(app)

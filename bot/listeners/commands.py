@@ -1,4 +1,4 @@
-"""`/stimulans` slash command: a question, `status [mottagare]`, `uppdatera`, `påminnelser`, `hjälp`.
+"""`/stimulans` slash command: a question, `status [mottagare]`, `uppdatera`, `påminnelser`, `dokument`, `hjälp`.
 
 Ack at once (empty), then answer lazily through the command's response_url, ephemeral, with a
 "Dela i kanalen" button.
@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.blocks import answer_message, notice_message
+from bot.listeners import documents
 from bot.listeners.answers import clean_question, produce
 from bot.listeners.views import open_status_modal
 from bot.modal import Prefill
@@ -25,6 +26,7 @@ _SUB = {
     "paminnelser": "reminders", "paminnelse": "reminders", "reminders": "reminders",
     "deadlines": "reminders",
     "faktura": "invoice", "fakturaunderlag": "invoice",
+    "dokument": "documents", "documents": "documents",
 }
 
 
@@ -51,6 +53,9 @@ def register(app: App) -> None:
     def run_command(body: dict[str, Any], respond: Any, client: Any) -> None:
         kind, rest = parse_command(body.get("text", ""))
         user = body.get("user_id")
+        if kind == "documents":  # the document library (coordinators only)
+            respond(response_type="ephemeral", **documents.command_reply(svc, client, user))
+            return
         if kind == "update":
             refusal = open_status_modal(svc, client, user, body.get("trigger_id"), Prefill())
             if refusal:

@@ -12,6 +12,7 @@ from slack_bolt import App
 
 from bot import home
 from bot.blocks import answer_message, notice_message
+from bot.listeners import documents
 from bot.listeners.answers import clean_question, produce
 from bot.services import Services, mention, services
 from engine.authz import coordinators
@@ -64,6 +65,9 @@ def register(app: App) -> None:
         answer_in_thread(svc, client, event)
 
     def on_message(event: dict[str, Any], client: Any) -> None:
+        if event.get("channel_type") == "im" and event.get("subtype") == "file_share" and not event.get("bot_id"):
+            documents.on_file_share(svc, client, event)  # a document uploaded to the app's DM
+            return
         # only plain DMs from people (no edits, joins, bot posts); channel messages come as app_mention
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return

@@ -1,0 +1,729 @@
+"""Draft structured facts from a library document, for a coordinator to review.
+
+On import the document's text is read for: the agreement (title, years, total), posts (name, level,
+amount — tkr, Mkr, "miljoner kronor", "X kronor" converted exactly — and the key sentence),
+per-recipient tables (name + amounts), deadlines (kind from the verb: rekvirera / fakturera /
+redovisa / återbetala / meddela; date; who acts; to whom) and e-mail contacts. Every draft keeps its
+exact source sentence, section, page and a confidence, and is flagged when it contradicts a figure
+the knowledge base already has.
+
+`decide(...)` accepts or rejects drafts; the accepted ones are written to the live knowledge layer
+(`STIMULANS_DATA_DIR/kunskap/<id>.yaml`) as a KnowledgeFile — validated by the same pydantic models
+and cross-checked with the whole knowledge base — and from then on the structured engine answers
+them (amounts, deadlines, reminders, App Home) like the curated YAML.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from engine.formatting import format_date, format_kr
+from engine.library.document import DocumentError, LibraryDocument, find_dates
+from engine.library.library import Library, write_atomic
+from engine.library.passages import _units
+from engine.models import KnowledgeFile, Source
+from engine.parsing import ParseError, parse_amount
+from engine.text import fold
+
+_NUM = r"\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?"
+_UNIT = r"(?i:miljarder kronor|miljoner kronor|miljon kronor|mnkr|mkr|tkr|kronor|kr)"
+AMOUNT = re.compile(rf"(?<![\d,])(?P<num>{_NUM})\s?(?P<unit>{_UNIT})(?![a-zåäöA-ZÅÄÖ])")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+_KIND_STEMS: list[tuple[str, tuple[str, ...]]] = [
+    ("aterbetalning", ("aterbetal", "betalas tillbaka", "betala tillbaka")),
+    ("faktura", ("fakturer", "faktura")),
+    ("rekvisition", ("rekvir", "rekvisition")),
+    ("slutrapport", ("slutrapport", "slutredovis")),
+    ("ekonomisk_redovisning", ("ekonomisk redovisning", "ekonomiska redovisning")),
+    ("redovisning", ("redovis", "redogor")),
+    ("avsta", ("avsta", "meddela")),
+]
+_ACTIONS = {
+    "rekvisition": "rekvirera medlen", "faktura": "skicka faktura", "aterbetalning": "återbetala medel som inte använts",
+    "slutrapport": "lämna slutredovisning", "ekonomisk_redovisning": "lämna ekonomisk redovisning",
+    "redovisning": "redovisa insatserna", "avsta": "meddela att ni avstår medlen",
+}
+_GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser", "medlen", "medel", "arbete",
+                  "utveckling", "fortsatt", "stimulansmedel", "området", "omradet", "psykisk", "hälsa", "halsa",
+                  "landstingen", "samtliga", "resterande", "länsnivå", "lansniva", "fördelas", "fordelas",
+                  "utifrån", "utifran", "genom", "mellan", "stärka", "starka", "särskilt", "sarskilt", "ytterligare",
+                  "inklusive", "förbättra", "forbattra", "personer", "behöver", "behover"}
+
+
+class DraftItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int
+    kind: str  # agreement, post, allocation, deadline, fact
+    label: str  # one line for the review
+    data: dict[str, Any]  # the KnowledgeFile item (amounts as strings)
+    sentence: str  # the exact source sentence
+    section: str
+    page: int | None = None
+    confidence: float
+    conflict: str | None = None  # the existing figure it contradicts
+    status: str = "utkast"  # utkast, godkänd, avvisad
+
+
+_SECTION_OF = {"agreement": "agreements", "post": "posts", "allocation": "allocations", "deadline": "deadlines",
+               "fact": "facts"}
+_KIND_LABEL = {"agreement": "Överenskommelse", "post": "Post", "allocation": "Tabellrad", "deadline": "Deadline",
+               "fact": "Uppgift"}
+
+
+# --------------------------------------------------------------------------- drafting
+
+
+def _amount(m: re.Match) -> Decimal | None:
+    unit = m.group("unit").lower().replace(" kronor", "")
+    unit = {"miljon": "miljoner"}.get(unit, unit)
+    try:
+        return parse_amount(f"{m.group('num')} {unit}")
+    except ParseError:
+        return None
+
+
+def _src(doc: LibraryDocument, section: str, page: int | None) -> dict[str, Any]:
+    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url).model_dump(
+        exclude_none=True)
+
+
+def _slug(text: str, n: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:n].strip("-") or "x"
+
+
+def _level(text: str) -> str:
+    f = fold(text)
+    if re.search(r"lansgemensam|lansniva|per lan\b|lanen\b", f):
+        return "lan"
+    if re.search(r"\b(skr|skl)\b", f) and not re.search(r"kommun|region|landsting", f):
+        return "skr"
+    kommun, region = bool(re.search(r"kommun", f)), bool(re.search(r"region|landsting", f))
+    if kommun and region:
+        return "kommun_och_region"
+    if region:
+        return "region"
+    return "kommun" if kommun else "kommun_och_region"
+
+
+def _synonyms(name: str) -> list[str]:
+    words = [w.strip(",.()") for w in name.split()]
+    content = [w for w in words if len(w) >= 7 and fold(w) not in {fold(g) for g in _GENERIC_WORDS}]
+    out = [name] + content[:4]
+    if len(content) >= 2:
+        out.append(" ".join(content[:2]))
+    return list(dict.fromkeys(o for o in out if o))
+
+
+@dataclass
+class _Unit:
+    text: str
+    section: str
+    page: int | None
+    prev: str = ""
+
+
+def _units_of(doc: LibraryDocument) -> list[_Unit]:
+    out: list[_Unit] = []
+    for sec in doc.sections:
+        prev = ""
+        for u in _units(sec.text):
+            out.append(_Unit(u, sec.heading, sec.page, prev))
+            prev = u
+    return out
+
+
+def _years(doc: LibraryDocument) -> list[int]:
+    span = re.search(r"(?<!\d)((?:19|20)\d\d)\s?[–-]\s?((?:19|20)\d\d)(?!\d)", doc.title)
+    if span and 0 < int(span.group(2)) - int(span.group(1)) <= 3:  # "2021–2022"
+        return list(range(int(span.group(1)), int(span.group(2)) + 1))
+    title = re.sub(r"\d+/(?:19|20)\d\d", " ", doc.title)  # "meddelande 20/2020" is a number, not a year
+    in_title = sorted({int(y) for y in _YEAR.findall(title)})
+    if in_title:
+        return list(range(in_title[0], in_title[-1] + 1)) if in_title[-1] - in_title[0] <= 3 else in_title
+    counts: dict[int, int] = {}
+    for y in _YEAR.findall(doc.text):
+        counts[int(y)] = counts.get(int(y), 0) + 1
+    if counts:
+        return [max(counts, key=lambda y: (counts[y], y))]
+    return [(doc.date or dt.date.today()).year]
+
+
+@dataclass
+class _Ctx:
+    doc: LibraryDocument
+    kb: Any
+    agreement_id: str
+    years: list[int]
+    items: list[DraftItem] = field(default_factory=list)
+    total: Decimal | None = None
+    total_year: int | None = None
+
+    def add(self, kind: str, label: str, data: dict, unit: _Unit, confidence: float) -> None:
+        self.items.append(DraftItem(n=len(self.items) + 1, kind=kind, label=label, data=data, sentence=unit.text,
+                                    section=unit.section, page=unit.page, confidence=round(confidence, 2)))
+
+
+def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
+    """Every draft the document's text supports, numbered from 1, contradictions flagged."""
+    units = _units_of(doc)
+    years = _years(doc)
+    ctx = _Ctx(doc, kb, f"{doc.id}-ok", years)
+    _draft_agreement(ctx, units)
+    _draft_posts(ctx, units)
+    _draft_tables(ctx, units)
+    _distinctive_synonyms(ctx)
+    _draft_deadlines(ctx, units)
+    _draft_contacts(ctx, units)
+    _draft_rules(ctx, units)
+    for item in ctx.items:
+        item.conflict = _conflict(item, kb)
+    return ctx.items
+
+
+def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc = ctx.doc
+    total, total_unit = None, units[0] if units else _Unit(doc.title, "Inledning", None)
+    for u in units:
+        if re.search(r"\b(överenskommelsen|avtalet|satsningen)\b[^.]{0,40}\b(omfattar|uppgår)\b", u.text, re.I):
+            amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
+            if amts:
+                total, total_unit = max(amts), u
+                break
+    decided = None
+    for u in units:
+        if re.search(r"\b(beslutat|beslutade|antog|ingick|godkände|undertecknad)\b", u.text, re.I):
+            dates = find_dates(u.text)
+            if dates:
+                decided = dates[0][0]
+                break
+    data: dict[str, Any] = {
+        "id": ctx.agreement_id, "name": doc.title, "short": doc.title if len(doc.title) <= 60 else doc.title[:57] + "…",
+        "years": ctx.years, "parties": [doc.publisher] if doc.publisher else [],
+        "source": _src(doc, total_unit.section, total_unit.page),
+    }
+    if decided:
+        data["decided"] = decided.isoformat()
+    if doc.dnr:
+        data["case_number"] = doc.dnr
+    label = f"{doc.title} ({', '.join(map(str, ctx.years))})"
+    if total is not None:
+        ctx.total = total
+        in_sentence = [int(y) for y in _YEAR.findall(total_unit.text) if int(y) in ctx.years]
+        ctx.total_year = in_sentence[0] if in_sentence else ctx.years[0]
+        data["total"], data["total_year"] = str(total), ctx.total_year
+        label += f", totalt {format_kr(total)}"
+    ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
+
+
+_CONSEQUENCE = re.compile(r"\b(förfaller|återkräv|återkrav|återbetalningsskyldig|kan komma att|går förlorad)", re.I)
+_LIST_INTRO = re.compile(r"\b(?:fördelas|tilldelas|går|betalas)\s+(?:till|för)\s+[^.:]{0,60}?(?:enligt följande|:)",
+                         re.I)
+_ACTOR = re.compile(r"kommun|region|landsting|län|skr|skl|mottagar|huvudm|storsthlm|aktör|förbund|samordnare",
+                    re.I)
+_BAD_NAME = re.compile(r"foljande|\b(fordelas|utbetalas|betalas ut|tilldelas|avsatts|omfattar)\b")
+_POST_NAMED = re.compile(rf"(?:^|(?<=\s))(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<name>[A-ZÅÄÖ][^:•]{{2,140}}?):\s*(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])")
+_POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
+
+
+def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc, seen = ctx.doc, set()
+    context_level, section = None, None
+    for u in units:
+        if u.section != section:
+            context_level, section = None, u.section
+        intro = _LIST_INTRO.search(u.text)
+        if intro:  # "Stimulansmedel fördelas till regionerna enligt följande:"
+            context_level = _level(intro.group(0))
+        found: list[tuple[str, Decimal, float, str]] = []
+        for m in _POST_NAMED.finditer(u.text):
+            amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            name = " ".join(m.group("name").split()).strip(" ,-–")
+            if amt is not None and len(name) <= 140:
+                found.append((name, amt, 0.75, m.group(0).strip()))
+        m = _POST_LEAD.match(u.text)
+        if m:
+            amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            name = " ".join(m.group("name").split())
+            name = re.split(r"\. |, (?:vilket|som)\b|\bMedlen\b", name)[0].strip(" ,.")
+            if m.group("verb").lower() not in ("för",):
+                name = re.sub(r"^(?:regionerna|kommunerna|kommuner och regioner|landstingen)\s+(?:på länsnivå\s+)?(?:för|till)\s+",
+                              "", name, flags=re.I)
+            name = re.sub(r"^(?:att|för att)\s+", "", name)
+            if amt is not None and len(name) >= 4:
+                found.append((name[:140], amt, 0.7, u.text))
+        for name, amt, conf, sentence in found:
+            key = (fold(name), amt)
+            if key in seen or amt <= 0 or _BAD_NAME.search(fold(name)):
+                continue
+            if ctx.total is not None and amt > ctx.total:
+                continue  # more than the whole agreement: a misread table ("2 200" = item 2, 200 Mkr)
+            seen.add(key)
+            year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.total_year or ctx.years[0])
+            level = _level(name)
+            if level == "kommun_och_region":
+                level = context_level or _level(f"{u.prev} {sentence}")
+            short = name if len(name) <= 50 else " ".join(name[:50].split()[:-1]) + "…"
+            pid = f"{doc.id}-post-{_slug(name, 30)}-{year}"
+            if any(i.data.get("id") == pid for i in ctx.items):
+                pid = f"{pid}-{len(ctx.items)}"
+            data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": short,
+                    "synonyms": _synonyms(name), "level": level, "amount": str(amt),
+                    "source": _src(doc, u.section, u.page)}
+            i = units.index(u)
+            key = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
+            if key:
+                data["key"] = key
+            ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
+                    _Unit(sentence, u.section, u.page), conf)
+
+
+_ROW = re.compile(rf"^(?P<name>[A-ZÅÄÖ][\wåäöÅÄÖé\- ]{{1,40}}?)\s+(?P<amts>(?:(?:{_NUM})\s?kr\.?\s*){{1,6}})$")
+
+
+def _distinctive_synonyms(ctx: _Ctx) -> None:
+    """A post is understood from the document's own words: the words of its name and key sentence
+    whose stem no other post's sentence uses and that few passages of the document use become its
+    synonyms (so "traumavården" names the trauma-care post, "överenskommelsen" names none)."""
+    from engine.library.passages import _stem, passages_of, tokenize
+
+    posts = [i for i in ctx.items if i.kind == "post"]
+    if not posts:
+        return
+    df: dict[str, int] = {}
+    chunks = passages_of(ctx.doc)
+    for p in chunks:
+        for t in set(tokenize(p.text)):
+            df[t] = df.get(t, 0) + 1
+    rare = max(2, len(chunks) // 25)
+    generic = {fold(g) for g in _GENERIC_WORDS}
+
+    def stems_of(item: DraftItem) -> dict[str, str]:
+        words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
+                 if fold(w) not in generic]
+        return {fold(st): w for st, w in zip(_stem(words), words, strict=True)}
+
+    bags = [stems_of(p) for p in posts]
+    for post, bag in zip(posts, bags, strict=True):
+        others = set().union(*(set(b) for b in bags if b is not bag))
+        in_name = fold(post.data["name"])
+        keep = [(st, w) for st, w in bag.items() if st not in others and len(st) >= 6
+                and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
+        words = [w for _, w in keep] + [st for st, _ in keep]
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
+
+
+_TOTAL_HEADER = re.compile(r"\b(avrundat belopp|summa|totalt|total|sammanlagt)\b", re.I)
+
+
+def _column_names(header_lines: list[str], k: int) -> list[str] | None:
+    """The names of a table's k amount columns from the lines above its first row ("Utvecklingsinsatser /
+    utifrån / handlingsplaner / Kunskapsbas. / HoS/Soc.tjänst / Avrundat belopp" → two names + total)."""
+    lines = [ln for ln in header_lines if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
+    if not lines or not _TOTAL_HEADER.search(lines[-1]):
+        return None
+    groups: list[list[str]] = []
+    for ln in lines[:-1]:
+        if ln[0].isupper() or not groups:
+            groups.append([ln])
+        else:
+            groups[-1].append(ln)
+    while len(groups) > k - 1 and len(groups) >= 2:  # "Kunskapsbas." + "HoS/Soc.tjänst": one column
+        last = groups.pop()
+        groups[-1] = groups[-1] + last
+    if len(groups) != k - 1:
+        return None
+    return [" ".join(g) for g in groups]
+
+
+_KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
+
+
+def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
+    """"Medlen fördelas efter befolkningsmängd." (the sentence after a post, or the post's own) as a key."""
+    for u in (after, unit):
+        if u is None or not _KEY_SENTENCE.search(u.text) or (u is after and AMOUNT.match(u.text.lstrip("•- "))):
+            continue
+        text = u.text
+        f = fold(text)
+        key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page)}
+        amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
+        if re.search(r"0[–-]25|0 till 25", text):
+            key["kind"] = "population_0_25"
+        elif "per lan" in f and "storstad" in f and len(amounts) >= 2:
+            key.update(kind="fixed_per_county", per_county=str(amounts[0]), metro_per_county=str(amounts[1]))
+        elif "per lan" in f and "resten" in f and amounts:
+            key.update(kind="fixed_plus_population", per_county=str(amounts[0]))
+        elif "per lan" in f and amounts:
+            key.update(kind="fixed_per_county", per_county=str(amounts[0]))
+        elif "befolkning" in f or "invanar" in f:
+            key["kind"] = "population"
+        else:
+            continue
+        return key
+    return None
+
+
+def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
+    from engine.recipients import RecipientIndex
+
+    doc = ctx.doc
+    index = RecipientIndex(ctx.kb.recipients)
+    n_table = 0
+    for sec in doc.sections:
+        rows: list[tuple[str, Any, list[Decimal]]] = []
+        header: list[str] = []
+        for line in sec.text.split("\n"):
+            line = " ".join(line.split())
+            m = _ROW.match(line)
+            rec = None
+            if m:
+                name = m.group("name").strip()
+                rec = index.resolve(name)
+                if rec is not None and fold(name) not in (fold(rec.short), fold(rec.name)):
+                    rec = None
+            amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None] if m else []
+            if rec is None or not amts:
+                if not rows:
+                    header = [] if (AMOUNT.search(line) and not m) else header + [line]
+                continue
+            rows.append((line, rec, amts))
+        if not rows:
+            continue
+        n_table += 1
+        table = f"{doc.id}-tabell-{n_table}"
+        year = ctx.years[0]
+        k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
+        summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
+        columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
+        post_ids: list[str] = []
+        if columns:  # each component column is a post of this document (its national amount unstated)
+            level = _level(" ".join(header) + " " + sec.heading) if _level(" ".join(header)) != "kommun_och_region" \
+                else ("kommun" if all(r.kind.value == "kommun" for _, r, _ in rows) else "kommun_och_region")
+            for c, col in enumerate(columns, start=1):
+                pid = f"{table}-kolumn-{c}"
+                post_ids.append(pid)
+                unit = _Unit(col, sec.heading, sec.page)  # the column's own header text
+                ctx.add("post", f"{col} {year} (tabellkolumn, nivå: {level})",
+                        {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": col, "short": col[:60],
+                         "synonyms": [col], "level": level, "source": _src(doc, sec.heading, sec.page)}, unit, 0.6)
+        for line, rec, amts in rows:
+            total, rounded, conf = amts[-1], False, 0.7
+            if len(amts) > 1:
+                parts = sum(amts[:-1], Decimal(0))
+                if abs(parts - total) <= 1:
+                    rounded, conf = total == total.to_integral_value() and parts != total, 0.85
+                else:
+                    conf = 0.4  # the last column is not the sum of the others: a total is a guess
+            unit = _Unit(line, sec.heading, sec.page)
+            data = {"id": f"{table}-{rec.id}", "table": table, "agreement": ctx.agreement_id, "year": year,
+                    "recipient": rec.id, "amount": str(total), "rounded": rounded,
+                    "source": _src(doc, sec.heading, sec.page)}
+            if len(amts) > 1:
+                data["note"] = "Tabellens kolumner: " + "; ".join(format_kr(a) for a in amts)
+            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data, unit, conf)
+            if post_ids and len(amts) == k:
+                for pid, col, amt in zip(post_ids, columns or [], amts[:-1], strict=False):
+                    ctx.add("allocation", f"{rec.name} {year}, {col}: {format_kr(amt)}",
+                            {"id": f"{pid}-{rec.id}", "table": f"{table}-poster", "agreement": ctx.agreement_id,
+                             "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
+                             "source": _src(doc, sec.heading, sec.page)}, unit, 0.75)
+
+
+def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc, seen = ctx.doc, set()
+    for u in units:
+        f = fold(u.text)
+        if "senast" not in f and not re.search(r"\b(ska|skall)\b.*\b(inkommit|lamnas|skickas|vara inne)\b", f):
+            continue
+        dates = find_dates(u.text)
+        pos = f.find("senast")
+        after = [d for d, p in dates if p >= pos] if pos >= 0 else [d for d, _ in dates]
+        if not after:
+            continue
+        date = after[0]
+        kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+        if kind is None or (kind == "avsta" and "avsta" not in f):
+            continue
+        if (kind, date) in seen:
+            continue
+        seen.add((kind, date))
+        subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
+        who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+        if not who or who[0].islower() or not _ACTOR.search(who):
+            who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
+                _level(u.text), "mottagaren")
+        to = None
+        mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
+                       r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
+        mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
+        if mt:
+            to = mt.group("to")
+        elif _EMAIL.search(u.text):
+            to = _EMAIL.search(u.text).group(0)
+        data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
+                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page)}
+        if to:
+            data["to"] = to
+        after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
+        if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
+            data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
+        elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
+            data["consequence"] = u.text
+        ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
+                data, u, 0.75 if "senast" in f else 0.55)
+
+
+MAX_RULES = 40
+
+
+def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A sentence about a rule the engine knows a topic for (no VAT, the invoice's reference, where to
+    send it, what a report must contain …) becomes a fact of that topic, in the document's own words."""
+    from engine.understanding import QuestionParser, normalise
+
+    doc, n = ctx.doc, 0
+    for u in units:
+        if n >= MAX_RULES or len(u.text) < 25 or len(u.text) > 400:
+            continue
+        topics = QuestionParser._topics(normalise(u.text))
+        if not topics:
+            continue
+        topic, weight = max(topics.items(), key=lambda tw: tw[1])
+        if weight < 1.0:
+            continue
+        n += 1
+        data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
+                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page)}
+        if len(ctx.years) == 1:
+            data["year"] = ctx.years[0]
+        ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
+
+
+def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
+    doc, seen = ctx.doc, set()
+    for u in units:
+        for m in _EMAIL.finditer(u.text):
+            email = m.group(0).rstrip(".")
+            if email in seen:
+                continue
+            seen.add(email)
+            data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}", "topic": "kontakt", "agreement": ctx.agreement_id,
+                    "title": f"Kontakt: {email}", "text": u.text, "value": email,
+                    "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
+                    "source": _src(doc, u.section, u.page)}
+            ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
+
+
+# --------------------------------------------------------------------------- contradictions
+
+
+def _conflict(item: DraftItem, kb: Any) -> str | None:
+    d = item.data
+    if item.kind == "post":
+        for p in kb.posts.values():
+            if p.year == d["year"] and p.amount is not None and fold(p.name) == fold(d["name"]) and \
+                    p.amount != Decimal(d["amount"]) and p.source.doc != d["source"]["doc"]:
+                return f"kunskapsbasen har {format_kr(p.amount)} för {p.short} {p.year} ({p.source.cite()})"
+    if item.kind == "allocation":
+        same = [a for a in kb.allocations if a.recipient == d["recipient"] and a.year == d["year"]
+                and a.source.doc != d["source"]["doc"]]
+        if same and all(a.amount != Decimal(d["amount"]) for a in same) and any(a.post is None for a in same):
+            a = next(a for a in same if a.post is None)
+            return f"kunskapsbasen har {format_kr(a.amount)} för samma mottagare {a.year} ({a.source.cite()})"
+    if item.kind == "agreement" and d.get("total"):
+        for a in kb.agreements.values():
+            if a.total is not None and a.total_year == d.get("total_year") and a.total != Decimal(d["total"]) and \
+                    a.source.doc != d["source"]["doc"] and fold(a.name) == fold(d["name"]):
+                return f"kunskapsbasen har totalt {format_kr(a.total)} ({a.source.cite()})"
+    if item.kind == "deadline":
+        for dl in kb.deadlines:
+            if dl.kind == d["kind"] and dl.date and dl.date.year == int(d["date"][:4]) and \
+                    dl.date.isoformat() != d["date"] and dl.source.doc != d["source"]["doc"] and \
+                    fold(dl.task()) == fold(_ACTIONS[d["kind"]]):
+                return f"kunskapsbasen har {format_date(dl.date)} ({dl.source.cite()})"
+    return None
+
+
+# --------------------------------------------------------------------------- storage and review
+
+
+def _drafts_path(lib: Library, doc: LibraryDocument):
+    return lib.directory / f"{doc.id}.drafts.json"
+
+
+def save(lib: Library, doc: LibraryDocument, items: list[DraftItem]) -> None:
+    import json
+
+    write_atomic(_drafts_path(lib, doc), json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False,
+                                                    indent=1))
+
+
+def load(lib: Library, doc: LibraryDocument) -> list[DraftItem] | None:
+    import json
+
+    path = _drafts_path(lib, doc)
+    if not path.is_file():
+        return None
+    try:
+        return [DraftItem.model_validate(x) for x in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, ValidationError) as e:
+        raise DocumentError(f"{path}: utkasten kan inte läsas ({type(e).__name__})") from e
+
+
+def _base_kb(lib: Library, exclude: str | None = None):
+    from engine.knowledge_layers import Layer, library_layer, load_layered
+
+    layer = library_layer(lib)
+    if exclude:
+        layer = Layer(layer.name, [(lbl, kf) for lbl, kf in layer.files if kf.doc != exclude], layer.docs)
+    return load_layered([layer], library=lib)
+
+
+def draft_and_store(lib: Library, doc: LibraryDocument, kb: Any = None) -> list[DraftItem]:
+    items = draft(doc, kb if kb is not None else _base_kb(lib, exclude=doc.id))
+    save(lib, doc, items)
+    return items
+
+
+def load_or_draft(lib: Library, doc: LibraryDocument) -> list[DraftItem]:
+    items = load(lib, doc)
+    return items if items is not None else draft_and_store(lib, doc)
+
+
+def review_state(lib: Library, doc: LibraryDocument) -> str:
+    items = load(lib, doc)
+    if not items:
+        return ""
+    counts = {s: sum(1 for i in items if i.status == s) for s in ("utkast", "godkänd", "avvisad")}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+
+
+def review_text(lib: Library, doc: LibraryDocument, items: list[DraftItem]) -> str:
+    lines = [f"Utkast ur {doc.title} ({doc.id}): {len(items)} st"]
+    for i in items:
+        where = f"avsnitt {i.section}" + (f", s. {i.page}" if i.page else "")
+        flag = f"\n      MOTSÄGER: {i.conflict}" if i.conflict else ""
+        lines.append(f"{i.n:>3}. [{i.status}] {_KIND_LABEL[i.kind]}: {i.label}  (säkerhet {i.confidence:.2f}){flag}\n"
+                     f"      ”{i.sentence[:300]}” — {where}")
+    lines.append(f"Besluta: stimulans dokument granska {doc.id} --godkänn all|1,4,7  eller  --avvisa 2,3")
+    if any(i.conflict for i in items):
+        lines.append("Utkast som motsäger befintliga uppgifter godkänns inte med ”all”; ange deras nummer om de ska gälla.")
+    return "\n".join(lines)
+
+
+def parse_selection(spec: str | None, items: list[DraftItem], *, for_all_skip_conflicts: bool) -> set[int]:
+    if not spec:
+        return set()
+    spec = spec.strip().lower()
+    if spec in ("all", "alla"):
+        return {i.n for i in items if not (for_all_skip_conflicts and i.conflict)}
+    out: set[int] = set()
+    numbers = {i.n for i in items}
+    for part in spec.replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            raise ValueError(f"”{part}” är inget utkastnummer; skriv t.ex. 1,4,7 eller all")
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        bad = [n for n in range(lo, hi + 1) if n not in numbers]
+        if bad:
+            raise ValueError(f"utkast {bad[0]} finns inte (1–{max(numbers, default=0)})")
+        out |= set(range(lo, hi + 1))
+    return out
+
+
+@dataclass
+class Decision:
+    doc: LibraryDocument
+    accepted: list[DraftItem]
+    rejected: list[DraftItem]
+    added_agreement: bool = False
+    skipped_conflicts: list[DraftItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.accepted)} godkända", f"{len(self.rejected)} avvisade"]
+        text = f"{self.doc.title}: " + ", ".join(parts) + "."
+        if self.added_agreement:
+            text += " Överenskommelsen togs med eftersom godkända uppgifter hör till den."
+        if self.skipped_conflicts:
+            text += (" Inte godkända (motsäger befintliga uppgifter): "
+                     + ", ".join(str(i.n) for i in self.skipped_conflicts) + ".")
+        if self.accepted:
+            text += " De gäller nu i svaren."
+        return text
+
+
+def build_file(doc: LibraryDocument, accepted: list[DraftItem]) -> dict[str, Any]:
+    data: dict[str, Any] = {"doc": doc.id, "title": doc.title}
+    for i in sorted(accepted, key=lambda i: i.n):
+        data.setdefault(_SECTION_OF[i.kind], []).append(i.data)
+    return data
+
+
+def _checks(kf: KnowledgeFile) -> list[str]:
+    """Like `verify`: posts against the stated total, tables against their own columns."""
+    out = []
+    for a in kf.agreements:
+        if a.total is None:
+            continue
+        posts = [p for p in kf.posts if p.agreement == a.id and p.year == a.total_year and p.amount is not None]
+        s = sum((p.amount for p in posts), Decimal(0))
+        if posts and s > a.total:
+            out.append(f"posterna summerar till {format_kr(s)}, mer än överenskommelsens totalt {format_kr(a.total)}")
+    return out
+
+
+def decide(lib: Library, doc: LibraryDocument, *, accept: str | None = None, reject: str | None = None,
+           kb: Any = None) -> Decision:
+    """Accept/reject drafts; write every accepted one to the live layer (validated, cross-checked) or nothing."""
+    from engine.knowledge import KnowledgeError, _validate
+    from engine.knowledge_layers import Layer, library_layer, load_layered
+
+    items = load_or_draft(lib, doc)
+    acc = parse_selection(accept, items, for_all_skip_conflicts=True)
+    rej = parse_selection(reject, items, for_all_skip_conflicts=False)
+    if acc & rej:
+        raise ValueError(f"utkast {min(acc & rej)} kan inte både godkännas och avvisas")
+    skipped = [i for i in items if accept and accept.strip().lower() in ("all", "alla") and i.conflict
+               and i.n not in rej and i.status != "godkänd"]
+    for i in items:
+        if i.n in acc:
+            i.status = "godkänd"
+        elif i.n in rej:
+            i.status = "avvisad"
+    accepted = [i for i in items if i.status == "godkänd"]
+    added_agreement = False
+    if any(i.kind != "agreement" and i.data.get("agreement") for i in accepted) and \
+            not any(i.kind == "agreement" for i in accepted):
+        ag = next((i for i in items if i.kind == "agreement"), None)
+        if ag is not None:
+            ag.status, added_agreement = "godkänd", True
+            accepted.append(ag)
+    path = lib.layer_dir / f"{doc.id}.yaml"
+    warnings: list[str] = []
+    if accepted:
+        data = build_file(doc, accepted)
+        kf = _validate(path, data, None)  # KnowledgeError names the item
+        base = library_layer(lib)
+        files = [(lbl, f) for lbl, f in base.files if f.doc != doc.id] + [(str(path), kf)]
+        try:
+            load_layered([Layer(base.name, files, base.docs | {doc.id})], library=lib)  # the cross-check
+        except KnowledgeError as e:
+            raise DocumentError(f"utkasten godkändes inte (inget sparat): {str(e).splitlines()[0]}") from e
+        warnings = _checks(kf)
+        write_atomic(path, "# Godkända utkast ur " + doc.title.replace("\n", " ") + "\n" +
+                     yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120))
+    else:
+        path.unlink(missing_ok=True)
+    save(lib, doc, items)
+    return Decision(doc, [i for i in items if i.status == "godkänd"], [i for i in items if i.status == "avvisad"],
+                    added_agreement, skipped, warnings)
