@@ -342,16 +342,27 @@ def _recipient_name(lookup: Lookup, rid: str, typed: str) -> str:
     return rec.name if rec is not None else typed.strip()
 
 
-def _code_mismatch(table: Table, row: int, rec: dict[str, str], lookup: Lookup) -> CellProblem | None:
-    """A Mottagare and a Kod that name two different recipients (e.g. Mora's code on Rättvik's row)."""
-    name, code = rec.get(MOTTAGARE, "").strip(), rec.get(KOD, "").strip()
+def _disagreeing(lookup: Lookup, name: str, code: str) -> tuple[Any, Any] | None:
+    """The one name/Kod rule: (recipient by name, recipient by Kod) when a row's Mottagare and Kod name two
+    different recipients (e.g. Mora's code on Rättvik's row); which one is meant cannot be known."""
+    name, code = name.strip(), code.strip()
     if not (name and code and lookup.recipients):
         return None
     by_name, by_code = lookup.recipient(name), lookup.recipient("", code)
     if by_name is None or by_code is None or by_name.id == by_code.id:
         return None
+    return by_name, by_code
+
+
+def _code_mismatch(table: Table, row: int, rec: dict[str, str], lookup: Lookup) -> CellProblem | None:
+    """A Rekvisitioner row whose Mottagare and Kod disagree: neither recipient's row is used until fixed."""
+    pair = _disagreeing(lookup, rec.get(MOTTAGARE, ""), rec.get(KOD, ""))
+    if pair is None:
+        return None
+    by_name, by_code = pair
     return CellProblem(
-        tab=table.tab, a1=table.a1(row, KOD), raw=f"{name} / {code}", recipients=[by_name.id, by_code.id],
+        tab=table.tab, a1=table.a1(row, KOD), raw=f"{rec.get(MOTTAGARE, '').strip()} / {rec.get(KOD, '').strip()}",
+        recipients=[by_name.id, by_code.id],
         reason=(f"Mottagare {table.a1(row, MOTTAGARE)} är {by_name.name} men Kod {table.a1(row, KOD)} hör till "
                 f"{by_code.name}; varken den här raden eller {by_code.name}s rad för samma post används "
                 "förrän Mottagare och Kod stämmer"))
@@ -493,12 +504,11 @@ def parse_allocation_rows(table: Table, lookup: Lookup, problems: list[CellProbl
 
 
 def _name_code_mismatch(lookup: Lookup, name: str, code: str) -> str | None:
-    """"Mora kommun" with Kod 2080 (Falun): which one is meant cannot be known, so the row is not used."""
-    if not name.strip() or not code.strip() or not lookup.recipients:
+    """"Mora kommun" with Kod 2080 (Falun) on a Tilldelning or Frister row: the row is not used."""
+    pair = _disagreeing(lookup, name, code)
+    if pair is None:
         return None
-    by_name, by_code = lookup.recipient(name), lookup.recipient("", code)
-    if by_name is None or by_code is None or by_name.id == by_code.id:
-        return None
+    by_name, by_code = pair
     return f"koden {code.strip()} är {by_code.name}, men Mottagare säger {by_name.name}"
 
 
