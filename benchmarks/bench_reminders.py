@@ -35,7 +35,7 @@ class SimClock:
 
 
 def _pacer(sim: SimClock):
-    from bot.reminder_sender import Pacer
+    from bot.slack.reminder_sender import Pacer
 
     class LoggingPacer(Pacer):
         def wait(self, method: str) -> None:
@@ -46,8 +46,8 @@ def _pacer(sim: SimClock):
 
 
 def run() -> list:
-    from bot.commands.remind import run_once
-    from bot.reminder_sender import ReminderSender, make_client
+    from bot.cli.commands.remind import run_once
+    from bot.slack.reminder_sender import ReminderSender, make_client
     from config.settings import Settings
     from engine.knowledge import load_knowledge
     from engine.models import RecipientKind
@@ -112,7 +112,7 @@ def run() -> list:
             again = sum(1 for c in api.calls if "/v4/" in c)
             reposted = len(slack.posts) - posted
     minutes = sim.t / 60
-    from bot.reminder_sender import Pacer
+    from bot.slack.reminder_sender import Pacer
 
     busiest = {m: sim.busiest_minute(m) for m in Pacer.LIMITS}
     within = all(n <= Pacer.LIMITS[m][0] + Pacer.LIMITS[m][1] for m, n in busiest.items())

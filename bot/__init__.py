@@ -1,1 +1,1 @@
-"""Fronts over the engine: the Slack app (Bolt) and the command line `stimulans`."""
+"""Fronts over the engine: the Slack app (`bot.slack`) and the command line `stimulans` (`bot.cli`)."""

@@ -1,4 +1,4 @@
-"""Render for a terminal: Slack mrkdwn becomes plain text (the Slack rendering lives in bot/blocks.py).
+"""Render for a terminal: Slack mrkdwn becomes plain text (the Slack rendering lives in bot/slack/blocks.py).
 
 Every CLI print point that shows text the engine wrote for Slack goes through `plain_text`, so a
 terminal never shows `*bold*`, `_Källa_`, `:bell:` or `<url|text>` raw.

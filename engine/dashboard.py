@@ -1,4 +1,4 @@
-"""Engine-side data for the App Home dashboards (no Slack here; bot/home.py renders it).
+"""Engine-side data for the App Home dashboards (no Slack here; bot/slack/home.py renders it).
 
 - coordinators: progress per post ("12 av 15 kommuner har rekvirerat" + a text progress bar),
   the recipients still open, upcoming deadlines;

@@ -1,4 +1,4 @@
-"""The weekly digest's numbers and text (pure; the chart is drawn in bot/charts.py, posted by bot/digest_sender.py).
+"""The weekly digest's numbers and text (pure; the chart is drawn in bot/charts.py, posted by bot/slack/digest_sender.py).
 
     digest = build_digest(kb, snapshot, today, county="01")
     digest.posts      # per post: requisitioned / invoiced / declined / open, and the post's next deadline

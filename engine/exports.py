@@ -1,7 +1,7 @@
 """Tables for `stimulans export status|tilldelning|frister`: typed content only (no file formats).
 
 Values are typed (Decimal amounts, dates, ints, text) and each column has a kind, so the writers
-(`sheets/exports.py` for .xlsx, the CSV writer in `bot/commands/exports.py`) can format them: SEK and
+(`sheets/exports.py` for .xlsx, the CSV writer in `bot/cli/commands/exports.py`) can format them: SEK and
 date number formats in Excel, decimal comma in the Swedish CSV dialect.
 """
 from __future__ import annotations

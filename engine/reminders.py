@@ -1,7 +1,7 @@
 """Reminder planning: which reminders are due on a date, for whom, and what they say.
 
 Pure functions over the knowledge base, a store Snapshot and a date (Europe/Stockholm calendar dates).
-No Slack here: the texts are Slack mrkdwn strings (mentions as <@U…>), posting is bot/reminder_sender.py.
+No Slack here: the texts are Slack mrkdwn strings (mentions as <@U…>), posting is bot/slack/reminder_sender.py.
 
 Rules (docs/reminders.md):
 - A deadline with a date gets one reminder per configured offset (days before; 0 = the day itself).

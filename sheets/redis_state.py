@@ -44,7 +44,7 @@ class RedisState:
             self._warned = now
             log.warning("Redis svarar inte (%s): %s; fortsätter utan delat tillstånd", doing, type(exc).__name__)
 
-    # -- event dedup (same interface as bot.dedup.EventDeduplicator) -----------------------------------
+    # -- event dedup (same interface as bot.slack.dedup.EventDeduplicator) -----------------------------------
     def first_time(self, event_id: str | None) -> bool:
         if not event_id:
             return True

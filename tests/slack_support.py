@@ -468,8 +468,8 @@ def open_workbook_store(path: Path, kb: Any) -> Any:
 def running_bot(tmp_path: Path):
     """A real Bolt app (request verification on) served over loopback HTTP, talking to a local mock
     Slack Web API, on the real workbook store: yields (mock, server, engine, store, app)."""
-    from bot.app import create_app
-    from bot.http import create_wsgi_app
+    from bot.slack.app import create_app
+    from bot.slack.http import create_wsgi_app
     from config.settings import Settings
 
     mock = MockSlack()

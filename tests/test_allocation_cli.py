@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-import bot.commands.allocation as cmd
+import bot.cli.commands.allocation as cmd
 from bot.cli import CliError, main
 from tests.allocation_support import synthetic_kb
 

@@ -64,7 +64,7 @@ def test_tolerance_deviation_fails():
 
 
 def test_cli_verify_exit_codes(monkeypatch, capsys):
-    import bot.commands.allocation as cmd
+    import bot.cli.commands.allocation as cmd
 
     monkeypatch.setattr(cmd, "_load_kb", lambda d: synthetic_kb())
     assert main(["verify"]) == 0

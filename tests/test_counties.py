@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.modal import B_RECIPIENT
+from bot.slack.modal import B_RECIPIENT
 from engine.counties import CountyConfigError, county_deadlines, load_counties
 from engine.store import RowKey
 from tests import slack_support as s
@@ -153,9 +153,9 @@ def test_reminders_go_to_each_countys_channel_about_its_own_recipients_only(tmp_
 
 @pytest.fixture
 def county_bot(tmp_path):
-    from bot.app import create_app
-    from bot.http import create_wsgi_app
-    from bot.services import services
+    from bot.slack.app import create_app
+    from bot.slack.http import create_wsgi_app
+    from bot.slack.services import services
     from config.settings import Settings
 
     counties = write_counties(tmp_path)
@@ -261,7 +261,7 @@ def test_status_answers_default_to_the_askers_county(county_bot):
 
 
 def test_without_a_county_file_nothing_changes(tmp_path):
-    from bot.services import Services
+    from bot.slack.services import Services
     from config.settings import Settings
 
     svc = Services(Settings(_env_file=None, STIMULANS_WORKBOOK=tmp_path / "one.xlsx"), kb=s.slack_kb())

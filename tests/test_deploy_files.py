@@ -117,7 +117,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
     for path in [".env", ".env.production", ".venv/bin/python", "data/stimulans.xlsx", "service-account.json",
                  "my-credentials.json", ".git/config"]:
         assert ignored(path), path
-    for path in ["pyproject.toml", "README.md", "bot/cli.py", "config/knowledge/recipients.yaml"]:
+    for path in ["pyproject.toml", "README.md", "bot/cli/__init__.py", "config/knowledge/recipients.yaml"]:
         assert not ignored(path), path
 
 
@@ -296,7 +296,7 @@ def test_procfile_clock_sends_dms_and_web_uses_the_gunicorn_config():
     assert clock[0] == "stimulans" and "--dm" in clock and "--loop" in clock
     parses_as_cli(clock[1:])
     parses_as_cli(shlex.split(procs["worker"])[1:])
-    assert "-c python:bot.gunicorn_conf" in procs["web"]  # workers, threads and timeouts in one place
+    assert "-c python:bot.slack.gunicorn_conf" in procs["web"]  # workers, threads and timeouts in one place
 
 
 # --------------------------------------------------------------------------- systemd
@@ -370,9 +370,9 @@ def test_gunicorn_config_refuses_several_workers_without_redis():
     import sys
 
     env = {"PATH": "/usr/bin:/bin", "WEB_CONCURRENCY": "4"}
-    proc = subprocess.run([sys.executable, "-c", "import bot.gunicorn_conf"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-c", "import bot.slack.gunicorn_conf"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "REDIS_URL" in proc.stderr
-    ok = subprocess.run([sys.executable, "-c", "import bot.gunicorn_conf as c; print(c.workers)"], cwd=ROOT,
+    ok = subprocess.run([sys.executable, "-c", "import bot.slack.gunicorn_conf as c; print(c.workers)"], cwd=ROOT,
                         env={**env, "REDIS_URL": "redis://127.0.0.1:1/0"}, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0 and ok.stdout.strip() == "4"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.charts import digest_png
-from bot.digest_sender import post_digest
-from bot.reminder_sender import make_client
+from bot.slack.digest_sender import post_digest
+from bot.slack.reminder_sender import make_client
 from config.settings import Settings
 from engine.digest import DEADLINE_ID, build_digest, digest_id, latest_digest_file
 from engine.knowledge import load_knowledge
@@ -206,7 +206,7 @@ def test_loop_waits_until_the_earliest_time_of_day(store):
 
     import time_machine
 
-    from bot.commands.digest import run_once
+    from bot.cli.commands.digest import run_once
 
     args = argparse.Namespace(lan=None, today=None, dry_run=False, ut=None, tidigast=dt.time(8, 0),
                               channel_resolved="CCOORD1")

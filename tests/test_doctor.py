@@ -132,7 +132,7 @@ def test_unreadable_key_file(env, sheets, tmp_path, capsys):
 
 
 def test_half_configured_google_is_reported_naming_the_variable(env, capsys):
-    from bot.commands import doctor as doctor_module
+    from bot.cli.commands import doctor as doctor_module
 
     env(STIMULANS_GOOGLE_SHEET=GoogleHarness.SHEET)
     checks = doctor_module.run_checks()

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 import bot.runtime
 from bot.cli import main
-from bot.commands.exports import frister_tab
+from bot.cli.commands.exports import frister_tab
 from engine.knowledge import load_knowledge
 from engine.store import StatusUpdate, Tab
 from sheets.backend import AMOUNT_FORMAT, DATE_FORMAT

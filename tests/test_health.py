@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from pydantic import SecretStr
 
-from bot.health import Heartbeat, check, check_heartbeat, check_http
+from bot.slack.health import Heartbeat, check, check_heartbeat, check_http
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def healthcheck(tmp_path: Path, heartbeat: Path, *args: str) -> subprocess.Compl
 
 @pytest.fixture
 def healthz():
-    """A loopback server answering /healthz like bot/http.py (200 "ok"); .status changes the answer."""
+    """A loopback server answering /healthz like bot/slack/http.py (200 "ok"); .status changes the answer."""
     state = SimpleNamespace(status=200)
 
     class Handler(BaseHTTPRequestHandler):
@@ -98,8 +98,8 @@ def test_healthcheck_command_http_mode(tmp_path, healthz):
 def test_serve_in_socket_mode_keeps_the_heartbeat(tmp_path, monkeypatch):
     import slack_bolt.adapter.socket_mode as socket_mode
 
-    import bot.app
-    from bot.commands import serve
+    import bot.slack.app
+    from bot.cli.commands import serve
 
     path = tmp_path / "hb"
     monkeypatch.setenv("STIMULANS_HEARTBEAT_FILE", str(path))
@@ -116,7 +116,7 @@ def test_serve_in_socket_mode_keeps_the_heartbeat(tmp_path, monkeypatch):
             self.connected = False
 
     monkeypatch.setattr(socket_mode, "SocketModeHandler", FakeHandler)
-    monkeypatch.setattr(bot.app, "create_app", lambda: object())
+    monkeypatch.setattr(bot.slack.app, "create_app", lambda: object())
     assert serve._serve_socket_mode(SimpleNamespace(slack_app_token=SecretStr("xapp-1"))) == 0
     assert seen == {"token": "xapp-1", "healthy": True}
 

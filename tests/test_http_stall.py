@@ -1,5 +1,5 @@
 """Stalled clients cannot starve the endpoint: the production web process (gunicorn with
-bot/gunicorn_conf.py, as in the Procfile) with 64 sockets that announce a body and stall, or stop in
+bot/slack/gunicorn_conf.py, as in the Procfile) with 64 sockets that announce a body and stall, or stop in
 the middle of their headers, still answers /healthz and a signed request at once; the stalled body
 readers are cut off with 408 after BODY_DEADLINE. The sockets are held open while the fast answers are
 asserted, then closed (no idle waiting)."""
@@ -14,7 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.http import BODY_DEADLINE
+from bot.slack.http import BODY_DEADLINE
 from tests import slack_support as s
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +51,8 @@ def test_stalled_clients_do_not_starve_healthz_or_signed_requests(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "STIMULANS_"))}
     env.update(PYTHONPATH=str(ROOT), SLACK_BOT_TOKEN=s.BOT_TOKEN, SLACK_SIGNING_SECRET=s.SIGNING_SECRET,
                SLACK_API_URL=mock.url, STIMULANS_WORKBOOK=str(tmp_path / "x.xlsx"), PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf",
-                             "--bind", f"127.0.0.1:{port}", "bot.http:create_wsgi_app()"],
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:bot.slack.gunicorn_conf",
+                             "--bind", f"127.0.0.1:{port}", "bot.slack.http:create_wsgi_app()"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     stalled: list[socket.socket] = []
     base = f"http://127.0.0.1:{port}"

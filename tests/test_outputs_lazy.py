@@ -25,6 +25,6 @@ def test_engine_imports_no_file_format_library():
 def test_bot_cold_start_does_not_pay_for_the_output_libraries():
     loaded = _loaded_after(
         "from bot.cli import build_parser\nbuild_parser()\n"
-        "import bot.app, bot.http, bot.home, bot.listeners.drafts, bot.commands.digest, bot.digest_sender\n"
+        "import bot.slack.app, bot.slack.http, bot.slack.home, bot.slack.listeners.drafts, bot.cli.commands.digest, bot.slack.digest_sender\n"
         "import sheets.outputs, sheets.exports, bot.charts\n")
     assert not loaded & HEAVY, loaded & HEAVY

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.remind import run_loop, run_once
-from bot.reminder_sender import ReminderSender, make_client
+from bot.cli.commands.remind import run_loop, run_once
+from bot.slack.reminder_sender import ReminderSender, make_client
 from config.settings import Settings
 from engine.knowledge import load_knowledge
 from engine.reminder_config import load_reminder_config

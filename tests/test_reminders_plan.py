@@ -33,7 +33,7 @@ def stockholm_now(day: dt.date, hour: int = 8) -> dt.datetime:
 
 
 def today_stockholm() -> dt.date:
-    from bot.commands.remind import today_in
+    from bot.cli.commands.remind import today_in
 
     return today_in("Europe/Stockholm")
 

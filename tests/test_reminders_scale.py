@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.reminder_sender import Pacer, ReminderSender, make_client
+from bot.slack.reminder_sender import Pacer, ReminderSender, make_client
 from engine.reminders import OutgoingReminder
 from tests.fake_sheets_api import FakeSheetsAPI
 from tests.reminders_support import MockSlack

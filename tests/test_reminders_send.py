@@ -1,4 +1,4 @@
-"""Posting reminders exactly once (bot/reminder_sender.py) against a local mock Slack Web API."""
+"""Posting reminders exactly once (bot/slack/reminder_sender.py) against a local mock Slack Web API."""
 import datetime as dt
 import json
 import threading
@@ -6,7 +6,7 @@ import threading
 import pytest
 import time_machine
 
-from bot.reminder_sender import ReminderSender, blocks_for, make_client
+from bot.slack.reminder_sender import ReminderSender, blocks_for, make_client
 from engine.reminder_config import ReminderConfig
 from engine.reminders import METADATA_EVENT_TYPE, STATUS_BUTTON_ACTION_ID, plan_outgoing
 from tests.reminders_support import CrashAfterPost, CrashingStore, MemoryStore, MockSlack, make_kb

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import ACTION_OPEN_MODAL
-from bot.reminder_sender import ReminderSender, make_client
+from bot.slack.blocks import ACTION_OPEN_MODAL
+from bot.slack.reminder_sender import ReminderSender, make_client
 from engine import slack_text
 from engine.reminder_config import ReminderConfig
 from engine.reminders import plan_outgoing

@@ -177,7 +177,7 @@ def test_google_sheets_code_never_asks_for_user_entered_input():
 
 
 def test_csv_export_neutralises_formula_like_cells(tmp_path, monkeypatch):
-    from bot.commands import allocation
+    from bot.cli.commands import allocation
 
     assert allocation.csv_cell("=1+1") == "'=1+1"
     for v in ("+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1"):

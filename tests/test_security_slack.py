@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.http import MAX_BODY
+from bot.slack.http import MAX_BODY
 from engine.store import RowKey
 from tests import slack_support as s
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.allocation import csv_cell
+from bot.cli.commands.allocation import csv_cell
 from config.settings import Settings, SettingsError, settings_error
 from engine.store import RowKey, StoreError
 from tests import slack_support as s
@@ -166,7 +166,7 @@ def test_csv_leaves_ordinary_cells_alone(value):
 
 
 def test_json_roundtrip_of_replay_key_is_stable():
-    from bot.dedup import replay_key
+    from bot.slack.dedup import replay_key
 
     h = {"x-slack-signature": ["v0=abc"], "x-slack-request-timestamp": ["1700000000"]}
     assert replay_key(h, "a=1") == replay_key(dict(h), "a=1") != replay_key(h, "a=2")

@@ -45,7 +45,7 @@ def test_redis_down_degrades_to_answering():
 
 
 def test_memory_context_store_is_the_default():
-    from bot.services import Services
+    from bot.slack.services import Services
     from config.settings import Settings
 
     svc = Services(Settings(_env_file=None))
@@ -159,8 +159,8 @@ def test_gunicorn_workers_behind_one_port_answer_each_retried_event_once(tmp_pat
 def test_a_follow_up_answered_by_another_worker_gets_the_first_questions_context(redis_server):  # noqa: F811
     """Two apps (two workers), each with its own Redis connection and the real engine: the second
     answers a follow-up in the same thread with what the first understood; another thread starts fresh."""
-    from bot.listeners.answers import produce
-    from bot.services import Services
+    from bot.slack.listeners.answers import produce
+    from bot.slack.services import Services
     from config.settings import Settings
     from engine.knowledge import load_knowledge
     from engine.qa import Engine

@@ -157,8 +157,8 @@ def test_a_sheet_deadline_is_reminded_exactly_once_even_after_its_row_moves(cli)
     import io
     import threading
 
-    from bot.commands.remind import run_once
-    from bot.reminder_sender import ReminderSender, make_client
+    from bot.cli.commands.remind import run_once
+    from bot.slack.reminder_sender import ReminderSender, make_client
     from config.settings import Settings
     from engine.knowledge import load_knowledge
     from engine.reminder_config import load_reminder_config

@@ -167,7 +167,7 @@ def test_merging_the_sheet_twice_never_doubles_its_rows(h):
 def test_app_home_shows_the_sheets_deadlines_and_labels_an_estimate(h):
     import json
 
-    from bot.home import contact_home, coordinator_home
+    from bot.slack.home import contact_home, coordinator_home
     from engine.authz import Identity
     from engine.store import Contact
 
@@ -185,7 +185,7 @@ def test_app_home_shows_the_sheets_deadlines_and_labels_an_estimate(h):
 
 
 def test_sheet_text_can_never_mention_or_link_anyone(h):
-    from bot.blocks import answer_message
+    from bot.slack.blocks import answer_message
     from engine.answer import Answer
     from engine.reminder_config import load_reminder_config
     from engine.reminders import plan_outgoing

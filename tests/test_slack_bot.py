@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import ACTION_FEEDBACK_UP, ACTION_OPEN_MODAL, ACTION_SHARE
-from bot.services import services
+from bot.slack.blocks import ACTION_FEEDBACK_UP, ACTION_OPEN_MODAL, ACTION_SHARE
+from bot.slack.services import services
 from engine.store import RowKey, StatusUpdate
 from tests import slack_support as s
 

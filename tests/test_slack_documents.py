@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.listeners.documents import ACTION_REVIEW, REVIEW_CALLBACK
+from bot.slack.listeners.documents import ACTION_REVIEW, REVIEW_CALLBACK
 from tests import slack_support as s
 from tests.test_documents import NOTES
 from tests.test_slack_bot import Bot, texts

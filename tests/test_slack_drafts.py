@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from bot.listeners.drafts import ACTION_INVOICE_DRAFT
+from bot.slack.listeners.drafts import ACTION_INVOICE_DRAFT
 from engine.digest import digest_record
 from tests import slack_support as s
 from tests.test_slack_ux import DANDERYD, U_COORD, U_DAND, U_RATT, U_STR, RealBot

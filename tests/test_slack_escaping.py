@@ -1,7 +1,7 @@
 """Answer text reaches Slack escaped: a sheet cell typed as "<!channel>" cannot ping anyone."""
 import json
 
-from bot.blocks import answer_message
+from bot.slack.blocks import answer_message
 from engine.answer import Answer
 
 

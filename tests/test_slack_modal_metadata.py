@@ -2,7 +2,7 @@
 would otherwise clear cells against a snapshot the user never saw."""
 import json
 
-from bot.modal import Prefill, Submitted, build_status_modal, validate
+from bot.slack.modal import Prefill, Submitted, build_status_modal, validate
 from engine.knowledge import load_knowledge
 from engine.store import RowKey, StatusRow
 

@@ -84,8 +84,8 @@ def test_real_engine_answers_falun_2020_in_the_thread(tmp_path):
         load_knowledge()
     except KnowledgeError as e:  # pragma: no cover - while the knowledge base is being written
         pytest.skip(f"knowledge base does not load yet: {e}")
-    from bot.app import create_app
-    from bot.http import create_wsgi_app
+    from bot.slack.app import create_app
+    from bot.slack.http import create_wsgi_app
     from config.settings import Settings
 
     mock = s.MockSlack()

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks import answer_blocks, feedback_value, split_text
-from bot.dedup import EventDeduplicator
-from bot.listeners.answers import clean_question
-from bot.listeners.commands import parse_command
-from bot.modal import Submitted, validate
+from bot.slack.blocks import answer_blocks, feedback_value, split_text
+from bot.slack.dedup import EventDeduplicator
+from bot.slack.listeners.answers import clean_question
+from bot.slack.listeners.commands import parse_command
+from bot.slack.modal import Submitted, validate
 from engine.answer import Answer
 from engine.authz import Identity, can_edit, can_open_editor, match_contacts
 from engine.dashboard import post_progress, progress_bar

@@ -13,11 +13,11 @@ import time_machine
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot import home
-from bot.app import create_app
-from bot.http import create_wsgi_app
-from bot.modal import Prefill, build_status_modal
-from bot.reminder_sender import blocks_for
+from bot.slack import home
+from bot.slack.app import create_app
+from bot.slack.http import create_wsgi_app
+from bot.slack.modal import Prefill, build_status_modal
+from bot.slack.reminder_sender import blocks_for
 from config.settings import Settings
 from engine.authz import Identity
 from engine.dashboard import upcoming_deadlines

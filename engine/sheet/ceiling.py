@@ -1,7 +1,7 @@
 """The ONE rule for the ceiling of an amount typed for a Rekvisitioner row (recipient × agreement × post).
 
 Used by `stimulans check` (engine/sheet/rows.py), `stimulans update` and every store write
-(sheets/tabular.py), and the Slack status modal (bot/modal.py). Pass the knowledge base merged with the
+(sheets/tabular.py), and the Slack status modal (bot/slack/modal.py). Pass the knowledge base merged with the
 sheet (engine.sheet.knowledge.with_sheet) so amounts the sheet's Tilldelning defines count too.
 
 - A row for a post: the largest published (or decided) amount for that recipient and post. Several

@@ -278,7 +278,7 @@ class Lookup:
 def inert(text: str) -> str:
     """Sheet text that becomes knowledge (names, Vem/Till/Beskrivning, Källa) is shown in answers, App Home and
     reminder messages: angle brackets become look-alikes so a cell typed as "<!channel>" or "<https://x|y>"
-    can never mention or link anyone, even in mrkdwn built outside bot/blocks.escape (reminders)."""
+    can never mention or link anyone, even in mrkdwn built outside bot/slack/blocks.escape (reminders)."""
     return " ".join(text.replace("<", "‹").replace(">", "›").split())
 
 

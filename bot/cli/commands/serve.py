@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="port för --http (standard $PORT eller 3000)")
     p.add_argument("--host", default="0.0.0.0", help="adress för --http (standard 0.0.0.0)")
     p.add_argument("--threads", type=int, default=None,
-                   help="trådar i gunicorn-processen (standard 128, se bot/gunicorn_conf.py)")
+                   help="trådar i gunicorn-processen (standard 128, se bot/slack/gunicorn_conf.py)")
     p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1") or 1),
                    help="gunicorn-processer (standard WEB_CONCURRENCY eller 1); fler än 1 kräver REDIS_URL")
     p.add_argument("--dev", action="store_true", help="använd wsgiref (bara för utveckling) i stället för gunicorn")
@@ -37,8 +37,8 @@ def _missing(settings, names: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.app import ENV_HELP
     from bot.cli import CliError
+    from bot.slack.app import ENV_HELP
     from config.settings import get_settings
 
     settings = get_settings()
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         check_slack_token(settings)
         if args.dev:
             return _serve_wsgiref(args.host, args.port)
-        from bot.gunicorn_conf import THREADS
+        from bot.slack.gunicorn_conf import THREADS
 
         return _serve_gunicorn(args.host, args.port, args.threads or THREADS, args.workers)
     missing = _missing(settings, ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
@@ -72,8 +72,8 @@ def check_slack_token(settings) -> None:
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import api_base_url
     from bot.cli import CliError
+    from bot.slack.app import api_base_url
 
     url = api_base_url(settings)
     try:
@@ -90,12 +90,12 @@ def check_slack_token(settings) -> None:
 def _serve_socket_mode(settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
+    from bot.slack.app import create_app
 
     app = create_app()
     print("Stimulans ansluter till Slack med Socket Mode… (Ctrl-C avslutar)")
     handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-    from bot.health import Heartbeat  # `stimulans healthcheck`: fresh while the websocket is connected
+    from bot.slack.health import Heartbeat  # `stimulans healthcheck`: fresh while the websocket is connected
 
     Heartbeat(handler.client.is_connected).start()
     handler.start()
@@ -106,7 +106,7 @@ def _serve_wsgiref(host: str, port: int) -> int:
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIServer, make_server
 
-    from bot.http import create_wsgi_app
+    from bot.slack.http import create_wsgi_app
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
@@ -121,7 +121,7 @@ def _serve_wsgiref(host: str, port: int) -> int:
 def _serve_gunicorn(host: str, port: int, threads: int, workers: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from bot.http import create_wsgi_app
+    from bot.slack.http import create_wsgi_app
 
     class Gunicorn(BaseApplication):
         def __init__(self, options: dict):
@@ -135,7 +135,7 @@ def _serve_gunicorn(host: str, port: int, threads: int, workers: int = 1) -> int
         def load(self):
             return create_wsgi_app()
 
-    from bot.gunicorn_conf import OPTIONS
+    from bot.slack.gunicorn_conf import OPTIONS
 
     # Without REDIS_URL: ONE worker process (threads for concurrency), the event-id dedup cache is per
     # process. With REDIS_URL: N workers share dedup, follow-up context and locks (docs/scale.md).

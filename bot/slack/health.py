@@ -1,6 +1,6 @@
 """Health of a running bot, for container and service-manager health checks (`stimulans healthcheck`).
 
-HTTP mode serves GET /healthz (bot/http.py). Socket Mode has no port, so `stimulans serve` keeps a
+HTTP mode serves GET /healthz (bot/slack/http.py). Socket Mode has no port, so `stimulans serve` keeps a
 heartbeat file fresh while its websocket to Slack is connected; the health check reads its age.
 
     STIMULANS_HEARTBEAT_FILE   the heartbeat file (default: <temp dir>/stimulans-heartbeat)

@@ -3,7 +3,7 @@
 Excel files get real formats (sheets/exports.py). CSV defaults to the dialect Swedish Excel opens
 directly: `;` between fields, decimal comma, UTF-8 with BOM; `--csv-dialekt standard` gives `,`,
 decimal point and no BOM for machines. `fördelning --csv` uses the same writer. Text cells pass through
-the one neutralising function (bot.commands.allocation.csv_cell), so nothing becomes a formula.
+the one neutralising function (bot.cli.commands.allocation.csv_cell), so nothing becomes a formula.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def add_dialect_option(parser: argparse.ArgumentParser) -> None:
 
 
 def csv_value(value: Any, kind: str, dialect: CsvDialect) -> Any:
-    from bot.commands.allocation import csv_cell
+    from bot.cli.commands.allocation import csv_cell
 
     if value is None:
         return ""
@@ -65,7 +65,7 @@ def csv_value(value: Any, kind: str, dialect: CsvDialect) -> Any:
 
 
 def csv_text(headers: list[str], kinds: list[str], rows: list[list[Any]], dialect: CsvDialect) -> str:
-    from bot.commands.allocation import csv_cell
+    from bot.cli.commands.allocation import csv_cell
 
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=dialect.delimiter, lineterminator="\r\n")
@@ -132,7 +132,7 @@ def _tables(kind: str, kb: Any, store: Any, county: str | None) -> list[Any]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.cli import CliError
-    from bot.commands.allocation import resolve_county
+    from bot.cli.commands.allocation import resolve_county
     from bot.runtime import get_store
 
     store = get_store()

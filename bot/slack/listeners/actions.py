@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import (
+from bot.slack.blocks import (
     ACTION_FEEDBACK_DOWN,
     ACTION_FEEDBACK_UP,
     ACTION_OPEN_MODAL,
@@ -16,10 +16,10 @@ from bot.blocks import (
     notice_message,
     parse_value,
 )
-from bot.listeners.answers import KINDS, clean_question, produce
-from bot.listeners.views import open_status_modal
-from bot.modal import Prefill
-from bot.services import Services, services
+from bot.slack.listeners.answers import KINDS, clean_question, produce
+from bot.slack.listeners.views import open_status_modal
+from bot.slack.modal import Prefill
+from bot.slack.services import Services, services
 from engine.store import Feedback
 
 log = logging.getLogger(__name__)

@@ -1,16 +1,16 @@
 """gunicorn settings for the Slack HTTP endpoint (Procfile `web:` and `stimulans serve --http`).
 
-`gunicorn -c python:bot.gunicorn_conf 'bot.http:create_wsgi_app()'`
+`gunicorn -c python:bot.slack.gunicorn_conf 'bot.slack.http:create_wsgi_app()'`
 
 Stalled clients (docs/security.md "Långsamma klienter"): gthread accepts connections in its main
 loop and hands one to a thread only when bytes arrive; a thread then reads the request. The body is
-read by bot/http.py within BODY_DEADLINE seconds (the socket gets a timeout of the time left), so a
+read by bot/slack/http.py within BODY_DEADLINE seconds (the socket gets a timeout of the time left), so a
 client that announces 1 000 bytes and sends 10 holds a thread for at most 5 s and is answered 408.
 With THREADS threads, fewer than THREADS stalled clients at a time cannot delay /healthz or a signed
 request at all; more can delay them for at most BODY_DEADLINE seconds per wave.
 
 Workers: WEB_CONCURRENCY (default 1). Without REDIS_URL keep ONE: the event-id and replay caches
-(bot/dedup.py) then live in the process; with REDIS_URL several workers share them (docs/scale.md).
+(bot/slack/dedup.py) then live in the process; with REDIS_URL several workers share them (docs/scale.md).
 """
 from __future__ import annotations
 

@@ -220,7 +220,7 @@ def csv_cell(value: object) -> object:
 
 def _write_csv(rows: list[Row], post, year: int, result: AllocationResult, target: str, dialect=None) -> None:
     """The split as CSV through the export writer (Swedish Excel dialect unless --csv-dialekt standard)."""
-    from bot.commands.exports import DIALECTS, write_csv
+    from bot.cli.commands.exports import DIALECTS, write_csv
 
     headers = ["mottagare_id", "mottagare", "kod", "lan", "overenskommelse", "ar", "post", "underlag",
                "underlag_totalt", "andel", "belopp", "avrundat", "typ", "nyckel", "befolkningstabell", "avrundning"]
@@ -329,7 +329,7 @@ def _print_published(kb, post, year: int, county: str | None, published: list, a
     total = sum((a.amount for a in published), Decimal("0.00"))
     lines.append(f"Summa ({len(published)} rader): {format_kr(total, ore=True)}")
     if args.csv:
-        from bot.commands.exports import DIALECTS, write_csv
+        from bot.cli.commands.exports import DIALECTS, write_csv
 
         headers = ["mottagare_id", "mottagare", "kod", "overenskommelse", "ar", "post", "belopp", "typ", "kalla"]
         kinds = ["text", "text", "text", "text", "int", "text", "amount", "text", "text"]
@@ -359,7 +359,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("ar", metavar="år", help="år, t.ex. 2021")
     f.add_argument("lan", metavar="län", nargs="?", help="län: kod eller namn (t.ex. 20 eller Dalarna)")
     f.add_argument("--csv", metavar="FIL", help="skriv fördelningen som CSV (”-” = standard ut)")
-    from bot.commands.exports import add_dialect_option
+    from bot.cli.commands.exports import add_dialect_option
 
     add_dialect_option(f)
     f.add_argument("--to-sheet", action="store_true", help="skriv raderna till fliken Tilldelning i arket")

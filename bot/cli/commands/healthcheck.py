@@ -1,4 +1,4 @@
-"""`stimulans healthcheck`: exit 0 if the bot running in this container/host is healthy (bot/health.py).
+"""`stimulans healthcheck`: exit 0 if the bot running in this container/host is healthy (bot/slack/health.py).
 
 For Docker HEALTHCHECK, compose and systemd: Socket Mode is judged by the heartbeat file `stimulans serve`
 keeps fresh while connected; HTTP mode by GET http://127.0.0.1:$PORT/healthz.
@@ -10,7 +10,7 @@ import os
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from bot.health import MAX_AGE_SECONDS
+    from bot.slack.health import MAX_AGE_SECONDS
 
     p = sub.add_parser("healthcheck", help="kontrollera att den körande boten lever (för Docker/systemd)",
                        description="Avslutar med 0 om boten lever: i Socket Mode om heartbeat-filen "
@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.health import check
+    from bot.slack.health import check
 
     ok, detail = check(args.port, max_age=args.max_age)
     print(("frisk: " if ok else "sjuk: ") + detail)

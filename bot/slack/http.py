@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: `gunicorn 'bot.http:create_wsgi_app()'`.
+"""WSGI entry point for gunicorn: `gunicorn 'bot.slack.http:create_wsgi_app()'`.
 
 POST /slack/events  Bolt's endpoint for events, slash commands and interactivity (signed requests)
 GET  /healthz       liveness probe: 200 "ok" (touches neither Slack nor the sheet)
@@ -172,7 +172,7 @@ def _reply(start_response: Any, status: str, message: str) -> list[bytes]:
 
 def create_wsgi_app(app: App | None = None) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     if app is None:
-        from bot.app import SlackConfigError, create_app
+        from bot.slack.app import SlackConfigError, create_app
         from config.settings import get_settings
 
         settings = get_settings()

@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import ACTION_OPEN_MODAL, truncate
+from bot.slack.blocks import ACTION_OPEN_MODAL, truncate
 from engine.authz import Identity, whom_to_ask
 from engine.dashboard import contact_overview, open_recipients, post_progress, upcoming_deadlines
 from engine.formatting import format_date
@@ -59,7 +59,7 @@ def _modal_button(recipient_id: str | None, agreement: str = "", post: str = "",
 
 
 def _invoice_button(recipient_id: str) -> ButtonElement:
-    from bot.listeners.drafts import ACTION_INVOICE_DRAFT
+    from bot.slack.listeners.drafts import ACTION_INVOICE_DRAFT
 
     return ButtonElement(text="Fakturaunderlag (Word)", action_id=ACTION_INVOICE_DRAFT, value=recipient_id)
 

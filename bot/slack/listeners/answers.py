@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from bot.errors import user_error_message
-from bot.services import Services
+from bot.slack.services import Services
 from engine.answer import Answer
 
 log = logging.getLogger(__name__)

@@ -186,7 +186,7 @@ def cmd_remind(args: argparse.Namespace, out: TextIO | None = None) -> int:
                            "eller ange --channel (eller --dry-run för att bara visa påminnelserna)")
         if settings.slack_bot_token is None:
             raise CliError("SLACK_BOT_TOKEN saknas: kan inte skicka till Slack (använd --dry-run för att bara visa)")
-        from bot.reminder_sender import ReminderSender, make_client
+        from bot.slack.reminder_sender import ReminderSender, make_client
 
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         for n, (_, _, store, _) in enumerate(jobs):

@@ -14,8 +14,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import escape, notice_message
-from bot.services import Services, mention, services
+from bot.slack.blocks import escape, notice_message
+from bot.slack.services import Services, mention, services
 from engine.authz import coordinators
 
 log = logging.getLogger(__name__)

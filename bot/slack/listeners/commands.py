@@ -9,12 +9,12 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import answer_message, notice_message
-from bot.listeners import documents
-from bot.listeners.answers import clean_question, produce
-from bot.listeners.views import open_status_modal
-from bot.modal import Prefill
-from bot.services import services
+from bot.slack.blocks import answer_message, notice_message
+from bot.slack.listeners import documents
+from bot.slack.listeners.answers import clean_question, produce
+from bot.slack.listeners.views import open_status_modal
+from bot.slack.modal import Prefill
+from bot.slack.services import services
 from engine.text import fold
 
 COMMAND = "/stimulans"
@@ -63,7 +63,7 @@ def register(app: App) -> None:
             return
         county = svc.county_for(client, user, body.get("channel_id")) if svc.counties is not None else None
         if kind == "invoice":
-            from bot.listeners.drafts import deliver_invoice_draft, is_recipient
+            from bot.slack.listeners.drafts import deliver_invoice_draft, is_recipient
 
             if not rest or is_recipient(svc, rest):
                 _, message = deliver_invoice_draft(svc, client, user, rest)

@@ -1,7 +1,7 @@
 """Events: app_mention (channels), message.im (DMs), app_home_opened (App Home).
 
 Each listener acks at once and does the work in a Bolt lazy listener; replies go in the thread
-of the question. Event retries are dropped earlier, by the dedup middleware in bot/app.py.
+of the question. Event retries are dropped earlier, by the dedup middleware in bot/slack/app.py.
 """
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import home
-from bot.blocks import answer_message, notice_message
-from bot.listeners import documents
-from bot.listeners.answers import clean_question, produce
-from bot.services import Services, mention, services
+from bot.slack import home
+from bot.slack.blocks import answer_message, notice_message
+from bot.slack.listeners import documents
+from bot.slack.listeners.answers import clean_question, produce
+from bot.slack.services import Services, mention, services
 from engine.authz import coordinators
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dedup import EventDeduplicator
+from bot.slack.dedup import EventDeduplicator
 from config.settings import Settings
 from engine import slack_text
 from engine.authz import Identity, match_contacts

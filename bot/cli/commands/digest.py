@@ -16,7 +16,7 @@ def _cli_error(message: str) -> Exception:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from bot.commands.remind import _date_arg, _minutes_arg
+    from bot.cli.commands.remind import _date_arg, _minutes_arg
 
     p = sub.add_parser(
         "sammanfattning", aliases=["digest"],
@@ -45,8 +45,8 @@ def _time_arg(raw: str) -> dt.time:
 
 def run_once(args: argparse.Namespace, *, kb, store, settings, client, out: TextIO) -> int:
     from bot.charts import digest_png
-    from bot.commands.allocation import resolve_county
-    from bot.commands.remind import today_in
+    from bot.cli.commands.allocation import resolve_county
+    from bot.cli.commands.remind import today_in
     from engine.digest import build_digest
 
     county = resolve_county(kb, args.lan) if args.lan else None
@@ -71,7 +71,7 @@ def run_once(args: argparse.Namespace, *, kb, store, settings, client, out: Text
     if args.dry_run:
         print("\n(torrkörning: inget skickat, inget registrerat)", file=out)
         return 0
-    from bot.digest_sender import post_digest
+    from bot.slack.digest_sender import post_digest
 
     result = post_digest(client, store, digest, png, args.channel_resolved, county=county)
     print(result.describe(), file=out)
@@ -93,7 +93,7 @@ def cmd_digest(args: argparse.Namespace, out: TextIO | None = None) -> int:
                              "ange --channel, eller använd --dry-run")
         if settings.slack_bot_token is None:
             raise _cli_error("SLACK_BOT_TOKEN saknas: kan inte skicka till Slack (använd --dry-run)")
-        from bot.reminder_sender import make_client
+        from bot.slack.reminder_sender import make_client
 
         client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     store = get_store()
@@ -103,7 +103,7 @@ def cmd_digest(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return run_once(args, kb=kb, store=store, settings=settings, client=client, out=out)
 
     if args.loop:
-        from bot.commands.remind import run_loop
+        from bot.cli.commands.remind import run_loop
 
         print(f"stimulans sammanfattning: kör var {args.loop:g}:e minut (Ctrl-C avslutar)", file=out)
         return run_loop(once, args.loop, out=out)

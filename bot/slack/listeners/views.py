@@ -13,8 +13,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import notice_message
-from bot.modal import (
+from bot.slack.blocks import notice_message
+from bot.slack.modal import (
     B_RECIPIENT,
     CALLBACK_ID,
     Prefill,
@@ -23,7 +23,7 @@ from bot.modal import (
     parse_submission,
     validate,
 )
-from bot.services import Services, mention, services
+from bot.slack.services import Services, mention, services
 from engine.authz import Decision, can_edit, can_open_editor, whom_to_ask
 from engine.dashboard import post_label
 from engine.formatting import format_date, format_kr

@@ -13,9 +13,9 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from bot.dedup import replay_key
-from bot.listeners import register_listeners
-from bot.services import Services, attach
+from bot.slack.dedup import replay_key
+from bot.slack.listeners import register_listeners
+from bot.slack.services import Services, attach
 from config.settings import Settings, get_settings
 
 ENV_HELP = (

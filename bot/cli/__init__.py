@@ -1,4 +1,4 @@
-"""`stimulans` command line. Thin: each subcommand lives in bot/commands/<name>.py with register()."""
+"""`stimulans` command line. Thin: each subcommand lives in bot/cli/commands/<name>.py with register()."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="visa felsökningsutskrifter")
     sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
     for name in COMMAND_MODULES:
-        importlib.import_module(f"bot.commands.{name}").register(sub)
+        importlib.import_module(f"bot.cli.commands.{name}").register(sub)
     return parser
 
 
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "update":  # values may start with '-'
-        from bot.commands.sheet import update_argv
+        from bot.cli.commands.sheet import update_argv
 
         argv = update_argv(argv)
     args = parser.parse_args(argv)

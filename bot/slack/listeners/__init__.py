@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, documents, drafts, events, views
+from bot.slack.listeners import actions, commands, documents, drafts, events, views
 
 
 def register_listeners(app: App) -> None:

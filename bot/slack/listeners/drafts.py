@@ -11,8 +11,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.blocks import notice_message
-from bot.services import Services, mention, services
+from bot.slack.blocks import notice_message
+from bot.slack.services import Services, mention, services
 from engine.authz import coordinators, whom_to_ask
 from engine.slack_text import escape
 
