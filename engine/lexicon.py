@@ -265,6 +265,7 @@ ENGLISH_COMMON = {
 
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
 SWEDISH_COMMON = {
+    "ser", "sag", "sett", "vet",  # "hur ser det ut för Mora?": asking, not naming a thing
     "skulle", "gallde", "galla", "galler", "okade", "okar", "deltog", "undrar", "undra", "behovde", "behover",
     "fanns", "finns", "forhand", "stalls", "staller", "tackar", "tack", "sitter", "ursakta", "jobbar", "jobbet",
     "riktar", "lamnar", "handa", "hander", "spara", "sparar", "ansokte", "namns", "namnt", "stort", "stora",

@@ -3,8 +3,9 @@
 One parse into a typed Query (engine/understanding.py; a follow-up inherits from the conversation's
 previous question, a question asking two things is split into parts), then the rule table
 (engine/rules.py) picks the answer kind; answers are built in engine/answers/. After that, in order:
-the documents' own discrepancies about what the answer used, the year guard and the scope guard
-(engine/answers/trust.py: other years / another county or post said first), the "Jag antog" line,
+the documents' own discrepancies about what the answer used, the quantity guard, the year guard and the
+scope guard (engine/answers/trust.py: a figure of another quantity, other years, another county or post
+said first), the "Jag antog" line,
 and English rendering for English questions.
 """
 from __future__ import annotations
@@ -150,6 +151,7 @@ class Engine:
     def _answer(self, q: Query, question: str) -> Answer:
         try:
             answer = self._with_discrepancies(figures.verify_prefix(q, passages.consider(self.kb, q, self.dispatch(q))))
+            answer = trust.other_quantity(self.kb, q, answer)
             answer = trust.year_guard(self.kb, q, answer)
             answer = trust.scope_guard(self.kb, q, answer)
             answer = _with_assumptions(answer, q)

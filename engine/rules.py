@@ -44,6 +44,26 @@ def _asks_amount(e: Engine, q: Query) -> bool:
     return (q.wants_amount or e.names_a_receiver(q)) and not q.deadline_kinds
 
 
+def _off_subject(e: Engine, q: Query) -> bool:
+    """A receiver named in a question about something else ("Vilka tåg går från Mora?", "Vilken skatt
+    betalar man i Säter?"): the question's own subject words fill no slot and nothing in it asks for an
+    amount, a post, a date, a deadline or a rule the documents hold — the receiver alone is no amount
+    question."""
+    if not _receivers(q) or not q.content or q.follow_up:
+        return False
+    return not (q.wants_amount or q.posts or q.levels or q.deadline_kinds or q.topics or q.wants_date
+                or q.wants_status or q.wants_key or q.wants_usage or q.wants_reason or q.wants_discrepancies
+                or q.wants_agreement_date or q.wants_post_recipient or q.wants_help)
+
+
+def _off_subject_answer(e: Engine, q: Query) -> Answer | None:
+    """"finns inte i dokumenten" first; the nearest the documents hold (which posts have amounts for the
+    receiver), without a figure. A question whose words do point at a fact goes on to the facts."""
+    if facts.best_evidence(e.kb, q) >= trust.DOMAIN_FACT_EVIDENCE:
+        return None
+    return trust.off_subject(e.kb, replace(q, unmatched=q.content))
+
+
 def _status(e: Engine, q: Query) -> Answer:
     ans = status.status_answer(e.kb, e.store, q)
     documented = facts.answer(e.kb, q) if facts.documented_about_recipient(e.kb, q) else None
@@ -133,7 +153,11 @@ RULES: tuple[Rule, ...] = (
          ("Sista dag att fakturera Storsthlm?", "När ska vi rekvirera 2023?")),
     Rule("distribution_key", lambda e, q: q.wants_key and not q.wants_amount, lambda e, q: keys.answer(e.kb, q),
          ("Hur fördelas brukarmedverkan mellan länen 2021?",)),
-    Rule("amount", lambda e, q: q.wants_amount or e.names_a_receiver(q), lambda e, q: amounts.answer(e.kb, q),
+    Rule("off_subject", _off_subject, _off_subject_answer,
+         ("Vilken skatt tar Gagnef ut?", "Vem är kommunalråd i Orsa?"),
+         "a receiver named in a question about something else: no amount, 'finns inte i dokumenten' first"),
+    Rule("amount", lambda e, q: (q.wants_amount or e.names_a_receiver(q)) and not _off_subject(e, q),
+         lambda e, q: amounts.answer(e.kb, q),
          ("Hur mycket får Falun 2020?", "Vad får Vansbro för kunskapsbaserad vård 2020?",
           "How much does Mora get in 2020?")),
     Rule("facts", lambda e, q: True, lambda e, q: facts.answer(e.kb, q),
@@ -144,7 +168,8 @@ RULES: tuple[Rule, ...] = (
          ("Förfaller rätten till bidrag om vi rekvirerar 2019 års medel efter 1 december?",),
          "a yes/no question about a deadline gets the deadline and its consequence"),
     Rule("amount_late",
-         lambda e, q: bool(q.recipients or q.posts or q.years) and not q.wants_date and not q.things,
+         lambda e, q: (bool(q.recipients or q.posts or q.years) and not q.wants_date and not q.things
+                       and not _off_subject(e, q)),
          lambda e, q: amounts.answer(e.kb, q), ("2012 totalt?", "ök 2021 tot")),
 )
 

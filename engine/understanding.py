@@ -40,6 +40,9 @@ class Query:
     #: words naming a thing that fills no slot, known to the documents or not ("missbruksvard")
     unnamed: list[str] = field(default_factory=list)  # after "för"/"till"/"mot": what money would be for
     things: list[str] = field(default_factory=list)  # anywhere ("organisationsnummer", "kommundirektor")
+    #: every word of three letters or more that names a thing and fills no slot ("tåg", "skatt", "besök"):
+    #: what the question is about when it is not a recipient, post, year or question word
+    content: list[str] = field(default_factory=list)
     asker_id: str | None = None  # the Slack user asking (their own recipient comes from Kontakter)
     #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
     recent_recipients: list[Recipient] = field(default_factory=list)
@@ -328,6 +331,10 @@ class QuestionParser:
         for i, w in enumerate(toks):
             if not re.fullmatch(r"[a-z][a-z-]*", w):
                 continue
+            if len(w) >= 3 and w not in named and w not in lexicon.STOPWORDS and w not in q.content \
+                    and not _is_question_word(self.vocabulary, w) \
+                    and not ("-" in w and _is_question_word(self.vocabulary, w.split("-")[0])):
+                q.content.append(w)
             if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w):
                 continue
             if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0]):

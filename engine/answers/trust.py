@@ -6,6 +6,7 @@ Y?", `year_guard` after any answer whose facts belong to other years than the on
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -29,8 +30,81 @@ PURPOSE_FACT_EVIDENCE = 3.0
 DOMAIN_TOPIC_SCORE = 1.5
 
 
-def _terms(q: Query) -> str:
-    return ", ".join(f"”{t}”" for t in q.unmatched)
+def _terms(q: Query, *, as_written: bool = False) -> str:
+    return ", ".join(f"”{_as_written(q, t) if as_written else t}”" for t in q.unmatched)
+
+
+def _as_written(q: Query, term: str) -> str:
+    """A folded term as the question wrote it ("tåg" for "tag")."""
+    from engine.text import fold
+
+    for word in re.findall(r"[^\W_]+(?:-[^\W_]+)*", q.raw or ""):
+        if fold(word) == term:
+            return word.lower()
+    return term
+
+
+#: words asking for a quantity of something (a price, a cost, a pay): the fact answering must be about
+#: that very thing. Kept here, not in engine/lexicon.py, so they do not join the question vocabulary.
+QUANTITY_WORDS = ("kostar", "kosta", "kostnad", "kostnaden", "kostnader", "pris", "priset", "avgift", "avgiften",
+                  "tjanar", "lon", "lonen", "medellon", "cost", "costs", "price", "salary")
+#: the share of the question's own subject words a figure-leading fact must contain
+SUBJECT_COVERAGE = 0.5
+#: subject words shorter than this (verbs like "lagt", "gick") do not count for the coverage
+SUBJECT_WORD_LENGTH = 5
+
+
+def _covered(word: str, tokens: set[str]) -> bool:
+    """The word, or an inflection of it (at most three letters of ending changed), is among the tokens."""
+    stem = word[:max(5, len(word) - 3)]
+    return any(t.startswith(stem) or (len(t) >= 5 and word.startswith(t)) for t in tokens)
+
+
+def other_quantity(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
+    """A fact that leads with a figure given to a question asking a quantity of something else ("Vad
+    kostar ett besök hos psykiatern?" is not "what psychiatric ill-health costs Sweden"), or a post's
+    amount given to a question asking the price of something the post does not name ("Vad kostar en
+    utbildning för personalen i SIP?"): what is asked is not in the documents; the nearest fact is
+    named, without its figure."""
+    if not (q.content or q.post_phrases):
+        return answer
+    if answer.rule in ("rule_facts", "facts"):
+        if not (q.wants_amount or q.has(*QUANTITY_WORDS)):
+            return answer
+    elif answer.rule == "amount":
+        if not q.has(*QUANTITY_WORDS):  # "hur mycket får …" is the amount rule's own question
+            return answer
+    else:
+        return answer
+    first = answer.text.strip().splitlines()[0] if answer.text.strip() else ""
+    if not re.search(r"\d", first[:40]):
+        return answer
+    from engine.text import fold
+
+    by_id = {f.id: f for f in kb.facts}
+    lead = next((by_id[f["fact"]] for f in answer.facts if f.get("fact") in by_id), None)
+    if lead is not None:
+        covering = " ".join([lead.title, lead.text, *lead.items, *lead.keywords, lead.value or ""])
+    elif answer.rule == "amount":
+        covering = answer.text
+    else:
+        return answer
+    tokens = set(re.findall(r"[a-z0-9]+", fold(covering)))
+    subject = [w for w in q.content if len(w) >= SUBJECT_WORD_LENGTH]  # "lagt", "per" say nothing of it
+    if lead is not None:  # a post the question names is its subject too ("Vad kostar SIP?")
+        subject += [w for ph in q.post_phrases for w in ph.split() if len(w) >= 3 and w not in subject]
+    missing = [w for w in subject if not _covered(w, tokens)]
+    if not missing or len(missing) <= (1 - SUBJECT_COVERAGE) * len(subject):
+        return answer
+    terms = ", ".join(f"”{_as_written(q, t)}”" for t in missing)
+    text = f"Det du frågar efter om {terms} {NOT_IN_DOCS}; dokumenten anger ingen sådan siffra."
+    if lead is not None and lead.title and not re.search(r"\d", lead.title):
+        text += f" Närmaste uppgift i dokumenten gäller något annat: {lead.title}."
+    elif lead is None and q.posts:
+        text += (" Närmaste uppgift i dokumenten: stimulansmedel till "
+                 + ", ".join(dict.fromkeys(p.short for p in q.posts[:3])) + " (belopp per år), inget pris.")
+    sources = uniq_sources([lead.source]) if lead is not None else list(answer.sources)
+    return Answer(text=text, intent="not_in_documents", sources=sources, confident=False, rule=answer.rule)
 
 
 def unknown_terms(kb: KnowledgeBase, q: Query, *, asks_amount: bool, evidence: float,
@@ -55,7 +129,14 @@ def unknown_terms(kb: KnowledgeBase, q: Query, *, asks_amount: bool, evidence: f
     return near.model_copy(update={"text": f"{lead} Närmast i dokumenten:\n{near.text}", "confident": False})
 
 
-def _posts_instead(kb: KnowledgeBase, q: Query, lead: str) -> Answer:
+def off_subject(kb: KnowledgeBase, q: Query) -> Answer:
+    """A receiver named in a question about something else ("Vilka tåg går från Mora?"): what is asked
+    is not in the documents; the nearest the documents hold about the receiver (which posts have
+    amounts) follows, labelled, without a figure."""
+    return _posts_instead(kb, q, f"{_terms(q, as_written=True)} {NOT_IN_DOCS}.", asked_amount=False)
+
+
+def _posts_instead(kb: KnowledgeBase, q: Query, lead: str, *, asked_amount: bool = True) -> Answer:
     """Which posts the documents state amounts for (for the recipient / year asked), without figures."""
     ids = {r.id for r in q.recipients}
     allocs = [a for a in kb.allocations if (not ids or a.recipient in ids) and (not q.years or a.year in q.years)
@@ -65,7 +146,7 @@ def _posts_instead(kb: KnowledgeBase, q: Query, lead: str) -> Answer:
         names = sorted({p.short for p in kb.posts.values() if not q.years or p.year in q.years})
     who = " och ".join(r.name for r in q.recipients) or "stimulansmedlen"
     when = f" {years_text(q.years)}" if q.years else ""
-    text = f"{lead} Dokumenten anger inget belopp för det."
+    text = f"{lead} Dokumenten anger inget belopp för det." if asked_amount else lead
     if names:
         text += f" Närmast i dokumenten: belopp för {who}{when} finns för posterna " + ", ".join(names) + "."
     sources = uniq_sources([a.source for a in allocs][:3])
