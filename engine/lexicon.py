@@ -54,6 +54,9 @@ STRICT_DATE_WORDS = ("sista dag", "sista dagen", "sista datum", "senast", "deadl
 RANK_WORDS = ("mest", "storst", "hogst", "minst", "lagst", "most", "largest", "biggest", "least", "smallest")
 #: "vem rekvirerade", "vilka ska": asks who, not how much
 WHO_WORDS = ("vem", "vilken myndighet", "vilken aktor", "who")
+#: words that make a text a question at all (a bare "hej" or "tack" asks nothing, so inherits nothing)
+QUESTION_WORDS = ("vem", "vad", "nar", "hur", "vilken", "vilket", "vilka", "vart", "var", "varfor", "who", "whom",
+                  "what", "when", "how", "where", "which", "why")
 #: "vad händer om vi missar": the consequence of a deadline
 CONSEQUENCE_WORDS = ("vad hander", "konsekvens", "konsekvensen", "om vi missar", "for sent", "efter sista dagen",
                      "what happens")

@@ -130,6 +130,12 @@ class Query:
         return self.has(*lexicon.GETS_WORDS)
 
 
+def asks_for_recipients(q: Query) -> bool:
+    """"vem har inte rekvirerat än?", "vilka har fakturerat?": the answer is a set of recipients, so a
+    follow-up must not narrow it to the recipient of the previous question."""
+    return q.wants_status and (q.asks_who or q.has(*lexicon.WHICH_WORDS))
+
+
 def unique_recipients(recipients: list[Recipient]) -> list[Recipient]:
     """The recipients in order, each once."""
     seen: set[str] = set()
@@ -434,6 +440,9 @@ class QuestionParser:
                            or q.has(*lexicon.WHICH_WORDS) or q.has(*lexicon.COMPARE_WORDS)
                            or any(t not in lexicon.SLOT_TOPICS for t in q.topics))
         language = detect_language(question) or prev.language
+        if marker is None and not has_slot and intent_free and "?" not in question \
+                and not q.has(*lexicon.QUESTION_WORDS):
+            return q  # "hej", "tack": nothing asked, so nothing to inherit
         if has_slot and intent_free and len(content) <= 4:
             return self._replace_slots(prev, q, language, total=total, national=national)
         if marker is None and has_slot and len(words_) > 3 and not comparing:
@@ -508,7 +517,7 @@ class QuestionParser:
             if len(pair) == 2:
                 out.recipients = pair
                 assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
-        elif not q.recipients and prev.recipients:
+        elif not q.recipients and prev.recipients and not asks_for_recipients(q):
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
         if not q.years and prev.years:

@@ -155,3 +155,19 @@ def test_a_contacts_deadline_question_leads_with_their_own_deadline(kb):
     assert other.text.startswith("En egen frist för Stockholms stad framgår inte av dokumenten; fristen nedan "
                                  "gäller SKR")
     assert "1 december 2021" in other.text
+
+
+def test_a_greeting_inherits_nothing_and_states_no_figure(engine):
+    engine.ask("sista dag att fakturera storsthlm?", conversation="g")
+    engine.ask("och 2021?", conversation="g")
+    hello = engine.ask("hej", conversation="g")
+    assert not hello.assumed and "kr" not in hello.text.split("\n")[0]
+    assert "1 680 000 000" not in hello.text
+
+
+@pytest.mark.parametrize("question", ["vem har inte rekvirerat än?", "vilka har inte fakturerat?",
+                                      "vilka kommuner har rekvirerat?"])
+def test_who_has_not_questions_ask_about_everyone_not_the_last_recipient(engine, question):
+    engine.ask("hur mycket får Mora 2020?", conversation=f"w:{question}")
+    q = engine.parser.parse_in_context(question, engine.context.get(f"w:{question}"))
+    assert q.recipients == [] and "Mora kommun" not in q.assumed
