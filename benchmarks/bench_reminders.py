@@ -16,35 +16,6 @@ DAY = dt.date(2021, 3, 24)
 POST = "ok2020-kommun-handlingsplaner"  # 7 days before the repayment deadline that concerns every municipality and region
 
 
-class SimClock:
-    """The pacer's clock: sleeping moves it; every paced call is logged with its time."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.calls: list[tuple[str, float]] = []
-
-    def clock(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-    def busiest_minute(self, method: str) -> int:
-        times = [t for m, t in self.calls if m == method]
-        return max((sum(1 for t in times[i:] if t < start + 60) for i, start in enumerate(times)), default=0)
-
-
-def _pacer(sim: SimClock):
-    from bot.slack.reminder_sender import Pacer
-
-    class LoggingPacer(Pacer):
-        def wait(self, method: str) -> None:
-            super().wait(method)
-            sim.calls.append((method, sim.t))
-
-    return LoggingPacer(clock=sim.clock, sleep=sim.sleep)
-
-
 def run() -> list:
     from bot.cli.commands.remind import run_once
     from bot.slack.reminder_sender import ReminderSender, make_client
@@ -58,7 +29,7 @@ def run() -> list:
     from sheets.google import GoogleBackend
     from sheets.tabular import TabularStore
     from tests.fake_sheets_api import FakeSheetsAPI, service_account_info
-    from tests.reminders_support import MockSlack
+    from tests.reminders_support import MockSlack, SimClock
 
     kb, config = load_knowledge(), load_reminder_config()
     lines: list = []
@@ -93,7 +64,7 @@ def run() -> list:
         sim = SimClock()
         with MockSlack() as slack:
             sender = ReminderSender(make_client("xoxb-bench", slack.url), store,
-                                    pacer=_pacer(sim))
+                                    pacer=sim.pacer())
             api.reset_calls()
             out = io.StringIO()
             t0 = time.perf_counter()

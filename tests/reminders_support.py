@@ -261,3 +261,35 @@ class MockSlack:
         with self.lock:
             return [p for p in self.posts if (p["metadata"] or {}).get("event_payload", {}).get("reminder_id")
                     == reminder_id]
+
+
+class SimClock:
+    """A pacer's clock for tests and the bench: sleeping moves it (no real waiting); every paced call is
+    logged with its time, so the busiest minute per Slack method can be checked."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.calls: list[tuple[str, float]] = []
+
+    def clock(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+    def busiest_minute(self, method: str) -> int:
+        times = [t for m, t in self.calls if m == method]
+        return max((sum(1 for t in times[i:] if t < start + 60) for i, start in enumerate(times)), default=0)
+
+    def pacer(self):
+        """The sender's real Pacer on this clock, logging each paced call."""
+        from bot.slack.reminder_sender import Pacer
+
+        sim = self
+
+        class LoggingPacer(Pacer):
+            def wait(self, method: str) -> None:
+                super().wait(method)
+                sim.calls.append((method, sim.t))
+
+        return LoggingPacer(clock=self.clock, sleep=self.sleep)

@@ -332,6 +332,21 @@ class BotServer:
 
 # ------------------------------------------------------------------ signed requests like Slack's
 
+def wait_healthy(proc: Any, base: str, timeout: float = 60.0, attempt_timeout: float = 2.0) -> None:
+    """Bounded wait until a server process started by a test answers GET /healthz with "ok"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=attempt_timeout) as r:
+                assert r.read() == b"ok"
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
+                raise AssertionError(f"server did not start: {out}") from None
+            time.sleep(0.1)
+
+
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()

@@ -57,16 +57,7 @@ def test_stalled_clients_do_not_starve_healthz_or_signed_requests(tmp_path):
     stalled: list[socket.socket] = []
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:  # bounded wait for the server to accept connections
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as r:
-                    assert r.read() == b"ok"
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"server did not start: {proc.stdout.read() if proc.poll() else ''}") from None
-                time.sleep(0.1)
+        s.wait_healthy(proc, base, attempt_timeout=5)
 
         def healthz() -> bytes:
             with urllib.request.urlopen(base + "/healthz", timeout=FAST * 5) as r:

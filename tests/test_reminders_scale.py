@@ -10,7 +10,7 @@ import pytest
 from bot.slack.reminder_sender import Pacer, ReminderSender, make_client
 from engine.reminders import OutgoingReminder
 from tests.fake_sheets_api import FakeSheetsAPI
-from tests.reminders_support import MockSlack
+from tests.reminders_support import MockSlack, SimClock
 from tests.sheets_support import Clock, GoogleHarness
 
 DAY = dt.date(2020, 11, 24)
@@ -20,30 +20,6 @@ def dm_items(n: int) -> list[OutgoingReminder]:
     return [OutgoingReminder(reminder_id=f"ok2020-faktura:7d:U{i:04d}", deadline_id="ok2020-faktura", offset=7,
                              channel=f"U{i:04d}", planned_date=DAY, text=f"Påminnelse {i}", kind="dm")
             for i in range(n)]
-
-
-class FakeTime:
-    """The pacer's clock: sleeping moves it (no real waiting); every call is logged with its time."""
-
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.calls: list[tuple[str, float]] = []
-
-    def clock(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-
-
-class LoggingPacer(Pacer):
-    def __init__(self, time: FakeTime):
-        super().__init__(clock=time.clock, sleep=time.sleep)
-        self.time = time
-
-    def wait(self, method: str) -> None:
-        super().wait(method)
-        self.time.calls.append((method, self.time.t))
 
 
 @pytest.fixture
@@ -57,10 +33,10 @@ def sheets_calls(h) -> int:
 
 
 def test_290_dms_cost_at_most_10_sheets_calls_and_stay_within_slacks_rate_tiers(google):
-    time = FakeTime()
+    time = SimClock()
     items = dm_items(290)
     with MockSlack() as slack:
-        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=LoggingPacer(time))
+        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=time.pacer())
         google.api.reset_calls()
         google.store.refresh()
         results = sender.send_all(items)
@@ -75,10 +51,7 @@ def test_290_dms_cost_at_most_10_sheets_calls_and_stay_within_slacks_rate_tiers(
         # conversations.open once per user, and no method above its tier in any minute
         assert slack.calls.count("conversations.open") == 290
         for method, (per_minute, burst) in Pacer.LIMITS.items():
-            times = [t for m, t in time.calls if m == method]
-            for i, start in enumerate(times):
-                in_window = sum(1 for t in times[i:] if t < start + 60)
-                assert in_window <= per_minute + burst, method
+            assert time.busiest_minute(method) <= per_minute + burst, method
         assert time.t > 290 / 50 * 60 * 0.9  # paced: about six minutes of Slack time, not a burst
         # a second run: everything already sent, one read, no Slack calls
         google.api.reset_calls()
@@ -91,7 +64,7 @@ def test_290_dms_cost_at_most_10_sheets_calls_and_stay_within_slacks_rate_tiers(
 
 def test_conversations_open_is_cached_across_runs(google):
     with MockSlack() as slack:
-        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=LoggingPacer(FakeTime()))
+        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=SimClock().pacer())
         sender.send_all(dm_items(3))
         later = [OutgoingReminder(reminder_id=i.reminder_id.replace("7d", "1d"), deadline_id=i.deadline_id, offset=1,
                                   channel=i.channel, planned_date=DAY, text="igen", kind="dm") for i in dm_items(3)]
@@ -103,7 +76,7 @@ def test_conversations_open_is_cached_across_runs(google):
 def test_a_failing_claim_ends_the_run_cleanly_and_the_next_run_sends_once(google):
     items = dm_items(20)
     with MockSlack() as slack:
-        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=LoggingPacer(FakeTime()))
+        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=SimClock().pacer())
         google.api.fail(429, times=100, match=":append")
         results = sender.send_all(items)
         assert {r.outcome for r in results} == {"failed"}
@@ -116,7 +89,7 @@ def test_a_failing_claim_ends_the_run_cleanly_and_the_next_run_sends_once(google
 def test_a_failing_completion_is_reported_and_the_next_run_records_without_reposting(google):
     items = dm_items(20)
     with MockSlack() as slack:
-        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=LoggingPacer(FakeTime()))
+        sender = ReminderSender(make_client("xoxb-test", slack.url), google.store, pacer=SimClock().pacer())
         google.api.fail(503, times=100, match="values:batchUpdate")
         results = sender.send_all(items)  # no exception
         assert [r.outcome for r in results] == ["sent"] * 20
@@ -124,7 +97,7 @@ def test_a_failing_completion_is_reported_and_the_next_run_records_without_repos
         google.api.faults.clear()
         google.api.reset_calls()
         results = ReminderSender(make_client("xoxb-test", slack.url), google.store,
-                                 pacer=LoggingPacer(FakeTime())).send_all(items)
+                                 pacer=SimClock().pacer()).send_all(items)
         assert [r.outcome for r in results] == ["recovered"] * 20
         assert len(slack.posts) == 20  # nothing posted twice
         assert sheets_calls(google) <= 10

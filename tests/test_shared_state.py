@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -60,19 +58,6 @@ def _start(port: int, env: dict[str, str], tmp_path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _wait_healthy(proc: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:  # bounded wait for the server to accept connections
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                assert r.read() == b"ok"
-                return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {proc.stdout.read() if proc.poll() is not None else ''}") from None
-            time.sleep(0.1)
-
-
 def test_two_server_processes_deduplicate_a_retried_event_and_share_follow_up_context(tmp_path,
                                                                                       redis_server):  # noqa: F811
     """Two hosts behind one load balancer: Slack's retry of an event lands on the other process."""
@@ -84,7 +69,7 @@ def test_two_server_processes_deduplicate_a_retried_event_and_share_follow_up_co
     try:
         bases = [f"http://127.0.0.1:{p}" for p in ports]
         for proc, base in zip(procs, bases, strict=True):
-            _wait_healthy(proc, base)
+            s.wait_healthy(proc, base)
         event = s.mention_event("Hur mycket får Falun 2020?", ts="1600000007.000700")
         body = s.event_body(event, event_id="EvRETRY1")
         first = s.post(bases[0] + "/slack/events", body, "application/json", s.sign(body))
@@ -129,7 +114,7 @@ def test_gunicorn_workers_behind_one_port_answer_each_retried_event_once(tmp_pat
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_healthy(proc, base)
+        s.wait_healthy(proc, base)
         bodies = [s.event_body(s.mention_event("hjälp", ts=f"1600000200.{i:06d}"), event_id=f"EvMANY{i}")
                   for i in range(6)]
         sends = [b for b in bodies for _ in range(3)]  # each event delivered three times (two retries)

@@ -7,8 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -49,16 +47,7 @@ def test_serve_http_runs_gunicorn_and_verifies_signatures(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:  # bounded wait for the server to accept connections
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    assert r.read() == b"ok"
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"server did not start: {proc.stdout.read() if proc.poll() is not None else ''}") from None
-                time.sleep(0.1)
+        s.wait_healthy(proc, base, timeout=30)
         body = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
         ok = s.post(base + "/slack/events", body, "application/json", s.sign(body))
         assert ok.status == 200 and ok.json() == {"challenge": "c-123"}
