@@ -1,0 +1,82 @@
+"""Unseen documents (issue #11: "a new agreement or memo is answerable the day it arrives").
+
+tests/documents_unseen/ holds three fictional documents of the genre (a national agreement 2025, a
+county memo with a per-municipality table 2024, an SKR circular with a per-region tkr table 2026)
+and a question bank about them. Each document is added through the command line to a fresh data
+dir, every draft accepted unseen, and its questions asked (tests/documents_unseen/run.py).
+
+Asserted: (a) no answer states a figure the document does not state; (b) the questions that fail
+are exactly those recorded in tests/documents_unseen/known_failures.yaml, so an improvement shows
+as well as a regression (regenerate: .venv/bin/python tests/documents_unseen/run.py
+--write-known-failures, and read the diff: an added line is a regression).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.documents_unseen import run
+
+HERE = Path(run.__file__).resolve().parent
+
+
+def test_bank_is_well_formed():
+    items = run.load_items()
+    per_doc = Counter(run.doc_of(i) for i in items)
+    assert set(per_doc) == set(run.DOCS)
+    assert all((HERE / f"{stem}.txt").exists() for stem in run.DOCS)
+    for stem in run.DOCS:
+        assert per_doc[stem] >= 25, stem
+        assert sum(1 for i in items if i.get("notindoc") and run.doc_of(i) == stem) >= 4, stem
+    assert len({i["q"] for i in items}) == len(items), "duplicate questions"
+    for i in items:
+        assert i["expect"] and all(isinstance(g, list) and g for g in i["expect"]), i["q"]
+        assert bool(i.get("notindoc")) != bool(i.get("source")), i["q"]
+
+
+def test_wrong_figure_detector():
+    """The detector the bank relies on: a figure the document states is fine, one it does not is not."""
+    doc = (HERE / "varmland_pm_2024.txt").read_text(encoding="utf-8")
+    item = {"q": "hur mkt far karlstad 2024", "expect": [["2 637 433,64"]], "source": "varmland_pm_2024"}
+    ok = {"text": "2 637 433,64 kr: Karlstads kommun får 2 637 433,64 kr 2024.", "sources": []}
+    assert run.judge(item, ok, "dok-x", doc)["kind"] != "wrong figure"
+    bad = {"text": "2 637 434,64 kr: Karlstads kommun får 2 637 434,64 kr 2024.", "sources": []}
+    assert run.judge(item, bad, "dok-x", doc)["kind"] == "wrong figure"
+    en = {"text": "317 776.39 SEK: Torsby gets 317 776.39 SEK in 2024.", "sources": []}
+    assert run.unstated_figures(item, en, doc)[0] == []
+    late = {"text": "15 oktober 2025: kommunerna ska fakturera Region Värmland.", "sources": []}
+    assert run.judge(item, late, "dok-x", doc)["kind"] == "wrong figure"
+    none = {"text": "Det finns inte i dokumenten. Närmast: 2 637 433,64 kr för Karlstad 2024.", "sources": []}
+    not_held = {"q": "hur mkt far karlstad 2031", "expect": [["finns inte i dokumenten"]], "notindoc": True,
+                "doc": "varmland_pm_2024"}
+    assert run.judge(not_held, none, "dok-x", doc)["kind"] == "correct"
+    assert run.judge(not_held, ok, "dok-x", doc)["kind"] != "correct"
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run.run_bank()
+
+
+def test_no_wrong_figures(results):
+    wrong = [f"{r['doc']}: {r['q']!r} → {r['answer'][:200]!r} ({'; '.join(r['problems'])})"
+             for r in results if r["kind"] == "wrong figure"]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_failing_questions_are_the_known_ones(results):
+    known = {(f["doc"], f["q"]) for f in yaml.safe_load(run.KNOWN.read_text(encoding="utf-8")) or []}
+    failing = {(r["doc"], r["q"]): r for r in results if r["kind"] != "correct"}
+    regressions = sorted(set(failing) - known)
+    fixed = sorted(known - set(failing))
+    msg = []
+    if regressions:
+        msg.append("newly failing (regressions):\n" + "\n".join(
+            f"  {d}: {q!r} [{failing[d, q]['kind']}] → {failing[d, q]['answer'][:160]!r}" for d, q in regressions))
+    if fixed:
+        msg.append("now answered (update known_failures.yaml with run.py --write-known-failures):\n"
+                   + "\n".join(f"  {d}: {q!r}" for d, q in fixed))
+    assert not msg, "\n".join(msg)
