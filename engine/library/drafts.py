@@ -91,9 +91,11 @@ def _amount(m: re.Match) -> Decimal | None:
         return None
 
 
-def _src(doc: LibraryDocument, section: str, page: int | None) -> dict[str, Any]:
-    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url).model_dump(
-        exclude_none=True)
+def _src(doc: LibraryDocument, section: str, page: int | None, quote: str | None = None) -> dict[str, Any]:
+    """The item's source; `quote` is the exact text it is read from (a table row with its caption and column
+    heading), kept as the source's note so the answer can be checked against it."""
+    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url,
+                  note=quote[:400] if quote else None).model_dump(exclude_none=True)
 
 
 def _slug(text: str, n: int = 40) -> str:
@@ -321,27 +323,54 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
 
 
-_TOTAL_HEADER = re.compile(r"\b(avrundat belopp|summa|totalt|total|sammanlagt)\b", re.I)
+_TOTAL_HEADER = re.compile(r"\b(avrundat belopp|avrundat|summa|totalt|total|sammanlagt)\b", re.I)
+
+
+def _header_text(lines: list[str]) -> str:
+    """Header lines as one text, a word hyphenated over a line break joined again ("Ungdoms-" + "mottagningar")."""
+    out = ""
+    for ln in lines:
+        out = out[:-1] + ln if re.search(r"[a-zåäö]-$", out) and ln[:1].islower() else f"{out} {ln}".strip()
+    return out
+
+
+def _total_heading(lines: list[str]) -> int | None:
+    """Where the total column's heading starts among the header lines (its last one or two lines)."""
+    for j in range(len(lines) - 1, max(len(lines) - 3, 0) - 1, -1):
+        tail = " ".join(lines[j:])
+        if _TOTAL_HEADER.search(tail) and len(tail.split()) <= 3:
+            return j
+    return None
 
 
 def _column_names(header_lines: list[str], k: int) -> list[str] | None:
-    """The names of a table's k amount columns from the lines above its first row ("Utvecklingsinsatser /
-    utifrån / handlingsplaner / Kunskapsbas. / HoS/Soc.tjänst / Avrundat belopp" → two names + total)."""
+    """The names of a table's k amount columns from the lines above its first row, the last column being the
+    total ("Utvecklingsinsatser / utifrån / handlingsplaner / Kunskapsbas. / HoS/Soc.tjänst / Avrundat belopp"
+    → two names + total; "Stärka samverkan / samsjuklighet / Brukarmedverkan Suicidprevention Ungdoms- /
+    mottagningar / Avrundat / belopp" → four names + total). None when the header cannot be split so."""
     lines = [ln for ln in header_lines if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
-    if not lines or not _TOTAL_HEADER.search(lines[-1]):
+    cut = _total_heading(lines)
+    if not cut:
         return None
     groups: list[list[str]] = []
-    for ln in lines[:-1]:
-        if ln[0].isupper() or not groups:
+    for ln in lines[:cut]:  # a line starting in lower case (or after a hyphen) continues the name above it
+        if (ln[0].isupper() and not (groups and groups[-1][-1].endswith("-"))) or not groups:
             groups.append([ln])
         else:
             groups[-1].append(ln)
-    while len(groups) > k - 1 and len(groups) >= 2:  # "Kunskapsbas." + "HoS/Soc.tjänst": one column
-        last = groups.pop()
-        groups[-1] = groups[-1] + last
-    if len(groups) != k - 1:
+    names = [_header_text(g) for g in groups]
+    if len(names) < k - 1:  # several names on one extracted line: split where a capitalised word starts
+        split: list[str] = []
+        for name in names:
+            parts = re.split(r"\s+(?=[A-ZÅÄÖ])", name)
+            split += parts if len(parts) > 1 else [name]
+        names = split if len(split) == k - 1 else names
+    while len(names) > k - 1 and len(names) >= 2:  # "Kunskapsbas." + "HoS/Soc.tjänst": one column
+        last = names.pop()
+        names[-1] = f"{names[-1]} {last}"
+    if len(names) != k - 1:
         return None
-    return [" ".join(g) for g in groups]
+    return names
 
 
 _KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
@@ -372,41 +401,94 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
     return None
 
 
+_AMOUNTS_ROW = re.compile(rf"^(?:(?:{_NUM})\s?kr\.?\s*){{2,8}}$")
+
+
+@dataclass
+class _Table:
+    caption: str = ""  # "Länsgemensamma medel:" above the header
+    header: list[str] = field(default_factory=list)
+    rows: list[tuple[str, Any, list[Decimal]]] = field(default_factory=list)  # (line, recipient or None, amounts)
+
+
+def _tables_of(text: str, index: Any) -> list[_Table]:
+    """The tables of a section: a caption line ending in ":", header lines, then rows "Name 1 kr 2 kr 3 kr" whose
+    name is exactly a known recipient, or one row of amounts with no name (a county's own row)."""
+    out: list[_Table] = []
+    cur = _Table()
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        m = _ROW.match(line)
+        rec = None
+        if m:
+            name = m.group("name").strip()
+            rec = index.resolve(name)
+            if rec is not None and fold(name) not in (fold(rec.short), fold(rec.name)):
+                rec = None
+        amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None] if m else []
+        if rec is not None and amts:
+            cur.rows.append((line, rec, amts))
+            continue
+        if _AMOUNTS_ROW.match(line) and not cur.rows:
+            cur.rows.append((line, None, [a for a in (_amount(x) for x in AMOUNT.finditer(line)) if a is not None]))
+            continue
+        if cur.rows:  # a text line after the rows ends the table
+            out.append(cur)
+            cur = _Table()
+        if line.endswith(":") and len(line) <= 80:
+            cur = _Table(caption=line)
+        elif AMOUNT.search(line):
+            cur.header = []  # a sentence with an amount is not a column heading
+        else:
+            cur.header.append(line)
+    if cur.rows:
+        out.append(cur)
+    return out
+
+
+def _doc_county(ctx: _Ctx, index: Any, tables: list[_Table]) -> Any:
+    """The county a document is about: the one county of all its named table rows, else its publisher's."""
+    counties = {r.county_code for t in tables for _, r, _ in t.rows if r is not None and r.county_code}
+    code = next(iter(counties)) if len(counties) == 1 else None
+    if code is None and ctx.doc.publisher:
+        pub = index.resolve(ctx.doc.publisher)
+        if pub is not None and pub.kind.value in ("region", "lan", "aktor", "grupp") and pub.county_code:
+            code = pub.county_code
+    return ctx.kb.recipients.get(f"lan-{code}") if code else None
+
+
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
+    """Per-recipient tables. A row's last column is the recipient's total; when every row's last column is
+    the sum of the others, each other column is a post of this document named from its header, with one
+    allocation per recipient and column, all in one table. An unnamed row of amounts under a county-shared
+    caption ("Länsgemensamma medel:") is the county's own row. Every item keeps the verbatim row, with the
+    caption and column heading it is read under, as its source text."""
     from engine.recipients import RecipientIndex
 
     doc = ctx.doc
     index = RecipientIndex(ctx.kb.recipients)
+    found = [(sec, t) for sec in doc.sections for t in _tables_of(sec.text, index)]
+    county = _doc_county(ctx, index, [t for _, t in found])
     n_table = 0
-    for sec in doc.sections:
-        rows: list[tuple[str, Any, list[Decimal]]] = []
-        header: list[str] = []
-        for line in sec.text.split("\n"):
-            line = " ".join(line.split())
-            m = _ROW.match(line)
-            rec = None
-            if m:
-                name = m.group("name").strip()
-                rec = index.resolve(name)
-                if rec is not None and fold(name) not in (fold(rec.short), fold(rec.name)):
-                    rec = None
-            amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None] if m else []
-            if rec is None or not amts:
-                if not rows:
-                    header = [] if (AMOUNT.search(line) and not m) else header + [line]
+    for sec, tab in found:
+        rows = tab.rows
+        context = f"{tab.caption} {' '.join(tab.header)}"
+        if any(r is None for _, r, _ in rows):
+            # a county's own row: exactly one unnamed row, under a county-shared caption, in a county's document
+            if len(rows) != 1 or county is None or _level(f"{context} {sec.heading}") != "lan":
                 continue
-            rows.append((line, rec, amts))
-        if not rows:
-            continue
+            rows = [(rows[0][0], county, rows[0][2])]
         n_table += 1
         table = f"{doc.id}-tabell-{n_table}"
         year = ctx.years[0]
         k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
         summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
-        columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
+        columns = _column_names(tab.header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
         post_ids: list[str] = []
         if columns:  # each component column is a post of this document (its national amount unstated)
-            level = _level(" ".join(header) + " " + sec.heading) if _level(" ".join(header)) != "kommun_och_region" \
+            level = _level(f"{context} {sec.heading}") if _level(context) != "kommun_och_region" \
                 else ("kommun" if all(r.kind.value == "kommun" for _, r, _ in rows) else "kommun_och_region")
             for c, col in enumerate(columns, start=1):
                 pid = f"{table}-kolumn-{c}"
@@ -415,6 +497,9 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                 ctx.add("post", f"{col} {year} (tabellkolumn, nivå: {level})",
                         {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": col, "short": col[:60],
                          "synonyms": [col], "level": level, "source": _src(doc, sec.heading, sec.page)}, unit, 0.6)
+        heads = [ln for ln in tab.header if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
+        cut = _total_heading(heads) if columns else None
+        total_head = " ".join(heads[cut:]) if cut is not None else ""
         for line, rec, amts in rows:
             total, rounded, conf = amts[-1], False, 0.7
             if len(amts) > 1:
@@ -423,19 +508,22 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                     rounded, conf = total == total.to_integral_value() and parts != total, 0.85
                 else:
                     conf = 0.4  # the last column is not the sum of the others: a total is a guess
-            unit = _Unit(line, sec.heading, sec.page)
+            quote = " ".join(x for x in (tab.caption, f"{total_head}:" if total_head else "", line) if x)
             data = {"id": f"{table}-{rec.id}", "table": table, "agreement": ctx.agreement_id, "year": year,
                     "recipient": rec.id, "amount": str(total), "rounded": rounded,
-                    "source": _src(doc, sec.heading, sec.page)}
+                    "source": _src(doc, sec.heading, sec.page, quote)}
             if len(amts) > 1:
                 data["note"] = "Tabellens kolumner: " + "; ".join(format_kr(a) for a in amts)
-            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data, unit, conf)
+            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data,
+                    _Unit(quote, sec.heading, sec.page), conf)
             if post_ids and len(amts) == k:
                 for pid, col, amt in zip(post_ids, columns or [], amts[:-1], strict=False):
+                    quote = " ".join(x for x in (tab.caption, f"{col}:", line) if x)
                     ctx.add("allocation", f"{rec.name} {year}, {col}: {format_kr(amt)}",
-                            {"id": f"{pid}-{rec.id}", "table": f"{table}-poster", "agreement": ctx.agreement_id,
+                            {"id": f"{pid}-{rec.id}", "table": table, "agreement": ctx.agreement_id,
                              "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
-                             "source": _src(doc, sec.heading, sec.page)}, unit, 0.75)
+                             "source": _src(doc, sec.heading, sec.page, quote)},
+                            _Unit(quote, sec.heading, sec.page), 0.75)
 
 
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:

@@ -1,0 +1,124 @@
+"""Per-recipient tables drafted from a county memo nobody has curated (issue #11): column headings split over
+lines or sharing a line, a county's own unnamed row, the municipal rows with their total, every item keeping
+its verbatim row as its source text, and the answers the engine gives once every draft is accepted unseen."""
+from __future__ import annotations
+
+from decimal import Decimal
+import pytest
+
+from engine.knowledge_layers import load_live, open_library
+from engine.library import drafts
+from engine.library.document import DocumentText
+from engine.qa import Engine
+
+# Another county, other names and other column headings than any seed (the shape of a PDF extraction:
+# names hyphenated over line breaks, several headings on one line, the total's heading over two lines).
+MEMO = """Fördelning av stimulansmedel i Kalmar län 2026
+
+1. Belopp
+Länsgemensamma medel:
+
+Traumavård
+och krisstöd
+Barnhälsa Suicidprevention  Ungdoms-
+mottagningar
+Avrundat
+belopp
+
+2 000 000,00 kr  500 000,50 kr  1 250 000,25 kr  750 000,00 kr  4 500 001 kr
+
+Medel till kommunerna:
+
+Psykiatri-
+samverkan
+Digitala
+stödformer
+Summa
+
+Kalmar 300 000,40 kr  150 000,20 kr  450 000,60 kr
+Nybro 120 000,00 kr  60 000,00 kr  180 000,00 kr
+Torsås 80 000,00 kr  40 000,00 kr  120 000,00 kr
+
+2. Redovisning
+Kommunerna redovisar insatserna i en egen rapport.
+"""
+TITLE = "Kalmar län – fördelning 2026 (prov)"
+
+
+def _items():
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000aa", title=TITLE, sha256=content_hash(MEMO),
+                          sections=split_sections(DocumentText(pages=[MEMO])))
+    return drafts.draft(doc, load_knowledge())
+
+
+def test_column_headings_are_split_into_one_post_per_column():
+    posts = {i.data["id"].rsplit("-tabell-", 1)[1]: i.data for i in _items() if i.kind == "post"
+             and "-tabell-" in i.data["id"]}
+    assert [p["name"] for p in posts.values()] == [
+        "Traumavård och krisstöd", "Barnhälsa", "Suicidprevention", "Ungdomsmottagningar",
+        "Psykiatrisamverkan", "Digitala stödformer"]
+    assert [p["level"] for p in posts.values()] == ["lan"] * 4 + ["kommun"] * 2
+
+
+def test_the_unnamed_row_under_a_county_shared_caption_is_the_countys_own():
+    items = _items()
+    county = {i.data.get("post"): i for i in items if i.kind == "allocation" and i.data["recipient"] == "lan-08"}
+    names = {i.data["id"]: i.data["name"] for i in items if i.kind == "post"}
+    amounts = {names.get(p, "totalt"): Decimal(i.data["amount"]) for p, i in county.items()}
+    assert amounts == {"Traumavård och krisstöd": Decimal("2000000"), "Barnhälsa": Decimal("500000.50"),
+                       "Suicidprevention": Decimal("1250000.25"), "Ungdomsmottagningar": Decimal("750000"),
+                       "totalt": Decimal("4500001")}
+    assert county[None].data["rounded"] is True
+    # one table: the total and its parts together (a ranking or a sum must not add the total to its parts)
+    assert len({i.data["table"] for i in county.values()}) == 1
+    # the exact row, with its caption and column heading, is the item's source text (and its source's note)
+    barn = next(i for p, i in county.items() if p and names[p] == "Barnhälsa")
+    assert barn.sentence == ("Länsgemensamma medel: Barnhälsa: 2 000 000,00 kr 500 000,50 kr 1 250 000,25 kr "
+                             "750 000,00 kr 4 500 001 kr")
+    assert barn.data["source"]["note"] == barn.sentence
+
+
+def test_municipal_rows_keep_their_row_and_column_heading():
+    items = _items()
+    rows = [i for i in items if i.kind == "allocation" and i.data["recipient"] == "kommun-0881"]
+    assert {(i.data.get("post") is None, Decimal(i.data["amount"])) for i in rows} == {
+        (True, Decimal(180000)), (False, Decimal(120000)), (False, Decimal(60000))}
+    digital = next(i for i in rows if i.data.get("post") and Decimal(i.data["amount"]) == 60000)
+    assert digital.sentence == "Medel till kommunerna: Digitala stödformer: Nybro 120 000,00 kr 60 000,00 kr 180 000,00 kr"
+
+
+def test_a_table_without_a_county_shared_caption_gives_no_county_row():
+    text = MEMO.replace("Länsgemensamma medel:", "Övriga medel:")
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000ab", title=TITLE, sha256=content_hash(text),
+                          sections=split_sections(DocumentText(pages=[text])))
+    items = drafts.draft(doc, load_knowledge())
+    assert not [i for i in items if i.kind == "allocation" and i.data["recipient"].startswith("lan-")]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    data = tmp_path_factory.mktemp("tables") / "data"
+    lib = open_library(data, None)
+    doc = lib.add(DocumentText(pages=[MEMO]), filename="kalmar.txt", title=TITLE)
+    drafts.draft_and_store(lib, doc)
+    drafts.decide(lib, doc, accept="all")
+    return Engine(load_live(data, None))
+
+
+@pytest.mark.parametrize("question, first", [
+    ("Hur mycket får Nybro för digitala stödformer 2026?", "60 000 kr"),
+    ("Hur mycket får Kalmar kommun 2026?", "450 000,60 kr"),
+    ("Vad får Kalmar län för barnhälsa 2026?", "500 000,50 kr"),
+    ("Hur mycket är Kalmar läns länsgemensamma medel 2026 sammanlagt?", "4 500 001 kr"),
+    ("Vilken kommun i Kalmar län får mest 2026?", "Kalmars kommun: 450 000,60 kr"),
+])
+def test_accepted_table_drafts_are_answered_with_the_rows_figure(engine, question, first):
+    answer = engine.ask(question)
+    assert answer.text.startswith(first), answer.text
+    assert any(s.title == TITLE for s in answer.sources)
