@@ -4,6 +4,7 @@ its verbatim row as its source text, and the answers the engine gives once every
 from __future__ import annotations
 
 from decimal import Decimal
+
 import pytest
 
 from engine.knowledge_layers import load_live, open_library
