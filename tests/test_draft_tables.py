@@ -123,3 +123,51 @@ def test_accepted_table_drafts_are_answered_with_the_rows_figure(engine, questio
     answer = engine.ask(question)
     assert answer.text.startswith(first), answer.text
     assert any(s.title == TITLE for s in answer.sources)
+
+
+# A county memo in prose (the Storsthlm shape, another county): the county-shared posts it lists are the
+# county's, and "X till <recipient>" names the region, the municipalities as a group, and how that sum is split.
+PROSE = """Länsgemensamma medel 2026
+
+De länsgemensamma stimulansmedlen fördelas enligt nedan tre poster. Denna skrivelse avser posten Traumavård.
+1. Traumavård: 4 000 tkr
+2. Barnhälsa: 1 500 tkr
+3. Suicidprevention: 2 500 tkr
+
+Fördelning av posten Traumavård
+Av de 4 000 tkr till traumavård fördelas 2 500 tkr till Region Kalmar län och 1 500 tkr t ill kommunerna.
+Det finns kvarvarande medel från 2025 om totalt 300 000 kr. Därmed finns totalt 1 800 000 kr som fördelas ut till
+kommunerna. Kommunernas medel fördelas enligt befolkningsmängd.
+"""
+
+
+def _prose_items(publisher: str | None, title: str = "Länsgemensamma medel 2026 (prov)"):
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000ac", title=title, publisher=publisher, sha256=content_hash(PROSE),
+                          sections=split_sections(DocumentText(pages=[PROSE])))
+    return drafts.draft(doc, load_knowledge())
+
+
+def test_a_county_documents_prose_names_the_county_region_and_municipalities():
+    items = _prose_items("Region Kalmar län")
+    names = {i.data["id"]: i.data["name"] for i in items if i.kind == "post"}
+    got = {(i.data["recipient"], names.get(i.data.get("post"), "-"), Decimal(i.data["amount"]))
+           for i in items if i.kind == "allocation"}
+    assert got == {("lan-08", "Traumavård", Decimal(4_000_000)), ("lan-08", "Barnhälsa", Decimal(1_500_000)),
+                   ("lan-08", "Suicidprevention", Decimal(2_500_000)),
+                   ("region-08", "Traumavård", Decimal(2_500_000)), ("kommunerna-08", "Traumavård", Decimal(1_500_000)),
+                   ("kommunerna-08", "-", Decimal(1_800_000)), ("kommunerna-08", "-", Decimal(300_000))}
+    pot = next(i for i in items if i.kind == "allocation" and Decimal(i.data["amount"]) == 1_800_000)
+    assert pot.data["split_key"]["kind"] == "population"
+    assert pot.sentence == "Därmed finns totalt 1 800 000 kr som fördelas ut till kommunerna."
+    left = next(i for i in items if i.kind == "allocation" and Decimal(i.data["amount"]) == 300_000)
+    assert "kvarvarande" in left.data["note"]
+    region = next(i for i in items if i.kind == "allocation" and i.data["recipient"] == "region-08")
+    assert "2 500 tkr till Region Kalmar län" in region.data["source"]["note"]
+
+
+def test_a_national_documents_posts_are_nobodys_allocation():
+    items = _prose_items("Sveriges Kommuner och Regioner (SKR)")
+    assert not [i for i in items if i.kind == "allocation"]

@@ -182,6 +182,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_agreement(ctx, units)
     _draft_posts(ctx, units)
     _draft_tables(ctx, units)
+    _draft_county_allocations(ctx, units)
     _distinctive_synonyms(ctx)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
@@ -524,6 +525,113 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                              "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
                              "source": _src(doc, sec.heading, sec.page, quote)},
                             _Unit(quote, sec.heading, sec.page), 0.75)
+
+
+_TO_RECIPIENT = re.compile(rf"(?<![\d,])(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])\s+"
+                           r"(?:(?:som|fördelas|går|betalas|utbetalas|tilldelas|ut)\s+){0,3}t\s?ill\s+"
+                           r"(?P<who>[A-Za-zÅÄÖåäöé\-]+(?:\s+[A-Za-zÅÄÖåäöé\-]+){0,2})")  # words only
+#: "till kommunerna / regionen / länet" in a county's document: that county's group, region or county
+_COUNTY_WORDS = {"kommunerna": "kommunerna-{}", "länets kommuner": "kommunerna-{}", "regionen": "region-{}",
+                 "länet": "lan-{}"}
+_COUNTY_SHARED = re.compile(r"\blänsgemensam", re.I)
+_LIST_ITEM_START = re.compile(r"^(?:\d{1,2}\.|•|-|–)\s+\S")
+
+
+def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A county's own document (its tables, publisher or title name one county) says what the county and its
+    members get in prose: the county-shared posts it lists ("De länsgemensamma stimulansmedlen fördelas enligt
+    nedan fyra olika poster. … 2. Brukarmedverkan: 2 000 tkr") are the county's, and "fördelas 13 400 tkr till
+    Region Stockholm", "10 570 973 kr som fördelas ut till kommunerna" name a recipient in that county (a
+    sum the document splits by a key, "Kommunernas medel fördelas enligt befolkningsmängd", keeps the key).
+    Nothing is drafted for a national document: its posts are the whole country's."""
+    from engine.recipients import RecipientIndex
+
+    doc = ctx.doc
+    index = RecipientIndex(ctx.kb.recipients)
+    county = _doc_county(ctx, index, [])
+    if county is None:
+        title_recs = [r for r in index.find(doc.title) if r.recipient.county_code
+                      and r.recipient.kind.value in ("region", "lan", "aktor")] if hasattr(index, "find") else []
+        codes = {m.recipient.county_code for m in title_recs}
+        county = ctx.kb.recipients.get(f"lan-{codes.pop()}") if len(codes) == 1 else None
+    if county is None:
+        return
+    code, year, table = county.county_code or county.code, ctx.years[0], f"{doc.id}-fordelning"
+    seen: set[tuple[str, str | None, Decimal]] = set()
+
+    def add(rec_id: str, post: str | None, amt: Decimal, quote: str, section: str, page: int | None,
+            conf: float, key: dict | None = None, extra: dict | None = None) -> None:
+        if (rec_id, post, amt) in seen or any(i.kind == "allocation" and i.data["recipient"] == rec_id and
+                                              i.data.get("post") == post and Decimal(i.data["amount"]) == amt
+                                              for i in ctx.items):
+            return
+        seen.add((rec_id, post, amt))
+        rec = ctx.kb.recipients[rec_id]
+        data = {"id": f"{table}-{len(seen)}-{rec_id}", "table": table, "agreement": ctx.agreement_id, "year": year,
+                "recipient": rec_id, "amount": str(amt), "source": _src(doc, section, page, quote)}
+        if post:
+            data["post"] = post
+        if key:  # the answer says how the sum is split further
+            data["split_key"], data["note"] = key, key["description"]
+        data.update(extra or {})
+        name = next((i.data["short"] for i in ctx.items if i.kind == "post" and i.data["id"] == post), None)
+        ctx.add("allocation", f"{rec.name} {year}{', ' + name if name else ''}: {format_kr(amt)}", data,
+                _Unit(quote, section, page), conf)
+
+    # the county-shared posts a county's document lists are the county's own amounts
+    posts = [i for i in ctx.items if i.kind == "post" and i.data.get("amount")]
+    for i, u in enumerate(units):
+        for p in posts:
+            if p.sentence != u.text and not u.text.startswith(p.sentence):
+                continue
+            first = i  # the list's lead-in: the two sentences before its first item
+            while first > 0 and units[first - 1].section == u.section and _LIST_ITEM_START.match(units[first - 1].text):
+                first -= 1
+            before = [x.text for x in units[max(0, first - 2):first] if x.section == u.section]
+            if _COUNTY_SHARED.search(p.sentence) or any(_COUNTY_SHARED.search(t) for t in before):
+                add(county.id, p.data["id"], Decimal(p.data["amount"]), p.sentence, u.section, u.page, 0.6)
+    # "X kr (som fördelas ut) till <recipient in the county>"
+    for sec in doc.sections:
+        text = " ".join(sec.text.split())
+        for m in _TO_RECIPIENT.finditer(text):
+            amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            words = m.group("who").split()
+            rec_id = None
+            for n in (3, 2, 1):
+                cand = " ".join(words[:n])
+                generic = _COUNTY_WORDS.get(cand.lower())
+                if generic:
+                    rec_id = generic.format(code)
+                    break
+                if n > 1 or cand[:1].isupper():
+                    rec = index.resolve(cand) if index.resolve_exact(cand) else None
+                    if rec is not None and rec.county_code == code and rec.kind.value in ("region", "lan", "kommun",
+                                                                                           "grupp"):
+                        rec_id = rec.id
+                        break
+            if amt is None or rec_id not in ctx.kb.recipients:
+                continue
+            start = max(text.rfind(". ", 0, m.start()) + 2, 0)
+            end = text.find(". ", m.end())
+            sentence = text[start:end + 1 if end >= 0 else len(text)]
+            # "Av de 26 800 tkr till sammanhållen vård … fördelas 13 400 tkr till Region Stockholm": that post's
+            post = next((p.data["id"] for p in posts for a in AMOUNT.finditer(sentence[:m.start() - start])
+                         if _amount(a) == Decimal(p.data["amount"])), None)
+            after = text[end + 2:] if end >= 0 else ""
+            nxt = re.split(r"(?<=\.)\s", after, maxsplit=1)[0]
+            key = _key(_Unit(nxt, sec.heading, sec.page), _Unit(sentence, sec.heading, sec.page), doc) \
+                if rec_id.startswith("kommunerna-") and post is None else None
+            add(rec_id, post, amt, sentence, sec.heading, sec.page, 0.55, key)
+            # "Det finns kvarvarande medel från 2019 … om totalt 4 141 043 kr. Därmed finns totalt 10 570 973 kr
+            # som fördelas ut till kommunerna": the left-over part of that recipient's total, said to be left over
+            prev = re.split(r"(?<=\.)\s", text[:start].rstrip())[-2:] if start > 0 else []
+            if post is None and re.search(r"\btotalt\b", sentence):
+                for p_sent in reversed(prev):
+                    left = [a for a in (_amount(x) for x in AMOUNT.finditer(p_sent)) if a is not None]
+                    if re.search(r"\bkvar", p_sent, re.I) and len(left) == 1 and 0 < left[0] < amt:
+                        ctx_note = {"note": p_sent}
+                        add(rec_id, None, left[0], p_sent, sec.heading, sec.page, 0.5, extra=ctx_note)
+                        break
 
 
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
