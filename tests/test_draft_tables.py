@@ -75,11 +75,11 @@ def test_the_unnamed_row_under_a_county_shared_caption_is_the_countys_own():
     assert county[None].data["rounded"] is True
     # one table: the total and its parts together (a ranking or a sum must not add the total to its parts)
     assert len({i.data["table"] for i in county.values()}) == 1
-    # the exact row, with its caption and column heading, is the item's source text (and its source's note)
+    # the exact row, with its caption and column heading, is the item's source text (and its source's quote)
     barn = next(i for p, i in county.items() if p and names[p] == "Barnhälsa")
     assert barn.sentence == ("Länsgemensamma medel: Barnhälsa: 2 000 000,00 kr 500 000,50 kr 1 250 000,25 kr "
                              "750 000,00 kr 4 500 001 kr")
-    assert barn.data["source"]["note"] == barn.sentence
+    assert barn.data["source"]["quote"] == barn.sentence
 
 
 def test_municipal_rows_keep_their_row_and_column_heading():
@@ -165,7 +165,7 @@ def test_a_county_documents_prose_names_the_county_region_and_municipalities():
     left = next(i for i in items if i.kind == "allocation" and Decimal(i.data["amount"]) == 300_000)
     assert "kvarvarande" in left.data["note"]
     region = next(i for i in items if i.kind == "allocation" and i.data["recipient"] == "region-08")
-    assert "2 500 tkr till Region Kalmar län" in region.data["source"]["note"]
+    assert "2 500 tkr till Region Kalmar län" in region.data["source"]["quote"]
 
 
 def test_a_national_documents_posts_are_nobodys_allocation():

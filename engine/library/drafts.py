@@ -92,10 +92,9 @@ def _amount(m: re.Match) -> Decimal | None:
 
 
 def _src(doc: LibraryDocument, section: str, page: int | None, quote: str | None = None) -> dict[str, Any]:
-    """The item's source; `quote` is the exact text it is read from (a table row with its caption and column
-    heading), kept as the source's note so the answer can be checked against it."""
+    """The item's source; `quote` is its exact source sentence (what the answer gate checks a figure against)."""
     return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url,
-                  note=quote[:400] if quote else None).model_dump(exclude_none=True)
+                  quote=" ".join(quote.split())[:600] if quote else None).model_dump(exclude_none=True)
 
 
 def _slug(text: str, n: int = 40) -> str:
@@ -182,11 +181,11 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_agreement(ctx, units)
     _draft_posts(ctx, units)
     _draft_tables(ctx, units)
-    _draft_county_allocations(ctx, units)
     _distinctive_synonyms(ctx)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
+    _draft_county_allocations(ctx, units)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
     return ctx.items

@@ -356,8 +356,8 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
 
 
 def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
-    """Every amount in the answer's first line is stated in the verbatim source text (the table row with its
-    caption and column heading, kept as the source's note) of a drafted allocation the answer gives for a
+    """Every amount in the answer's first line is stated in the verbatim source text (`Source.quote`: the table
+    row with its caption and column heading, or the sentence) of a drafted allocation the answer gives for a
     recipient the question names (or a member of a county or group it names); a sum or difference the line
     labels as computed ("summa", "skillnad") may be one of those amounts' sum or difference."""
     amounts, dates = _headline(answer.text)
@@ -367,7 +367,7 @@ def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
     ids = {r.id for r in asked} | {f"lan-{r.county_code}" for r in asked if r.kind.value == "region"}
     counties = {r.county_code for r in asked if r.county_code and r.kind.value in ("lan", "grupp")}
     drafted = set(getattr(kb, "layer_docs", ()) or ())
-    mine = [a for a in kb.allocations if a.source.doc in drafted and a.source.note and not a.source.tab
+    mine = [a for a in kb.allocations if a.source.doc in drafted and a.source.quote
             and (a.recipient in ids or getattr(kb.recipients.get(a.recipient), "county_code", None) in counties)]
     used = []
     for f in answer.facts:
@@ -376,7 +376,7 @@ def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
                 "recipient") and str(a.amount) == f.get("amount"))]
     if not used:
         return False
-    stated = set().union(*(_values(a.source.note)[0] for a in used))
+    stated = set().union(*(_values(a.source.quote)[0] for a in used))
     rest = amounts - stated
     if rest and re.search(r"\b(summa|summan|sammanlagt|skillnad)\b", fold(answer.text.split("\n")[0])):
         unique = list({a.id: a for a in used}.values())
