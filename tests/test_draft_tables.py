@@ -169,6 +169,8 @@ def test_a_county_documents_prose_names_the_county_region_and_municipalities():
     assert "kvarvarande" in left.data["note"]
     region = next(i for i in items if i.kind == "allocation" and i.data["recipient"] == "region-08")
     assert "2 500 tkr till Region Kalmar län" in region.data["source"]["quote"]
+    # the listed posts are county-shared (the lead-in says so, the level words of the names do not)
+    assert {i.data["level"] for i in items if i.kind == "post" and i.data.get("amount")} == {"lan"}
 
 
 def test_a_national_documents_posts_are_nobodys_allocation():

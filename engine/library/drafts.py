@@ -588,6 +588,9 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
                 first -= 1
             before = [x.text for x in units[max(0, first - 2):first] if x.section == u.section]
             if _COUNTY_SHARED.search(p.sentence) or any(_COUNTY_SHARED.search(t) for t in before):
+                if p.data["level"] == "kommun_och_region":  # (the level words did not say): county-shared
+                    p.data["level"] = "lan"
+                    p.label = p.label.replace("nivå: kommun_och_region", "nivå: lan")
                 add(county.id, p.data["id"], Decimal(p.data["amount"]), p.sentence, u.section, u.page, 0.6)
     # "X kr (som fördelas ut) till <recipient in the county>"
     for sec in doc.sections:
