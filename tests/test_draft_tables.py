@@ -176,3 +176,19 @@ def test_a_county_documents_prose_names_the_county_region_and_municipalities():
 def test_a_national_documents_posts_are_nobodys_allocation():
     items = _prose_items("Sveriges Kommuner och Regioner (SKR)")
     assert not [i for i in items if i.kind == "allocation"]
+
+
+def test_national_figures_in_a_county_document_are_not_the_countys():
+    text = PROSE.replace("De länsgemensamma stimulansmedlen fördelas enligt nedan tre poster.",
+                         "De länsgemensamma stimulansmedlen fördelas mellan länen enligt nedan tre poster.")
+    text = text.replace("Därmed finns totalt 1 800 000 kr som fördelas ut till\nkommunerna.",
+                        "I hela landet går 300 000 000 kr till kommunerna.")
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000ad", title="Länsgemensamma medel 2026", publisher="Region Kalmar län",
+                          sha256=content_hash(text), sections=split_sections(DocumentText(pages=[text])))
+    items = drafts.draft(doc, load_knowledge())
+    got = {(i.data["recipient"], Decimal(i.data["amount"])) for i in items if i.kind == "allocation"}
+    assert not [g for g in got if g[0] == "lan-08"] and ("kommunerna-08", Decimal(300_000_000)) not in got
+    assert ("region-08", Decimal(2_500_000)) in got  # the county's own sentence still counts

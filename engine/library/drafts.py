@@ -533,6 +533,9 @@ _TO_RECIPIENT = re.compile(rf"(?<![\d,])(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-z
 _COUNTY_WORDS = {"kommunerna": "kommunerna-{}", "länets kommuner": "kommunerna-{}", "regionen": "region-{}",
                  "länet": "lan-{}"}
 _COUNTY_SHARED = re.compile(r"\blänsgemensam", re.I)
+#: words that make an amount the whole country's, not the county's ("fördelas mellan länen", "i hela landet")
+_NATIONAL = re.compile(r"\b(riket|hela landet|i landet|nationell\w*|samtliga län|alla län|per län|varje län|länen|"
+                       r"regionerna|staten|hela sverige)\b", re.I)
 _LIST_ITEM_START = re.compile(r"^(?:\d{1,2}\.|•|-|–)\s+\S")
 
 
@@ -587,6 +590,8 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
             while first > 0 and units[first - 1].section == u.section and _LIST_ITEM_START.match(units[first - 1].text):
                 first -= 1
             before = [x.text for x in units[max(0, first - 2):first] if x.section == u.section]
+            if any(_NATIONAL.search(t) for t in [p.sentence, *before]):
+                continue
             if _COUNTY_SHARED.search(p.sentence) or any(_COUNTY_SHARED.search(t) for t in before):
                 if p.data["level"] == "kommun_och_region":  # (the level words did not say): county-shared
                     p.data["level"] = "lan"
@@ -616,6 +621,8 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
             start = max(text.rfind(". ", 0, m.start()) + 2, 0)
             end = text.find(". ", m.end())
             sentence = text[start:end + 1 if end >= 0 else len(text)]
+            if _NATIONAL.search(sentence):
+                continue  # "300 Mkr till kommunerna i hela landet": not this county's
             # "Av de 26 800 tkr till sammanhållen vård … fördelas 13 400 tkr till Region Stockholm": that post's
             post = next((p.data["id"] for p in posts for a in AMOUNT.finditer(sentence[:m.start() - start])
                          if _amount(a) == Decimal(p.data["amount"])), None)
