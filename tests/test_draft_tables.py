@@ -192,3 +192,42 @@ def test_national_figures_in_a_county_document_are_not_the_countys():
     got = {(i.data["recipient"], Decimal(i.data["amount"])) for i in items if i.kind == "allocation"}
     assert not [g for g in got if g[0] == "lan-08"] and ("kommunerna-08", Decimal(300_000_000)) not in got
     assert ("region-08", Decimal(2_500_000)) in got  # the county's own sentence still counts
+
+
+# Column names on one extracted line ("Kommun Handlingsplaner Kunskapsstöd Totalt"), each column the post the
+# memo lists above with exactly the column's sum; "till de tre kommunerna i länet" is the municipalities' group.
+INLINE = """Stimulansmedel till kommunerna 2026
+
+Totalt fördelas 600 000,00 kronor till de tre kommunerna i länet. Beloppet består av två delar:
+- Lokala handlingsplaner: 400 000,00 kronor
+- Kunskapsstöd i socialtjänsten: 200 000,00 kronor
+Varje del fördelas efter kommunens andel av länets befolkning.
+
+Fördelning per kommun
+Kommun          Handlingsplaner     Kunskapsstöd      Totalt
+Gävle           200 000,00 kr       100 000,00 kr     300 000,00 kr
+Sandviken       120 000,00 kr        60 000,00 kr     180 000,00 kr
+Hofors           80 000,00 kr        40 000,00 kr     120 000,00 kr
+Summa           400 000,00 kr       200 000,00 kr     600 000,00 kr
+"""
+
+
+def test_inline_column_names_are_the_listed_posts_and_the_group_gets_its_total():
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000ae", title="Stimulansmedel till kommunerna 2026", publisher="Region Gävleborg",
+                          sha256=content_hash(INLINE), sections=split_sections(DocumentText(pages=[INLINE])))
+    items = drafts.draft(doc, load_knowledge())
+    names = {i.data["id"]: i.data["name"] for i in items if i.kind == "post"}
+    assert sorted(names.values()) == ["Kunskapsstöd i socialtjänsten", "Lokala handlingsplaner"]  # no column posts
+    sandviken = {names.get(i.data.get("post"), "totalt"): i for i in items
+                 if i.kind == "allocation" and i.data["recipient"] == "kommun-2181"}
+    assert {k: Decimal(v.data["amount"]) for k, v in sandviken.items()} == {
+        "Lokala handlingsplaner": Decimal(120_000), "Kunskapsstöd i socialtjänsten": Decimal(60_000),
+        "totalt": Decimal(180_000)}
+    assert sandviken["Kunskapsstöd i socialtjänsten"].sentence.startswith("Kunskapsstöd: Sandviken 120 000,00 kr")
+    assert "note" not in sandviken["totalt"].data  # its columns are rows of their own
+    group = next(i for i in items if i.kind == "allocation" and i.data["recipient"] == "kommunerna-21")
+    assert Decimal(group.data["amount"]) == 600_000 and group.data["split_key"]["kind"] == "population"
+    assert group.data["note"] == "Varje del fördelas efter kommunens andel av länets befolkning."

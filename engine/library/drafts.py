@@ -351,7 +351,7 @@ def _column_names(header_lines: list[str], k: int) -> list[str] | None:
     lines = [ln for ln in header_lines if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
     cut = _total_heading(lines)
     if not cut:
-        return None
+        return _inline_names(lines, k)
     groups: list[list[str]] = []
     for ln in lines[:cut]:  # a line starting in lower case (or after a hyphen) continues the name above it
         if (ln[0].isupper() and not (groups and groups[-1][-1].endswith("-"))) or not groups:
@@ -371,6 +371,25 @@ def _column_names(header_lines: list[str], k: int) -> list[str] | None:
     if len(names) != k - 1:
         return None
     return names
+
+
+_INLINE_TOTAL = re.compile(r"^(?P<names>.+?)\s+(?:totalt|summa|total|sammanlagt|avrundat belopp)(?:,\s*\w+)?$", re.I)
+_ROW_HEADING = {"kommun", "kommuner", "region", "regioner", "lan", "mottagare", "namn", "kommunnamn", "lansnamn"}
+
+
+def _inline_names(lines: list[str], k: int) -> list[str] | None:
+    """A header whose column names share one extracted line, the total's heading last ("Kommun Handlingsplaner
+    Kunskapsstöd Suicidprevention Totalt" over "och mobila team socialtjänst"): one capitalised word per
+    column, the row names' heading dropped (the words of a continuation line cannot be placed, so are not)."""
+    for ln in lines:
+        m = _INLINE_TOTAL.match(ln)
+        if not m:
+            continue
+        names = re.split(r"\s+(?=[A-ZÅÄÖ])", m.group("names").strip())
+        if len(names) == k and fold(names[0]).strip(" ,") in _ROW_HEADING:
+            names = names[1:]
+        return names if len(names) == k - 1 else None
+    return None
 
 
 _KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
@@ -459,6 +478,16 @@ def _doc_county(ctx: _Ctx, index: Any, tables: list[_Table]) -> Any:
     return ctx.kb.recipients.get(f"lan-{code}") if code else None
 
 
+def _listed_post(column: str, values: list[Decimal], listed: list[DraftItem]) -> DraftItem | None:
+    """The post the document lists whose amount is exactly the column's sum and whose name holds the
+    column's first word ("Handlingsplaner" → "Lokala handlingsplaner och mobila team: 4 212 600,00 kronor")."""
+    total = sum(values, Decimal(0))
+    word = fold(column.split()[0]).strip(".,:")
+    hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1 and len(word) >= 4
+            and re.search(rf"\b{re.escape(word)}", fold(p.data["name"]))]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
     """Per-recipient tables. A row's last column is the recipient's total; when every row's last column is
     the sum of the others, each other column is a post of this document named from its header, with one
@@ -485,19 +514,28 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
         year = ctx.years[0]
         k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
         summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
-        columns = _column_names(tab.header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
+        header = tab.header or [sec.heading]  # a header line read as the section's heading
+        columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
         post_ids: list[str] = []
+        headings: list[str] = []
         if columns:  # each component column is a post of this document (its national amount unstated)
             level = _level(f"{context} {sec.heading}") if _level(context) != "kommun_och_region" \
                 else ("kommun" if all(r.kind.value == "kommun" for _, r, _ in rows) else "kommun_och_region")
-            for c, col in enumerate(columns, start=1):
+            listed = [i for i in ctx.items if i.kind == "post" and i.data.get("amount")]
+            headings = list(columns)
+            for c, col in enumerate(headings, start=1):
+                same = _listed_post(col, [a[c - 1] for _, _, a in rows if len(a) == k], listed)
+                if same is not None:  # the column of a post the document lists: its rows are that post's
+                    post_ids.append(same.data["id"])
+                    columns[c - 1] = same.data["name"]
+                    continue
                 pid = f"{table}-kolumn-{c}"
                 post_ids.append(pid)
                 unit = _Unit(col, sec.heading, sec.page)  # the column's own header text
                 ctx.add("post", f"{col} {year} (tabellkolumn, nivå: {level})",
                         {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": col, "short": col[:60],
                          "synonyms": [col], "level": level, "source": _src(doc, sec.heading, sec.page)}, unit, 0.6)
-        heads = [ln for ln in tab.header if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
+        heads = [ln for ln in header if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
         cut = _total_heading(heads) if columns else None
         total_head = " ".join(heads[cut:]) if cut is not None else ""
         for line, rec, amts in rows:
@@ -512,13 +550,13 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
             data = {"id": f"{table}-{rec.id}", "table": table, "agreement": ctx.agreement_id, "year": year,
                     "recipient": rec.id, "amount": str(total), "rounded": rounded,
                     "source": _src(doc, sec.heading, sec.page, quote)}
-            if len(amts) > 1:
+            if len(amts) > 1 and not (post_ids and len(amts) == k):  # (else each column is its own row)
                 data["note"] = "Tabellens kolumner: " + "; ".join(format_kr(a) for a in amts)
             ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data,
                     _Unit(quote, sec.heading, sec.page), conf)
             if post_ids and len(amts) == k:
-                for pid, col, amt in zip(post_ids, columns or [], amts[:-1], strict=False):
-                    quote = " ".join(x for x in (tab.caption, f"{col}:", line) if x)
+                for pid, col, head, amt in zip(post_ids, columns or [], headings, amts[:-1], strict=False):
+                    quote = " ".join(x for x in (tab.caption, f"{head}:", line) if x)
                     ctx.add("allocation", f"{rec.name} {year}, {col}: {format_kr(amt)}",
                             {"id": f"{pid}-{rec.id}", "table": table, "agreement": ctx.agreement_id,
                              "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
@@ -573,8 +611,10 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
                 "recipient": rec_id, "amount": str(amt), "source": _src(doc, section, page, quote)}
         if post:
             data["post"] = post
-        if key:  # the answer says how the sum is split further
-            data["split_key"], data["note"] = key, key["description"]
+        if key:  # the answer says how the sum is split further (in a note when it states no figure itself,
+            data["split_key"] = key  # which a reader could take for the answer's)
+            if not re.search(r"\d", key["description"]):
+                data["note"] = key["description"]
         data.update(extra or {})
         name = next((i.data["short"] for i in ctx.items if i.kind == "post" and i.data["id"] == post), None)
         ctx.add("allocation", f"{rec.name} {year}{', ' + name if name else ''}: {format_kr(amt)}", data,
@@ -592,7 +632,8 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
             before = [x.text for x in units[max(0, first - 2):first] if x.section == u.section]
             if any(_NATIONAL.search(t) for t in [p.sentence, *before]):
                 continue
-            if _COUNTY_SHARED.search(p.sentence) or any(_COUNTY_SHARED.search(t) for t in before):
+            lead = [t for t in before if _COUNTY_SHARED.search(t)]
+            if lead and not re.search(r"\bkommun|\bregion", lead[-1], re.I):
                 if p.data["level"] == "kommun_och_region":  # (the level words did not say): county-shared
                     p.data["level"] = "lan"
                     p.label = p.label.replace("nivå: kommun_och_region", "nivå: lan")
@@ -606,7 +647,8 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
             rec_id = None
             for n in (3, 2, 1):
                 cand = " ".join(words[:n])
-                generic = _COUNTY_WORDS.get(cand.lower())
+                generic = _COUNTY_WORDS.get(re.sub(r"^(?:de|alla|samtliga)\s+(?:\w+\s+)?(?=kommunerna$)", "",
+                                                   cand.lower()))
                 if generic:
                     rec_id = generic.format(code)
                     break
@@ -628,6 +670,10 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
                          if _amount(a) == Decimal(p.data["amount"])), None)
             after = text[end + 2:] if end >= 0 else ""
             nxt = re.split(r"(?<=\.)\s", after, maxsplit=1)[0]
+            km = _KEY_SENTENCE.search(nxt)
+            if km:  # "Beloppet består av tre delar: - … - … Varje del fördelas efter …": from the key's own start
+                caps = [c.start(1) for c in re.finditer(r"(?:^|\s)([A-ZÅÄÖ])", nxt[:km.start()])]
+                nxt = nxt[caps[-1]:] if caps else nxt
             key = _key(_Unit(nxt, sec.heading, sec.page), _Unit(sentence, sec.heading, sec.page), doc) \
                 if rec_id.startswith("kommunerna-") and post is None else None
             add(rec_id, post, amt, sentence, sec.heading, sec.page, 0.55, key)
