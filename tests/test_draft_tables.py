@@ -231,3 +231,51 @@ def test_inline_column_names_are_the_listed_posts_and_the_group_gets_its_total()
     group = next(i for i in items if i.kind == "allocation" and i.data["recipient"] == "kommunerna-21")
     assert Decimal(group.data["amount"]) == 600_000 and group.data["split_key"]["kind"] == "population"
     assert group.data["note"] == "Varje del fördelas efter kommunens andel av länets befolkning."
+
+
+# A national circular's per-region table in tkr, numbers without units (thousands groups and columns are
+# separated by the same single space once the PDF text is extracted): each row is read the one way its
+# amount columns add up.
+TKR = """Fördelning till regionerna 2026
+
+Tabell 1. Fördelning per region 2026, tkr
+Region Invånare Andel, % Traumavård, tkr Barnhälsa, tkr Summa, tkr
+Region Uppsala 404 589 3,84 15 736 6 909 22 645
+Region Gotland 61 189 0,58 2 380 1 045 3 425
+Region Skåne 1 421 781 13,49 55 299 24 278 79 577
+
+Utbetalning
+SKR betalar ut medlen i april 2026.
+"""
+
+
+def test_a_unit_less_tkr_table_is_read_the_one_way_its_columns_add_up():
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000af", title="Fördelning till regionerna 2026", publisher="SKR",
+                          sha256=content_hash(TKR), sections=split_sections(DocumentText(pages=[TKR])))
+    items = drafts.draft(doc, load_knowledge())
+    names = {i.data["id"]: i.data["name"] for i in items if i.kind == "post"}
+    got = {(i.data["recipient"], names.get(i.data.get("post"), "totalt")): Decimal(i.data["amount"])
+           for i in items if i.kind == "allocation"}
+    assert got == {
+        ("region-03", "Traumavård"): 15_736_000, ("region-03", "Barnhälsa"): 6_909_000, ("region-03", "totalt"): 22_645_000,
+        ("region-09", "Traumavård"): 2_380_000, ("region-09", "Barnhälsa"): 1_045_000, ("region-09", "totalt"): 3_425_000,
+        ("region-12", "Traumavård"): 55_299_000, ("region-12", "Barnhälsa"): 24_278_000,
+        ("region-12", "totalt"): 79_577_000}
+    row = next(i for i in items if i.kind == "allocation" and i.data["recipient"] == "region-09" and i.data.get("post")
+               and names[i.data["post"]] == "Barnhälsa")
+    assert row.sentence == "Barnhälsa, tkr: Region Gotland 61 189 0,58 2 380 1 045 3 425"
+
+
+def test_a_unit_less_row_is_kept_only_when_exactly_one_reading_adds_up():
+    from engine.library.drafts import _read_bare, _Table
+
+    tab = _Table(header=["Kommun A, tkr B, tkr Summa, tkr"], bare=[
+        ("X 1 000 1 000 2 000", None, ["1", "000", "1", "000", "2", "000"]),  # 1 000 | 1 000 | 2 000 only
+        ("Y 5 5 5", None, ["5", "5", "5"]),  # adds up in no reading
+        ("Z 1 1 1 1 2 2", None, ["1", "1", "1", "1", "2", "2"])])  # too many numbers for the columns
+    _read_bare(tab)
+    assert [(r[0], r[2]) for r in tab.rows] == [
+        ("X 1 000 1 000 2 000", [Decimal(1_000_000), Decimal(1_000_000), Decimal(2_000_000)])]

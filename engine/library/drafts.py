@@ -428,6 +428,67 @@ class _Table:
     caption: str = ""  # "Länsgemensamma medel:" above the header
     header: list[str] = field(default_factory=list)
     rows: list[tuple[str, Any, list[Decimal]]] = field(default_factory=list)  # (line, recipient or None, amounts)
+    bare: list[tuple[str, Any, list[str]]] = field(default_factory=list)  # rows of unit-less numbers (a tkr table)
+    names: list[str] = field(default_factory=list)  # the amount columns' headings, read with the bare rows
+
+
+#: "Region Stockholm 2 454 821 23,29 95 478 41 917 137 395": a recipient's row of numbers without units
+_BARE_ROW = re.compile(r"^(?P<name>[A-ZÅÄÖ][A-Za-zÅÄÖåäöé\- ]{1,40}?)\s+(?P<nums>\d[\d ,]*\d)$")
+_UNIT_COLUMN = re.compile(r"^(?P<name>.+?),?\s*\(?(?P<unit>tkr|mnkr|mkr|kr)\)?$", re.I)
+_FACTOR = {"kr": Decimal(1), "tkr": Decimal(1000), "mkr": Decimal(10**6), "mnkr": Decimal(10**6)}
+
+
+def _cuts(groups: list[str], n: int) -> list[list[str]]:
+    """Every way to read space-separated digit groups as n numbers ("95 478 41 917" → 95 478 | 41 917, or
+    95 478 | 41 | 917 …): a number is a group of up to three digits followed by groups of exactly three."""
+    out: list[list[str]] = []
+
+    def walk(i: int, acc: list[str]) -> None:
+        if len(acc) > n or len(out) > 50:
+            return
+        if i == len(groups):
+            if len(acc) == n:
+                out.append(acc)
+            return
+        first = groups[i]
+        if not re.fullmatch(r"\d+(?:,\d+)?", first):
+            return
+        walk(i + 1, acc + [first])
+        if "," in first or len(first) > 3:
+            return
+        num, j = first, i + 1
+        while j < len(groups) and re.fullmatch(r"\d{3}(?:,\d+)?", groups[j]):
+            num, j = f"{num} {groups[j]}", j + 1
+            walk(j, acc + [num])
+            if "," in groups[j - 1]:
+                break
+
+    walk(0, [])
+    return out
+
+
+def _read_bare(tab: _Table) -> None:
+    """A table of unit-less numbers whose header names each column's unit ("Region Invånare Andel, % BUP, tkr
+    Samsjuklighet, tkr Summa, tkr"): each row read the one way its amount columns add up (the parts to the
+    last, the total); a row read in no or several ways is left out."""
+    cells = re.split(r"\s+(?=[A-ZÅÄÖ])", (tab.header[-1] if tab.header else "").strip())
+    if cells and fold(cells[0]).strip(" ,") in _ROW_HEADING:
+        cells = cells[1:]
+    units = [_UNIT_COLUMN.match(c) for c in cells]
+    money = [i for i, u in enumerate(units) if u]
+    if len(money) < 3 or money[-1] != len(cells) - 1:
+        return
+    for line, rec, groups in tab.bare:
+        readings = set()
+        for cut in _cuts(groups, len(cells)):
+            vals = [Decimal(cut[i].replace(" ", "").replace(",", ".")) * _FACTOR[units[i].group("unit").lower()]
+                    for i in money]
+            if sum(vals[:-1], Decimal(0)) == vals[-1]:
+                readings.add(tuple(vals))
+        if len(readings) == 1:
+            tab.rows.append((line, rec, list(readings.pop())))
+    if tab.rows:
+        tab.names = [cells[i] for i in money]
 
 
 def _tables_of(text: str, index: Any) -> list[_Table]:
@@ -450,6 +511,18 @@ def _tables_of(text: str, index: Any) -> list[_Table]:
         if rec is not None and amts:
             cur.rows.append((line, rec, amts))
             continue
+        b = _BARE_ROW.match(line) if not AMOUNT.search(line) else None
+        if b and not cur.rows:
+            name = b.group("name").strip()
+            brec = index.resolve(name) if index.resolve_exact(name) else None
+            if brec is not None:
+                cur.bare.append((line, brec, b.group("nums").split()))
+                continue
+        if cur.bare and not cur.rows:  # a text line after unit-less rows ends that table
+            _read_bare(cur)
+            if cur.rows:
+                out.append(cur)
+            cur = _Table()
         if _AMOUNTS_ROW.match(line) and not cur.rows:
             cur.rows.append((line, None, [a for a in (_amount(x) for x in AMOUNT.finditer(line)) if a is not None]))
             continue
@@ -462,6 +535,8 @@ def _tables_of(text: str, index: Any) -> list[_Table]:
             cur.header = []  # a sentence with an amount is not a column heading
         else:
             cur.header.append(line)
+    if cur.bare and not cur.rows:
+        _read_bare(cur)
     if cur.rows:
         out.append(cur)
     return out
@@ -516,14 +591,16 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
         summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
         header = tab.header or [sec.heading]  # a header line read as the section's heading
         columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
+        if tab.names and k >= 3:  # a unit-less table: its amount columns' headings, units dropped
+            columns = [_UNIT_COLUMN.match(n).group("name").strip(" ,") for n in tab.names[:-1]]
         post_ids: list[str] = []
         headings: list[str] = []
         if columns:  # each component column is a post of this document (its national amount unstated)
             level = _level(f"{context} {sec.heading}") if _level(context) != "kommun_och_region" \
                 else ("kommun" if all(r.kind.value == "kommun" for _, r, _ in rows) else "kommun_och_region")
             listed = [i for i in ctx.items if i.kind == "post" and i.data.get("amount")]
-            headings = list(columns)
-            for c, col in enumerate(headings, start=1):
+            headings = list(tab.names[:-1]) if tab.names else list(columns)
+            for c, col in enumerate(list(columns), start=1):
                 same = _listed_post(col, [a[c - 1] for _, _, a in rows if len(a) == k], listed)
                 if same is not None:  # the column of a post the document lists: its rows are that post's
                     post_ids.append(same.data["id"])
@@ -537,7 +614,7 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                          "synonyms": [col], "level": level, "source": _src(doc, sec.heading, sec.page)}, unit, 0.6)
         heads = [ln for ln in header if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
         cut = _total_heading(heads) if columns else None
-        total_head = " ".join(heads[cut:]) if cut is not None else ""
+        total_head = " ".join(heads[cut:]) if cut is not None else (tab.names[-1] if tab.names else "")
         for line, rec, amts in rows:
             total, rounded, conf = amts[-1], False, 0.7
             if len(amts) > 1:

@@ -377,12 +377,25 @@ def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
     if not used:
         return False
     stated = set().union(*(_values(a.source.quote)[0] for a in used))
-    rest = amounts - stated
+    rest = {x for x in amounts - stated if not any(_in_unit(a.source.quote, x) for a in used)}
     if rest and re.search(r"\b(summa|summan|sammanlagt|skillnad)\b", fold(answer.text.split("\n")[0])):
         unique = list({a.id: a for a in used}.values())
         values = [a.amount for a in unique]
         rest -= {sum(values), sum(a.amount for a in unique if a.post)} | {abs(x - y) for x in values for y in values}
     return not rest
+
+
+def _in_unit(quote: str, amount: Any) -> bool:
+    """A table of unit-less numbers whose heading names the unit ("BUP, tkr: Region Stockholm … 95 478 …")
+    states 95 478 000 kr."""
+    from engine.formatting import format_kr
+
+    for unit, factor in (("tkr", 1000), ("mnkr", 10**6), ("mkr", 10**6)):
+        if re.search(rf"\b{unit}\b", quote, re.I) and amount % factor == 0:
+            number = format_kr(amount / factor).removesuffix(" kr")
+            if re.search(rf"(?<![\d,]){re.escape(number)}(?![\d,])", quote):
+                return True
+    return False
 
 
 def _body_first(hits: list[Hit]) -> list[Hit]:
