@@ -128,6 +128,8 @@ def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
 def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:
     allocs = [a for a in kb.allocations_for(r.id) if matches_year(kb, a.agreement, q.years, item_year=a.year)]
     post_ids = {p.id for p in q.posts}
+    if post_ids and not any(a.post in post_ids for a in allocs):
+        post_ids |= _named_alike(kb, q.posts, allocs)
     if r.kind == RecipientKind.grupp and (not allocs or (post_ids and not any(a.post in post_ids for a in allocs))):
         members = _members_sum(kb, q, r)
         if members is not None:
@@ -190,7 +192,10 @@ def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context
     if r.kind != RecipientKind.region or not r.county_code or not posts or not all(p.level == Level.lan for p in posts):
         return None
     county = kb.recipients.get(f"lan-{r.county_code}")
-    if county is None or not any(a.post in {p.id for p in posts} for a in kb.allocations_for(county.id)):
+    if county is None:
+        return None
+    own = kb.allocations_for(county.id)
+    if not any(a.post in {p.id for p in posts} | _named_alike(kb, posts, own) for a in own):
         return None
     inner = _recipient_answer(kb, q, county, context_years)
     if inner is None:
@@ -198,6 +203,18 @@ def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context
     names = ", ".join(sorted({p.short for p in posts}))
     note = f"\n{names}: länsgemensamma medel; beloppet gäller {county.name}, inte {r.name} som egen mottagare."
     return inner.model_copy(update={"text": inner.text + note})
+
+
+def _named_alike(kb: KnowledgeBase, posts: list[Post], allocs: list[Allocation]) -> set[str]:
+    """The posts of these allocations that bear the same name as one asked ("Suicidprevention" in a county's
+    drafted table and in the curated agreement): another document's post of that name."""
+    names = {fold(n) for p in posts for n in (p.name, p.short)}
+    out = set()
+    for a in allocs:
+        post = kb.posts.get(a.post) if a.post else None
+        if post is not None and {fold(post.name), fold(post.short)} & names:
+            out.add(post.id)
+    return out
 
 
 def _single_post_totals(allocs: list[Allocation], chosen: list[Allocation], all_rows: list[Allocation]) -> list[Allocation]:

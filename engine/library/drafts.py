@@ -91,9 +91,10 @@ def _amount(m: re.Match) -> Decimal | None:
         return None
 
 
-def _src(doc: LibraryDocument, section: str, page: int | None) -> dict[str, Any]:
-    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url).model_dump(
-        exclude_none=True)
+def _src(doc: LibraryDocument, section: str, page: int | None, quote: str | None = None) -> dict[str, Any]:
+    """The item's source; `quote` is its exact source sentence (what the answer gate checks a figure against)."""
+    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url,
+                  quote=" ".join(quote.split())[:600] if quote else None).model_dump(exclude_none=True)
 
 
 def _slug(text: str, n: int = 40) -> str:
@@ -184,6 +185,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
+    _draft_county_allocations(ctx, units)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
     return ctx.items
@@ -321,27 +323,73 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
 
 
-_TOTAL_HEADER = re.compile(r"\b(avrundat belopp|summa|totalt|total|sammanlagt)\b", re.I)
+_TOTAL_HEADER = re.compile(r"\b(avrundat belopp|avrundat|summa|totalt|total|sammanlagt)\b", re.I)
+
+
+def _header_text(lines: list[str]) -> str:
+    """Header lines as one text, a word hyphenated over a line break joined again ("Ungdoms-" + "mottagningar")."""
+    out = ""
+    for ln in lines:
+        out = out[:-1] + ln if re.search(r"[a-zåäö]-$", out) and ln[:1].islower() else f"{out} {ln}".strip()
+    return out
+
+
+def _total_heading(lines: list[str]) -> int | None:
+    """Where the total column's heading starts among the header lines (its last one or two lines)."""
+    for j in range(len(lines) - 1, max(len(lines) - 3, 0) - 1, -1):
+        tail = " ".join(lines[j:])
+        if _TOTAL_HEADER.search(tail) and len(tail.split()) <= 3:
+            return j
+    return None
 
 
 def _column_names(header_lines: list[str], k: int) -> list[str] | None:
-    """The names of a table's k amount columns from the lines above its first row ("Utvecklingsinsatser /
-    utifrån / handlingsplaner / Kunskapsbas. / HoS/Soc.tjänst / Avrundat belopp" → two names + total)."""
+    """The names of a table's k amount columns from the lines above its first row, the last column being the
+    total ("Utvecklingsinsatser / utifrån / handlingsplaner / Kunskapsbas. / HoS/Soc.tjänst / Avrundat belopp"
+    → two names + total; "Stärka samverkan / samsjuklighet / Brukarmedverkan Suicidprevention Ungdoms- /
+    mottagningar / Avrundat / belopp" → four names + total). None when the header cannot be split so."""
     lines = [ln for ln in header_lines if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
-    if not lines or not _TOTAL_HEADER.search(lines[-1]):
-        return None
+    cut = _total_heading(lines)
+    if not cut:
+        return _inline_names(lines, k)
     groups: list[list[str]] = []
-    for ln in lines[:-1]:
-        if ln[0].isupper() or not groups:
+    for ln in lines[:cut]:  # a line starting in lower case (or after a hyphen) continues the name above it
+        if (ln[0].isupper() and not (groups and groups[-1][-1].endswith("-"))) or not groups:
             groups.append([ln])
         else:
             groups[-1].append(ln)
-    while len(groups) > k - 1 and len(groups) >= 2:  # "Kunskapsbas." + "HoS/Soc.tjänst": one column
-        last = groups.pop()
-        groups[-1] = groups[-1] + last
-    if len(groups) != k - 1:
+    names = [_header_text(g) for g in groups]
+    if len(names) < k - 1:  # several names on one extracted line: split where a capitalised word starts
+        split: list[str] = []
+        for name in names:
+            parts = re.split(r"\s+(?=[A-ZÅÄÖ])", name)
+            split += parts if len(parts) > 1 else [name]
+        names = split if len(split) == k - 1 else names
+    while len(names) > k - 1 and len(names) >= 2:  # "Kunskapsbas." + "HoS/Soc.tjänst": one column
+        last = names.pop()
+        names[-1] = f"{names[-1]} {last}"
+    if len(names) != k - 1:
         return None
-    return [" ".join(g) for g in groups]
+    return names
+
+
+_INLINE_TOTAL = re.compile(r"^(?P<names>.+?)\s+(?:totalt|summa|total|sammanlagt|avrundat belopp)(?:,\s*\w+)?$", re.I)
+_ROW_HEADING = {"kommun", "kommuner", "region", "regioner", "lan", "mottagare", "namn", "kommunnamn", "lansnamn"}
+
+
+def _inline_names(lines: list[str], k: int) -> list[str] | None:
+    """A header whose column names share one extracted line, the total's heading last ("Kommun Handlingsplaner
+    Kunskapsstöd Suicidprevention Totalt" over "och mobila team socialtjänst"): one capitalised word per
+    column, the row names' heading dropped (the words of a continuation line cannot be placed, so are not)."""
+    for ln in lines:
+        m = _INLINE_TOTAL.match(ln)
+        if not m:
+            continue
+        names = re.split(r"\s+(?=[A-ZÅÄÖ])", m.group("names").strip())
+        if len(names) == k and fold(names[0]).strip(" ,") in _ROW_HEADING:
+            names = names[1:]
+        return names if len(names) == k - 1 else None
+    return None
 
 
 _KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
@@ -372,49 +420,201 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
     return None
 
 
+_AMOUNTS_ROW = re.compile(rf"^(?:(?:{_NUM})\s?kr\.?\s*){{2,8}}$")
+
+
+@dataclass
+class _Table:
+    caption: str = ""  # "Länsgemensamma medel:" above the header
+    header: list[str] = field(default_factory=list)
+    rows: list[tuple[str, Any, list[Decimal]]] = field(default_factory=list)  # (line, recipient or None, amounts)
+    bare: list[tuple[str, Any, list[str]]] = field(default_factory=list)  # rows of unit-less numbers (a tkr table)
+    names: list[str] = field(default_factory=list)  # the amount columns' headings, read with the bare rows
+
+
+#: "Region Stockholm 2 454 821 23,29 95 478 41 917 137 395": a recipient's row of numbers without units
+_BARE_ROW = re.compile(r"^(?P<name>[A-ZÅÄÖ][A-Za-zÅÄÖåäöé\- ]{1,40}?)\s+(?P<nums>\d[\d ,]*\d)$")
+_UNIT_COLUMN = re.compile(r"^(?P<name>.+?),?\s*\(?(?P<unit>tkr|mnkr|mkr|kr)\)?$", re.I)
+_FACTOR = {"kr": Decimal(1), "tkr": Decimal(1000), "mkr": Decimal(10**6), "mnkr": Decimal(10**6)}
+
+
+def _cuts(groups: list[str], n: int) -> list[list[str]]:
+    """Every way to read space-separated digit groups as n numbers ("95 478 41 917" → 95 478 | 41 917, or
+    95 478 | 41 | 917 …): a number is a group of up to three digits followed by groups of exactly three."""
+    out: list[list[str]] = []
+
+    def walk(i: int, acc: list[str]) -> None:
+        if len(acc) > n or len(out) > 50:
+            return
+        if i == len(groups):
+            if len(acc) == n:
+                out.append(acc)
+            return
+        first = groups[i]
+        if not re.fullmatch(r"\d+(?:,\d+)?", first):
+            return
+        walk(i + 1, acc + [first])
+        if "," in first or len(first) > 3:
+            return
+        num, j = first, i + 1
+        while j < len(groups) and re.fullmatch(r"\d{3}(?:,\d+)?", groups[j]):
+            num, j = f"{num} {groups[j]}", j + 1
+            walk(j, acc + [num])
+            if "," in groups[j - 1]:
+                break
+
+    walk(0, [])
+    return out
+
+
+def _read_bare(tab: _Table) -> None:
+    """A table of unit-less numbers whose header names each column's unit ("Region Invånare Andel, % BUP, tkr
+    Samsjuklighet, tkr Summa, tkr"): each row read the one way its amount columns add up (the parts to the
+    last, the total); a row read in no or several ways is left out."""
+    cells = re.split(r"\s+(?=[A-ZÅÄÖ])", (tab.header[-1] if tab.header else "").strip())
+    if cells and fold(cells[0]).strip(" ,") in _ROW_HEADING:
+        cells = cells[1:]
+    units = [_UNIT_COLUMN.match(c) for c in cells]
+    money = [i for i, u in enumerate(units) if u]
+    if len(money) < 3 or money[-1] != len(cells) - 1:
+        return
+    for line, rec, groups in tab.bare:
+        readings = set()
+        for cut in _cuts(groups, len(cells)):
+            vals = [Decimal(cut[i].replace(" ", "").replace(",", ".")) * _FACTOR[units[i].group("unit").lower()]
+                    for i in money]
+            if sum(vals[:-1], Decimal(0)) == vals[-1]:
+                readings.add(tuple(vals))
+        if len(readings) == 1:
+            tab.rows.append((line, rec, list(readings.pop())))
+    if tab.rows:
+        tab.names = [cells[i] for i in money]
+
+
+def _tables_of(text: str, index: Any) -> list[_Table]:
+    """The tables of a section: a caption line ending in ":", header lines, then rows "Name 1 kr 2 kr 3 kr" whose
+    name is exactly a known recipient, or one row of amounts with no name (a county's own row)."""
+    out: list[_Table] = []
+    cur = _Table()
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        m = _ROW.match(line)
+        rec = None
+        if m:
+            name = m.group("name").strip()
+            rec = index.resolve(name)
+            if rec is not None and fold(name) not in (fold(rec.short), fold(rec.name)):
+                rec = None
+        amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None] if m else []
+        if rec is not None and amts:
+            cur.rows.append((line, rec, amts))
+            continue
+        b = _BARE_ROW.match(line) if not AMOUNT.search(line) else None
+        if b and not cur.rows:
+            name = b.group("name").strip()
+            brec = index.resolve(name) if index.resolve_exact(name) else None
+            if brec is not None:
+                cur.bare.append((line, brec, b.group("nums").split()))
+                continue
+        if cur.bare and not cur.rows:  # a text line after unit-less rows ends that table
+            _read_bare(cur)
+            if cur.rows:
+                out.append(cur)
+            cur = _Table()
+        if _AMOUNTS_ROW.match(line) and not cur.rows:
+            cur.rows.append((line, None, [a for a in (_amount(x) for x in AMOUNT.finditer(line)) if a is not None]))
+            continue
+        if cur.rows:  # a text line after the rows ends the table
+            out.append(cur)
+            cur = _Table()
+        if line.endswith(":") and len(line) <= 80:
+            cur = _Table(caption=line)
+        elif AMOUNT.search(line):
+            cur.header = []  # a sentence with an amount is not a column heading
+        else:
+            cur.header.append(line)
+    if cur.bare and not cur.rows:
+        _read_bare(cur)
+    if cur.rows:
+        out.append(cur)
+    return out
+
+
+def _doc_county(ctx: _Ctx, index: Any, tables: list[_Table]) -> Any:
+    """The county a document is about: the one county of all its named table rows, else its publisher's."""
+    counties = {r.county_code for t in tables for _, r, _ in t.rows if r is not None and r.county_code}
+    code = next(iter(counties)) if len(counties) == 1 else None
+    if code is None and ctx.doc.publisher:
+        pub = index.resolve(ctx.doc.publisher)
+        if pub is not None and pub.kind.value in ("region", "lan", "aktor", "grupp") and pub.county_code:
+            code = pub.county_code
+    return ctx.kb.recipients.get(f"lan-{code}") if code else None
+
+
+def _listed_post(column: str, values: list[Decimal], listed: list[DraftItem]) -> DraftItem | None:
+    """The post the document lists whose amount is exactly the column's sum and whose name holds the
+    column's first word ("Handlingsplaner" → "Lokala handlingsplaner och mobila team: 4 212 600,00 kronor")."""
+    total = sum(values, Decimal(0))
+    word = fold(column.split()[0]).strip(".,:")
+    hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1 and len(word) >= 4
+            and re.search(rf"\b{re.escape(word)}", fold(p.data["name"]))]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
+    """Per-recipient tables. A row's last column is the recipient's total; when every row's last column is
+    the sum of the others, each other column is a post of this document named from its header, with one
+    allocation per recipient and column, all in one table. An unnamed row of amounts under a county-shared
+    caption ("Länsgemensamma medel:") is the county's own row. Every item keeps the verbatim row, with the
+    caption and column heading it is read under, as its source text."""
     from engine.recipients import RecipientIndex
 
     doc = ctx.doc
     index = RecipientIndex(ctx.kb.recipients)
+    found = [(sec, t) for sec in doc.sections for t in _tables_of(sec.text, index)]
+    county = _doc_county(ctx, index, [t for _, t in found])
     n_table = 0
-    for sec in doc.sections:
-        rows: list[tuple[str, Any, list[Decimal]]] = []
-        header: list[str] = []
-        for line in sec.text.split("\n"):
-            line = " ".join(line.split())
-            m = _ROW.match(line)
-            rec = None
-            if m:
-                name = m.group("name").strip()
-                rec = index.resolve(name)
-                if rec is not None and fold(name) not in (fold(rec.short), fold(rec.name)):
-                    rec = None
-            amts = [a for a in (_amount(x) for x in AMOUNT.finditer(m.group("amts"))) if a is not None] if m else []
-            if rec is None or not amts:
-                if not rows:
-                    header = [] if (AMOUNT.search(line) and not m) else header + [line]
+    for sec, tab in found:
+        rows = tab.rows
+        context = f"{tab.caption} {' '.join(tab.header)}"
+        if any(r is None for _, r, _ in rows):
+            # a county's own row: exactly one unnamed row, under a county-shared caption, in a county's document
+            if len(rows) != 1 or county is None or _level(f"{context} {sec.heading}") != "lan":
                 continue
-            rows.append((line, rec, amts))
-        if not rows:
-            continue
+            rows = [(rows[0][0], county, rows[0][2])]
         n_table += 1
         table = f"{doc.id}-tabell-{n_table}"
         year = ctx.years[0]
         k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
         summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
+        header = tab.header or [sec.heading]  # a header line read as the section's heading
         columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
+        if tab.names and k >= 3:  # a unit-less table: its amount columns' headings, units dropped
+            columns = [_UNIT_COLUMN.match(n).group("name").strip(" ,") for n in tab.names[:-1]]
         post_ids: list[str] = []
+        headings: list[str] = []
         if columns:  # each component column is a post of this document (its national amount unstated)
-            level = _level(" ".join(header) + " " + sec.heading) if _level(" ".join(header)) != "kommun_och_region" \
+            level = _level(f"{context} {sec.heading}") if _level(context) != "kommun_och_region" \
                 else ("kommun" if all(r.kind.value == "kommun" for _, r, _ in rows) else "kommun_och_region")
-            for c, col in enumerate(columns, start=1):
+            listed = [i for i in ctx.items if i.kind == "post" and i.data.get("amount")]
+            headings = list(tab.names[:-1]) if tab.names else list(columns)
+            for c, col in enumerate(list(columns), start=1):
+                same = _listed_post(col, [a[c - 1] for _, _, a in rows if len(a) == k], listed)
+                if same is not None:  # the column of a post the document lists: its rows are that post's
+                    post_ids.append(same.data["id"])
+                    columns[c - 1] = same.data["name"]
+                    continue
                 pid = f"{table}-kolumn-{c}"
                 post_ids.append(pid)
                 unit = _Unit(col, sec.heading, sec.page)  # the column's own header text
                 ctx.add("post", f"{col} {year} (tabellkolumn, nivå: {level})",
                         {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": col, "short": col[:60],
                          "synonyms": [col], "level": level, "source": _src(doc, sec.heading, sec.page)}, unit, 0.6)
+        heads = [ln for ln in header if ln and not AMOUNT.search(ln) and not ln.endswith(":")]
+        cut = _total_heading(heads) if columns else None
+        total_head = " ".join(heads[cut:]) if cut is not None else (tab.names[-1] if tab.names else "")
         for line, rec, amts in rows:
             total, rounded, conf = amts[-1], False, 0.7
             if len(amts) > 1:
@@ -423,19 +623,147 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                     rounded, conf = total == total.to_integral_value() and parts != total, 0.85
                 else:
                     conf = 0.4  # the last column is not the sum of the others: a total is a guess
-            unit = _Unit(line, sec.heading, sec.page)
+            quote = " ".join(x for x in (tab.caption, f"{total_head}:" if total_head else "", line) if x)
             data = {"id": f"{table}-{rec.id}", "table": table, "agreement": ctx.agreement_id, "year": year,
                     "recipient": rec.id, "amount": str(total), "rounded": rounded,
-                    "source": _src(doc, sec.heading, sec.page)}
-            if len(amts) > 1:
+                    "source": _src(doc, sec.heading, sec.page, quote)}
+            if len(amts) > 1 and not (post_ids and len(amts) == k):  # (else each column is its own row)
                 data["note"] = "Tabellens kolumner: " + "; ".join(format_kr(a) for a in amts)
-            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data, unit, conf)
+            ctx.add("allocation", f"{rec.name} {year}: {format_kr(total)}", data,
+                    _Unit(quote, sec.heading, sec.page), conf)
             if post_ids and len(amts) == k:
-                for pid, col, amt in zip(post_ids, columns or [], amts[:-1], strict=False):
+                for pid, col, head, amt in zip(post_ids, columns or [], headings, amts[:-1], strict=False):
+                    quote = " ".join(x for x in (tab.caption, f"{head}:", line) if x)
                     ctx.add("allocation", f"{rec.name} {year}, {col}: {format_kr(amt)}",
-                            {"id": f"{pid}-{rec.id}", "table": f"{table}-poster", "agreement": ctx.agreement_id,
+                            {"id": f"{pid}-{rec.id}", "table": table, "agreement": ctx.agreement_id,
                              "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
-                             "source": _src(doc, sec.heading, sec.page)}, unit, 0.75)
+                             "source": _src(doc, sec.heading, sec.page, quote)},
+                            _Unit(quote, sec.heading, sec.page), 0.75)
+
+
+_TO_RECIPIENT = re.compile(rf"(?<![\d,])(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])\s+"
+                           r"(?:(?:som|fördelas|går|betalas|utbetalas|tilldelas|ut)\s+){0,3}t\s?ill\s+"
+                           r"(?P<who>[A-Za-zÅÄÖåäöé\-]+(?:\s+[A-Za-zÅÄÖåäöé\-]+){0,2})")  # words only
+#: "till kommunerna / regionen / länet" in a county's document: that county's group, region or county
+_COUNTY_WORDS = {"kommunerna": "kommunerna-{}", "länets kommuner": "kommunerna-{}", "regionen": "region-{}",
+                 "länet": "lan-{}"}
+_COUNTY_SHARED = re.compile(r"\blänsgemensam", re.I)
+#: words that make an amount the whole country's, not the county's ("fördelas mellan länen", "i hela landet")
+_NATIONAL = re.compile(r"\b(riket|hela landet|i landet|nationell\w*|samtliga län|alla län|per län|varje län|länen|"
+                       r"regionerna|staten|hela sverige)\b", re.I)
+_LIST_ITEM_START = re.compile(r"^(?:\d{1,2}\.|•|-|–)\s+\S")
+
+
+def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A county's own document (its tables, publisher or title name one county) says what the county and its
+    members get in prose: the county-shared posts it lists ("De länsgemensamma stimulansmedlen fördelas enligt
+    nedan fyra olika poster. … 2. Brukarmedverkan: 2 000 tkr") are the county's, and "fördelas 13 400 tkr till
+    Region Stockholm", "10 570 973 kr som fördelas ut till kommunerna" name a recipient in that county (a
+    sum the document splits by a key, "Kommunernas medel fördelas enligt befolkningsmängd", keeps the key).
+    Nothing is drafted for a national document: its posts are the whole country's."""
+    from engine.recipients import RecipientIndex
+
+    doc = ctx.doc
+    index = RecipientIndex(ctx.kb.recipients)
+    county = _doc_county(ctx, index, [])
+    if county is None:
+        title_recs = [r for r in index.find(doc.title) if r.recipient.county_code
+                      and r.recipient.kind.value in ("region", "lan", "aktor")] if hasattr(index, "find") else []
+        codes = {m.recipient.county_code for m in title_recs}
+        county = ctx.kb.recipients.get(f"lan-{codes.pop()}") if len(codes) == 1 else None
+    if county is None:
+        return
+    code, year, table = county.county_code or county.code, ctx.years[0], f"{doc.id}-fordelning"
+    seen: set[tuple[str, str | None, Decimal]] = set()
+
+    def add(rec_id: str, post: str | None, amt: Decimal, quote: str, section: str, page: int | None,
+            conf: float, key: dict | None = None, extra: dict | None = None) -> None:
+        if (rec_id, post, amt) in seen or any(i.kind == "allocation" and i.data["recipient"] == rec_id and
+                                              i.data.get("post") == post and Decimal(i.data["amount"]) == amt
+                                              for i in ctx.items):
+            return
+        seen.add((rec_id, post, amt))
+        rec = ctx.kb.recipients[rec_id]
+        data = {"id": f"{table}-{len(seen)}-{rec_id}", "table": table, "agreement": ctx.agreement_id, "year": year,
+                "recipient": rec_id, "amount": str(amt), "source": _src(doc, section, page, quote)}
+        if post:
+            data["post"] = post
+        if key:  # the answer says how the sum is split further (in a note when it states no figure itself,
+            data["split_key"] = key  # which a reader could take for the answer's)
+            if not re.search(r"\d", key["description"]):
+                data["note"] = key["description"]
+        data.update(extra or {})
+        name = next((i.data["short"] for i in ctx.items if i.kind == "post" and i.data["id"] == post), None)
+        ctx.add("allocation", f"{rec.name} {year}{', ' + name if name else ''}: {format_kr(amt)}", data,
+                _Unit(quote, section, page), conf)
+
+    # the county-shared posts a county's document lists are the county's own amounts
+    posts = [i for i in ctx.items if i.kind == "post" and i.data.get("amount")]
+    for i, u in enumerate(units):
+        for p in posts:
+            if p.sentence != u.text and not u.text.startswith(p.sentence):
+                continue
+            first = i  # the list's lead-in: the two sentences before its first item
+            while first > 0 and units[first - 1].section == u.section and _LIST_ITEM_START.match(units[first - 1].text):
+                first -= 1
+            before = [x.text for x in units[max(0, first - 2):first] if x.section == u.section]
+            if any(_NATIONAL.search(t) for t in [p.sentence, *before]):
+                continue
+            lead = [t for t in before if _COUNTY_SHARED.search(t)]
+            if lead and not re.search(r"\bkommun|\bregion", lead[-1], re.I):
+                if p.data["level"] == "kommun_och_region":  # (the level words did not say): county-shared
+                    p.data["level"] = "lan"
+                    p.label = p.label.replace("nivå: kommun_och_region", "nivå: lan")
+                add(county.id, p.data["id"], Decimal(p.data["amount"]), p.sentence, u.section, u.page, 0.6)
+    # "X kr (som fördelas ut) till <recipient in the county>"
+    for sec in doc.sections:
+        text = " ".join(sec.text.split())
+        for m in _TO_RECIPIENT.finditer(text):
+            amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            words = m.group("who").split()
+            rec_id = None
+            for n in (3, 2, 1):
+                cand = " ".join(words[:n])
+                generic = _COUNTY_WORDS.get(re.sub(r"^(?:de|alla|samtliga)\s+(?:\w+\s+)?(?=kommunerna$)", "",
+                                                   cand.lower()))
+                if generic:
+                    rec_id = generic.format(code)
+                    break
+                if n > 1 or cand[:1].isupper():
+                    rec = index.resolve(cand) if index.resolve_exact(cand) else None
+                    if rec is not None and rec.county_code == code and rec.kind.value in ("region", "lan", "kommun",
+                                                                                           "grupp"):
+                        rec_id = rec.id
+                        break
+            if amt is None or rec_id not in ctx.kb.recipients:
+                continue
+            start = max(text.rfind(". ", 0, m.start()) + 2, 0)
+            end = text.find(". ", m.end())
+            sentence = text[start:end + 1 if end >= 0 else len(text)]
+            if _NATIONAL.search(sentence):
+                continue  # "300 Mkr till kommunerna i hela landet": not this county's
+            # "Av de 26 800 tkr till sammanhållen vård … fördelas 13 400 tkr till Region Stockholm": that post's
+            post = next((p.data["id"] for p in posts for a in AMOUNT.finditer(sentence[:m.start() - start])
+                         if _amount(a) == Decimal(p.data["amount"])), None)
+            after = text[end + 2:] if end >= 0 else ""
+            nxt = re.split(r"(?<=\.)\s", after, maxsplit=1)[0]
+            km = _KEY_SENTENCE.search(nxt)
+            if km:  # "Beloppet består av tre delar: - … - … Varje del fördelas efter …": from the key's own start
+                caps = [c.start(1) for c in re.finditer(r"(?:^|\s)([A-ZÅÄÖ])", nxt[:km.start()])]
+                nxt = nxt[caps[-1]:] if caps else nxt
+            key = _key(_Unit(nxt, sec.heading, sec.page), _Unit(sentence, sec.heading, sec.page), doc) \
+                if rec_id.startswith("kommunerna-") and post is None else None
+            add(rec_id, post, amt, sentence, sec.heading, sec.page, 0.55, key)
+            # "Det finns kvarvarande medel från 2019 … om totalt 4 141 043 kr. Därmed finns totalt 10 570 973 kr
+            # som fördelas ut till kommunerna": the left-over part of that recipient's total, said to be left over
+            prev = re.split(r"(?<=\.)\s", text[:start].rstrip())[-2:] if start > 0 else []
+            if post is None and re.search(r"\btotalt\b", sentence):
+                for p_sent in reversed(prev):
+                    left = [a for a in (_amount(x) for x in AMOUNT.finditer(p_sent)) if a is not None]
+                    if re.search(r"\bkvar", p_sent, re.I) and len(left) == 1 and 0 < left[0] < amt:
+                        ctx_note = {"note": p_sent}
+                        add(rec_id, None, left[0], p_sent, sec.heading, sec.page, 0.5, extra=ctx_note)
+                        break
 
 
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:

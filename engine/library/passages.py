@@ -345,12 +345,57 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
         own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
         if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
             return answer  # a passage that shares a word with the question states the figure
+        if _rows_state(kb, q, answer):
+            return answer  # the table rows it is read from, for the recipient asked, state the figure
         if top is not None and top.passage.doc_id in drafted:
             return passage_answer(top, text)
         return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
                            + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
                            + " bekräftar inte just detta.", intent="not_found", sources=[])
     return answer
+
+
+def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
+    """Every amount in the answer's first line is stated in the verbatim source text (`Source.quote`: the table
+    row with its caption and column heading, or the sentence) of a drafted allocation the answer gives for a
+    recipient the question names (or a member of a county or group it names); a sum or difference the line
+    labels as computed ("summa", "skillnad") may be one of those amounts' sum or difference."""
+    amounts, dates = _headline(answer.text)
+    asked = list(getattr(q, "recipients", None) or [])
+    if dates or not amounts or not asked or getattr(q, "deadline_kinds", None):
+        return False  # (a question about a deadline is not answered by a table row)
+    ids = {r.id for r in asked} | {f"lan-{r.county_code}" for r in asked if r.kind.value == "region"}
+    counties = {r.county_code for r in asked if r.county_code and r.kind.value in ("lan", "grupp")}
+    drafted = set(getattr(kb, "layer_docs", ()) or ())
+    mine = [a for a in kb.allocations if a.source.doc in drafted and a.source.quote
+            and (a.recipient in ids or getattr(kb.recipients.get(a.recipient), "county_code", None) in counties)]
+    used = []
+    for f in answer.facts:
+        if isinstance(f, dict):
+            used += [a for a in mine if a.id == f.get("id") or (f.get("id") is None and a.recipient == f.get(
+                "recipient") and str(a.amount) == f.get("amount"))]
+    if not used:
+        return False
+    stated = set().union(*(_values(a.source.quote)[0] for a in used))
+    rest = {x for x in amounts - stated if not any(_in_unit(a.source.quote, x) for a in used)}
+    if rest and re.search(r"\b(summa|summan|sammanlagt|skillnad)\b", fold(answer.text.split("\n")[0])):
+        unique = list({a.id: a for a in used}.values())
+        values = [a.amount for a in unique]
+        rest -= {sum(values), sum(a.amount for a in unique if a.post)} | {abs(x - y) for x in values for y in values}
+    return not rest
+
+
+def _in_unit(quote: str, amount: Any) -> bool:
+    """A table of unit-less numbers whose heading names the unit ("BUP, tkr: Region Stockholm … 95 478 …")
+    states 95 478 000 kr."""
+    from engine.formatting import format_kr
+
+    for unit, factor in (("tkr", 1000), ("mnkr", 10**6), ("mkr", 10**6)):
+        if re.search(rf"\b{unit}\b", quote, re.I) and amount % factor == 0:
+            number = format_kr(amount / factor).removesuffix(" kr")
+            if re.search(rf"(?<![\d,]){re.escape(number)}(?![\d,])", quote):
+                return True
+    return False
 
 
 def _body_first(hits: list[Hit]) -> list[Hit]:
