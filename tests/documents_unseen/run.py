@@ -112,7 +112,8 @@ def figures(line: str) -> tuple[set[Decimal], set[date]]:
 
 def stated(text: str) -> tuple[set[Decimal], set[date]]:
     """Every amount a document could be said to state: each number read as kr, tkr or mnkr (tables
-    give tkr in the header only), and every date."""
+    give tkr in the header only), and every date (a date may be split over a line break)."""
+    text = " ".join(text.split())
     nums = {_num(n) for n in _BARE.findall(text)}
     amounts = {n * s for n in nums for s in (1, 1000, 10**6)}
     return amounts, _dates(text)
