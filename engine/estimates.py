@@ -18,6 +18,7 @@ Rules (see docs/allocation.md):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -42,6 +43,7 @@ from engine.formatting import (
 )
 from engine.models import KeyKind, Level, Source
 from engine.population import PopulationRegistry, PopulationTable, default_registry
+from engine.text import fold
 
 LABEL = "beräknat"
 
@@ -187,6 +189,44 @@ def _published(kb, recipient_id: str, post_id: str) -> bool:
     return any(a.recipient == recipient_id and a.post == post_id for a in kb.allocations)
 
 
+_COUNTY_KEY = re.compile(r"\blanets (?:befolkning|invanare)|\b(?:befolkningen|invanarna|invanare) (?:i|inom) lanet\b")
+
+
+def _stated_in_document(kb, recipient_id: str, post) -> bool:
+    """Does the document that states the post also state a total for this recipient and year (a table
+    row over its posts)? Then the document's own figure answers, never an estimate from the post's national amount."""
+    if any(a.post == post.id for a in kb.allocations):
+        return False  # the post has rows of its own: a missing one is a gap, not hidden in a total
+    return any(a.recipient == recipient_id and a.year == post.year and a.source.doc == post.source.doc
+               and a.post is None for a in kb.allocations)
+
+
+def county_scoped(kb, post) -> bool:
+    """Is the post a pot of one county, not a national post: its document's table lists the recipients
+    of one county only, or its key shares it by the county's population ("andel av länets befolkning")?
+    A national population share would be the wrong key for it."""
+    if post.key is not None and _COUNTY_KEY.search(fold(post.key.description or "")):
+        return True
+    return pot_county(kb, post) is not None
+
+
+def pot_county(kb, post) -> str | None:
+    """The county whose pot the post is, when its document's rows are that county's recipients only and
+    add up to at least the post's amount (a national post quoted in a county memo is far more)."""
+    if post.amount is None:
+        return None
+    counties, rows = set(), Decimal(0)
+    for a in kb.allocations:
+        if a.source.doc == post.source.doc and a.year == post.year:
+            r = kb.recipients.get(a.recipient)
+            counties.add(r.county_code if r is not None else None)
+            rows += a.amount if a.post is None else 0
+    # a national post quoted in a county's memo is far more than that county's rows add up to
+    if len(counties) == 1 and None not in counties and post.amount <= rows:
+        return next(iter(counties))
+    return None
+
+
 def _line(kb, result: AllocationResult, part: Part, *, post, unit_name: str, pot_text: str, scope: str,
           note: str | None, sources: list[Source]) -> EstimateLine:
     plan = result.plan
@@ -233,6 +273,16 @@ def estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
     for post in posts:
         if _published(kb, recipient_id, post.id):
             continue  # a published figure exists: the question engine answers with it
+        if _stated_in_document(kb, recipient_id, post):
+            skipped.append(f"{post.short} ({year}): dokumentet anger ett eget belopp för {r.short}; "
+                           "det gäller, inte en beräkning")
+            continue
+        if county_scoped(kb, post):
+            # a county's own pot: only that county's population split could estimate it (the county-pot
+            # path below, for pots stated as split by population); never a national share
+            skipped.append(f"{post.short} ({year}): potten gäller ett län och fördelas inom länet; "
+                           "en andel av rikets befolkning vore fel nyckel")
+            continue
         if kind == "kommun" and post.level == Level.kommun:
             unit, code, scope, note = "kommun", r.code, "i riket", None
         elif post.level == Level.region and kind in ("region", "lan"):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from engine import lexicon
 from engine.answer import Answer
 from engine.answers.common import covered_years, matches_year, uniq_sources, years_text
+from engine.estimates import pot_county
 from engine.formatting import format_kr, format_kr_with_mkr, round_kr
 from engine.knowledge import KnowledgeBase
 from engine.models import Allocation, Level, Post, Recipient, RecipientKind
@@ -140,6 +141,9 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
             return redirected
     if post_ids:
         chosen = [a for a in allocs if a.post in post_ids]
+        if not chosen:
+            chosen = stated_cells(kb, r.id, [p for p in q.posts if matches_year(kb, p.agreement, q.years,
+                                                                                 item_year=p.year)])
         if not chosen and allocs:
             return _not_published(kb, q, r, context_years, note=_available_posts_note(kb, allocs))
         allocs = chosen + _single_post_totals(allocs, chosen, [a for a in kb.allocations_for(r.id)])
@@ -160,6 +164,58 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
                   sources=uniq_sources([a.source for a in allocs]))
 
 
+_COLUMNS_NOTE = "Tabellens kolumner:"
+
+
+def _note_columns(note: str | None) -> list[Decimal]:
+    """The amounts of a table row whose note lists its columns ("Tabellens kolumner: 1 kr; 2 kr; 3 kr")."""
+    if not note or not note.startswith(_COLUMNS_NOTE):
+        return []
+    from engine.parsing import ParseError, parse_amount
+
+    out = []
+    for part in note[len(_COLUMNS_NOTE):].split(";"):
+        try:
+            out.append(parse_amount(part.strip().removesuffix("kr").strip()))
+        except ParseError:
+            return []
+    return out
+
+
+def _document_columns(kb: KnowledgeBase, doc: str, year: int) -> list[dict[str, tuple[Decimal, Allocation]]]:
+    """Every per-recipient column the document states for a year: each post's rows, and each part column
+    of a table whose rows list their columns (the last one, the row total, excluded)."""
+    rows = [a for a in kb.allocations if a.source.doc == doc and a.year == year]
+    columns: dict[tuple[str, str | int], dict[str, tuple[Decimal, Allocation]]] = defaultdict(dict)
+    for a in rows:
+        if a.post is not None:
+            columns[("post", a.post)][a.recipient] = (a.amount, a)
+            continue
+        cols = _note_columns(a.note)
+        for j, amount in enumerate(cols[:-1]):
+            columns[(a.table, j)][a.recipient] = (amount, a)
+    return [c for c in columns.values() if len(c) >= 2]
+
+
+def stated_cells(kb: KnowledgeBase, recipient_id: str, posts: list[Post]) -> list[Allocation]:
+    """A post with no rows of its own whose document states a per-recipient column adding up to exactly the
+    post's amount: the recipient's cell of that column is its stated figure for the post (a county memo's
+    table "Handlingsplaner | Kunskapsstöd | … | Totalt" under the posts it lists). One matching column only."""
+    out: list[Allocation] = []
+    for p in posts:
+        if p.amount is None or any(a.post == p.id for a in kb.allocations):
+            continue
+        matching = [c for c in _document_columns(kb, p.source.doc, p.year)
+                    if abs(sum((v for v, _ in c.values()), Decimal(0)) - p.amount) <= Decimal("1")]
+        if len(matching) != 1 or recipient_id not in matching[0]:
+            continue
+        amount, row = matching[0][recipient_id]
+        out.append(row.model_copy(update={
+            "id": f"{row.id}-{p.id}", "post": p.id, "amount": amount, "rounded": False, "split_key": None,
+            "note": f"tabellens kolumn för posten; kolumnen summerar till postens {format_kr(p.amount)}"}))
+    return out
+
+
 def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None:
     """"Hur mycket får Dalarnas kommuner sammanlagt?": the exact sum of the members' published amounts,
     per post, said to be a sum (the documents do not print it)."""
@@ -167,6 +223,9 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
     post_ids = {p.id for p in q.posts}
     rows = [a for a in kb.allocations if a.recipient in members and a.post is not None
             and matches_year(kb, a.agreement, q.years, item_year=a.year) and (not post_ids or a.post in post_ids)]
+    if not rows and post_ids:  # the posts' cells of a county table (the members' column of each post)
+        asked = [p for p in q.posts if matches_year(kb, p.agreement, q.years, item_year=p.year)]
+        rows = [c for m in sorted(members) for c in stated_cells(kb, m, asked)]
     if not rows:
         return None
     by_post: dict[tuple[int, str], list[Allocation]] = defaultdict(list)
@@ -175,6 +234,12 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
     lines = []
     for (year, post), parts in sorted(by_post.items(), key=lambda kv: (-kv[0][0], kv[0][1])):
         total = sum((a.amount for a in parts), Decimal(0))
+        stated = kb.posts[post].amount
+        if stated is not None and stated == total:
+            lines.append(f"{format_kr(total)}: {kb.posts[post].short} {year} för {group.name[0].lower()}"
+                         f"{group.name[1:]} (postens belopp i dokumentet; lika med summan av de {len(parts)} "
+                         "kommunbeloppen i tabellen).")
+            continue
         lines.append(f"{format_kr(total)}: summan av de {len(parts)} publicerade kommunbeloppen för "
                      f"{kb.posts[post].short} {year} i {kb.recipients[f'lan-{group.county_code}'].name} "
                      "(dokumenten skriver inte ut summan; den är räknad exakt ur tabellen).")
@@ -340,7 +405,8 @@ def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, context_years: lis
         facts.append({"estimate": True, "recipient": r.id, "year": year})
     # the nearest published facts: the pots this recipient's level shares in, and their keys
     level = _RECIPIENT_LEVEL.get(r.kind)
-    pots = [p for p in kb.posts.values() if p.year == year and (level is None or p.level.value == level)]
+    pots = [p for p in kb.posts.values() if p.year == year and (level is None or p.level.value == level)
+            and pot_county(kb, p) in (None, r.county_code)]  # not another county's own pot
     if est is None and r.kind in (RecipientKind.kommun, RecipientKind.region) and r.county_code:
         county_allocs = [a for a in kb.allocations
                          if a.year == year and kb.recipients.get(a.recipient)

@@ -209,7 +209,7 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
             s += Weights.NAMES_RECIPIENT
     # a fact about another county than the one asked about ("Dalarna" when the question is about Storsthlm)
     asked = {r.county_code for r in q.recipients if r.county_code}
-    owners = owner_counties(kb, f)
+    owners = fact_counties(kb, f)
     if asked and owners and not owners & asked:
         s -= Weights.OTHER_COUNTY
     return s
@@ -234,6 +234,43 @@ def owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
 
 
 _OWNERS: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def fact_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
+    """The counties a fact is about: those its text names, else those its document's title names
+    ("Region X – stimulansmedel till X:s kommuner": a county memo's rules are that county's)."""
+    own = owner_counties(kb, f)
+    if own or not f.source.title:
+        return own
+    key = (id(kb), f"title:{f.source.doc}")
+    if key not in _OWNERS:
+        title = fold(f.source.title)
+        _OWNERS[key] = frozenset(
+            r.county_code for r in kb.recipients.values()
+            if r.county_code and r.kind.value in ("lan", "aktor")
+            and re.search(r"(?<![a-z])" + re.escape(fold(r.short)) + r"(?![a-z])", title))
+    return _OWNERS[key]
+
+
+def _asked_counties_only(kb: KnowledgeBase, q: Query, chosen: list[Fact],
+                         ranked: list[tuple[float, Fact]]) -> list[Fact]:
+    """A question about one county gets that county's rule of the same topic when the documents have one,
+    and then no other county's rules beside it (they are about another county, and often another year)."""
+    asked = {r.county_code for r in q.recipients if r.county_code}
+    if not asked or not chosen:
+        return chosen
+    def other(f: Fact) -> bool:
+        return bool(fact_counties(kb, f)) and not fact_counties(kb, f) & asked
+
+    if other(chosen[0]):
+        topics = {f.topic for f in chosen}
+        own = [f for sc, f in ranked if sc >= MIN_SCORE and f.topic in topics and fact_counties(kb, f) & asked]
+        if not own:
+            return chosen  # nothing of the asked county: the scope guard labels these as another county's
+        chosen = own + [f for f in chosen if f not in own]
+    if not fact_counties(kb, chosen[0]) & asked:
+        return chosen
+    return [f for f in chosen if not other(f)]
 
 
 def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str] | None = None) -> Answer | None:
@@ -262,6 +299,7 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
             continue  # "dnr" alone is not a question about the invoice's dnr
         if cand and cand[0] >= max(MIN_SCORE, Weights.EXTRA_TOPIC_SHARE * best_score) and q.topics[topic] >= 1.0:
             chosen.append(cand[1])
+    chosen = _asked_counties_only(kb, q, chosen, ranked)
     lines = []
     numbered = re.search(r"(?:punkt|nummer|del) (\d+)", q.text)
     first = chosen[0]

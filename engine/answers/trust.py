@@ -226,7 +226,7 @@ def scope_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
     another ("Ska Mora fakturera Storsthlm?", "… för suicidpreventionsmedlen?") says so first."""
     if answer.intent not in _RULE_INTENTS or NOT_IN_DOCS in answer.text or "framgår inte" in answer.text:
         return answer
-    from engine.answers.facts import owner_counties
+    from engine.answers.facts import fact_counties
     from engine.text import fold
 
     deadlines, facts = _used_items(kb, answer)
@@ -240,7 +240,7 @@ def scope_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
         for d in deadlines:
             owners |= {a.split(":")[1] for a in d.applies_to if a.startswith("lan:") and a.count(":") >= 1}
         for f in facts:
-            owners |= set(owner_counties(kb, f)) or _document_county(kb, f.source.doc)
+            owners |= set(fact_counties(kb, f)) or _document_county(kb, f.source.doc)
         if owners and not owners & {r.county_code for r in asked}:
             where = " och ".join(sorted(kb.recipients[f"lan-{c}"].name for c in owners if f"lan-{c}" in kb.recipients))
             who = " och ".join(r.name for r in asked)

@@ -828,6 +828,10 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
         topic, weight = max(topics.items(), key=lambda tw: tw[1])
         if weight < 1.0:
             continue
+        family = topic.split("_")[0]  # a sentence naming several parts of one subject is its content list
+        if sum(1 for t, w in topics.items() if t.startswith(family + "_") and w >= 1.0) >= 2 and \
+                topics.get(f"{family}_innehall", 0.0) >= 1.0:
+            topic = f"{family}_innehall"
         n += 1
         data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
                 "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page)}
