@@ -339,12 +339,11 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
             and top.passage.doc_id not in cited and (not_stated or cited):
         return passage_answer(top, text)
-    # a figure or date built from drafts is stated only when a passage of that document confirms it:
-    # drafts are read by machine, and a wrong figure is far worse than none
+    # a figure or date built from drafts is stated only when a sentence of a cited document states it about
+    # what was asked (`support`): drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
-        if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
-            return answer  # a passage that shares a word with the question states the figure
+        if not support(kb, q, answer, docs, drafted):
+            return answer
         if top is not None and top.passage.doc_id in drafted:
             return passage_answer(top, text)
         return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
@@ -377,10 +376,249 @@ def _values(text: str) -> tuple[set, set]:
     return amounts, {d for d, _ in find_dates(text)}
 
 
-def _holds(passage_text: str, answer_text: str) -> bool:
-    """Does the passage state the answer's headline figure or date (its first line)?"""
-    amounts, dates = _headline(answer_text)
-    if not amounts and not dates:
-        return True  # a text answer: nothing to check
-    p_amounts, p_dates = _values(passage_text)
-    return bool(amounts & p_amounts or dates & p_dates)
+# --------------------------------------------------------------------------- verifying a drafted answer
+#
+# A figure or date the structured engine built from drafts is stated only when the document says it *about
+# what was asked*: the sentence (or table row) of that document stating the figure must name the question's
+# year, recipient, deadline action and the rest of its subject. Drafts are read by machine, and a figure
+# from the right document for a neighbouring question is as misleading as a wrong one.
+
+#: share of the question's subject words (IDF-weighted) the figure's sentence, its neighbours, section heading
+#: and title must hold: for a figure-first answer, and for a rule quoted in the document's words
+VERIFY_SHARE = 0.6
+VERIFY_SHARE_QUOTED = 0.4
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_UNIT_CACHE: dict[tuple[str, str], list[tuple[str, str, str, frozenset]]] = {}
+#: words a compound may end in and still be about its first part ("suicidpreventions|medlen")
+_GENERIC_TAILS = ("medl", "medel", "peng", "summ", "belopp", "andel", "del", "post", "insats", "arbet")
+#: the question asks for an amount in words the parser leaves to the structured rules (English, "andel")
+_AMOUNT_CUE = re.compile(r"\b(amount|large|big|budget|money|sek|total|totalt|totalbelopp|sammanlagt|summa|andel|"
+                         r"hur stor|how large|how big|mnkr|mkr|tkr|kronor|pengar)\b")
+_ASKS = re.compile(r"\b(vem|vad|nar|hur|vilken|vilket|vilka|vart|var|varfor|who|whom|what|when|how|where|which|why)\b")
+
+
+_SPLIT_WORD = re.compile(r"(?<=[a-zåäö])- (?=[a-zåäö])")
+
+
+def doc_units(doc: LibraryDocument) -> list[tuple[str, str, str, frozenset]]:
+    """(section heading, sentence or table line, its neighbouring sentences, the amounts and dates it
+    states) of a document: the sentences of `_units` (a word split at a line end joined again), and a
+    table's own lines (a chunk of rows names many recipients; the row names one)."""
+    key = (doc.id, doc.sha256)
+    got = _UNIT_CACHE.get(key)
+    if got is None:
+        got = []
+        for sec in doc.sections:
+            units = [_SPLIT_WORD.sub("", u) for u in _units(sec.text)]
+            for i, u in enumerate(units):
+                near = " ".join(units[max(i - 1, 0):i] + units[i + 1:i + 2])
+                got.append((sec.heading, u, near, frozenset(set().union(*_values(u)))))
+            for line in sec.text.split("\n"):
+                line = " ".join(line.split())
+                if line and len(_values(line)[0]) >= 2:  # a table row with several amounts
+                    got.append((sec.heading, line, "", frozenset(set().union(*_values(line)))))
+        with _LOCK:
+            if len(_UNIT_CACHE) > 256:
+                _UNIT_CACHE.clear()
+            _UNIT_CACHE[key] = got
+    return got
+
+
+def _first_values(line: str) -> list:
+    """The amounts and dates of a line, in the order written."""
+    from engine.library.document import find_dates
+    from engine.library.drafts import AMOUNT, _amount
+
+    found = [(m.start(), a) for m in AMOUNT.finditer(line) if (a := _amount(m)) is not None]
+    found += [(pos, d) for d, pos in find_dates(line)]
+    return [v for _, v in sorted(found, key=lambda x: x[0])]
+
+
+def _stem_match(a: str, b: str) -> bool:
+    """The same word, inflected ("faktura"/"fakturan"), a compound of it with a generic tail
+    ("suicidpreventionsmedlen") or with a particle before it ("betala"/"utbetalar")."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 5:
+        return False
+    if long_.startswith(short):
+        rest = long_[len(short):].lstrip("s")
+        return len(rest) <= 3 or rest.startswith(_GENERIC_TAILS)
+    return long_.endswith(short) and long_[:-len(short)] in _PARTICLES
+
+
+_PARTICLES = {"ut", "in", "av", "till", "ater", "upp", "fram", "om"}
+_EMAIL_WORDS = frozenset(("mejl", "mejla", "mejlar", "mail", "mailadress", "mejladress", "epost",
+                          "e-post", "email", "e-mail", "e-postadress", "epostadress", "adress"))
+
+
+def _covered(term: str, have: set[str]) -> bool:
+    return term in have or any(_stem_match(term, h) for h in have)
+
+
+def _kind_words(kinds: list[str]) -> tuple[str, ...]:
+    from engine import lexicon
+
+    return tuple(s for k in kinds for s in lexicon.DEADLINE_STEMS.get(k, ()))
+
+
+def _names(kb: Any, answer: Answer) -> str:
+    """The names the knowledge gives the items behind the answer (a post's name and synonyms: a table
+    row's column header is far from the row)."""
+    out: list[str] = []
+    posts = getattr(kb, "posts", {}) or {}
+    for f in answer.facts:
+        p = posts.get(f.get("post")) if isinstance(f, dict) else None
+        if p is not None:
+            out += [p.name, p.short, *p.synonyms]
+    return " ".join(out)
+
+
+def _recipient_terms(r: Any) -> set[str]:
+    generic = {"kommun", "region", "lan", "stad", "kommunern", "regionern"}
+    words = " ".join([r.name, r.short, *getattr(r, "aliases", [])])
+    return {t for t in tokenize(words) if t not in generic and not t.isdigit()}
+
+
+def _vocabulary() -> frozenset[str]:
+    """Stems of the words that say how something is asked, not what about ("sista dag", "totalt", "skillnad")."""
+    global _VOCAB
+    if _VOCAB is None:
+        from engine import lexicon as lx
+
+        words = [*lx.AMOUNT_WORDS, *lx.STRICT_DATE_WORDS, *lx.DATE_WORDS, *lx.RANK_WORDS, *lx.WHO_WORDS,
+                 *lx.QUESTION_WORDS, *lx.CONSEQUENCE_WORDS, *lx.COMPARE_WORDS, *lx.TOTAL_WORDS, *lx.STOPWORDS,
+                 *lx.ENGLISH_COMMON, *lx.SWEDISH_COMMON, *lx.GETS_WORDS, *lx.WHICH_WORDS, *lx.EXCLUDE_WORDS,
+                 *lx.DOMAIN_WORDS, *lx.AGREEMENT_WORDS, *lx.WEAK_AMOUNT_STEMS, *lx.AMOUNT_STEMS, *lx.KEY_WORDS,
+                 *lx.AGREEMENT_DATE_STEMS, *lx.LEVEL_WORDS["lan"], "outnyttjade", "outnyttjad", "inkommit",
+                 "inkomma", "inkommer", "miljoner", "miljonerna", "miljarder",
+                 "respektive", "resp", "tillsammans", "pengar", "pengarna", "medel", "medlen", "kr", "kronor"]
+        _VOCAB = frozenset(t for w in words for t in tokenize(w))
+    return _VOCAB
+
+
+_VOCAB: frozenset[str] | None = None
+
+
+def _figure_first(line: str) -> bool:
+    """The line starts with its figure ("1 726 309 kr …", "1 december 2020: …"), not with a list number."""
+    from engine.library.document import find_dates
+    from engine.library.drafts import AMOUNT
+
+    m = AMOUNT.search(line)
+    return (m is not None and m.start() <= 2) or any(pos <= 2 for _, pos in find_dates(line))
+
+
+def _other_level(text: str, levels: list[str]) -> bool:
+    """The sentence names a level (kommunerna, regionerna, länen, SKR), none of those asked."""
+    from engine import lexicon as lx
+
+    have = set(tokenize(text))
+    named = {lv for lv, ws in lx.LEVEL_WORDS.items() if lv != "kommun_och_region"
+             and any(t in have for w in ws for t in tokenize(w))}
+    asked = set(levels) | ({"kommun", "region"} if "kommun_och_region" in levels else set())
+    return bool(named) and not named & asked
+
+
+def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafted: set[str]) -> str:
+    """'' when a sentence (or table row) of a document behind the answer states its headline figure about
+    what the question asks; else why not (for the bench and the tests)."""
+    import datetime as dt
+
+    from engine import lexicon as lx
+
+    line = answer.text.split("\n")[0]
+    values = _first_values(line)
+    if not values:
+        return ""
+    comparison = answer.intent == "comparison"
+    needed = values[:2] if comparison else values[:1]
+    text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
+    is_date = isinstance(needed[0], dt.date)
+    first = _figure_first(line) or comparison
+    if not comparison and any(f" {w} " in text for w in lx.COMPARE_WORDS) and len(values) == 1:
+        return "asks for a comparison"
+    wants_amount = bool(getattr(q, "wants_amount", False)) or bool(_AMOUNT_CUE.search(text))
+    wants_date = bool(getattr(q, "wants_date", False))
+    if wants_date and not wants_amount and not any(isinstance(v, dt.date) for v in values):
+        return "asks for a date"
+    if first and not comparison and _ASKS.search(text):
+        if not is_date and not wants_amount and (wants_date or getattr(q, "asks_who", False)):
+            return "asks for something else than an amount"
+        if is_date and not wants_date:
+            return "asks for something else than a date"
+    cited = {s.doc for s in answer.sources}
+    units = [(d, *unit) for d in docs if d.id in cited for unit in doc_units(d)]
+    recipients = [r for r in getattr(q, "recipients", []) or []
+                  if getattr(r.kind, "value", r.kind) in ("kommun", "region", "lan", "grupp", "skr")]
+    rec_terms = [ts for ts in (_recipient_terms(r) for r in recipients) if ts]
+    kinds = list(getattr(q, "deadline_kinds", []) or [])
+    kind_stems = _kind_words(kinds)
+    levels = list(getattr(q, "levels", []) or [])
+    level_terms = {t for lv in levels for w in lx.LEVEL_WORDS.get(lv, ()) for t in tokenize(w)}
+    years = set(_YEAR_RE.findall(fold(getattr(q, "raw", "") or text)))
+    names = set(tokenize(_names(kb, answer)))
+    asked_posts = getattr(q, "posts", []) or []
+    level_words = {t for ws in lx.LEVEL_WORDS.values() for w in ws for t in tokenize(w)}
+    # the phrases that named a post ("kunskapsbaserad"), not a level word a drafted post took as synonym
+    phrases = [ts for ph in getattr(q, "post_phrases", []) or [] if (ts := set(tokenize(ph)) - level_words)]
+    facts = [f for f in answer.facts if isinstance(f, dict)]
+    posts = getattr(kb, "posts", {}) or {}
+    answer_posts = [posts[f["post"]] for f in facts if f.get("post") in posts]
+    post_named = any(all(_covered(t, set(tokenize(f"{p.name} {' '.join(p.synonyms)}"))) for t in ts)
+                     for ts in phrases for p in answer_posts)
+    if post_named:  # the engine read the question's words as this post: the names it knows such posts by count
+        names |= set().union(*phrases) | set(tokenize(" ".join(f"{p.name} {' '.join(p.synonyms)}"
+                                                               for p in asked_posts)))
+    skip = set().union(*rec_terms) if rec_terms else set()
+    skip |= set(tokenize(" ".join(getattr(q, "recipient_words", []) or []))) | level_terms | _vocabulary()
+    skip |= {t for s in kind_stems if " " in s and s in text for t in tokenize(s)}
+    residual = [t for t in dict.fromkeys(tokenize(text)) if not t.isdigit() and t not in skip and len(t) > 3
+                and not t.startswith(tuple(s for s in kind_stems if " " not in s))]  # not "va", "pls", "bra"
+    post_answer = bool(facts) and all("post" in f and "recipient" not in f for f in facts)
+    if first and not comparison and post_answer and not phrases and not recipients and not residual:
+        # "hur stor är överenskommelsen 2021?", "hur mycket får kommunerna 2021?": the whole agreement or
+        # level, answered with one post's sentence
+        if set(levels) - {"skr"} or any(f" {w} " in text for w in ("overenskommelsen", "overenskommelse", "ok")):
+            return "asks for a total, answered with one post"
+    # "regionerna totalt": a sum over many posts, which one drafted sentence about one post does not state
+    total_asked = any(f" {w} " in text for w in lx.TOTAL_WORDS) and set(levels) - {"skr"} and not recipients
+    idx = index_for(docs)
+    for v in needed:
+        ev = [(d, h, u, nb) for d, h, u, nb, stated in units if v in stated]
+        if not ev:
+            return f"{v} is not stated in the documents"
+        reasons = []
+        for d, h, u, nb in ev:
+            own = set(tokenize(u))
+            if "@" in u:  # an e-mail address is what "mejl", "e-postadress" ask for
+                own |= set(tokenize(" ".join(_EMAIL_WORDS)))
+            ctx = own | set(tokenize(f"{h} {nb} {d.title}")) | names
+            if years and not years <= set(_YEAR_RE.findall(fold(f"{u} {h} {d.title}"))) and not comparison:
+                reasons.append("year")
+            elif not first and _share(residual, ctx, idx) >= VERIFY_SHARE_QUOTED:
+                break  # a rule quoted in the document's words: the figure is part of the quote
+            elif not first:
+                reasons.append("quoted subject")
+            elif rec_terms and not is_date and not any(any(_covered(t, own) for t in ts) for ts in rec_terms):
+                reasons.append("recipient")
+            elif level_terms and not is_date and not recipients and _other_level(f"{h} {u}", levels):
+                reasons.append("level")
+            elif kinds and is_date and not any(s in fold(u) for s in kind_stems):
+                reasons.append("action")
+            elif total_asked and not re.search(r"\b(totalt|sammanlagt|summa|omfattar|total)\b", fold(u)):
+                reasons.append("total")
+            elif _share(residual, ctx, idx) < VERIFY_SHARE:
+                reasons.append(f"subject {[t for t in residual if not _covered(t, ctx)]}")
+            else:
+                break
+        else:
+            return f"{v}: " + ", ".join(dict.fromkeys(reasons))
+    return ""
+
+
+def _share(terms: list[str], have: set[str], idx: PassageIndex) -> float:
+    """The IDF-weighted share of `terms` that `have` covers (1.0 for no terms)."""
+    weight = sum(idx.idf(t) for t in terms)
+    return sum(idx.idf(t) for t in terms if _covered(t, have)) / weight if weight else 1.0
