@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 #: Share of the question's informative weight a passage must contain (calibrated on the OOD bank).
 THRESHOLD = 0.70
+#: The bar for a passage of the very document the structured answer came from, when its drafted figure is
+#: not confirmed: the question is known to be about that document.
+OWN_DOC_THRESHOLD = 0.5
 #: A question of two or more informative words must match at least this many of them.
 MIN_MATCHED = 2
 MAX_QUOTE = 420
@@ -75,10 +78,22 @@ def _stem(tokens: list[str]) -> list[str]:
     return _STEMMER.stemWords(tokens)
 
 
+#: words documents and people use for the same thing, read as one ("dnr" / "diarienumret", "mejl" / "e-post")
+_SAME = (("dnr", ("dnr", "diarienum", "diarienr", "arendenum", "arendenr")),
+         ("epost", ("epost", "mejl", "mail", "email")))
+
+
+def _same(word: str) -> str:
+    for key, prefixes in _SAME:
+        if word.startswith(prefixes):
+            return key
+    return word
+
+
 def tokenize(text: str) -> list[str]:
     """Folded, stop-word-free, stemmed tokens; numbers only when they are years."""
     stop = _stopwords()
-    toks = [t for t in _WORD.findall(fold(text).replace("-", " "))
+    toks = [_same(t) for t in _WORD.findall(fold(text).replace("e-post", "epost").replace("-", " "))
             if t not in stop and (not t.isdigit() or re.fullmatch(r"(?:19|20)\d\d", t)) and len(t) > 1]
     return _stem(toks)
 
@@ -207,17 +222,18 @@ class PassageIndex:
         return None
 
 
-_ASKS_AMOUNT = re.compile(r"\b(hur mycket|hur mkt|hur stor[at]? (?:belopp|summa)|belopp|kronor|kostar|how much)\b")
+_ASKS_AMOUNT = re.compile(r"\b(hur mycket|hur mkt|hur stor[at]? (?:belopp|summa)|belopp|kronor|kostar|how much|"
+                          r"vad far|vad fick)\b")
 _ASKS_DATE = re.compile(r"\b(nar|vilket datum|sista dag|senast|when|deadline)\b")
 _HAS_AMOUNT = re.compile(r"\d\s?(?:kr\b|kronor|tkr|mkr|mnkr|miljon|miljard|procent|%)", re.I)
 _HAS_DATE = re.compile(r"\b(?:\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
                        r"november|december)|\d{4}-\d{2}-\d{2}|kvartal|(?:19|20)\d\d)", re.I)
 
 
-def confident(h: Hit, question: str = "") -> bool:
+def confident(h: Hit, question: str = "", threshold: float | None = None) -> bool:
     """Above the threshold, and of the kind asked: an amount question needs a figure in the passage,
     a when-question a date."""
-    if h.coverage < THRESHOLD or h.matched < min(MIN_MATCHED, h.informative):
+    if h.coverage < (THRESHOLD if threshold is None else threshold) or h.matched < min(MIN_MATCHED, h.informative):
         return False
     q = fold(question)
     if _ASKS_AMOUNT.search(q) and not _HAS_AMOUNT.search(h.passage.text):
@@ -246,15 +262,42 @@ def index_for(docs: list[LibraryDocument]) -> PassageIndex:
 # --------------------------------------------------------------------------- quoting
 
 
+_ASKS_COUNT = re.compile(r"\b(hur manga|hur stort antal|how many|antal)\b")
+_ASKS_ID = re.compile(r"\b(diarienummer|diarienr|dnr|arendenummer|arendenr|referensnummer|case number)\b")
+#: "S/20/0002", "S2019/01234/FS", "3.2-55/2013", "20/01596": a case number
+_HAS_ID = re.compile(r"(?<![\w/])(?:[A-ZÅÄÖ]{1,3}\s?/?)?\d{1,4}(?:[.-]\d+)*/\d{2,}(?:/[\w\d]+)*")
+_HAS_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
+
+
+def asked_kind(question: str) -> re.Pattern | None:
+    """What the question asks for, as a pattern a sentence holding it matches: an amount ("hur mycket"),
+    a date ("när", "senast"), a number ("hur många"), an identifier ("vilket diarienummer")."""
+    q = fold(question)
+    if _ASKS_ID.search(q):
+        return _HAS_ID
+    if _ASKS_COUNT.search(q):
+        return _HAS_NUMBER
+    if _ASKS_AMOUNT.search(q):
+        return _HAS_AMOUNT
+    if _ASKS_DATE.search(q):
+        return _HAS_DATE
+    return None
+
+
 def quote(hit: Hit, question: str) -> str:
-    """The passage trimmed to its sentences that carry the question's words (verbatim, in order)."""
+    """The passage trimmed to its sentences that carry the question's words (verbatim, in order) — and,
+    when the question asks for an amount, a date, a number or an identifier, to one that holds it."""
     sents = hit.passage.sentences
     scored = [(sum(_IDF.get(t, 1.0) for t in set(tokenize(s)) if t in hit.terms), i) for i, s in enumerate(sents)]
     best = max(s for s, _ in scored) if scored else 0
     keep = [i for s, i in scored if s > 0 and s >= best * 0.99] or [0]
+    kind = asked_kind(question)
+    holding = [i for _, i in sorted(scored, reverse=True) if kind is not None and kind.search(sents[i])]
+    if holding and not any(i in holding for i in keep):
+        keep.append(holding[0])  # the sentence that holds what is asked, beside the one with its words
     text = " ".join(sents[i] for i in range(min(keep), max(keep) + 1))
     if len(text) > MAX_QUOTE:
-        i = max(scored)[1]
+        i = holding[0] if holding else max(scored)[1]
         text = sents[i]
         if len(text) > MAX_QUOTE:
             text = text[:MAX_QUOTE].rsplit(" ", 1)[0] + " …"
@@ -306,6 +349,8 @@ def library_of(kb: Any):
 
 
 _DEFAULT_LIBRARY: dict[str, Any] = {}
+#: answers that state a rule, a requirement or a form's contents in words
+_TEXT_INTENTS = ("rule", "requirements", "invoice_rule", "requisition_form", "not_in_documents", "not_found")
 
 
 def consider(kb: Any, q: Any, answer: Answer) -> Answer:
@@ -339,6 +384,19 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
             and top.passage.doc_id not in cited and (not_stated or cited):
         return passage_answer(top, text)
+    # a rule, requirement or form answer that does not hold what is asked (an identifier for "vilket
+    # diarienummer", a number for "hur många", an amount, a date) while a passage of a document known only
+    # from its drafts (or not yet reviewed) does: the passage is the better answer
+    # — or holds it from another document than the one the question matches best
+    kind = asked_kind(text)
+    if kind is not None and answer.intent in _TEXT_INTENTS and (drafted | without_facts):
+        ranked = index_for(docs).search(text, k=40)
+        better = _body_first([h for h in ranked if h.passage.doc_id in drafted | without_facts
+                              and confident(h, text, OWN_DOC_THRESHOLD) and kind.search(h.passage.text)])
+        if better and (not kind.search(answer.text) or (
+                not cited & (drafted | without_facts)
+                and better[0].coverage > max((h.coverage for h in ranked if h.passage.doc_id in cited), default=0))):
+            return passage_answer(better[0], text)
     # a figure or date built from drafts is stated only when a sentence of a cited document states it about
     # what was asked (`support`): drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
@@ -346,6 +404,12 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
             return answer
         if top is not None and top.passage.doc_id in drafted:
             return passage_answer(top, text)
+        # the question is about that document (the engine answered from it): its best passage that holds
+        # most of the question's words and the kind of thing asked is quoted, at a lower bar
+        own = _body_first([h for h in index_for(docs).search(text, k=40)
+                           if h.passage.doc_id in cited & drafted and confident(h, text, OWN_DOC_THRESHOLD)])
+        if own:
+            return passage_answer(own[0], text)
         return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
                            + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
                            + " bekräftar inte just detta.", intent="not_found", sources=[])
@@ -493,7 +557,7 @@ def _vocabulary() -> frozenset[str]:
                  *lx.DOMAIN_WORDS, *lx.AGREEMENT_WORDS, *lx.WEAK_AMOUNT_STEMS, *lx.AMOUNT_STEMS, *lx.KEY_WORDS,
                  *lx.AGREEMENT_DATE_STEMS, *lx.LEVEL_WORDS["lan"], "outnyttjade", "outnyttjad", "inkommit",
                  "inkomma", "inkommer", "miljoner", "miljonerna", "miljarder",
-                 "respektive", "resp", "tillsammans", "pengar", "pengarna", "medel", "medlen", "kr", "kronor"]
+                 "respektive", "resp", "halla", "tillsammans", "pengar", "pengarna", "medel", "medlen", "kr", "kronor"]
         _VOCAB = frozenset(t for w in words for t in tokenize(w))
     return _VOCAB
 
@@ -543,6 +607,8 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     wants_date = bool(getattr(q, "wants_date", False))
     if wants_date and not wants_amount and not any(isinstance(v, dt.date) for v in values):
         return "asks for a date"
+    if first and not is_date and _ASKS_COUNT.search(text) and not re.search(r"hur manga (?:kronor|miljoner)", text):
+        return "asks for a number, not an amount"
     if first and not comparison and _ASKS.search(text):
         if not is_date and not wants_amount and (wants_date or getattr(q, "asks_who", False)):
             return "asks for something else than an amount"
