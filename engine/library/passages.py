@@ -7,7 +7,9 @@ quotation, and names title + section + page. It is used only when
 * the structured engine did not understand the question (its answer is the help text), or said the
   documents do not state it; or
 * the best passage comes from a document that has no structured facts yet (just added, drafts not
-  accepted) and matches the question better than any other document does;
+  accepted) and matches the question better than any other document does; or
+* the answer was built from accepted drafts and `support` finds no sentence of the document stating its
+  figure about what was asked, or a rule answer from drafts lacks what is asked (docs/documents.md);
 
 and only when the passage clears the calibrated threshold: the share of the question's informative
 words (weighted by how rare they are in the library; a word the library never uses weighs the most)
@@ -262,6 +264,7 @@ def index_for(docs: list[LibraryDocument]) -> PassageIndex:
 # --------------------------------------------------------------------------- quoting
 
 
+_ASKS_SIZE = re.compile(r"\b(hur stor|hur stort|hur stora|omfattar|omfattade|how large|how big)\b")
 _ASKS_COUNT = re.compile(r"\b(hur manga|hur stort antal|how many|antal)\b")
 _ASKS_ID = re.compile(r"\b(diarienummer|diarienr|dnr|arendenummer|arendenr|referensnummer|case number)\b")
 #: "S/20/0002", "S2019/01234/FS", "3.2-55/2013", "20/01596": a case number
@@ -277,7 +280,7 @@ def asked_kind(question: str) -> re.Pattern | None:
         return _HAS_ID
     if _ASKS_COUNT.search(q):
         return _HAS_NUMBER
-    if _ASKS_AMOUNT.search(q):
+    if _ASKS_AMOUNT.search(q) or _ASKS_SIZE.search(q):
         return _HAS_AMOUNT
     if _ASKS_DATE.search(q):
         return _HAS_DATE
@@ -349,6 +352,7 @@ def library_of(kb: Any):
 
 
 _DEFAULT_LIBRARY: dict[str, Any] = {}
+_SAYS_ABSENT = re.compile(r"(framgår inte av dokumenten|finns inte i dokumenten)")
 #: answers that state a rule, a requirement or a form's contents in words
 _TEXT_INTENTS = ("rule", "requirements", "invoice_rule", "requisition_form", "not_in_documents", "not_found")
 
@@ -384,6 +388,11 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
             and top.passage.doc_id not in cited and (not_stated or cited):
         return passage_answer(top, text)
+    # the engine found no figure of its own ("Ett eget belopp för … framgår inte av dokumenten", "Uppgifter
+    # för 2013 finns inte i dokumenten") while a document known only from its drafts has a passage that
+    # clears the threshold: its words beat the drafts' gaps
+    if top is not None and top.passage.doc_id in drafted and _SAYS_ABSENT.search(answer.text.split("\n")[0]):
+        return passage_answer(top, text)
     # a rule, requirement or form answer that does not hold what is asked (an identifier for "vilket
     # diarienummer", a number for "hur många", an amount, a date) while a passage of a document known only
     # from its drafts (or not yet reviewed) does: the passage is the better answer
@@ -402,12 +411,15 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     if cited & drafted and _headline(answer.text) != (set(), set()):
         if not support(kb, q, answer, docs, drafted):
             return answer
-        if top is not None and top.passage.doc_id in drafted:
+        if top is not None and top.passage.doc_id in drafted and (
+                asked_kind(text) is None or asked_kind(text).search(top.passage.text)):
             return passage_answer(top, text)
         # the question is about that document (the engine answered from it): its best passage that holds
         # most of the question's words and the kind of thing asked is quoted, at a lower bar
+        kind = asked_kind(text)
         own = _body_first([h for h in index_for(docs).search(text, k=40)
-                           if h.passage.doc_id in cited & drafted and confident(h, text, OWN_DOC_THRESHOLD)])
+                           if h.passage.doc_id in cited & drafted and confident(h, text, OWN_DOC_THRESHOLD)
+                           and (kind is None or kind.search(h.passage.text))])
         if own:
             return passage_answer(own[0], text)
         return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
@@ -601,7 +613,7 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
     is_date = isinstance(needed[0], dt.date)
     first = _figure_first(line) or comparison
-    if not comparison and any(f" {w} " in text for w in lx.COMPARE_WORDS) and len(values) == 1:
+    if not comparison and any(f" {w} " in text for w in lx.COMPARE_WORDS) and len(set(values)) == 1:
         return "asks for a comparison"
     wants_amount = bool(getattr(q, "wants_amount", False)) or bool(_AMOUNT_CUE.search(text))
     wants_date = bool(getattr(q, "wants_date", False))
@@ -626,8 +638,9 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     years = set(_YEAR_RE.findall(fold(getattr(q, "raw", "") or text)))
     names = set(tokenize(_names(kb, answer)))
     asked_posts = getattr(q, "posts", []) or []
-    level_words = {t for ws in lx.LEVEL_WORDS.values() for w in ws for t in tokenize(w)}
-    # the phrases that named a post ("kunskapsbaserad"), not a level word a drafted post took as synonym
+    level_words = {t for ws in (*lx.LEVEL_WORDS.values(), lx.AGREEMENT_WORDS) for w in ws for t in tokenize(w)}
+    # the phrases that named a post ("kunskapsbaserad"), not a word for a level or the agreement itself
+    # ("kommunerna", "överenskommelsen") that a drafted post took as a synonym from its sentence
     phrases = [ts for ph in getattr(q, "post_phrases", []) or [] if (ts := set(tokenize(ph)) - level_words)]
     facts = [f for f in answer.facts if isinstance(f, dict)]
     posts = getattr(kb, "posts", {}) or {}
