@@ -272,19 +272,19 @@ _HAS_ID = re.compile(r"(?<![\w/])(?:[A-ZÅÄÖ]{1,3}\s?/?)?\d{1,4}(?:[.-]\d+)*/\
 _HAS_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
 
 
-def asked_kind(question: str) -> re.Pattern | None:
-    """What the question asks for, as a pattern a sentence holding it matches: an amount ("hur mycket"),
-    a date ("när", "senast"), a number ("hur många"), an identifier ("vilket diarienummer")."""
+def asked_kinds(question: str) -> list[re.Pattern]:
+    """What the question asks for, as patterns a sentence holding it matches: an identifier ("vilket
+    diarienummer"), a number ("hur många"), an amount ("hur mycket"), a date ("när", "senast")."""
     q = fold(question)
-    if _ASKS_ID.search(q):
-        return _HAS_ID
-    if _ASKS_COUNT.search(q):
-        return _HAS_NUMBER
-    if _ASKS_AMOUNT.search(q) or _ASKS_SIZE.search(q):
-        return _HAS_AMOUNT
-    if _ASKS_DATE.search(q):
-        return _HAS_DATE
-    return None
+    asks = [(_ASKS_ID.search(q), _HAS_ID), (_ASKS_COUNT.search(q), _HAS_NUMBER),
+            (_ASKS_AMOUNT.search(q) or _ASKS_SIZE.search(q), _HAS_AMOUNT), (_ASKS_DATE.search(q), _HAS_DATE)]
+    return [pattern for asked, pattern in asks if asked]
+
+
+def asked_kind(question: str) -> re.Pattern | None:
+    """The first thing the question asks for (see `asked_kinds`), or None."""
+    kinds = asked_kinds(question)
+    return kinds[0] if kinds else None
 
 
 def quote(hit: Hit, question: str) -> str:
@@ -294,10 +294,9 @@ def quote(hit: Hit, question: str) -> str:
     scored = [(sum(_IDF.get(t, 1.0) for t in set(tokenize(s)) if t in hit.terms), i) for i, s in enumerate(sents)]
     best = max(s for s, _ in scored) if scored else 0
     keep = [i for s, i in scored if s > 0 and s >= best * 0.99] or [0]
-    kind = asked_kind(question)
-    holding = [i for _, i in sorted(scored, reverse=True) if kind is not None and kind.search(sents[i])]
-    if holding and not any(i in holding for i in keep):
-        keep.append(holding[0])  # the sentence that holds what is asked, beside the one with its words
+    kinds = asked_kinds(question)
+    holding = [i for _, i in sorted(scored, reverse=True) if any(k.search(sents[i]) for k in kinds)]
+    keep += holding  # the sentences that hold what is asked, beside the one with its words
     text = " ".join(sents[i] for i in range(min(keep), max(keep) + 1))
     if len(text) > MAX_QUOTE:
         i = holding[0] if holding else max(scored)[1]
