@@ -620,6 +620,9 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         return "asks for a date"
     if first and not is_date and _ASKS_COUNT.search(text) and not re.search(r"hur manga (?:kronor|miljoner)", text):
         return "asks for a number, not an amount"
+    if first and not is_date and not wants_amount and any(f" {w} " in text for w in lx.KEY_WORDS) \
+            and not re.search(r"fordela|fordelning|per |befolkning|andel|invanar", fold(line)):
+        return "asks how it is distributed, answered with an amount"
     if first and not comparison and _ASKS.search(text):
         if not is_date and not wants_amount and (wants_date or getattr(q, "asks_who", False)):
             return "asks for something else than an amount"
