@@ -7,7 +7,9 @@ quotation, and names title + section + page. It is used only when
 * the structured engine did not understand the question (its answer is the help text), or said the
   documents do not state it; or
 * the best passage comes from a document that has no structured facts yet (just added, drafts not
-  accepted) and matches the question better than any other document does;
+  accepted) and matches the question better than any other document does; or
+* the answer was built from accepted drafts and `support` finds no sentence of the document stating its
+  figure about what was asked, or a rule answer from drafts lacks what is asked (docs/documents.md);
 
 and only when the passage clears the calibrated threshold: the share of the question's informative
 words (weighted by how rare they are in the library; a word the library never uses weighs the most)
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
 
 #: Share of the question's informative weight a passage must contain (calibrated on the OOD bank).
 THRESHOLD = 0.70
+#: The bar for a passage of the very document the structured answer came from, when its drafted figure is
+#: not confirmed: the question is known to be about that document.
+OWN_DOC_THRESHOLD = 0.5
 #: A question of two or more informative words must match at least this many of them.
 MIN_MATCHED = 2
 MAX_QUOTE = 420
@@ -75,10 +80,22 @@ def _stem(tokens: list[str]) -> list[str]:
     return _STEMMER.stemWords(tokens)
 
 
+#: words documents and people use for the same thing, read as one ("dnr" / "diarienumret", "mejl" / "e-post")
+_SAME = (("dnr", ("dnr", "diarienum", "diarienr", "arendenum", "arendenr")),
+         ("epost", ("epost", "mejl", "mail", "email")))
+
+
+def _same(word: str) -> str:
+    for key, prefixes in _SAME:
+        if word.startswith(prefixes):
+            return key
+    return word
+
+
 def tokenize(text: str) -> list[str]:
     """Folded, stop-word-free, stemmed tokens; numbers only when they are years."""
     stop = _stopwords()
-    toks = [t for t in _WORD.findall(fold(text).replace("-", " "))
+    toks = [_same(t) for t in _WORD.findall(fold(text).replace("e-post", "epost").replace("-", " "))
             if t not in stop and (not t.isdigit() or re.fullmatch(r"(?:19|20)\d\d", t)) and len(t) > 1]
     return _stem(toks)
 
@@ -145,6 +162,9 @@ def passages_of(doc: LibraryDocument) -> list[Passage]:
 # --------------------------------------------------------------------------- the index
 
 
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d")
+
+
 @dataclass
 class Hit:
     passage: Passage
@@ -153,6 +173,10 @@ class Hit:
     matched: int
     informative: int
     terms: frozenset[str] = field(default_factory=frozenset)
+    #: the years the question names that this passage (with its heading and title) does not
+    missing: frozenset[str] = field(default_factory=frozenset)
+    #: the question's distinctive words (the library has them, in at most a quarter of its passages) this one lacks
+    lacks: frozenset[str] = field(default_factory=frozenset)
 
 
 class PassageIndex:
@@ -196,7 +220,10 @@ class PassageIndex:
             have = self._sets[int(idx)]
             matched = [t for t in q if t in have]
             cov = sum(self.idf(t) for t in matched) / total if total else 0.0
-            hits.append(Hit(self.passages[int(idx)], float(score), cov, len(matched), len(q), frozenset(matched)))
+            missing = frozenset(t for t in q if t not in have and _YEAR_TOKEN.fullmatch(t))
+            lacks = frozenset(t for t in q if t not in have and 0 < self.df.get(t, 0) <= self.n / 4)
+            hits.append(Hit(self.passages[int(idx)], float(score), cov, len(matched), len(q), frozenset(matched),
+                            missing, lacks))
         return hits
 
     def best(self, question: str) -> Hit | None:
@@ -207,17 +234,18 @@ class PassageIndex:
         return None
 
 
-_ASKS_AMOUNT = re.compile(r"\b(hur mycket|hur mkt|hur stor[at]? (?:belopp|summa)|belopp|kronor|kostar|how much)\b")
+_ASKS_AMOUNT = re.compile(r"\b(hur mycket|hur mkt|hur stor[at]? (?:belopp|summa)|belopp|kronor|kostar|how much|"
+                          r"vad far|vad fick)\b")
 _ASKS_DATE = re.compile(r"\b(nar|vilket datum|sista dag|senast|when|deadline)\b")
 _HAS_AMOUNT = re.compile(r"\d\s?(?:kr\b|kronor|tkr|mkr|mnkr|miljon|miljard|procent|%)", re.I)
 _HAS_DATE = re.compile(r"\b(?:\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
                        r"november|december)|\d{4}-\d{2}-\d{2}|kvartal|(?:19|20)\d\d)", re.I)
 
 
-def confident(h: Hit, question: str = "") -> bool:
+def confident(h: Hit, question: str = "", threshold: float | None = None) -> bool:
     """Above the threshold, and of the kind asked: an amount question needs a figure in the passage,
     a when-question a date."""
-    if h.coverage < THRESHOLD or h.matched < min(MIN_MATCHED, h.informative):
+    if h.coverage < (THRESHOLD if threshold is None else threshold) or h.matched < min(MIN_MATCHED, h.informative):
         return False
     q = fold(question)
     if _ASKS_AMOUNT.search(q) and not _HAS_AMOUNT.search(h.passage.text):
@@ -246,25 +274,67 @@ def index_for(docs: list[LibraryDocument]) -> PassageIndex:
 # --------------------------------------------------------------------------- quoting
 
 
+_ASKS_SIZE = re.compile(r"\b(hur stor|hur stort|hur stora|omfattar|omfattade|how large|how big)\b")
+_ASKS_COUNT = re.compile(r"\b(hur manga|hur stort antal|how many|antal)\b")
+_ASKS_ID = re.compile(r"\b(diarienummer|diarienr|dnr|arendenummer|arendenr|referensnummer|case number)\b")
+#: "S/20/0002", "S2019/01234/FS", "3.2-55/2013", "20/01596": a case number
+_HAS_ID = re.compile(r"(?<![\w/])(?:[A-ZÅÄÖ]{1,3}\s?/?)?\d{1,4}(?:[.-]\d+)*/\d{2,}(?:/[\w\d]+)*")
+_HAS_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
+
+
+def asked_kinds(question: str) -> list[re.Pattern]:
+    """What the question asks for, as patterns a sentence holding it matches: an identifier ("vilket
+    diarienummer"), a number ("hur många"), an amount ("hur mycket"), a date ("när", "senast")."""
+    q = fold(question)
+    asks = [(_ASKS_ID.search(q), _HAS_ID), (_ASKS_COUNT.search(q), _HAS_NUMBER),
+            (_ASKS_AMOUNT.search(q) or _ASKS_SIZE.search(q), _HAS_AMOUNT), (_ASKS_DATE.search(q), _HAS_DATE)]
+    return [pattern for asked, pattern in asks if asked]
+
+
+def asked_kind(question: str) -> re.Pattern | None:
+    """The first thing the question asks for (see `asked_kinds`), or None."""
+    kinds = asked_kinds(question)
+    return kinds[0] if kinds else None
+
+
 def quote(hit: Hit, question: str) -> str:
-    """The passage trimmed to its sentences that carry the question's words (verbatim, in order)."""
+    """The passage trimmed to its sentences that carry the question's words (verbatim, in order) — and,
+    when the question asks for an amount, a date, a number or an identifier, to one that holds it."""
     sents = hit.passage.sentences
     scored = [(sum(_IDF.get(t, 1.0) for t in set(tokenize(s)) if t in hit.terms), i) for i, s in enumerate(sents)]
     best = max(s for s, _ in scored) if scored else 0
     keep = [i for s, i in scored if s > 0 and s >= best * 0.99] or [0]
+    kinds = asked_kinds(question)
+    holding = [i for _, i in sorted(scored, reverse=True) if any(k.search(sents[i]) for k in kinds)]
+    keep += holding  # the sentences that hold what is asked, beside the one with its words
     text = " ".join(sents[i] for i in range(min(keep), max(keep) + 1))
     if len(text) > MAX_QUOTE:
-        i = max(scored)[1]
+        i = holding[0] if holding else max(scored)[1]
         text = sents[i]
         if len(text) > MAX_QUOTE:
             text = text[:MAX_QUOTE].rsplit(" ", 1)[0] + " …"
     return text
 
 
+def _gap(hit: Hit, question: str) -> str:
+    """The years the question names that this passage does not ("2026"): the quote is then only the nearest
+    text, and the answer says so first. (Other words are not checked: a missing verb or a synonym is no gap.)"""
+    if not hit.missing:
+        return ""
+    words = []
+    for w in dict.fromkeys(re.findall(r"\w+", question)):
+        toks = tokenize(w)
+        if toks and toks[0] in hit.missing:
+            words.append(w)
+    return " och ".join(words)
+
+
 def passage_answer(hit: Hit, question: str) -> Answer:
     p = hit.passage
     where = f"avsnitt {p.section}" + (f", s. {p.page}" if p.page else "")
-    text = (f"Citat ur {p.title} ({where}):\n”{quote(hit, question)}”\n"
+    gap = _gap(hit, question)
+    lead = f"Det framgår inte av dokumenten för {gap}. Närmast i dokumenten (ett stycke som inte nämner {gap}):\n" if gap else ""
+    text = (f"{lead}Citat ur {p.title} ({where}):\n”{quote(hit, question)}”\n"
             "(Ordagrant ur dokumentet; inga strukturerade uppgifter om detta ännu.)")
     return Answer(text=text, intent="passage",
                   facts=[{"passage": p.doc_id, "section": p.section, "page": p.page,
@@ -306,6 +376,9 @@ def library_of(kb: Any):
 
 
 _DEFAULT_LIBRARY: dict[str, Any] = {}
+_SAYS_ABSENT = re.compile(r"(framgår inte av dokumenten|finns inte i dokumenten)")
+#: answers that state a rule, a requirement or a form's contents in words
+_TEXT_INTENTS = ("rule", "requirements", "invoice_rule", "requisition_form", "not_in_documents", "not_found")
 
 
 def consider(kb: Any, q: Any, answer: Answer) -> Answer:
@@ -339,16 +412,43 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
             and top.passage.doc_id not in cited and (not_stated or cited):
         return passage_answer(top, text)
-    # a figure or date built from drafts is stated only when a passage of that document confirms it:
-    # drafts are read by machine, and a wrong figure is far worse than none
+    # the engine found no figure of its own ("Ett eget belopp för … framgår inte av dokumenten", "Uppgifter
+    # för 2013 finns inte i dokumenten") while a document known only from its drafts has a passage that
+    # clears the threshold: its words beat the drafts' gaps
+    # (only a passage holding every distinctive word asked: the engine's "not stated" stands against a
+    # passage about the same recipient but another post)
+    if top is not None and top.passage.doc_id in drafted and not top.lacks \
+            and _SAYS_ABSENT.search(answer.text.split("\n")[0]):
+        return passage_answer(top, text)
+    # a rule, requirement or form answer that does not hold what is asked (an identifier for "vilket
+    # diarienummer", a number for "hur många", an amount, a date) while a passage of a document known only
+    # from its drafts (or not yet reviewed) does: the passage is the better answer
+    # — or holds it from another document than the one the question matches best
+    kind = asked_kind(text)
+    if kind is not None and answer.intent in _TEXT_INTENTS and (drafted | without_facts):
+        ranked = index_for(docs).search(text, k=40)
+        better = _body_first([h for h in ranked if h.passage.doc_id in drafted | without_facts
+                              and confident(h, text, OWN_DOC_THRESHOLD) and kind.search(h.passage.text)])
+        if better and (not kind.search(answer.text) or (
+                not cited & (drafted | without_facts)
+                and better[0].coverage > max((h.coverage for h in ranked if h.passage.doc_id in cited), default=0))):
+            return passage_answer(better[0], text)
+    # a figure or date built from drafts is stated only when a sentence of a cited document states it about
+    # what was asked (`support`): drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
-        if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
-            return answer  # a passage that shares a word with the question states the figure
-        if _rows_state(kb, q, answer):
-            return answer  # the table rows it is read from, for the recipient asked, state the figure
-        if top is not None and top.passage.doc_id in drafted:
+        if not support(kb, q, answer, docs, drafted) or _rows_state(kb, q, answer):
+            return answer  # a sentence about what was asked, or the table rows of the recipient asked, state it
+        if top is not None and top.passage.doc_id in drafted and (
+                asked_kind(text) is None or asked_kind(text).search(top.passage.text)):
             return passage_answer(top, text)
+        # the question is about that document (the engine answered from it): its best passage that holds
+        # most of the question's words and the kind of thing asked is quoted, at a lower bar
+        kind = asked_kind(text)
+        own = _body_first([h for h in index_for(docs).search(text, k=40)
+                           if h.passage.doc_id in cited & drafted and confident(h, text, OWN_DOC_THRESHOLD)
+                           and (kind is None or kind.search(h.passage.text))])
+        if own:
+            return passage_answer(own[0], text)
         return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
                            + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
                            + " bekräftar inte just detta.", intent="not_found", sources=[])
@@ -422,10 +522,255 @@ def _values(text: str) -> tuple[set, set]:
     return amounts, {d for d, _ in find_dates(text)}
 
 
-def _holds(passage_text: str, answer_text: str) -> bool:
-    """Does the passage state the answer's headline figure or date (its first line)?"""
-    amounts, dates = _headline(answer_text)
-    if not amounts and not dates:
-        return True  # a text answer: nothing to check
-    p_amounts, p_dates = _values(passage_text)
-    return bool(amounts & p_amounts or dates & p_dates)
+# --------------------------------------------------------------------------- verifying a drafted answer
+#
+# A figure or date the structured engine built from drafts is stated only when the document says it *about
+# what was asked*: the sentence (or table row) of that document stating the figure must name the question's
+# year, recipient, deadline action and the rest of its subject. Drafts are read by machine, and a figure
+# from the right document for a neighbouring question is as misleading as a wrong one.
+
+#: share of the question's subject words (IDF-weighted) the figure's sentence, its neighbours, section heading
+#: and title must hold: for a figure-first answer, and for a rule quoted in the document's words
+VERIFY_SHARE = 0.6
+VERIFY_SHARE_QUOTED = 0.4
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_UNIT_CACHE: dict[tuple[str, str], list[tuple[str, str, str, frozenset]]] = {}
+#: words a compound may end in and still be about its first part ("suicidpreventions|medlen")
+_GENERIC_TAILS = ("medl", "medel", "peng", "summ", "belopp", "andel", "del", "post", "insats", "arbet")
+#: the question asks for an amount in words the parser leaves to the structured rules (English, "andel")
+_AMOUNT_CUE = re.compile(r"\b(amount|large|big|budget|money|sek|total|totalt|totalbelopp|sammanlagt|summa|andel|"
+                         r"hur stor|how large|how big|mnkr|mkr|tkr|kronor|pengar)\b")
+_ASKS = re.compile(r"\b(vem|vad|nar|hur|vilken|vilket|vilka|vart|var|varfor|who|whom|what|when|how|where|which|why)\b")
+
+
+_SPLIT_WORD = re.compile(r"(?<=[a-zåäö])- (?=[a-zåäö])")
+
+
+def doc_units(doc: LibraryDocument) -> list[tuple[str, str, str, frozenset]]:
+    """(section heading, sentence or table line, its neighbouring sentences, the amounts and dates it
+    states) of a document: the sentences of `_units` (a word split at a line end joined again), and a
+    table's own lines (a chunk of rows names many recipients; the row names one)."""
+    key = (doc.id, doc.sha256)
+    got = _UNIT_CACHE.get(key)
+    if got is None:
+        got = []
+        for sec in doc.sections:
+            units = [_SPLIT_WORD.sub("", u) for u in _units(sec.text)]
+            for i, u in enumerate(units):
+                near = " ".join(units[max(i - 1, 0):i] + units[i + 1:i + 2])
+                got.append((sec.heading, u, near, frozenset(set().union(*_values(u)))))
+            for line in sec.text.split("\n"):
+                line = " ".join(line.split())
+                if line and len(_values(line)[0]) >= 2:  # a table row with several amounts
+                    got.append((sec.heading, line, "", frozenset(set().union(*_values(line)))))
+        with _LOCK:
+            if len(_UNIT_CACHE) > 256:
+                _UNIT_CACHE.clear()
+            _UNIT_CACHE[key] = got
+    return got
+
+
+def _first_values(line: str) -> list:
+    """The amounts and dates of a line, in the order written."""
+    from engine.library.document import find_dates
+    from engine.library.drafts import AMOUNT, _amount
+
+    found = [(m.start(), a) for m in AMOUNT.finditer(line) if (a := _amount(m)) is not None]
+    found += [(pos, d) for d, pos in find_dates(line)]
+    return [v for _, v in sorted(found, key=lambda x: x[0])]
+
+
+def _stem_match(a: str, b: str) -> bool:
+    """The same word, inflected ("faktura"/"fakturan"), a compound of it with a generic tail
+    ("suicidpreventionsmedlen") or with a particle before it ("betala"/"utbetalar")."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 5:
+        return False
+    if long_.startswith(short):
+        rest = long_[len(short):].lstrip("s")
+        return len(rest) <= 3 or rest.startswith(_GENERIC_TAILS)
+    return long_.endswith(short) and long_[:-len(short)] in _PARTICLES
+
+
+_PARTICLES = {"ut", "in", "av", "till", "ater", "upp", "fram", "om"}
+_EMAIL_WORDS = frozenset(("mejl", "mejla", "mejlar", "mail", "mailadress", "mejladress", "epost",
+                          "e-post", "email", "e-mail", "e-postadress", "epostadress", "adress"))
+
+
+def _covered(term: str, have: set[str]) -> bool:
+    return term in have or any(_stem_match(term, h) for h in have)
+
+
+def _kind_words(kinds: list[str]) -> tuple[str, ...]:
+    from engine import lexicon
+
+    return tuple(s for k in kinds for s in lexicon.DEADLINE_STEMS.get(k, ()))
+
+
+def _names(kb: Any, answer: Answer) -> str:
+    """The names the knowledge gives the items behind the answer (a post's name and synonyms: a table
+    row's column header is far from the row)."""
+    out: list[str] = []
+    posts = getattr(kb, "posts", {}) or {}
+    for f in answer.facts:
+        p = posts.get(f.get("post")) if isinstance(f, dict) else None
+        if p is not None:
+            out += [p.name, p.short, *p.synonyms]
+    return " ".join(out)
+
+
+def _recipient_terms(r: Any) -> set[str]:
+    generic = {"kommun", "region", "lan", "stad", "kommunern", "regionern"}
+    words = " ".join([r.name, r.short, *getattr(r, "aliases", [])])
+    return {t for t in tokenize(words) if t not in generic and not t.isdigit()}
+
+
+def _vocabulary() -> frozenset[str]:
+    """Stems of the words that say how something is asked, not what about ("sista dag", "totalt", "skillnad")."""
+    global _VOCAB
+    if _VOCAB is None:
+        from engine import lexicon as lx
+
+        words = [*lx.AMOUNT_WORDS, *lx.STRICT_DATE_WORDS, *lx.DATE_WORDS, *lx.RANK_WORDS, *lx.WHO_WORDS,
+                 *lx.QUESTION_WORDS, *lx.CONSEQUENCE_WORDS, *lx.COMPARE_WORDS, *lx.TOTAL_WORDS, *lx.STOPWORDS,
+                 *lx.ENGLISH_COMMON, *lx.SWEDISH_COMMON, *lx.GETS_WORDS, *lx.WHICH_WORDS, *lx.EXCLUDE_WORDS,
+                 *lx.DOMAIN_WORDS, *lx.AGREEMENT_WORDS, *lx.WEAK_AMOUNT_STEMS, *lx.AMOUNT_STEMS, *lx.KEY_WORDS,
+                 *lx.AGREEMENT_DATE_STEMS, *lx.LEVEL_WORDS["lan"], "outnyttjade", "outnyttjad", "inkommit",
+                 "inkomma", "inkommer", "miljoner", "miljonerna", "miljarder",
+                 "respektive", "resp", "halla", "tillsammans", "pengar", "pengarna", "medel", "medlen", "kr", "kronor"]
+        _VOCAB = frozenset(t for w in words for t in tokenize(w))
+    return _VOCAB
+
+
+_VOCAB: frozenset[str] | None = None
+
+
+def _figure_first(line: str) -> bool:
+    """The line starts with its figure ("1 726 309 kr …", "1 december 2020: …"), not with a list number."""
+    from engine.library.document import find_dates
+    from engine.library.drafts import AMOUNT
+
+    m = AMOUNT.search(line)
+    return (m is not None and m.start() <= 2) or any(pos <= 2 for _, pos in find_dates(line))
+
+
+def _other_level(text: str, levels: list[str]) -> bool:
+    """The sentence names a level (kommunerna, regionerna, länen, SKR), none of those asked."""
+    from engine import lexicon as lx
+
+    have = set(tokenize(text))
+    named = {lv for lv, ws in lx.LEVEL_WORDS.items() if lv != "kommun_och_region"
+             and any(t in have for w in ws for t in tokenize(w))}
+    asked = set(levels) | ({"kommun", "region"} if "kommun_och_region" in levels else set())
+    return bool(named) and not named & asked
+
+
+def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafted: set[str]) -> str:
+    """'' when a sentence (or table row) of a document behind the answer states its headline figure about
+    what the question asks; else why not (for the bench and the tests)."""
+    import datetime as dt
+
+    from engine import lexicon as lx
+
+    line = answer.text.split("\n")[0]
+    values = _first_values(line)
+    if not values:
+        return ""
+    comparison = answer.intent == "comparison"
+    needed = values[:2] if comparison else values[:1]
+    text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
+    is_date = isinstance(needed[0], dt.date)
+    first = _figure_first(line) or comparison
+    if not comparison and any(f" {w} " in text for w in lx.COMPARE_WORDS) and len(set(values)) == 1:
+        return "asks for a comparison"
+    wants_amount = bool(getattr(q, "wants_amount", False)) or bool(_AMOUNT_CUE.search(text))
+    wants_date = bool(getattr(q, "wants_date", False))
+    if wants_date and not wants_amount and not any(isinstance(v, dt.date) for v in values):
+        return "asks for a date"
+    if first and not is_date and _ASKS_COUNT.search(text) and not re.search(r"hur manga (?:kronor|miljoner)", text):
+        return "asks for a number, not an amount"
+    if first and not is_date and not wants_amount and any(f" {w} " in text for w in lx.KEY_WORDS) \
+            and not re.search(r"fordela|fordelning|per |befolkning|andel|invanar", fold(line)):
+        return "asks how it is distributed, answered with an amount"
+    if first and not comparison and _ASKS.search(text):
+        if not is_date and not wants_amount and (wants_date or getattr(q, "asks_who", False)):
+            return "asks for something else than an amount"
+        if is_date and not wants_date:
+            return "asks for something else than a date"
+    cited = {s.doc for s in answer.sources}
+    units = [(d, *unit) for d in docs if d.id in cited for unit in doc_units(d)]
+    recipients = [r for r in getattr(q, "recipients", []) or []
+                  if getattr(r.kind, "value", r.kind) in ("kommun", "region", "lan", "grupp", "skr")]
+    rec_terms = [ts for ts in (_recipient_terms(r) for r in recipients) if ts]
+    kinds = list(getattr(q, "deadline_kinds", []) or [])
+    kind_stems = _kind_words(kinds)
+    levels = list(getattr(q, "levels", []) or [])
+    level_terms = {t for lv in levels for w in lx.LEVEL_WORDS.get(lv, ()) for t in tokenize(w)}
+    years = set(_YEAR_RE.findall(fold(getattr(q, "raw", "") or text)))
+    names = set(tokenize(_names(kb, answer)))
+    asked_posts = getattr(q, "posts", []) or []
+    level_words = {t for ws in (*lx.LEVEL_WORDS.values(), lx.AGREEMENT_WORDS) for w in ws for t in tokenize(w)}
+    # the phrases that named a post ("kunskapsbaserad"), not a word for a level or the agreement itself
+    # ("kommunerna", "överenskommelsen") that a drafted post took as a synonym from its sentence
+    phrases = [ts for ph in getattr(q, "post_phrases", []) or [] if (ts := set(tokenize(ph)) - level_words)]
+    facts = [f for f in answer.facts if isinstance(f, dict)]
+    posts = getattr(kb, "posts", {}) or {}
+    answer_posts = [posts[f["post"]] for f in facts if f.get("post") in posts]
+    post_named = any(all(_covered(t, set(tokenize(f"{p.name} {' '.join(p.synonyms)}"))) for t in ts)
+                     for ts in phrases for p in answer_posts)
+    if post_named:  # the engine read the question's words as this post: the names it knows such posts by count
+        names |= set().union(*phrases) | set(tokenize(" ".join(f"{p.name} {' '.join(p.synonyms)}"
+                                                               for p in asked_posts)))
+    skip = set().union(*rec_terms) if rec_terms else set()
+    skip |= set(tokenize(" ".join(getattr(q, "recipient_words", []) or []))) | level_terms | _vocabulary()
+    skip |= {t for s in kind_stems if " " in s and s in text for t in tokenize(s)}
+    residual = [t for t in dict.fromkeys(tokenize(text)) if not t.isdigit() and t not in skip and len(t) > 3
+                and not t.startswith(tuple(s for s in kind_stems if " " not in s))]  # not "va", "pls", "bra"
+    post_answer = bool(facts) and all("post" in f and "recipient" not in f for f in facts)
+    if first and not comparison and post_answer and not phrases and not recipients and not residual:
+        # "hur stor är överenskommelsen 2021?", "hur mycket får kommunerna 2021?": the whole agreement or
+        # level, answered with one post's sentence
+        if set(levels) - {"skr"} or any(f" {w} " in text for w in ("overenskommelsen", "overenskommelse", "ok")):
+            return "asks for a total, answered with one post"
+    # "regionerna totalt": a sum over many posts, which one drafted sentence about one post does not state
+    total_asked = any(f" {w} " in text for w in lx.TOTAL_WORDS) and set(levels) - {"skr"} and not recipients
+    idx = index_for(docs)
+    for v in needed:
+        ev = [(d, h, u, nb) for d, h, u, nb, stated in units if v in stated]
+        if not ev:
+            return f"{v} is not stated in the documents"
+        reasons = []
+        for d, h, u, nb in ev:
+            own = set(tokenize(u))
+            if "@" in u:  # an e-mail address is what "mejl", "e-postadress" ask for
+                own |= set(tokenize(" ".join(_EMAIL_WORDS)))
+            ctx = own | set(tokenize(f"{h} {nb} {d.title}")) | names
+            if years and not years <= set(_YEAR_RE.findall(fold(f"{u} {h} {d.title}"))) and not comparison:
+                reasons.append("year")
+            elif not first and _share(residual, ctx, idx) >= VERIFY_SHARE_QUOTED:
+                break  # a rule quoted in the document's words: the figure is part of the quote
+            elif not first:
+                reasons.append("quoted subject")
+            elif rec_terms and not is_date and not any(any(_covered(t, own) for t in ts) for ts in rec_terms):
+                reasons.append("recipient")
+            elif level_terms and not is_date and not recipients and _other_level(f"{h} {u}", levels):
+                reasons.append("level")
+            elif kinds and is_date and not any(s in fold(u) for s in kind_stems):
+                reasons.append("action")
+            elif total_asked and not re.search(r"\b(totalt|sammanlagt|summa|omfattar|total)\b", fold(u)):
+                reasons.append("total")
+            elif _share(residual, ctx, idx) < VERIFY_SHARE:
+                reasons.append(f"subject {[t for t in residual if not _covered(t, ctx)]}")
+            else:
+                break
+        else:
+            return f"{v}: " + ", ".join(dict.fromkeys(reasons))
+    return ""
+
+
+def _share(terms: list[str], have: set[str], idx: PassageIndex) -> float:
+    """The IDF-weighted share of `terms` that `have` covers (1.0 for no terms)."""
+    weight = sum(idx.idf(t) for t in terms)
+    return sum(idx.idf(t) for t in terms if _covered(t, have)) / weight if weight else 1.0
