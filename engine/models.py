@@ -27,6 +27,7 @@ class Source(Strict):
     tab: str | None = None  # a row of the shared sheet: its tab and row number, and its Källa cell
     row: int | None = None
     note: str | None = None
+    quote: str | None = None  # a drafted fact: the exact sentence of the document it was read from
 
     @model_validator(mode="before")
     @classmethod

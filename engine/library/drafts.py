@@ -91,9 +91,10 @@ def _amount(m: re.Match) -> Decimal | None:
         return None
 
 
-def _src(doc: LibraryDocument, section: str, page: int | None) -> dict[str, Any]:
-    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url).model_dump(
-        exclude_none=True)
+def _src(doc: LibraryDocument, section: str, page: int | None, quote: str | None = None) -> dict[str, Any]:
+    """The item's source; `quote` is its exact source sentence (what the answer gate checks a figure against)."""
+    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url,
+                  quote=" ".join(quote.split())[:600] if quote else None).model_dump(exclude_none=True)
 
 
 def _slug(text: str, n: int = 40) -> str:
@@ -208,7 +209,7 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     data: dict[str, Any] = {
         "id": ctx.agreement_id, "name": doc.title, "short": doc.title if len(doc.title) <= 60 else doc.title[:57] + "…",
         "years": ctx.years, "parties": [doc.publisher] if doc.publisher else [],
-        "source": _src(doc, total_unit.section, total_unit.page),
+        "source": _src(doc, total_unit.section, total_unit.page, total_unit.text if total is not None else None),
     }
     if decided:
         data["decided"] = decided.isoformat()
@@ -277,7 +278,7 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
                 pid = f"{pid}-{len(ctx.items)}"
             data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": short,
                     "synonyms": _synonyms(name), "level": level, "amount": str(amt),
-                    "source": _src(doc, u.section, u.page)}
+                    "source": _src(doc, u.section, u.page, sentence)}
             i = units.index(u)
             key = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
             if key:
@@ -305,6 +306,8 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
             df[t] = df.get(t, 0) + 1
     rare = max(2, len(chunks) // 25)
     generic = {fold(g) for g in _GENERIC_WORDS}
+    # the title's words name the whole document and a level's words ("kommunernas") a level, not one post
+    in_title = set(tokenize(ctx.doc.title)) | {"kommun", "region", "landsting", "lan", "skr", "skl"}
 
     def stems_of(item: DraftItem) -> dict[str, str]:
         words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
@@ -315,7 +318,7 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
     for post, bag in zip(posts, bags, strict=True):
         others = set().union(*(set(b) for b in bags if b is not bag))
         in_name = fold(post.data["name"])
-        keep = [(st, w) for st, w in bag.items() if st not in others and len(st) >= 6
+        keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
         post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
@@ -354,7 +357,7 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
             continue
         text = u.text
         f = fold(text)
-        key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page)}
+        key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page, text)}
         amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
         if re.search(r"0[–-]25|0 till 25", text):
             key["kind"] = "population_0_25"
@@ -470,7 +473,7 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         elif _EMAIL.search(u.text):
             to = _EMAIL.search(u.text).group(0)
         data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
-                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page)}
+                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, u.text)}
         if to:
             data["to"] = to
         after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
@@ -502,7 +505,7 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
             continue
         n += 1
         data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
-                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page)}
+                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
         if len(ctx.years) == 1:
             data["year"] = ctx.years[0]
         ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
@@ -519,7 +522,7 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
             data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}", "topic": "kontakt", "agreement": ctx.agreement_id,
                     "title": f"Kontakt: {email}", "text": u.text, "value": email,
                     "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
-                    "source": _src(doc, u.section, u.page)}
+                    "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
 
 

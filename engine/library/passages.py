@@ -342,6 +342,8 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a passage of that document confirms it:
     # drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
+        if _own_sentence_holds(answer, text, cited & drafted):
+            return answer  # the drafted item's own source sentence states the figure and shares a word asked
         own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
         if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
             return answer  # a passage that shares a word with the question states the figure
@@ -351,6 +353,25 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
                            + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
                            + " bekräftar inte just detta.", intent="not_found", sources=[])
     return answer
+
+
+_LEVEL_STEMS = frozenset({"kommun", "region", "landsting", "lan", "skr", "skl", "stat"})
+
+
+def _own_sentence_holds(answer: Answer, question: str, drafted: set[str]) -> bool:
+    """A drafted item carries its exact source sentence (`Source.quote`): its figure stands when that
+    sentence states the answer's headline figure or date and shares an informative word with the question."""
+    asked = {t for t in tokenize(question) if not t.isdigit()}
+    for s in answer.sources:
+        if s.doc not in drafted or not s.quote or not _holds(s.quote, answer.text):
+            continue
+        # a title word is in every passage, a level word ("kommunerna") in most figures: evidence only when
+        # everything asked is such a word
+        title = set(tokenize(s.title or "")) | _LEVEL_STEMS
+        shared = asked & set(tokenize(s.quote))
+        if shared - title or (shared and asked <= title):
+            return True
+    return False
 
 
 def _body_first(hits: list[Hit]) -> list[Hit]:
