@@ -107,7 +107,8 @@ def _level(text: str) -> str:
         return "lan"
     if re.search(r"\b(skr|skl)\b", f) and not re.search(r"kommun|region|landsting", f):
         return "skr"
-    kommun, region = bool(re.search(r"kommun", f)), bool(re.search(r"region|landsting", f))
+    kommun = bool(re.search(r"\bkommun(?:en|erna|er|ens|ernas|ers)?\b", f))
+    region = bool(re.search(r"\bregion(?:en|erna|er|ens|ernas|ers)?\b|landsting", f))  # not "regional nivå"
     if kommun and region:
         return "kommun_och_region"
     if region:
@@ -132,13 +133,26 @@ class _Unit:
     prev: str = ""
 
 
+#: "… hos målgruppen 200 Mkr tillförs kommuner …", "… enligt följande: 350 Mkr fördelas …": a list item whose
+#: predecessor has no full stop starts where an amount is followed by an allocating verb
+_RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_NUM})\s?(?:{_UNIT})\s+(?:kronor\s+)?(?:ska\s+)?"
+                          r"(?:fördelas|tilldelas|tillförs|avsätts|går)\b)")
+
+
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
     for sec in doc.sections:
         prev = ""
-        for u in _units(sec.text):
-            out.append(_Unit(u, sec.heading, sec.page, prev))
-            prev = u
+        for whole in _units(sec.text):
+            parts: list[str] = []
+            for part in _RUN_IN_ITEM.split(whole):
+                if parts and (len(parts[-1].split()) < 4 or re.search(r"\b(?:varav|resterande|dessa är)$", parts[-1], re.I)):
+                    parts[-1] += " " + part  # "Resterande 22 000 000 kronor tilldelas …" is one sentence
+                else:
+                    parts.append(part)
+            for u in parts:
+                out.append(_Unit(u, sec.heading, sec.page, prev))
+                prev = u
     return out
 
 
@@ -179,6 +193,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     years = _years(doc)
     ctx = _Ctx(doc, kb, f"{doc.id}-ok", years)
     _draft_agreement(ctx, units)
+    _draft_level_totals(ctx, units)
     _draft_posts(ctx, units)
     _draft_tables(ctx, units)
     _distinctive_synonyms(ctx)
@@ -225,6 +240,71 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
 
 
+_SHARE = re.compile(r"\b(?:ska\s+)?(?P<verb>fördelas|tilldelas|tillförs|avsätts|går)\s+(?:till\s+)?"
+                    r"(?P<rec>regionerna|kommunerna|kommuner och regioner|regioner och kommuner|kommuner och landsting|"
+                    r"landstingen|länen|SKR|SKL)\b", re.I)
+_SUMMA = re.compile(rf"^Summa\s+(?P<label>[A-Za-zÅÄÖåäö ]{{3,60}}?)\s+(?P<num>{_NUM})$")
+_TABLE_UNIT = re.compile(r"\b(mnkr|mkr|tkr)\b", re.I)
+
+
+def _share_levels(recipient: str, joint: bool) -> list[str]:
+    """The levels a stated share covers: "kommuner och regioner" in prose is everything but SKR (the county-shared
+    posts included); a table's "Summa kommuner och landsting" beside "Summa kommuner" is their joint posts."""
+    level = _level(recipient)
+    if level == "kommun_och_region":
+        return ["kommun_och_region"] if joint else ["region", "kommun", "lan", "kommun_och_region"]
+    return [level]
+
+
+def _draft_level_totals(ctx: _Ctx, units: list[_Unit]) -> None:
+    """The shares of the whole the document states: "varav 1 658 000 000 kronor ska fördelas till kommuner och
+    regioner", "Resterande 22 000 000 kronor tilldelas SKR" (the total's sentence and the two after it), and a
+    table's "Summa landsting 1160" lines (scaled by the table's "Mnkr"/"tkr" header)."""
+    agreement = next((i for i in ctx.items if i.kind == "agreement"), None)
+    if agreement is None or ctx.total is None:
+        return
+    totals: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+    start = next((k for k, u in enumerate(units) if u.text == agreement.sentence), None)
+    if start is not None:
+        for u in units[start:start + 3]:
+            if u.section != units[start].section:
+                break
+            for m in AMOUNT.finditer(u.text):
+                amt = _amount(m)
+                share = _SHARE.match(u.text, m.end() + 1) or _SHARE.match(u.text, m.end())
+                if amt is None or share is None or amt >= ctx.total:
+                    continue
+                levels = _share_levels(share.group("rec"), joint=False)
+                if tuple(levels) not in seen:
+                    seen.add(tuple(levels))
+                    totals.append({"levels": levels, "label": share.group(0).strip(), "amount": str(amt),
+                                   "source": _src(ctx.doc, u.section, u.page, u.text)})
+    for sec in ctx.doc.sections:
+        unit = None
+        for line in sec.text.split("\n"):
+            line = " ".join(line.split())
+            um = _TABLE_UNIT.search(line)
+            if um and not AMOUNT.search(line):
+                unit = um.group(1)
+            m = _SUMMA.match(line)
+            if not m or unit is None:
+                continue
+            label = m.group("label").strip()
+            if _level(label) == "kommun_och_region" and not re.search(r"kommun|region|landsting", fold(label)):
+                continue  # "Summa totalt": not a level
+            amt = parse_amount(f"{m.group('num')} {unit.lower()}") if m.group("num") else None
+            levels = _share_levels(label, joint=True)
+            if amt is None or amt >= ctx.total or tuple(levels) in seen:
+                continue
+            seen.add(tuple(levels))
+            totals.append({"levels": levels, "label": f"Summa {label}", "amount": str(amt),
+                           "source": _src(ctx.doc, sec.heading, sec.page, f"{line} {unit}")})
+    if totals:
+        agreement.data["level_totals"] = totals
+        agreement.label += "; " + ", ".join(f"{t['label']} {format_kr(Decimal(t['amount']))}" for t in totals)
+
+
 _CONSEQUENCE = re.compile(r"\b(förfaller|återkräv|återkrav|återbetalningsskyldig|kan komma att|går förlorad)", re.I)
 _LIST_INTRO = re.compile(r"\b(?:fördelas|tilldelas|går|betalas)\s+(?:till|för)\s+[^.:]{0,60}?(?:enligt följande|:)",
                          re.I)
@@ -232,6 +312,10 @@ _ACTOR = re.compile(r"kommun|region|landsting|län|skr|skl|mottagar|huvudm|stors
                     re.I)
 _BAD_NAME = re.compile(r"foljande|\b(fordelas|utbetalas|betalas ut|tilldelas|avsatts|omfattar)\b")
 _POST_NAMED = re.compile(rf"(?:^|(?<=\s))(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<name>[A-ZÅÄÖ][^:•]{{2,140}}?):\s*(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])")
+_LEVEL_WORDS = r"(?:regionerna|kommunerna|kommuner och regioner|regioner och kommuner|kommuner och landsting|landstingen|länen|SKR|SKL)"
+_POST_RECIPIENT = re.compile(rf"^(?:till\s+)?(?P<rec>{_LEVEL_WORDS}(?:\s+på länsnivå)?)\s+(?=för\b|till\b)(?:för|till)\s+", re.I)
+_TWO_RECIPIENTS = re.compile(rf"^(?:till\s+)?(?P<a>{_LEVEL_WORDS})\s+och\s+(?P<amt2>(?:{_NUM})\s?(?:{_UNIT}))\s+"
+                             rf"(?:\w+\s+){{0,2}}till\s+(?P<b>{_LEVEL_WORDS})\s+(?P<rest>(?:för|att)\b.+)", re.I)
 _POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
 
 
@@ -244,34 +328,49 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
         intro = _LIST_INTRO.search(u.text)
         if intro:  # "Stimulansmedel fördelas till regionerna enligt följande:"
             context_level = _level(intro.group(0))
-        found: list[tuple[str, Decimal, float, str]] = []
+        found: list[tuple[str, Decimal, float, str, str | None]] = []  # name, amount, confidence, sentence, level
         for m in _POST_NAMED.finditer(u.text):
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
             name = " ".join(m.group("name").split()).strip(" ,-–")
             if amt is not None and len(name) <= 140:
-                found.append((name, amt, 0.75, m.group(0).strip()))
+                found.append((name, amt, 0.75, m.group(0).strip(), None))
         m = _POST_LEAD.match(u.text)
         if m:
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
             name = " ".join(m.group("name").split())
             name = re.split(r"\. |, (?:vilket|som)\b|\bMedlen\b", name)[0].strip(" ,.")
+            to_level = None
             if m.group("verb").lower() not in ("för",):
-                name = re.sub(r"^(?:regionerna|kommunerna|kommuner och regioner|landstingen)\s+(?:på länsnivå\s+)?(?:för|till)\s+",
-                              "", name, flags=re.I)
+                # "tillförs regionerna för …", "fördelas till SKR för …": the recipient sets the level
+                r = _POST_RECIPIENT.match(name)
+                if r:
+                    to_level, name = _level(r.group("rec")), name[r.end():]
+                # "350 Mkr fördelas till regionerna och 350 Mkr till kommunerna för …": one post per recipient
+                two = _TWO_RECIPIENTS.match(name)
+                if two and (amt2 := _amount(next(AMOUNT.finditer(two.group("amt2"))))) is not None:
+                    rest = re.sub(r"^(?:för att|för|att)\s+", "", two.group("rest")).strip(" ,.")
+                    for rec, a2 in ((two.group("a"), amt), (two.group("b"), amt2)):
+                        if amt is not None and len(rest) >= 4:
+                            found.append((f"{rest[:120]} ({rec.lower()})", a2, 0.65, u.text, _level(rec)))
+                    name = ""
             name = re.sub(r"^(?:att|för att)\s+", "", name)
             if amt is not None and len(name) >= 4:
-                found.append((name[:140], amt, 0.7, u.text))
-        for name, amt, conf, sentence in found:
+                found.append((name[:140], amt, 0.7, u.text, to_level))
+        for name, amt, conf, sentence, to_level in found:
             key = (fold(name), amt)
             if key in seen or amt <= 0 or _BAD_NAME.search(fold(name)):
                 continue
-            if ctx.total is not None and amt > ctx.total:
-                continue  # more than the whole agreement: a misread table ("2 200" = item 2, 200 Mkr)
-            seen.add(key)
+            if ctx.total is not None and amt > ctx.total / 2:
+                continue  # more than half the agreement is a share of it ("1 734 Mkr till kommuner och regioner")
+                # or a misread table ("2 200" = item 2, 200 Mkr), not one post
             year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.total_year or ctx.years[0])
-            level = _level(name)
-            if level == "kommun_och_region":
+            level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
+            if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
+            if any(i.kind == "post" and i.data["amount"] == str(amt) and i.data["level"] == level
+                   and i.data["year"] == year and i.section != u.section for i in ctx.items):
+                continue  # the same post restated in another section (a summary and the agreement's body)
+            seen.add(key)
             short = name if len(name) <= 50 else " ".join(name[:50].split()[:-1]) + "…"
             pid = f"{doc.id}-post-{_slug(name, 30)}-{year}"
             if any(i.data.get("id") == pid for i in ctx.items):
