@@ -55,7 +55,8 @@ _GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser"
                   "utveckling", "fortsatt", "stimulansmedel", "området", "omradet", "psykisk", "hälsa", "halsa",
                   "landstingen", "samtliga", "resterande", "länsnivå", "lansniva", "fördelas", "fordelas",
                   "utifrån", "utifran", "genom", "mellan", "stärka", "starka", "särskilt", "sarskilt", "ytterligare",
-                  "inklusive", "förbättra", "forbattra", "personer", "behöver", "behover"}
+                  "inklusive", "förbättra", "forbattra", "personer", "behöver", "behover", "tillförs", "tillfors",
+                  "tilldelas", "avsätts", "avsatts", "fortsätta", "fortsatta"}
 
 
 class DraftItem(BaseModel):
@@ -337,6 +338,9 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
         m = _POST_LEAD.match(u.text)
         if m:
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            numbered = re.match(rf"^\d{{1,2}} (?P<amt>\d{{1,3}}(?: \d{{3}})+\s?(?:{_UNIT}))", m.group("amt"))
+            if amt is not None and ctx.total is not None and amt > ctx.total and numbered:
+                amt = _amount(next(AMOUNT.finditer(numbered.group("amt"))))  # "2 200 000 000 kronor": item 2
             name = " ".join(m.group("name").split())
             name = re.split(r"\. |, (?:vilket|som)\b|\bMedlen\b", name)[0].strip(" ,.")
             to_level = None
@@ -367,9 +371,14 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
             if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
-            if any(i.kind == "post" and i.data["amount"] == str(amt) and i.data["level"] == level
-                   and i.data["year"] == year and i.section != u.section for i in ctx.items):
-                continue  # the same post restated in another section (a summary and the agreement's body)
+            i = units.index(u)
+            dist = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
+            same = [p for p in ctx.items if p.kind == "post" and p.data["amount"] == str(amt) and p.data["year"] == year
+                    and p.section != u.section and (p.data["level"] == level or "kommun_och_region" in (level, p.data["level"]))]
+            if same:  # the same post restated in another section (a summary, then the agreement's body)
+                if dist and "key" not in same[0].data:
+                    same[0].data["key"] = dist  # the body often says how it is distributed
+                continue
             seen.add(key)
             short = name if len(name) <= 50 else " ".join(name[:50].split()[:-1]) + "…"
             pid = f"{doc.id}-post-{_slug(name, 30)}-{year}"
@@ -378,12 +387,26 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": short,
                     "synonyms": _synonyms(name), "level": level, "amount": str(amt),
                     "source": _src(doc, u.section, u.page, sentence)}
-            i = units.index(u)
-            key = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
-            if key:
-                data["key"] = key
+            if dist and level != "skr":  # SKR's own money is not distributed by a key
+                data["key"] = dist
             ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
                     _Unit(sentence, u.section, u.page), conf)
+    _list_key(ctx, units)
+
+
+def _list_key(ctx: _Ctx, units: list[_Unit]) -> None:
+    """"Stimulansmedlen fördelas … utifrån en fördelningsnyckel, baserad på befolkningsunderlaget …" right after a
+    list of posts (no amount of its own) is the key of every post of that list that has none."""
+    for k, u in enumerate(units):
+        posts = [p for p in ctx.items if p.kind == "post" and p.section == u.section and p.data["level"] != "skr"]
+        if not posts or AMOUNT.search(u.text) or not _KEY_SENTENCE.search(u.text) or \
+                not any(p.sentence in (units[k - 1].text if k else "") or units[k - 1].text in p.sentence
+                        for p in ctx.items if p.kind == "post" and p.section == u.section):
+            continue
+        key = _key(None, u, ctx.doc)
+        if key and key.get("kind") == "population":
+            for p in posts:
+                p.data.setdefault("key", key)
 
 
 _ROW = re.compile(rf"^(?P<name>[A-ZÅÄÖ][\wåäöÅÄÖé\- ]{{1,40}}?)\s+(?P<amts>(?:(?:{_NUM})\s?kr\.?\s*){{1,6}})$")
@@ -406,7 +429,7 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
     rare = max(2, len(chunks) // 25)
     generic = {fold(g) for g in _GENERIC_WORDS}
     # the title's words name the whole document and a level's words ("kommunernas") a level, not one post
-    in_title = set(tokenize(ctx.doc.title)) | {"kommun", "region", "landsting", "lan", "skr", "skl"}
+    in_title = set(tokenize(ctx.doc.title)) | {"kommun", "region", "landsting", "lan", "skr", "skl", "regional", "kommunal"}
 
     def stems_of(item: DraftItem) -> dict[str, str]:
         words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
@@ -415,7 +438,10 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
 
     bags = [stems_of(p) for p in posts]
     for post, bag in zip(posts, bags, strict=True):
-        others = set().union(*(set(b) for b in bags if b is not bag))
+        # a word two posts share still names each when they go to different levels ("handlingsplaner" for the
+        # regions' and the municipalities' posts): the level asked tells them apart
+        others = set().union(*(set(b) for p, b in zip(posts, bags, strict=True)
+                               if b is not bag and p.data["level"] == post.data["level"]))
         in_name = fold(post.data["name"])
         keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
@@ -446,7 +472,8 @@ def _column_names(header_lines: list[str], k: int) -> list[str] | None:
     return [" ".join(g) for g in groups]
 
 
-_KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
+_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|per län|0[–-]25|"
+                           r"åldern)", re.I)
 
 
 def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
@@ -544,7 +571,12 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, set()
     for u in units:
         f = fold(u.text)
-        if "senast" not in f and not re.search(r"\b(ska|skall)\b.*\b(inkommit|lamnas|skickas|vara inne)\b", f):
+        # "2. Slutredovisning 31 mars 2021." – a short line that names a report or requisition and a date
+        listed = len(u.text.split()) <= 8 and re.match(
+            r"^(?:\d{1,2}\.\s*)?(?:slutredovis|slutrapport|redovisning|ekonomisk redovisning|rekvisition|faktur|aterbetal)",
+            f)
+        if "senast" not in f and not listed and \
+                not re.search(r"\b(ska|skall)\b.*\b(inkommit|lamnas|skickas|vara inne)\b", f):
             continue
         dates = find_dates(u.text)
         pos = f.find("senast")
@@ -560,10 +592,14 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         seen.add((kind, date))
         subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+        if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
+            subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
+            who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
         if not who or who[0].islower() or not _ACTOR.search(who):
+            actors = re.sub(r"\b(?:till|från|hos|av)\s+\S+", " ", u.text)  # "från Kammarkollegiet/SKR" is not who acts
             who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
-                _level(u.text), "mottagaren")
-        to = None
+                _level(actors), "mottagaren")
+        to, quote = None, u.text
         mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
                        r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
         mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
@@ -571,8 +607,14 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
             to = mt.group("to")
         elif _EMAIL.search(u.text):
             to = _EMAIL.search(u.text).group(0)
+        elif u.prev and any(st in fold(u.prev) for st in dict(_KIND_STEMS)[kind]):
+            # "… efter rekvisition ställd till Kammarkollegiet. Rekvisition av medel ska ske senast …"
+            mp = re.search(r"\b(?:ställd|ställas|skickas|lämnas|sänds|ske) till (?P<to>[A-ZÅÄÖ][\wåäö]+)", u.prev)
+            to = mp.group("to") if mp else None
+            if to:
+                quote = f"{u.prev} {u.text}"
         data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
-                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, u.text)}
+                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, quote)}
         if to:
             data["to"] = to
         after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None

@@ -342,7 +342,7 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a passage of that document confirms it:
     # drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        if _own_sentence_holds(answer, text, cited & drafted):
+        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs)):
             return answer  # the drafted item's own source sentence states the figure and shares a word asked
         own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
         if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
@@ -358,20 +358,42 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
 _LEVEL_STEMS = frozenset({"kommun", "region", "landsting", "lan", "skr", "skl", "stat"})
 
 
-def _own_sentence_holds(answer: Answer, question: str, drafted: set[str]) -> bool:
-    """A drafted item carries its exact source sentence (`Source.quote`): its figure stands when that
-    sentence states the answer's headline figure or date and shares an informative word with the question."""
+#: share of the question's informative weight an item's own sentence (with its section and title) must carry
+OWN_SENTENCE_SHARE = 0.6
+
+
+def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index: PassageIndex) -> bool:
+    """A drafted item carries its exact source sentence (`Source.quote`): its figure stands when that sentence
+    states the answer's headline figure or date, shares an informative word with the question, and with its
+    section heading and the title carries most of the question's informative weight."""
     asked = {t for t in tokenize(question) if not t.isdigit()}
+    amounts, dates = _headline(answer.text)
+    q = fold(question)
+    if (_ASKS_AMOUNT.search(q) and not amounts) or (_ASKS_DATE.search(q) and not dates):
+        return False  # a date for "vilket belopp …", an amount for "när …": not what was asked
     for s in answer.sources:
         if s.doc not in drafted or not s.quote or not _holds(s.quote, answer.text):
             continue
         # a title word is in every passage, a level word ("kommunerna") in most figures: evidence only when
         # everything asked is such a word
         title = set(tokenize(s.title or "")) | _LEVEL_STEMS
-        shared = asked & set(tokenize(s.quote))
-        if shared - title or (shared and asked <= title):
+        said = set(tokenize(s.quote))
+        shared = {a for a in asked if any(_same_word(a, w) for w in said)}
+        if not (shared - title or (shared and asked <= title)):
+            continue
+        around = said | set(tokenize(f"{s.title or ''} {s.section}"))
+        weight = sum(index.idf(t) for t in asked)
+        carried = sum(index.idf(t) for t in asked if any(_same_word(t, w) for w in around))
+        if weight and carried / weight >= OWN_SENTENCE_SHARE:
             return True
     return False
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Stems of one word: equal, an abbreviation ("rekv" – "rekvirering") or an inflection ("aterbetal" –
+    "aterbetalning") — not a compound's first part ("utveckling" – "utvecklingsinsats")."""
+    short, long_ = sorted((a, b), key=len)
+    return a == b or (long_.startswith(short) and (4 <= len(short) <= 5 or len(long_) - len(short) <= 4))
 
 
 def _body_first(hits: list[Hit]) -> list[Hit]:
