@@ -497,6 +497,8 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
             key["kind"] = "population"
         else:
             continue
+        if re.search(r"befolkning|invanar", f) and (dates := find_dates(text)):
+            key["population_date"] = dates[0][0].isoformat()  # "baserad på befolkningsunderlaget den 1 november 2018"
         return key
     return None
 

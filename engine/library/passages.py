@@ -358,6 +358,10 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
 _LEVEL_STEMS = frozenset({"kommun", "region", "landsting", "lan", "skr", "skl", "stat"})
 
 
+_FORM_WORDS = frozenset({"medel", "medl", "stimulansmedel", "stimulansmedl"})
+_DATE_WORDS = frozenset({"sist", "dag", "datum", "deadlin", "sen", "tid"})
+_AMOUNT_WORDS = frozenset({"peng", "sammanlag", "summ", "summan", "totalbelopp", "tabell", "sats", "mnkr", "miljon"})
+
 #: share of the question's informative weight an item's own sentence (with its section and title) must carry
 OWN_SENTENCE_SHARE = 0.6
 
@@ -382,18 +386,31 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
         if not (shared - title or (shared and asked <= title)):
             continue
         around = said | set(tokenize(f"{s.title or ''} {s.section}"))
-        weight = sum(index.idf(t) for t in asked)
-        carried = sum(index.idf(t) for t in asked if any(_same_word(t, w) for w in around))
+        # words that only say what kind of answer is wanted ("sista dag", "pengar", "sammanlagt") are carried by
+        # the headline itself
+        content = asked - _FORM_WORDS - (_DATE_WORDS if dates else set()) - (_AMOUNT_WORDS if amounts else set())
+        weight = sum(index.idf(t) for t in content)
+        carried = sum(index.idf(t) for t in content if any(_same_word(t, w) for w in around))
+        if not weight:
+            return True
         if weight and carried / weight >= OWN_SENTENCE_SHARE:
             return True
     return False
 
 
 def _same_word(a: str, b: str) -> bool:
-    """Stems of one word: equal, an abbreviation ("rekv" – "rekvirering") or an inflection ("aterbetal" –
-    "aterbetalning") — not a compound's first part ("utveckling" – "utvecklingsinsats")."""
+    """Stems of one word: equal, an abbreviation ("rekv" – "rekvirering"), an inflection or derivation
+    ("aterbetal" – "aterbetalning", "rekvirer" – "rekvisition"), a compound's head ("betal" – "aterbetal") — not a
+    compound's first part ("utveckling" – "utvecklingsinsats")."""
     short, long_ = sorted((a, b), key=len)
-    return a == b or (long_.startswith(short) and (4 <= len(short) <= 5 or len(long_) - len(short) <= 4))
+    if a == b:
+        return True
+    if long_.startswith(short):
+        return 4 <= len(short) <= 5 or len(long_) - len(short) <= 4
+    if len(short) >= 5 and long_.endswith(short):
+        return True  # the compound's head: "betal" – "aterbetal"
+    n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(short))
+    return n >= 0.8 * len(short) or (len(short) <= 10 and n >= 5 and n >= 0.6 * len(short))  # "rekvirer" – "rekvisition", "rekvistion" – "rekvisition"
 
 
 def _body_first(hits: list[Hit]) -> list[Hit]:
