@@ -375,6 +375,9 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
     q = fold(question)
     if (_ASKS_AMOUNT.search(q) and not amounts) or (_ASKS_DATE.search(q) and not dates):
         return False  # a date for "vilket belopp …", an amount for "när …": not what was asked
+    # words that only say what kind of answer is wanted ("sista dag", "pengar", "sammanlagt") are carried by the
+    # headline itself
+    content = asked - _FORM_WORDS - (_DATE_WORDS if dates else set()) - (_AMOUNT_WORDS if amounts else set())
     for s in answer.sources:
         if s.doc not in drafted or not s.quote or not _holds(s.quote, answer.text):
             continue
@@ -382,17 +385,12 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
         # everything asked is such a word
         title = set(tokenize(s.title or "")) | _LEVEL_STEMS
         said = set(tokenize(s.quote))
-        shared = {a for a in asked if any(_same_word(a, w) for w in said)}
-        if not (shared - title or (shared and asked <= title)):
+        shared = {a for a in content if any(_same_word(a, w) for w in said)}
+        if not (shared - title or (shared and content <= title)):
             continue
         around = said | set(tokenize(f"{s.title or ''} {s.section}"))
-        # words that only say what kind of answer is wanted ("sista dag", "pengar", "sammanlagt") are carried by
-        # the headline itself
-        content = asked - _FORM_WORDS - (_DATE_WORDS if dates else set()) - (_AMOUNT_WORDS if amounts else set())
         weight = sum(index.idf(t) for t in content)
         carried = sum(index.idf(t) for t in content if any(_same_word(t, w) for w in around))
-        if not weight:
-            return True
         if weight and carried / weight >= OWN_SENTENCE_SHARE:
             return True
     return False
