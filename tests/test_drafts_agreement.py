@@ -4,6 +4,7 @@ accepted, on a text worded unlike the seeds (a new year's agreement)."""
 from __future__ import annotations
 
 from decimal import Decimal
+
 import pytest
 
 from engine.knowledge import SEEDS_DIR, load_knowledge
