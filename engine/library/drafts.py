@@ -446,7 +446,31 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words, *_known_names(ctx, words, post.data["level"])]))[:24]
+
+
+def _known_names(ctx: _Ctx, words: list[str], level: str) -> list[str]:
+    """The names people already use for the same kind of post in the knowledge base: when a distinctive word
+    of the drafted post is one of a known post's own one-word names ("suicidpreventiva" – "suicidprevention",
+    "ungdomsmottagningarna" – "ungdomsmottagningar"), that post's short name and synonyms ("UM",
+    "suicidprev", "youth clinics") name this one too."""
+    mine = [fold(w) for w in words if len(w) >= 8]
+    out: list[str] = []
+    for p in getattr(ctx.kb, "posts", {}).values():
+        if p.source.doc == ctx.doc.id or (p.level.value == "skr") != (level == "skr"):
+            continue  # SKR's own money and the money for the regions and municipalities are different posts
+        names = [fold(n) for n in (p.short, *p.synonyms) if " " not in n.strip() and len(n) >= 8]
+        if any(_one_word(a, b) for a in mine for b in names):
+            out += [p.short, *p.synonyms]
+    return list(dict.fromkeys(out))[:12]
+
+
+def _one_word(a: str, b: str) -> bool:
+    """Forms of one word ("ungdomsmottagning" – "ungdomsmottagningarna", "suicidpreventiv" – "suicidprevention"),
+    not a compound's first part ("utveckling" – "utvecklingsinsatser", "kunskapsbas" – "kunskapsspridning")."""
+    short, long_ = sorted((a, b), key=len)
+    n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(short))
+    return n >= 8 and n >= len(short) - 2 and len(long_) - n <= 5
 
 
 _TOTAL_HEADER = re.compile(r"\b(avrundat belopp|summa|totalt|total|sammanlagt)\b", re.I)

@@ -342,7 +342,7 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a passage of that document confirms it:
     # drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs)):
+        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs), q):
             return answer  # the drafted item's own source sentence states the figure and shares a word asked
         own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
         if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
@@ -366,14 +366,15 @@ _AMOUNT_WORDS = frozenset({"peng", "sammanlag", "summ", "summan", "totalbelopp",
 OWN_SENTENCE_SHARE = 0.6
 
 
-def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index: PassageIndex) -> bool:
+def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index: PassageIndex, q: Any = None) -> bool:
     """A drafted item carries its exact source sentence (`Source.quote`): its figure stands when that sentence
     states the answer's headline figure or date, shares an informative word with the question, and with its
-    section heading and the title carries most of the question's informative weight."""
+    section heading and the title carries most of the question's informative weight. A name the question
+    gives the item's post ("UM" for the post the engine matched through that synonym) counts as said."""
     asked = {t for t in tokenize(question) if not t.isdigit()}
     amounts, dates = _headline(answer.text)
-    q = fold(question)
-    if (_ASKS_AMOUNT.search(q) and not amounts) or (_ASKS_DATE.search(q) and not dates):
+    folded = fold(question)
+    if (_ASKS_AMOUNT.search(folded) and not amounts) or (_ASKS_DATE.search(folded) and not dates):
         return False  # a date for "vilket belopp …", an amount for "när …": not what was asked
     # words that only say what kind of answer is wanted ("sista dag", "pengar", "sammanlagt") are carried by the
     # headline itself
@@ -385,6 +386,10 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
         # everything asked is such a word
         title = set(tokenize(s.title or "")) | _LEVEL_STEMS
         said = set(tokenize(s.quote))
+        for post in getattr(q, "posts", None) or []:
+            if post.source.quote == s.quote and post.source.doc == s.doc:
+                names = {fold(n) for n in (post.short, *post.synonyms)}
+                said |= {t for ph in getattr(q, "post_phrases", []) if ph in names for t in tokenize(ph)}
         shared = {a for a in content if any(_same_word(a, w) for w in said)}
         if not (shared - title or (shared and content <= title)):
             continue
