@@ -40,6 +40,7 @@ Medlen betalas ut efter rekvisition ställd till Kammarkollegiet. Rekvirering av
 Krav på redovisning
 1. Kommunerna och regionerna ska redovisa insatserna i en egen rapport.
 2. Slutredovisning 30 april 2028.
+3. Redovisningarna ska ha inkommit till SKR senast den 31 januari 2028 och till den myndighet som följer upp överenskommelsen den 15 februari 2028.
 """
 
 
@@ -99,6 +100,9 @@ def test_deadlines_with_who_and_to_whom_from_the_neighbouring_sentence(drafted):
     assert "ställd till Kammarkollegiet" in dls["rekvisition"]["source"]["quote"]
     # "2. Slutredovisning 30 april 2028." under the list item that says who reports
     assert dls["slutrapport"]["date"] == "2028-04-30" and dls["slutrapport"]["who"] == "Kommunerna och regionerna"
+    # one sentence, two dates, each with its own recipient
+    reports = {i.data["date"]: i.data.get("to") for i in _by_kind(items, "deadline") if i.data["kind"] == "redovisning"}
+    assert reports == {"2028-01-31": "SKR", "2028-02-15": "den myndighet som följer upp överenskommelsen"}
 
 
 @pytest.mark.parametrize("question, expected", [

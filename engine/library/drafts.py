@@ -594,7 +594,7 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
 
 
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
-    doc, seen = ctx.doc, set()
+    seen: set[tuple] = set()
     for u in units:
         f = fold(u.text)
         # "2. Slutredovisning 31 mars 2021." – a short line that names a report or requisition and a date
@@ -606,50 +606,64 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
             continue
         dates = find_dates(u.text)
         pos = f.find("senast")
-        after = [d for d, p in dates if p >= pos] if pos >= 0 else [d for d, _ in dates]
+        after = [(d, p) for d, p in dates if p >= pos] if pos >= 0 else list(dates)
         if not after:
             continue
-        date = after[0]
         kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
         if kind is None or (kind == "avsta" and "avsta" not in f):
             continue
-        if (kind, date) in seen:
-            continue
-        seen.add((kind, date))
-        subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
+        for n_date, (date, dpos) in enumerate(after[:3]):
+            later = None
+            if n_date:  # "… till SKL senast den 31 januari 2020 och till den eller de myndigheter … den 15 februari 2020"
+                later = re.search(r"\boch till (?P<to>[^.;]{3,140}?)\s+(?:senast\s+)?den\s*$",
+                                  u.text[after[n_date - 1][1]:dpos])
+                if later is None:
+                    break
+            if (kind, date) in seen:
+                continue
+            seen.add((kind, date))
+            _add_deadline(ctx, units, u, f, kind, date, listed, later.group("to") if later else None)
+
+
+def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, date: dt.date, listed: Any,
+                  later_to: str | None) -> None:
+    doc = ctx.doc
+    subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
+    who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+    if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
+        subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
-        if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
-            subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
-            who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
-        if not who or who[0].islower() or not _ACTOR.search(who):
-            actors = re.sub(r"\b(?:till|från|hos|av)\s+\S+", " ", u.text)  # "från Kammarkollegiet/SKR" is not who acts
-            who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
-                _level(actors), "mottagaren")
-        to, quote = None, u.text
-        mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
-                       r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
-        mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
-        if mt:
-            to = mt.group("to")
-        elif _EMAIL.search(u.text):
-            to = _EMAIL.search(u.text).group(0)
-        elif u.prev and any(st in fold(u.prev) for st in dict(_KIND_STEMS)[kind]):
-            # "… efter rekvisition ställd till Kammarkollegiet. Rekvisition av medel ska ske senast …"
-            mp = re.search(r"\b(?:ställd|ställas|skickas|lämnas|sänds|ske) till (?P<to>[A-ZÅÄÖ][\wåäö]+)", u.prev)
-            to = mp.group("to") if mp else None
-            if to:
-                quote = f"{u.prev} {u.text}"
-        data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
-                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, quote)}
+    if not who or who[0].islower() or not _ACTOR.search(who):
+        actors = re.sub(r"\b(?:till|från|hos|av)\s+\S+", " ", u.text)  # "från Kammarkollegiet/SKR" is not who acts
+        who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
+            _level(actors), "mottagaren")
+    to, quote = None, u.text
+    mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
+                   r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
+    mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
+    if later_to:
+        to = later_to
+    elif mt:
+        to = mt.group("to")
+    elif _EMAIL.search(u.text):
+        to = _EMAIL.search(u.text).group(0)
+    elif u.prev and any(st in fold(u.prev) for st in dict(_KIND_STEMS)[kind]):
+        # "… efter rekvisition ställd till Kammarkollegiet. Rekvisition av medel ska ske senast …"
+        mp = re.search(r"\b(?:ställd|ställas|skickas|lämnas|sänds|ske) till (?P<to>[A-ZÅÄÖ][\wåäö]+)", u.prev)
+        to = mp.group("to") if mp else None
         if to:
-            data["to"] = to
-        after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
-        if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
-            data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
-        elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
-            data["consequence"] = u.text
-        ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
-                data, u, 0.75 if "senast" in f else 0.55)
+            quote = f"{u.prev} {u.text}"
+    data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
+            "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, quote)}
+    if to:
+        data["to"] = to
+    after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
+    if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
+        data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
+    elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
+        data["consequence"] = u.text
+    ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
+            data, u, 0.75 if "senast" in f else 0.55)
 
 
 MAX_RULES = 40
