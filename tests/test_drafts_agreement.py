@@ -24,6 +24,7 @@ Medlen fördelas enligt följande:
  300 Mkr fördelas till regionerna och 200 Mkr till kommunerna för arbete utifrån lokala handlingsplaner.
  260 Mkr tillförs regionerna för tidiga insatser till barn och unga i behov av stöd
  200 Mkr tillförs kommuner och regioner på länsnivå för att stärka det suicidpreventiva arbetet på regional nivå.
+ 24 Mkr tilldelas regionerna för att stärka brukarmedverkan.
 Stimulansmedlen fördelas utifrån en fördelningsnyckel baserad på befolkningsunderlaget den 1 november 2026.
 Fördelning per nivå, Mnkr:
 Medel till regioner
@@ -33,6 +34,9 @@ Summa regioner 560
 Medel till kommuner
 Handlingsplaner 200
 Summa kommuner 200
+
+# Brukarmedverkan
+För att stärka brukarmedverkan erhåller regionerna 24 000 000 kronor. Medel för brukarmedverkan fördelas med 1 000 000 kronor per region förutom de tre storstadsregionerna som får vardera 2 000 000 kronor.
 
 Utbetalning
 Medlen betalas ut efter rekvisition ställd till Kammarkollegiet. Rekvirering av medlen ska ske senast den 15 oktober 2027.
@@ -89,6 +93,9 @@ def test_posts_per_recipient_with_the_level_the_verb_names(drafted):
     # the shares are not posts, and a post never exceeds half the agreement
     assert all(a < 500_000_000 for _, a in posts)
     assert posts[("region", 260_000_000)].data["key"]["population_date"] == "2026-11-01"  # the key after the list
+    # the body restates a post and says how it is split: that key, not the list's general one
+    user = posts[("region", 24_000_000)].data["key"]
+    assert (user["kind"], user["per_county"], user["metro_per_county"]) == ("fixed_per_county", "1000000", "2000000")
     for p in posts.values():  # each carries its exact source sentence
         assert p.data["source"]["quote"] == p.sentence and p.sentence in " ".join(TEXT.split())
 

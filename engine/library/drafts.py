@@ -391,7 +391,37 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
                 data["key"] = dist
             ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
                     _Unit(sentence, u.section, u.page), conf)
+    _restated_keys(ctx, units)
     _list_key(ctx, units)
+
+
+def _restated_keys(ctx: _Ctx, units: list[_Unit]) -> None:
+    """The agreement's body often restates a post in its own words and says how it is distributed ("… erhåller
+    landstingen 24 000 000 kronor … för att stimulera brukarmedverkan. Medel för brukarsamverkan fördelas med
+    1 000 000 kronor per landsting …"): a sentence in another section with the post's amount and one of its
+    distinctive words lends the post the key of the sentence after it."""
+    settled: set[int] = set()
+
+    def open_(p: DraftItem) -> bool:  # no key yet, or only a list's general "efter befolkning"
+        return p.data.get("key", {}).get("kind", "population") == "population" and p.n not in settled
+
+    posts = [i for i in ctx.items if i.kind == "post" and open_(i)]
+    for k, u in enumerate(units):
+        amounts = {str(a) for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a is not None}
+        f = fold(u.text)
+        for p in posts:
+            if p.data["amount"] not in amounts or p.section == u.section or not open_(p):
+                continue
+            words = [fold(w) for w in re.findall(r"[A-Za-zÅÄÖåäöé]{8,}", p.data["name"])
+                     if fold(w) not in {fold(g) for g in _GENERIC_WORDS}]
+            if not any(w[:-2] in f for w in words):
+                continue
+            nxt = units[k + 1] if k + 1 < len(units) and units[k + 1].section == u.section else None
+            key = _key(nxt, u, ctx.doc)
+            if key and p.data["level"] != "skr" and ("key" not in p.data or key["kind"] != "population"):
+                p.data["key"] = key
+                if key["kind"] != "population":
+                    settled.add(p.n)
 
 
 def _list_key(ctx: _Ctx, units: list[_Unit]) -> None:
@@ -496,8 +526,8 @@ def _column_names(header_lines: list[str], k: int) -> list[str] | None:
     return [" ".join(g) for g in groups]
 
 
-_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|per län|0[–-]25|"
-                           r"åldern)", re.I)
+_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|per län|"
+                           r"per landsting|per region\b|0[–-]25|åldern)", re.I)
 
 
 def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
@@ -506,7 +536,7 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
         if u is None or not _KEY_SENTENCE.search(u.text) or (u is after and AMOUNT.match(u.text.lstrip("•- "))):
             continue
         text = u.text
-        f = fold(text)
+        f = re.sub(r"\bper (?:landsting|region)\b", "per lan", fold(text))  # "1 000 000 kronor per landsting"
         key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page, text)}
         amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
         if re.search(r"0[–-]25|0 till 25", text):
