@@ -476,7 +476,15 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words, *_known_names(ctx, words, post.data["level"])]))[:24]
+        # a known name that another post's own sentence also uses ("barn och unga" for the queue post and the
+        # early-interventions post) does not tell this one apart
+        elsewhere = " ".join(fold(f"{o.data['name']} {o.sentence}") for o in posts if o is not post)
+        known = [n for n in _known_names(ctx, words, post.data["level"])
+                 if not re.search(rf"(?<![a-z]){re.escape(fold(n))}(?![a-z])", elsewhere)]
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words, *known]))[:24]
+
+
+_GENERIC_FOLDED = {fold(g) for g in _GENERIC_WORDS} | {"stimulansmedel", "utvecklingsarbete", "utvecklingsinsatser"}
 
 
 def _known_names(ctx: _Ctx, words: list[str], level: str) -> list[str]:
@@ -489,7 +497,8 @@ def _known_names(ctx: _Ctx, words: list[str], level: str) -> list[str]:
     for p in getattr(ctx.kb, "posts", {}).values():
         if p.source.doc == ctx.doc.id or (p.level.value == "skr") != (level == "skr"):
             continue  # SKR's own money and the money for the regions and municipalities are different posts
-        names = [fold(n) for n in (p.short, *p.synonyms) if " " not in n.strip() and len(n) >= 8]
+        names = [w for n in (p.short, *p.synonyms) for w in re.findall(r"[a-z]{8,}", fold(n))
+                 if w not in _GENERIC_FOLDED]
         if any(_one_word(a, b) for a in mine for b in names):
             out += [p.short, *p.synonyms]
     return list(dict.fromkeys(out))[:12]
