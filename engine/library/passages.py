@@ -342,7 +342,7 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a passage of that document confirms it:
     # drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs), q):
+        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs), q) or _the_one_deadline(kb, q, answer):
             return answer  # the drafted item's own source sentence states the figure and shares a word asked
         own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
         if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
@@ -397,6 +397,27 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
         weight = sum(index.idf(t) for t in content)
         carried = sum(index.idf(t) for t in content if any(_same_word(t, w) for w in around))
         if weight and carried / weight >= OWN_SENTENCE_SHARE:
+            return True
+    return False
+
+
+def _the_one_deadline(kb: Any, q: Any, answer: Answer) -> bool:
+    """A drafted deadline of exactly the kind the question asks ("requisition deadline" → rekvisition), the only
+    one of that kind its document states, whose own sentence states the date answered."""
+    asked = set(getattr(q, "deadline_kinds", None) or [])
+    dates = _headline(answer.text)[1]
+    text = fold(getattr(q, "raw", "") or "")
+    words = [t for t in tokenize(text) if not t.isdigit()]
+    if _ASKS_AMOUNT.search(text) or not (_ASKS_DATE.search(text) or len(words) <= 2):
+        return False  # "vilket belopp ska vi fakturera?", "vart skickar vi fakturan?": not a question of when
+    drafted = set(getattr(kb, "layer_docs", ()) or ())
+    for f in answer.facts:
+        if not isinstance(f, dict) or f.get("kind") not in asked or not f.get("deadline"):
+            continue
+        same = [d for d in kb.deadlines if d.kind.value == f["kind"] and d.source.doc in drafted
+                and any(d.source.doc == s.doc for s in answer.sources)]
+        if len(same) == 1 and same[0].id == f["deadline"] and same[0].date in dates and same[0].source.quote \
+                and _holds(same[0].source.quote, answer.text):
             return True
     return False
 
