@@ -121,6 +121,7 @@ def test_deadlines_with_who_and_to_whom_from_the_neighbouring_sentence(drafted):
     ("Till vem ställs rekvisitionen 2027 och när?", "Kammarkollegiet"),
     ("När ska slutredovisningen för 2027 lämnas?", "30 april 2028"),
     ("What is the requisition deadline for the 2027 funds?", "15 October 2027"),  # the one requisition deadline
+    ("total budget ök 2027?", "1 000 000 000 kr"),  # the agreement's total, its own sentence states it
 ])
 def test_accepted_drafts_are_answered_with_the_documents_figure(engine, question, expected):
     answer = engine.ask(question)

@@ -342,7 +342,8 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a passage of that document confirms it:
     # drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs), q) or _the_one_deadline(kb, q, answer):
+        if _own_sentence_holds(answer, text, cited & drafted, index_for(docs), q) or _the_one_deadline(kb, q, answer) \
+                or _the_agreement_total(kb, q, answer):
             return answer  # the drafted item's own source sentence states the figure and shares a word asked
         own = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in cited & drafted][:3]
         if any(_holds(h.passage.text, answer.text) and any(not t.isdigit() for t in h.terms) for h in own):
@@ -420,6 +421,24 @@ def _the_one_deadline(kb: Any, q: Any, answer: Answer) -> bool:
                 and _holds(same[0].source.quote, answer.text):
             return True
     return False
+
+
+_ASKS_TOTAL = re.compile(r"\b(total\w*|tot|omfatt\w*|budget\w*|sammanlagt|hur stor)\b")
+
+
+def _the_agreement_total(kb: Any, q: Any, answer: Answer) -> bool:
+    """A drafted agreement's total, for a question of the total that names no post, level or recipient, when the
+    agreement's own sentence states it ("Överenskommelsen omfattar för 2021 totalt 1 680 000 000 kronor")."""
+    text = fold(getattr(q, "raw", "") or "")
+    if not _ASKS_TOTAL.search(text) or _ASKS_DATE.search(text) or getattr(q, "posts", None) \
+            or getattr(q, "levels", None) or getattr(q, "recipients", None):
+        return False
+    totals = [f for f in answer.facts if isinstance(f, dict) and f.get("agreement") and f.get("total")]
+    drafted = set(getattr(kb, "layer_docs", ()) or ())
+    if len(totals) != 1:
+        return False
+    a = kb.agreements.get(totals[0]["agreement"])
+    return bool(a is not None and a.source.doc in drafted and a.source.quote and _holds(a.source.quote, answer.text))
 
 
 def _same_word(a: str, b: str) -> bool:
