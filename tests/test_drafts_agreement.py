@@ -17,7 +17,7 @@ from engine.qa import Engine
 
 TITLE = "Överenskommelse om stöd till psykisk hälsa 2027"
 TEXT = """Bakgrund
-Parterna har den 3 december 2026 beslutat om överenskommelsen.
+Parterna har den 3 december 2026 beslutat om överenskommelsen. Mora kommun uppfyllde kraven för 2026 och beviljades 1 234 567 kr i statsbidrag för år 2027.
 
 Ekonomisk ram
 Överenskommelsen omfattar för 2027 totalt 1 000 000 000 kronor varav 960 000 000 kronor ska fördelas till kommuner och regioner för fortsatt utvecklingsarbete. Resterande 40 000 000 kronor tilldelas SKR för samordning och administration.
@@ -122,6 +122,7 @@ def test_deadlines_with_who_and_to_whom_from_the_neighbouring_sentence(drafted):
     ("När ska slutredovisningen för 2027 lämnas?", "30 april 2028"),
     ("What is the requisition deadline for the 2027 funds?", "15 October 2027"),  # the one requisition deadline
     ("total budget ök 2027?", "1 000 000 000 kr"),  # the agreement's total, its own sentence states it
+    ("Hur mycket fick Mora 2027?", "1 234 567 kr"),  # a recipient's grant stated in prose
 ])
 def test_accepted_drafts_are_answered_with_the_documents_figure(engine, question, expected):
     answer = engine.ask(question)
@@ -129,7 +130,7 @@ def test_accepted_drafts_are_answered_with_the_documents_figure(engine, question
     assert any(s.title == TITLE for s in answer.sources)
 
 
-@pytest.mark.parametrize("question", ["Hur mycket får Mora 2027?", "Vilket belopp ska vi rekvirera 2027?",
+@pytest.mark.parametrize("question", ["Hur mycket får Rättvik 2027?", "Vilket belopp ska vi rekvirera 2027?",
                                       "Vad kostar en kurator 2027?"])
 def test_no_figure_of_this_document_for_what_it_does_not_state(engine, question):
     head = engine.ask(question).text.split("\n")[0]

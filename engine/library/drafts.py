@@ -198,6 +198,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_posts(ctx, units)
     _draft_tables(ctx, units)
     _distinctive_synonyms(ctx)
+    _draft_grants(ctx, units)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
@@ -630,6 +631,40 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                             {"id": f"{pid}-{rec.id}", "table": f"{table}-poster", "agreement": ctx.agreement_id,
                              "year": year, "recipient": rec.id, "post": pid, "amount": str(amt),
                              "source": _src(doc, sec.heading, sec.page)}, unit, 0.75)
+
+
+_GRANT = re.compile(rf"(?P<who>(?:[A-ZÅÄÖ][\wåäöé-]+)(?: [A-ZÅÄÖa-zåäö][\wåäöé-]+){{0,3}}?)\s+(?:[^.]{{0,80}}?\s)?"
+                    rf"(?:beviljades|tilldelades|erhöll|fick)\s+(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))"
+                    rf"(?![a-zåäöA-ZÅÄÖ])")
+
+
+def _draft_grants(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A known recipient's grant stated in prose: "Stockholm stad … beviljades 22 949 683 kr i statsbidrag för år
+    2012" — the recipient named at the start of the sentence, the verb, the amount and a year of the document."""
+    from engine.recipients import RecipientIndex
+
+    index = RecipientIndex(ctx.kb.recipients)
+    seen: set[tuple] = set()
+    for u in units:
+        m = _GRANT.search(u.text)
+        if not m:
+            continue
+        words = m.group("who").split()
+        rec = next((r for n in range(min(3, len(words)), 0, -1)
+                    if (r := index.resolve(" ".join(words[:n]))) is not None), None)
+        amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+        years = [int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years]
+        if rec is None or amt is None or not (years or len(ctx.years) == 1):
+            continue
+        year = years[0] if years else ctx.years[0]
+        if (rec.id, year, amt) in seen:
+            continue
+        seen.add((rec.id, year, amt))
+        data = {"id": f"{ctx.doc.id}-bidrag-{rec.id}-{year}", "table": f"{ctx.doc.id}-bidrag", "agreement": ctx.agreement_id,
+                "year": year, "recipient": rec.id, "amount": str(amt), "source": _src(ctx.doc, u.section, u.page, u.text)}
+        if any(i.data.get("id") == data["id"] for i in ctx.items):
+            continue
+        ctx.add("allocation", f"{rec.name} {year}: {format_kr(amt)} (i löptext)", data, u, 0.6)
 
 
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:

@@ -391,6 +391,10 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
             if post.source.quote == s.quote and post.source.doc == s.doc:
                 names = {fold(n) for n in (post.short, *post.synonyms)}
                 said |= {t for ph in getattr(q, "post_phrases", []) if ph in names for t in tokenize(ph)}
+        quoted = fold(s.quote)
+        for r in getattr(q, "recipients", None) or []:  # "sthlm stad" for the Stockholm the sentence names
+            if any(len(n) >= 4 and fold(n) in quoted for n in (r.name, r.short, *r.aliases)):
+                said |= set(tokenize(" ".join((r.name, r.short, *r.aliases))))
         shared = {a for a in content if any(_same_word(a, w) for w in said)}
         if not (shared - title or (shared and content <= title)):
             continue
