@@ -392,6 +392,11 @@ def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index:
                 names = {fold(n) for n in (post.short, *post.synonyms)}
                 said |= {t for ph in getattr(q, "post_phrases", []) if ph in names for t in tokenize(ph)}
         quoted = fold(s.quote)
+        if any(isinstance(f, dict) and f.get("level_total") and fold(f["level_total"]) in quoted for f in answer.facts):
+            from engine.lexicon import LEVEL_WORDS
+
+            # "gemensamt" named the level whose stated sum this sentence is
+            said |= {t for lv in getattr(q, "levels", None) or [] for w in LEVEL_WORDS.get(lv, ()) for t in tokenize(w)}
         for r in getattr(q, "recipients", None) or []:  # "sthlm stad" for the Stockholm the sentence names
             if any(len(n) >= 4 and fold(n) in quoted for n in (r.name, r.short, *r.aliases)):
                 said |= set(tokenize(" ".join((r.name, r.short, *r.aliases))))
@@ -453,7 +458,7 @@ def _same_word(a: str, b: str) -> bool:
     if a == b:
         return True
     if long_.startswith(short):
-        return 4 <= len(short) <= 5 or len(long_) - len(short) <= 4
+        return len(short) >= 4 and (len(short) <= 5 or len(long_) - len(short) <= 4)
     if len(short) >= 5 and long_.endswith(short):
         return True  # the compound's head: "betal" – "aterbetal"
     n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(short))
