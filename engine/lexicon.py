@@ -174,8 +174,8 @@ DISCREPANCY_WORDS = ("avvikelse", "avvikelser", "diskrepans", "motsag", "inkonse
 
 #: level words (plural forms point to a whole level)
 LEVEL_WORDS: dict[str, tuple[str, ...]] = {
-    "region": ("regionerna", "regioner", "landstingen", "landsting"),
-    "kommun": ("kommunerna", "kommuner"),
+    "region": ("regionerna", "regioner", "landstingen", "landsting", "regionernas", "landstingens"),
+    "kommun": ("kommunerna", "kommuner", "kommunernas"),
     "kommun_och_region": ("gemensamt", "kommuner och landsting gemensamt", "kommuner och regioner gemensamt"),
     "lan": ("lanen", "lansgemensamma", "lansgemensamt", "lansgemensam", "per lan", "lan"),
     "skr": ("skr", "skl"),

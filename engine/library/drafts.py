@@ -55,7 +55,8 @@ _GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser"
                   "utveckling", "fortsatt", "stimulansmedel", "området", "omradet", "psykisk", "hälsa", "halsa",
                   "landstingen", "samtliga", "resterande", "länsnivå", "lansniva", "fördelas", "fordelas",
                   "utifrån", "utifran", "genom", "mellan", "stärka", "starka", "särskilt", "sarskilt", "ytterligare",
-                  "inklusive", "förbättra", "forbattra", "personer", "behöver", "behover"}
+                  "inklusive", "förbättra", "forbattra", "personer", "behöver", "behover", "tillförs", "tillfors",
+                  "tilldelas", "avsätts", "avsatts", "fortsätta", "fortsatta"}
 
 
 class DraftItem(BaseModel):
@@ -107,7 +108,8 @@ def _level(text: str) -> str:
         return "lan"
     if re.search(r"\b(skr|skl)\b", f) and not re.search(r"kommun|region|landsting", f):
         return "skr"
-    kommun, region = bool(re.search(r"kommun", f)), bool(re.search(r"region|landsting", f))
+    kommun = bool(re.search(r"\bkommun(?:en|erna|er|ens|ernas|ers)?\b", f))
+    region = bool(re.search(r"\bregion(?:en|erna|er|ens|ernas|ers)?\b|landsting", f))  # not "regional nivå"
     if kommun and region:
         return "kommun_och_region"
     if region:
@@ -132,13 +134,26 @@ class _Unit:
     prev: str = ""
 
 
+#: "… hos målgruppen 200 Mkr tillförs kommuner …", "… enligt följande: 350 Mkr fördelas …": a list item whose
+#: predecessor has no full stop starts where an amount is followed by an allocating verb
+_RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_NUM})\s?(?:{_UNIT})\s+(?:kronor\s+)?(?:ska\s+)?"
+                          r"(?:fördelas|tilldelas|tillförs|avsätts|går)\b)")
+
+
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
     for sec in doc.sections:
         prev = ""
-        for u in _units(sec.text):
-            out.append(_Unit(u, sec.heading, sec.page, prev))
-            prev = u
+        for whole in _units(sec.text):
+            parts: list[str] = []
+            for part in _RUN_IN_ITEM.split(whole):
+                if parts and (len(parts[-1].split()) < 4 or re.search(r"\b(?:varav|resterande|dessa är)$", parts[-1], re.I)):
+                    parts[-1] += " " + part  # "Resterande 22 000 000 kronor tilldelas …" is one sentence
+                else:
+                    parts.append(part)
+            for u in parts:
+                out.append(_Unit(u, sec.heading, sec.page, prev))
+                prev = u
     return out
 
 
@@ -179,9 +194,11 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     years = _years(doc)
     ctx = _Ctx(doc, kb, f"{doc.id}-ok", years)
     _draft_agreement(ctx, units)
+    _draft_level_totals(ctx, units)
     _draft_posts(ctx, units)
     _draft_tables(ctx, units)
     _distinctive_synonyms(ctx)
+    _draft_grants(ctx, units)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
@@ -210,7 +227,7 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     data: dict[str, Any] = {
         "id": ctx.agreement_id, "name": doc.title, "short": doc.title if len(doc.title) <= 60 else doc.title[:57] + "…",
         "years": ctx.years, "parties": [doc.publisher] if doc.publisher else [],
-        "source": _src(doc, total_unit.section, total_unit.page),
+        "source": _src(doc, total_unit.section, total_unit.page, total_unit.text if total is not None else None),
     }
     if decided:
         data["decided"] = decided.isoformat()
@@ -226,6 +243,71 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
     ctx.add("agreement", label, data, total_unit, 0.8 if total is not None else 0.6)
 
 
+_SHARE = re.compile(r"\b(?:ska\s+)?(?P<verb>fördelas|tilldelas|tillförs|avsätts|går)\s+(?:till\s+)?"
+                    r"(?P<rec>regionerna|kommunerna|kommuner och regioner|regioner och kommuner|kommuner och landsting|"
+                    r"landstingen|länen|SKR|SKL)\b", re.I)
+_SUMMA = re.compile(rf"^Summa\s+(?P<label>[A-Za-zÅÄÖåäö ]{{3,60}}?)\s+(?P<num>{_NUM})$")
+_TABLE_UNIT = re.compile(r"\b(mnkr|mkr|tkr)\b", re.I)
+
+
+def _share_levels(recipient: str, joint: bool) -> list[str]:
+    """The levels a stated share covers: "kommuner och regioner" in prose is everything but SKR (the county-shared
+    posts included); a table's "Summa kommuner och landsting" beside "Summa kommuner" is their joint posts."""
+    level = _level(recipient)
+    if level == "kommun_och_region":
+        return ["kommun_och_region"] if joint else ["region", "kommun", "lan", "kommun_och_region"]
+    return [level]
+
+
+def _draft_level_totals(ctx: _Ctx, units: list[_Unit]) -> None:
+    """The shares of the whole the document states: "varav 1 658 000 000 kronor ska fördelas till kommuner och
+    regioner", "Resterande 22 000 000 kronor tilldelas SKR" (the total's sentence and the two after it), and a
+    table's "Summa landsting 1160" lines (scaled by the table's "Mnkr"/"tkr" header)."""
+    agreement = next((i for i in ctx.items if i.kind == "agreement"), None)
+    if agreement is None or ctx.total is None:
+        return
+    totals: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+    start = next((k for k, u in enumerate(units) if u.text == agreement.sentence), None)
+    if start is not None:
+        for u in units[start:start + 3]:
+            if u.section != units[start].section:
+                break
+            for m in AMOUNT.finditer(u.text):
+                amt = _amount(m)
+                share = _SHARE.match(u.text, m.end() + 1) or _SHARE.match(u.text, m.end())
+                if amt is None or share is None or amt >= ctx.total:
+                    continue
+                levels = _share_levels(share.group("rec"), joint=False)
+                if tuple(levels) not in seen:
+                    seen.add(tuple(levels))
+                    totals.append({"levels": levels, "label": share.group(0).strip(), "amount": str(amt),
+                                   "source": _src(ctx.doc, u.section, u.page, u.text)})
+    for sec in ctx.doc.sections:
+        unit = None
+        for line in sec.text.split("\n"):
+            line = " ".join(line.split())
+            um = _TABLE_UNIT.search(line)
+            if um and not AMOUNT.search(line):
+                unit = um.group(1)
+            m = _SUMMA.match(line)
+            if not m or unit is None:
+                continue
+            label = m.group("label").strip()
+            if _level(label) == "kommun_och_region" and not re.search(r"kommun|region|landsting", fold(label)):
+                continue  # "Summa totalt": not a level
+            amt = parse_amount(f"{m.group('num')} {unit.lower()}") if m.group("num") else None
+            levels = _share_levels(label, joint=True)
+            if amt is None or amt >= ctx.total or tuple(levels) in seen:
+                continue
+            seen.add(tuple(levels))
+            totals.append({"levels": levels, "label": f"Summa {label}", "amount": str(amt),
+                           "source": _src(ctx.doc, sec.heading, sec.page, f"{line} {unit}")})
+    if totals:
+        agreement.data["level_totals"] = totals
+        agreement.label += "; " + ", ".join(f"{t['label']} {format_kr(Decimal(t['amount']))}" for t in totals)
+
+
 _CONSEQUENCE = re.compile(r"\b(förfaller|återkräv|återkrav|återbetalningsskyldig|kan komma att|går förlorad)", re.I)
 _LIST_INTRO = re.compile(r"\b(?:fördelas|tilldelas|går|betalas)\s+(?:till|för)\s+[^.:]{0,60}?(?:enligt följande|:)",
                          re.I)
@@ -233,6 +315,10 @@ _ACTOR = re.compile(r"kommun|region|landsting|län|skr|skl|mottagar|huvudm|stors
                     re.I)
 _BAD_NAME = re.compile(r"foljande|\b(fordelas|utbetalas|betalas ut|tilldelas|avsatts|omfattar)\b")
 _POST_NAMED = re.compile(rf"(?:^|(?<=\s))(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<name>[A-ZÅÄÖ][^:•]{{2,140}}?):\s*(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))(?![a-zåäöA-ZÅÄÖ])")
+_LEVEL_WORDS = r"(?:regionerna|kommunerna|kommuner och regioner|regioner och kommuner|kommuner och landsting|landstingen|länen|SKR|SKL)"
+_POST_RECIPIENT = re.compile(rf"^(?:till\s+)?(?P<rec>{_LEVEL_WORDS}(?:\s+på länsnivå)?)\s+(?=för\b|till\b)(?:för|till)\s+", re.I)
+_TWO_RECIPIENTS = re.compile(rf"^(?:till\s+)?(?P<a>{_LEVEL_WORDS})\s+och\s+(?P<amt2>(?:{_NUM})\s?(?:{_UNIT}))\s+"
+                             rf"(?:\w+\s+){{0,2}}till\s+(?P<b>{_LEVEL_WORDS})\s+(?P<rest>(?:för|att)\b.+)", re.I)
 _POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
 
 
@@ -245,47 +331,114 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
         intro = _LIST_INTRO.search(u.text)
         if intro:  # "Stimulansmedel fördelas till regionerna enligt följande:"
             context_level = _level(intro.group(0))
-        found: list[tuple[str, Decimal, float, str]] = []
+        found: list[tuple[str, Decimal, float, str, str | None]] = []  # name, amount, confidence, sentence, level
         for m in _POST_NAMED.finditer(u.text):
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
             name = " ".join(m.group("name").split()).strip(" ,-–")
             if amt is not None and len(name) <= 140:
-                found.append((name, amt, 0.75, m.group(0).strip()))
+                found.append((name, amt, 0.75, m.group(0).strip(), None))
         m = _POST_LEAD.match(u.text)
         if m:
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+            numbered = re.match(rf"^\d{{1,2}} (?P<amt>\d{{1,3}}(?: \d{{3}})+\s?(?:{_UNIT}))", m.group("amt"))
+            if amt is not None and ctx.total is not None and amt > ctx.total and numbered:
+                amt = _amount(next(AMOUNT.finditer(numbered.group("amt"))))  # "2 200 000 000 kronor": item 2
             name = " ".join(m.group("name").split())
             name = re.split(r"\. |, (?:vilket|som)\b|\bMedlen\b", name)[0].strip(" ,.")
+            to_level = None
             if m.group("verb").lower() not in ("för",):
-                name = re.sub(r"^(?:regionerna|kommunerna|kommuner och regioner|landstingen)\s+(?:på länsnivå\s+)?(?:för|till)\s+",
-                              "", name, flags=re.I)
+                # "tillförs regionerna för …", "fördelas till SKR för …": the recipient sets the level
+                r = _POST_RECIPIENT.match(name)
+                if r:
+                    to_level, name = _level(r.group("rec")), name[r.end():]
+                # "350 Mkr fördelas till regionerna och 350 Mkr till kommunerna för …": one post per recipient
+                two = _TWO_RECIPIENTS.match(name)
+                if two and (amt2 := _amount(next(AMOUNT.finditer(two.group("amt2"))))) is not None:
+                    rest = re.sub(r"^(?:för att|för|att)\s+", "", two.group("rest")).strip(" ,.")
+                    for rec, a2 in ((two.group("a"), amt), (two.group("b"), amt2)):
+                        if amt is not None and len(rest) >= 4:
+                            found.append((f"{rest[:120]} ({rec.lower()})", a2, 0.65, u.text, _level(rec)))
+                    name = ""
             name = re.sub(r"^(?:att|för att)\s+", "", name)
             if amt is not None and len(name) >= 4:
-                found.append((name[:140], amt, 0.7, u.text))
-        for name, amt, conf, sentence in found:
+                found.append((name[:140], amt, 0.7, u.text, to_level))
+        for name, amt, conf, sentence, to_level in found:
             key = (fold(name), amt)
             if key in seen or amt <= 0 or _BAD_NAME.search(fold(name)):
                 continue
-            if ctx.total is not None and amt > ctx.total:
-                continue  # more than the whole agreement: a misread table ("2 200" = item 2, 200 Mkr)
-            seen.add(key)
+            if ctx.total is not None and amt > ctx.total / 2:
+                continue  # more than half the agreement is a share of it ("1 734 Mkr till kommuner och regioner")
+                # or a misread table ("2 200" = item 2, 200 Mkr), not one post
             year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.total_year or ctx.years[0])
-            level = _level(name)
-            if level == "kommun_och_region":
+            level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
+            if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
+            i = units.index(u)
+            dist = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
+            same = [p for p in ctx.items if p.kind == "post" and p.data["amount"] == str(amt) and p.data["year"] == year
+                    and p.section != u.section and (p.data["level"] == level or "kommun_och_region" in (level, p.data["level"]))]
+            if same:  # the same post restated in another section (a summary, then the agreement's body)
+                if dist and "key" not in same[0].data:
+                    same[0].data["key"] = dist  # the body often says how it is distributed
+                continue
+            seen.add(key)
             short = name if len(name) <= 50 else " ".join(name[:50].split()[:-1]) + "…"
             pid = f"{doc.id}-post-{_slug(name, 30)}-{year}"
             if any(i.data.get("id") == pid for i in ctx.items):
                 pid = f"{pid}-{len(ctx.items)}"
             data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": short,
                     "synonyms": _synonyms(name), "level": level, "amount": str(amt),
-                    "source": _src(doc, u.section, u.page)}
-            i = units.index(u)
-            key = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
-            if key:
-                data["key"] = key
+                    "source": _src(doc, u.section, u.page, sentence)}
+            if dist and level != "skr":  # SKR's own money is not distributed by a key
+                data["key"] = dist
             ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
                     _Unit(sentence, u.section, u.page), conf)
+    _restated_keys(ctx, units)
+    _list_key(ctx, units)
+
+
+def _restated_keys(ctx: _Ctx, units: list[_Unit]) -> None:
+    """The agreement's body often restates a post in its own words and says how it is distributed ("… erhåller
+    landstingen 24 000 000 kronor … för att stimulera brukarmedverkan. Medel för brukarsamverkan fördelas med
+    1 000 000 kronor per landsting …"): a sentence in another section with the post's amount and one of its
+    distinctive words lends the post the key of the sentence after it."""
+    settled: set[int] = set()
+
+    def open_(p: DraftItem) -> bool:  # no key yet, or only a list's general "efter befolkning"
+        return p.data.get("key", {}).get("kind", "population") == "population" and p.n not in settled
+
+    posts = [i for i in ctx.items if i.kind == "post" and open_(i)]
+    for k, u in enumerate(units):
+        amounts = {str(a) for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a is not None}
+        f = fold(u.text)
+        for p in posts:
+            if p.data["amount"] not in amounts or p.section == u.section or not open_(p):
+                continue
+            words = [fold(w) for w in re.findall(r"[A-Za-zÅÄÖåäöé]{8,}", p.data["name"])
+                     if fold(w) not in {fold(g) for g in _GENERIC_WORDS}]
+            if not any(w[:-2] in f for w in words):
+                continue
+            nxt = units[k + 1] if k + 1 < len(units) and units[k + 1].section == u.section else None
+            key = _key(nxt, u, ctx.doc)
+            if key and p.data["level"] != "skr" and ("key" not in p.data or key["kind"] != "population"):
+                p.data["key"] = key
+                if key["kind"] != "population":
+                    settled.add(p.n)
+
+
+def _list_key(ctx: _Ctx, units: list[_Unit]) -> None:
+    """"Stimulansmedlen fördelas … utifrån en fördelningsnyckel, baserad på befolkningsunderlaget …" right after a
+    list of posts (no amount of its own) is the key of every post of that list that has none."""
+    for k, u in enumerate(units):
+        posts = [p for p in ctx.items if p.kind == "post" and p.section == u.section and p.data["level"] != "skr"]
+        if not posts or AMOUNT.search(u.text) or not _KEY_SENTENCE.search(u.text) or \
+                not any(p.sentence in (units[k - 1].text if k else "") or units[k - 1].text in p.sentence
+                        for p in ctx.items if p.kind == "post" and p.section == u.section):
+            continue
+        key = _key(None, u, ctx.doc)
+        if key and key.get("kind") == "population":
+            for p in posts:
+                p.data.setdefault("key", key)
 
 
 _ROW = re.compile(rf"^(?P<name>[A-ZÅÄÖ][\wåäöÅÄÖé\- ]{{1,40}}?)\s+(?P<amts>(?:(?:{_NUM})\s?kr\.?\s*){{1,6}})$")
@@ -307,6 +460,8 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
             df[t] = df.get(t, 0) + 1
     rare = max(2, len(chunks) // 25)
     generic = {fold(g) for g in _GENERIC_WORDS}
+    # the title's words name the whole document and a level's words ("kommunernas") a level, not one post
+    in_title = set(tokenize(ctx.doc.title)) | {"kommun", "region", "landsting", "lan", "skr", "skl", "regional", "kommunal"}
 
     def stems_of(item: DraftItem) -> dict[str, str]:
         words = [w.lower() for w in re.findall(r"[A-Za-zÅÄÖåäöé]{7,}", f"{item.data['name']} {item.sentence}")
@@ -315,12 +470,48 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
 
     bags = [stems_of(p) for p in posts]
     for post, bag in zip(posts, bags, strict=True):
-        others = set().union(*(set(b) for b in bags if b is not bag))
+        # a word two posts share still names each when they go to different levels ("handlingsplaner" for the
+        # regions' and the municipalities' posts): the level asked tells them apart
+        others = set().union(*(set(b) for p, b in zip(posts, bags, strict=True)
+                               if b is not bag and p.data["level"] == post.data["level"]))
         in_name = fold(post.data["name"])
-        keep = [(st, w) for st, w in bag.items() if st not in others and len(st) >= 6
+        keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words]))[:12]
+        # a known name that another post's own sentence also uses ("barn och unga" for the queue post and the
+        # early-interventions post) does not tell this one apart
+        elsewhere = " ".join(fold(f"{o.data['name']} {o.sentence}") for o in posts if o is not post)
+        known = [n for n in _known_names(ctx, words, post.data["level"])
+                 if not re.search(rf"(?<![a-z]){re.escape(fold(n))}(?![a-z])", elsewhere)]
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words, *known]))[:24]
+
+
+_GENERIC_FOLDED = {fold(g) for g in _GENERIC_WORDS} | {"stimulansmedel", "utvecklingsarbete", "utvecklingsinsatser"}
+
+
+def _known_names(ctx: _Ctx, words: list[str], level: str) -> list[str]:
+    """The names people already use for the same kind of post in the knowledge base: when a distinctive word
+    of the drafted post is one of a known post's own one-word names ("suicidpreventiva" – "suicidprevention",
+    "ungdomsmottagningarna" – "ungdomsmottagningar"), that post's short name and synonyms ("UM",
+    "suicidprev", "youth clinics") name this one too."""
+    mine = [fold(w) for w in words if len(w) >= 8]
+    out: list[str] = []
+    for p in getattr(ctx.kb, "posts", {}).values():
+        if p.source.doc == ctx.doc.id or (p.level.value == "skr") != (level == "skr"):
+            continue  # SKR's own money and the money for the regions and municipalities are different posts
+        names = [w for n in (p.short, *p.synonyms) for w in re.findall(r"[a-z]{8,}", fold(n))
+                 if w not in _GENERIC_FOLDED]
+        if any(_one_word(a, b) for a in mine for b in names):
+            out += [p.short, *p.synonyms]
+    return list(dict.fromkeys(out))[:12]
+
+
+def _one_word(a: str, b: str) -> bool:
+    """Forms of one word ("ungdomsmottagning" – "ungdomsmottagningarna", "suicidpreventiv" – "suicidprevention"),
+    not a compound's first part ("utveckling" – "utvecklingsinsatser", "kunskapsbas" – "kunskapsspridning")."""
+    short, long_ = sorted((a, b), key=len)
+    n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(short))
+    return n >= 8 and n >= len(short) - 2 and len(long_) - n <= 5
 
 
 _TOTAL_HEADER = re.compile(r"\b(avrundat belopp|avrundat|summa|totalt|total|sammanlagt)\b", re.I)
@@ -392,7 +583,8 @@ def _inline_names(lines: list[str], k: int) -> list[str] | None:
     return None
 
 
-_KEY_SENTENCE = re.compile(r"\bfördela[st]?\b[^.]{0,80}\b(befolkning|invånar|per län|0[–-]25|åldern)", re.I)
+_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|per län|"
+                           r"per landsting|per region\b|0[–-]25|åldern)", re.I)
 
 
 def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
@@ -401,8 +593,8 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
         if u is None or not _KEY_SENTENCE.search(u.text) or (u is after and AMOUNT.match(u.text.lstrip("•- "))):
             continue
         text = u.text
-        f = fold(text)
-        key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page)}
+        f = re.sub(r"\bper (?:landsting|region)\b", "per lan", fold(text))  # "1 000 000 kronor per landsting"
+        key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page, text)}
         amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
         if re.search(r"0[–-]25|0 till 25", text):
             key["kind"] = "population_0_25"
@@ -416,6 +608,8 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
             key["kind"] = "population"
         else:
             continue
+        if re.search(r"befolkning|invanar", f) and (dates := find_dates(text)):
+            key["population_date"] = dates[0][0].isoformat()  # "baserad på befolkningsunderlaget den 1 november 2018"
         return key
     return None
 
@@ -766,48 +960,111 @@ def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
                         break
 
 
+_GRANT = re.compile(rf"(?P<who>(?:[A-ZÅÄÖ][\wåäöé-]+)(?: [A-ZÅÄÖa-zåäö][\wåäöé-]+){{0,3}}?)\s+(?:[^.]{{0,80}}?\s)?"
+                    rf"(?:beviljades|tilldelades|erhöll|fick)\s+(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))"
+                    rf"(?![a-zåäöA-ZÅÄÖ])")
+
+
+def _draft_grants(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A known recipient's grant stated in prose: "Stockholm stad … beviljades 22 949 683 kr i statsbidrag för år
+    2012" — the recipient named at the start of the sentence, the verb, the amount and a year of the document."""
+    from engine.recipients import RecipientIndex
+
+    index = RecipientIndex(ctx.kb.recipients)
+    seen: set[tuple] = set()
+    for u in units:
+        m = _GRANT.search(u.text)
+        if not m:
+            continue
+        words = m.group("who").split()
+        rec = next((r for n in range(min(3, len(words)), 0, -1)
+                    if (r := index.resolve(" ".join(words[:n]))) is not None), None)
+        amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+        years = [int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years]
+        if rec is None or amt is None or not (years or len(ctx.years) == 1):
+            continue
+        year = years[0] if years else ctx.years[0]
+        if (rec.id, year, amt) in seen:
+            continue
+        seen.add((rec.id, year, amt))
+        data = {"id": f"{ctx.doc.id}-bidrag-{rec.id}-{year}", "table": f"{ctx.doc.id}-bidrag", "agreement": ctx.agreement_id,
+                "year": year, "recipient": rec.id, "amount": str(amt), "source": _src(ctx.doc, u.section, u.page, u.text)}
+        if any(i.data.get("id") == data["id"] for i in ctx.items):
+            continue
+        ctx.add("allocation", f"{rec.name} {year}: {format_kr(amt)} (i löptext)", data, u, 0.6)
+
+
 def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
-    doc, seen = ctx.doc, set()
+    seen: set[tuple] = set()
     for u in units:
         f = fold(u.text)
-        if "senast" not in f and not re.search(r"\b(ska|skall)\b.*\b(inkommit|lamnas|skickas|vara inne)\b", f):
+        # "2. Slutredovisning 31 mars 2021." – a short line that names a report or requisition and a date
+        listed = len(u.text.split()) <= 8 and re.match(
+            r"^(?:\d{1,2}\.\s*)?(?:slutredovis|slutrapport|redovisning|ekonomisk redovisning|rekvisition|faktur|aterbetal)",
+            f)
+        if "senast" not in f and not listed and \
+                not re.search(r"\b(ska|skall)\b.*\b(inkommit|lamnas|skickas|vara inne)\b", f):
             continue
         dates = find_dates(u.text)
         pos = f.find("senast")
-        after = [d for d, p in dates if p >= pos] if pos >= 0 else [d for d, _ in dates]
+        after = [(d, p) for d, p in dates if p >= pos] if pos >= 0 else list(dates)
         if not after:
             continue
-        date = after[0]
         kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
         if kind is None or (kind == "avsta" and "avsta" not in f):
             continue
-        if (kind, date) in seen:
-            continue
-        seen.add((kind, date))
-        subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
+        for n_date, (date, dpos) in enumerate(after[:3]):
+            later = None
+            if n_date:  # "… till SKL senast den 31 januari 2020 och till den eller de myndigheter … den 15 februari 2020"
+                later = re.search(r"\boch till (?P<to>[^.;]{3,140}?)\s+(?:senast\s+)?den\s*$",
+                                  u.text[after[n_date - 1][1]:dpos])
+                if later is None:
+                    break
+            if (kind, date) in seen:
+                continue
+            seen.add((kind, date))
+            _add_deadline(ctx, units, u, f, kind, date, listed, later.group("to") if later else None)
+
+
+def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, date: dt.date, listed: Any,
+                  later_to: str | None) -> None:
+    doc = ctx.doc
+    subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
+    who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+    if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
+        subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
-        if not who or who[0].islower() or not _ACTOR.search(who):
-            who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
-                _level(u.text), "mottagaren")
-        to = None
-        mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
-                       r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
-        mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
-        if mt:
-            to = mt.group("to")
-        elif _EMAIL.search(u.text):
-            to = _EMAIL.search(u.text).group(0)
-        data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
-                "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page)}
+    if not who or who[0].islower() or not _ACTOR.search(who):
+        actors = re.sub(r"\b(?:till|från|hos|av)\s+\S+", " ", u.text)  # "från Kammarkollegiet/SKR" is not who acts
+        who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
+            _level(actors), "mottagaren")
+    to, quote = None, u.text
+    mt = re.search(r"\b(?:till|från|hos) (?P<to>Kammarkollegiet|SKR|SKL|Storsthlm|Socialstyrelsen|[A-ZÅÄÖ][\wåäö]+"
+                   r"(?: [A-ZÅÄÖ][\wåäö]+)?)", u.text)
+    mt = mt or re.search(r"\b(?:fakturera|meddela|kontakta|underrätta)\s+(?P<to>[A-ZÅÄÖ][\wåäö]+)", u.text)
+    if later_to:
+        to = later_to
+    elif mt:
+        to = mt.group("to")
+    elif _EMAIL.search(u.text):
+        to = _EMAIL.search(u.text).group(0)
+    elif u.prev and any(st in fold(u.prev) for st in dict(_KIND_STEMS)[kind]):
+        # "… efter rekvisition ställd till Kammarkollegiet. Rekvisition av medel ska ske senast …"
+        mp = re.search(r"\b(?:ställd|ställas|skickas|lämnas|sänds|ske) till (?P<to>[A-ZÅÄÖ][\wåäö]+)", u.prev)
+        to = mp.group("to") if mp else None
         if to:
-            data["to"] = to
-        after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
-        if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
-            data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
-        elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
-            data["consequence"] = u.text
-        ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
-                data, u, 0.75 if "senast" in f else 0.55)
+            quote = f"{u.prev} {u.text}"
+    data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
+            "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, quote)}
+    if to:
+        data["to"] = to
+    after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
+    if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
+        data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
+    elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
+        data["consequence"] = u.text
+    ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
+            data, u, 0.75 if "senast" in f else 0.55)
 
 
 MAX_RULES = 40
@@ -834,7 +1091,7 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
             topic = f"{family}_innehall"
         n += 1
         data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
-                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page)}
+                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
         if len(ctx.years) == 1:
             data["year"] = ctx.years[0]
         ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
@@ -851,7 +1108,7 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
             data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}", "topic": "kontakt", "agreement": ctx.agreement_id,
                     "title": f"Kontakt: {email}", "text": u.text, "value": email,
                     "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
-                    "source": _src(doc, u.section, u.page)}
+                    "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
 
 

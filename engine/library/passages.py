@@ -436,8 +436,13 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # a figure or date built from drafts is stated only when a sentence of a cited document states it about
     # what was asked (`support`): drafts are read by machine, and a wrong figure is far worse than none
     if cited & drafted and _headline(answer.text) != (set(), set()):
-        if not support(kb, q, answer, docs, drafted) or _rows_state(kb, q, answer):
-            return answer  # a sentence about what was asked, or the table rows of the recipient asked, state it
+        why = support(kb, q, answer, docs, drafted)
+        if not why or _rows_state(kb, q, answer) or _soft(why) and (
+                _own_sentence_holds(answer, text, cited & drafted, index_for(docs), q)
+                or _the_one_deadline(kb, q, answer) or _the_agreement_total(kb, q, answer)):
+            # a sentence about what was asked, the table rows of the recipient asked, the drafted item's own
+            # sentence, the only deadline of the kind asked, or the agreement's stated total states it
+            return answer
         if top is not None and top.passage.doc_id in drafted and (
                 asked_kind(text) is None or asked_kind(text).search(top.passage.text)):
             return passage_answer(top, text)
@@ -498,6 +503,116 @@ def _in_unit(quote: str, amount: Any) -> bool:
     return False
 
 
+
+_LEVEL_STEMS = frozenset({"kommun", "region", "landsting", "lan", "skr", "skl", "stat"})
+
+
+_FORM_WORDS = frozenset({"medel", "medl", "stimulansmedel", "stimulansmedl"})
+_DATE_WORDS = frozenset({"sist", "dag", "datum", "deadlin", "sen", "tid"})
+_AMOUNT_WORDS = frozenset({"peng", "sammanlag", "summ", "summan", "totalbelopp", "tabell", "sats", "mnkr", "miljon"})
+
+#: share of the question's informative weight an item's own sentence (with its section and title) must carry
+OWN_SENTENCE_SHARE = 0.6
+
+
+def _own_sentence_holds(answer: Answer, question: str, drafted: set[str], index: PassageIndex, q: Any = None) -> bool:
+    """A drafted item carries its exact source sentence (`Source.quote`): its figure stands when that sentence
+    states the answer's headline figure or date, shares an informative word with the question, and with its
+    section heading and the title carries most of the question's informative weight. A name the question
+    gives the item's post ("UM" for the post the engine matched through that synonym) counts as said."""
+    asked = {t for t in tokenize(question) if not t.isdigit()}
+    amounts, dates = _headline(answer.text)
+    folded = fold(question)
+    if (_ASKS_AMOUNT.search(folded) and not amounts) or (_ASKS_DATE.search(folded) and not dates):
+        return False  # a date for "vilket belopp …", an amount for "när …": not what was asked
+    # words that only say what kind of answer is wanted ("sista dag", "pengar", "sammanlagt") are carried by the
+    # headline itself
+    content = asked - _FORM_WORDS - (_DATE_WORDS if dates else set()) - (_AMOUNT_WORDS if amounts else set())
+    for s in answer.sources:
+        if s.doc not in drafted or not s.quote or not _holds(s.quote, answer.text):
+            continue
+        # a title word is in every passage, a level word ("kommunerna") in most figures: evidence only when
+        # everything asked is such a word
+        title = set(tokenize(s.title or "")) | _LEVEL_STEMS
+        said = set(tokenize(s.quote))
+        for post in getattr(q, "posts", None) or []:
+            if post.source.quote == s.quote and post.source.doc == s.doc:
+                names = {fold(n) for n in (post.short, *post.synonyms)}
+                said |= {t for ph in getattr(q, "post_phrases", []) if ph in names for t in tokenize(ph)}
+        quoted = fold(s.quote)
+        if any(isinstance(f, dict) and f.get("level_total") and fold(f["level_total"]) in quoted for f in answer.facts):
+            from engine.lexicon import LEVEL_WORDS
+
+            # "gemensamt" named the level whose stated sum this sentence is
+            said |= {t for lv in getattr(q, "levels", None) or [] for w in LEVEL_WORDS.get(lv, ()) for t in tokenize(w)}
+        for r in getattr(q, "recipients", None) or []:  # "sthlm stad" for the Stockholm the sentence names
+            if any(len(n) >= 4 and fold(n) in quoted for n in (r.name, r.short, *r.aliases)):
+                said |= set(tokenize(" ".join((r.name, r.short, *r.aliases))))
+        shared = {a for a in content if any(_same_word(a, w) for w in said)}
+        if not (shared - title or (shared and content <= title)):
+            continue
+        around = said | set(tokenize(f"{s.title or ''} {s.section}"))
+        weight = sum(index.idf(t) for t in content)
+        carried = sum(index.idf(t) for t in content if any(_same_word(t, w) for w in around))
+        if weight and carried / weight >= OWN_SENTENCE_SHARE:
+            return True
+    return False
+
+
+def _the_one_deadline(kb: Any, q: Any, answer: Answer) -> bool:
+    """A drafted deadline of exactly the kind the question asks ("requisition deadline" → rekvisition), the only
+    one of that kind its document states, whose own sentence states the date answered."""
+    asked = set(getattr(q, "deadline_kinds", None) or [])
+    dates = _headline(answer.text)[1]
+    text = fold(getattr(q, "raw", "") or "")
+    words = [t for t in tokenize(text) if not t.isdigit()]
+    if _ASKS_AMOUNT.search(text) or not (_ASKS_DATE.search(text) or len(words) <= 2):
+        return False  # "vilket belopp ska vi fakturera?", "vart skickar vi fakturan?": not a question of when
+    drafted = set(getattr(kb, "layer_docs", ()) or ())
+    for f in answer.facts:
+        if not isinstance(f, dict) or f.get("kind") not in asked or not f.get("deadline"):
+            continue
+        same = [d for d in kb.deadlines if d.kind.value == f["kind"] and d.source.doc in drafted
+                and any(d.source.doc == s.doc for s in answer.sources)]
+        if len(same) == 1 and same[0].id == f["deadline"] and same[0].date in dates and same[0].source.quote \
+                and _holds(same[0].source.quote, answer.text):
+            return True
+    return False
+
+
+_ASKS_TOTAL = re.compile(r"\b(total\w*|tot|omfatt\w*|budget\w*|sammanlagt|hur stor)\b")
+
+
+def _the_agreement_total(kb: Any, q: Any, answer: Answer) -> bool:
+    """A drafted agreement's total, for a question of the total that names no post, level or recipient, when the
+    agreement's own sentence states it ("Överenskommelsen omfattar för 2021 totalt 1 680 000 000 kronor")."""
+    text = fold(getattr(q, "raw", "") or "")
+    if not _ASKS_TOTAL.search(text) or _ASKS_DATE.search(text) or getattr(q, "posts", None) \
+            or getattr(q, "levels", None) or getattr(q, "recipients", None):
+        return False
+    totals = [f for f in answer.facts if isinstance(f, dict) and f.get("agreement") and f.get("total")]
+    drafted = set(getattr(kb, "layer_docs", ()) or ())
+    if len(totals) != 1:
+        return False
+    a = kb.agreements.get(totals[0]["agreement"])
+    return bool(a is not None and a.source.doc in drafted and a.source.quote and _holds(a.source.quote, answer.text))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Stems of one word: equal, an abbreviation ("rekv" – "rekvirering"), an inflection or derivation
+    ("aterbetal" – "aterbetalning", "rekvirer" – "rekvisition"), a compound's head ("betal" – "aterbetal") — not a
+    compound's first part ("utveckling" – "utvecklingsinsats")."""
+    short, long_ = sorted((a, b), key=len)
+    if a == b:
+        return True
+    if long_.startswith(short):
+        return len(short) >= 4 and (len(short) <= 5 or len(long_) - len(short) <= 4)
+    if len(short) >= 5 and long_.endswith(short):
+        return True  # the compound's head: "betal" – "aterbetal"
+    n = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(short))
+    return n >= 0.8 * len(short) or (len(short) <= 10 and n >= 5 and n >= 0.6 * len(short))  # "rekvirer" – "rekvisition", "rekvistion" – "rekvisition"
+
+
 def _body_first(hits: list[Hit]) -> list[Hit]:
     """Among confident passages, those whose own sentences (not only their heading or the title) carry
     the question's words come first."""
@@ -520,6 +635,15 @@ def _values(text: str) -> tuple[set, set]:
 
     amounts = {a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None}
     return amounts, {d for d, _ in find_dates(text)}
+
+
+def _holds(passage_text: str, answer_text: str) -> bool:
+    """Does the text state the answer's headline figure or date (its first line)?"""
+    amounts, dates = _headline(answer_text)
+    if not amounts and not dates:
+        return True  # a text answer: nothing to check
+    p_amounts, p_dates = _values(passage_text)
+    return bool(amounts & p_amounts or dates & p_dates)
 
 
 # --------------------------------------------------------------------------- verifying a drafted answer
@@ -699,6 +823,10 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
             return "asks for something else than an amount"
         if is_date and not wants_date:
             return "asks for something else than a date"
+    facts = [f for f in answer.facts if isinstance(f, dict)]
+    if first and not is_date and re.search(r" (?:vi|oss|we|our|us) ", text) \
+            and not getattr(q, "recipients", None) and not any("recipient" in f for f in facts):
+        return "asks for the asker's own amount, answered with an amount for no recipient"
     cited = {s.doc for s in answer.sources}
     units = [(d, *unit) for d in docs if d.id in cited for unit in doc_units(d)]
     recipients = [r for r in getattr(q, "recipients", []) or []
@@ -768,6 +896,18 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         else:
             return f"{v}: " + ", ".join(dict.fromkeys(reasons))
     return ""
+
+
+def _soft(reason: str) -> bool:
+    """A refusal by `support` only for the question's subject words (or no sentence found by its figure), which
+    the drafted item's own sentence may still settle; not one for the kind of answer, the year, the level, the
+    recipient, the action or a total asked — those stand."""
+    if reason.endswith("is not stated in the documents"):
+        return True
+    if ": " not in reason:
+        return False
+    rest = re.sub(r"(?:quoted subject|subject \[[^\]]*\])", "", reason.split(": ", 1)[1])
+    return not rest.replace(",", "").strip()
 
 
 def _share(terms: list[str], have: set[str], idx: PassageIndex) -> float:
