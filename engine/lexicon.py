@@ -43,6 +43,16 @@ PHRASES: dict[str, str] = {
     "discrepancies": "avvikelser", "who has not": "vilka har inte", "who hasn't": "vilka har inte",
     "who has": "vilka har", "not yet": "inte", "invoiced": "fakturerat", "declined": "avstatt",
     "has not": "har inte", "hasn't": "har inte", "haven't": "har inte", "have not": "har inte",
+    # English words for the documents' own subjects (the documents are Swedish; a word not here that can
+    # be a noun is a candidate unknown term, see engine/english_words.py)
+    "development": "utveckling", "adult": "vuxna", "adults": "vuxna", "cooperation": "samverkan",
+    "collaboration": "samverkan", "principals": "huvudman", "principal": "huvudman",
+    "coherent care": "sammanhallen vard", "integrated care": "sammanhallen vard",
+    "head of finance": "ekonomichef", "finance director": "ekonomichef", "financial report": "ekonomisk redovisning",
+    "financial reporting": "ekonomisk redovisning", "financial": "ekonomisk", "finance": "ekonomi",
+    "county councils": "landstingen", "county council": "landsting", "contact details": "kontaktuppgifter",
+    "details": "uppgifter", "e-invoice": "e-faktura", "user involvement": "brukarmedverkan",
+    "user-involvement": "brukarmedverkan",
 }
 
 #: words that ask for an amount whatever else the question says
@@ -264,6 +274,7 @@ ENGLISH_COMMON = {
     "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're",
     "postal", "paper", "mandatory", "obliged", "required", "require", "set", "aside", "take", "taking",
     "participate", "electronic", "electronically", "permitted", "possible", "following", "performance-based", "good", "near", "close",
+    "worth",
 }
 
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")

@@ -64,6 +64,17 @@ def _off_subject_answer(e: Engine, q: Query) -> Answer | None:
     return trust.off_subject(e.kb, replace(q, unmatched=q.content))
 
 
+def _compares(q: Query) -> bool:
+    """"Får Mora mer än Leksand?", "vem får mest?" — but "mer"/"more" before a post's name is part of
+    that name ("for more coherent care", "en mer sammanhållen vård"), not a comparison."""
+    text = q.text
+    for ph in q.post_phrases:
+        for more in ("mer", "more"):
+            text = text.replace(f" {more} {ph} ", f" {ph} ")
+    q = replace(q, text=text)
+    return q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more")
+
+
 def _status(e: Engine, q: Query) -> Answer:
     ans = status.status_answer(e.kb, e.store, q)
     documented = facts.answer(e.kb, q) if facts.documented_about_recipient(e.kb, q) else None
@@ -127,7 +138,7 @@ RULES: tuple[Rule, ...] = (
                                           nearest=lambda: e.dispatch(replace(q, unmatched=[]))),
          ("Hur mycket får regionerna för e-hälsa 2021?", "vad kostar en kurator?", "What is the capital of Norway?"),
          "a word no document has: 'finns inte i dokumenten' first, the nearest facts labelled"),
-    Rule("comparison", lambda e, q: q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more"),
+    Rule("comparison", lambda e, q: _compares(q),
          lambda e, q: e.compare(q),
          ("Får Mora mer än Leksand 2020?", "Får regionerna eller kommunerna mest 2021?",
           "Var överenskommelsen större 2019 eller 2021?")),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from engine import lexicon
+from engine import english_words, lexicon
 from engine.knowledge import KnowledgeBase
 from engine.models import Post, Recipient, RecipientKind
 from engine.recipients import RecipientIndex
@@ -218,7 +218,11 @@ class Vocabulary:
         question: set[str] = set(common)
         for name in dir(lexicon):
             value = getattr(lexicon, name)
-            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
+            if name == "PHRASES":
+                # the phrases are rewritten before parsing, so only their Swedish side is ever read:
+                # "tax" of "value added tax" asks nothing when it stands alone ("What tax do people pay?")
+                value = list(value.values())
+            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict, list)):
                 _collect_words(value, question)
         #: the words questions use to ask (not to name a thing): lexicon and everyday words
         self.question_words = frozenset(question)
@@ -231,16 +235,21 @@ class Vocabulary:
             if len(w) >= 6:
                 self._by_initial.setdefault(w[:1], []).append(w)
 
-    def known(self, word: str) -> bool:
+    def known(self, word: str, *, english: bool = False) -> bool:
+        """In the knowledge or the lexicon (or an inflection or typo of such a word); in an English
+        question also an ordinary English word that names no thing, or an inflection of a known word."""
         if word in self.words or len(word) < self.MIN_LENGTH or any(ch.isdigit() for ch in word):
             return True
         if word[: self.PREFIX] in self._prefixes:
+            return True
+        if english and (english_words.names_no_thing(word)
+                        or any(lemma in self.words for lemma in english_words.lemmas(word))):
             return True
         parts = [p for p in re.split(r"[-/]", word) if p]
         if len(parts) > 1 and all(len(p) >= 2 for p in parts) and any(
                 len(p) >= self.MIN_LENGTH and p in self.words for p in parts):  # "sthlm-pm" is two words;
             # "e-hälsa", "sl-kort" are one
-            return all(self.known(p) for p in parts)
+            return all(self.known(p, english=english) for p in parts)
         if len(word) >= 7:
             from rapidfuzz import process
 
@@ -250,11 +259,15 @@ class Vocabulary:
         return False
 
 
-def _is_question_word(vocab: Vocabulary, word: str) -> bool:
-    """A lexicon/everyday word, or an inflection of one (at most INFLECTION letters added)."""
+def _is_question_word(vocab: Vocabulary, word: str, *, english: bool = False) -> bool:
+    """A lexicon/everyday word, or an inflection of one (at most INFLECTION letters added); in an
+    English question also an ordinary English word that names no thing ("supposed", "coherent")."""
     if word in vocab.question_words:
         return True
-    return any(word[:n] in vocab.question_words for n in range(max(4, len(word) - INFLECTION), len(word)))
+    if any(word[:n] in vocab.question_words for n in range(max(4, len(word) - INFLECTION), len(word))):
+        return True
+    return english and (english_words.names_no_thing(word)
+                        or any(lemma in vocab.question_words for lemma in english_words.lemmas(word)))
 
 
 #: letters an inflection may add to a question word ("tilldelats" from "tilldela")
@@ -333,17 +346,18 @@ class QuestionParser:
         named = {w for r in q.recipients for n in (r.name, r.short, *r.aliases) for w in fold(n).split()}
         named |= set(q.recipient_words) | {w for ph in q.post_phrases for w in ph.split()}
         out = []
+        en = q.language == "en"
         toks = q.text.split()
         for i, w in enumerate(toks):
             if not re.fullmatch(r"[a-z][a-z-]*", w):
                 continue
             if len(w) >= 3 and w not in named and w not in lexicon.STOPWORDS and w not in q.content \
-                    and not _is_question_word(self.vocabulary, w) \
-                    and not ("-" in w and _is_question_word(self.vocabulary, w.split("-")[0])):
+                    and not _is_question_word(self.vocabulary, w, english=en) \
+                    and not ("-" in w and _is_question_word(self.vocabulary, w.split("-")[0], english=en)):
                 q.content.append(w)
-            if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w):
+            if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w, english=en):
                 continue
-            if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0]):
+            if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0], english=en):
                 continue  # "prio-medlen"
             if w not in q.things:
                 q.things.append(w)
@@ -364,8 +378,9 @@ class QuestionParser:
         named |= set(q.recipient_words)
         named |= {w for ph in q.post_phrases for w in ph.split()}
         out = []
+        en = q.language == "en"
         for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", q.text):
-            if w in named or w in lexicon.STOPWORDS or self.vocabulary.known(w):
+            if w in named or w in lexicon.STOPWORDS or self.vocabulary.known(w, english=en):
                 continue
             if self.recipients.resolve(w) is not None:
                 continue  # a place name ("Falun") the recipient finder read in context

@@ -37,6 +37,17 @@ _TEMPLATES: list[tuple[str, str]] = [
      "I only answer from the documents on the stimulus funds for mental health (amounts, deadlines, invoicing "
      "and requisition rules, distribution, requirements)."),
     (r"Dokumenten anger inget belopp för det\.", "The documents state no amount for it."),
+    (r" gäller (\d{4}(?:, \d{4})*) och (\d{4}) men totalbeloppet står bara för (\d{4})\.",
+     r" covers \1 and \2, but its total is stated only for \3."),
+    (r" gäller (\d{4}(?:, \d{4})*) och (\d{4}) men beloppen står bara för (\d{4}):",
+     r" covers \1 and \2, but the amounts are stated only for \3:"),
+    # distribution keys (engine/answers/keys.py)
+    (r" per län och resten efter befolkningsmängd", " per county and the rest by population"),
+    (r"^Efter befolkningsmängd den ", "By population on "),
+    (r"(?<=[\d)]) per län(?=[:,])", " per county"),
+    (r", utom de tre storstadslänen \((.+?)\) som får (.+?) var:", r", except the three metropolitan counties (\1), which get \2 each:"),
+    (r" var för de tre storstadslänen", " each for the three metropolitan counties"),
+    (r"\befter andelen barn och unga 0–25 år", "by the share of children and young people aged 0–25"),
     (r"Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag inte "
      r"frågan\.", "I have no reliable answer: what you ask for is not in the documents, or I did not understand "
      "the question."),
