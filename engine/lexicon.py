@@ -313,5 +313,14 @@ DOMAIN_WORDS = {"psykisk", "halsa", "ohalsa", "psykiska", "enligt", "stad", "sta
                 "september", "oktober", "november", "december", "goes", "went", "prio", "satsning", "satsningen",
                 "sammanlagda", "del", "delen", "andel", "andelen", "pott", "potten", "pengarna", "medlen", "summan",
                 "statsbudget", "statsbudgeten", "budget", "budgeten", "anslag", "anslaget"}
+#: the state budget as a whole: "i statsbudgeten" is where the agreement's money was set aside, but
+#: "Hur stor är Sveriges statsbudget?" asks the size of the budget itself, which no document states
+BUDGET_WORDS = ("statsbudget", "statsbudgeten", "budget", "budgeten", "budgets")
+#: a budget word after one of these is where money was set aside, not what is asked about
+BUDGET_CONTAINER_WORDS = ("i", "ur", "inom", "in", "from", "within", "over")
+#: words naming the documents' money (with AGREEMENT_WORDS): a budget question naming one is about it
+FUNDS_WORDS = ("medel", "medlen", "stimulansmedel", "stimulansmedlen", "pengar", "pengarna", "pengarna", "psykisk",
+               "prio", "prio-medlen", "bidrag", "bidraget", "statsbidrag", "statsbidraget", "funds", "money", "stimulus")
+
 #: words before the thing money is for ("för missbruksvård", "till elevhälsan", "mot självskada")
 PURPOSE_WORDS = ("for", "till", "mot", "i", "inom", "on", "to", "of")

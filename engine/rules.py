@@ -75,6 +75,19 @@ def _compares(q: Query) -> bool:
     return q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more")
 
 
+def _budget_itself(e: Engine, q: Query) -> str | None:
+    """"Hur stor är Sveriges statsbudget för 2021?": the budget word is what is asked about (not where the
+    money was set aside: "avsattes i statsbudgeten"), and nothing the documents allocate is named — no
+    receiver, post, level, agreement or the funds themselves. Returns the budget word."""
+    if q.recipients or q.posts or q.levels or q.has(*lexicon.AGREEMENT_WORDS, *lexicon.FUNDS_WORDS):
+        return None
+    toks = q.text.split()
+    hits = [i for i, w in enumerate(toks) if w in lexicon.BUDGET_WORDS]
+    if not hits or any(i > 0 and toks[i - 1] in lexicon.BUDGET_CONTAINER_WORDS for i in hits):
+        return None
+    return toks[hits[0]]
+
+
 def _status(e: Engine, q: Query) -> Answer:
     ans = status.status_answer(e.kb, e.store, q)
     documented = facts.answer(e.kb, q) if facts.documented_about_recipient(e.kb, q) else None
@@ -167,6 +180,11 @@ RULES: tuple[Rule, ...] = (
     Rule("off_subject", _off_subject, _off_subject_answer,
          ("Vilken skatt tar Gagnef ut?", "Vem är kommunalråd i Orsa?"),
          "a receiver named in a question about something else: no amount, 'finns inte i dokumenten' first"),
+    Rule("budget_itself", lambda e, q: _budget_itself(e, q) is not None,
+         lambda e, q: trust.unknown_terms(e.kb, replace(q, unmatched=[_budget_itself(e, q)]), asks_amount=True,
+                                          evidence=0.0, nearest=lambda: None),
+         ("Hur stor är Sveriges statsbudget för 2021?",),
+         "the size of the state budget itself: no document states it, so no agreement total either"),
     Rule("amount", lambda e, q: (q.wants_amount or e.names_a_receiver(q)) and not _off_subject(e, q),
          lambda e, q: amounts.answer(e.kb, q),
          ("Hur mycket får Falun 2020?", "Vad får Vansbro för kunskapsbaserad vård 2020?",

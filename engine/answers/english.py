@@ -31,6 +31,7 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"Det nationella beloppet för (.+?) framgår inte av dokumenten", r"The national amount for \1 is not in the documents"),
     (r"Beloppet för (.+?) framgår inte av dokumenten", r"The amount for \1 is not in the documents"),
     (r"Uppgifter för (.+?) finns inte i dokumenten", r"Figures for \1 are not in the documents"),
+    (r"En frist för (.+?) års medel framgår inte av dokumenten", r"A deadline for the \1 funds is not in the documents"),
     (r"En frist för (.+?) framgår inte av dokumenten", r"A deadline for \1 is not in the documents"),
     (r"Jag svarar bara på det som står i dokumenten om stimulansmedlen för psykisk hälsa \(belopp, frister, "
      r"faktura- och rekvisitionsregler, fördelning, krav\)\.",
