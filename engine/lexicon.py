@@ -239,6 +239,12 @@ COMPARE_WORDS = ("mer an", "mindre an", "storre an", "hogre an", "lagre an", "ja
                  "bigger", "smaller", "by how much", "minskade", "minskat", "okade", "okat", "forandrades",
                  "increase", "increased", "decrease", "decreased")
 
+#: "hur mycket mer …?", "hur stor är skillnaden?": the difference itself is asked, so it leads the answer
+#: ("how much" is already rewritten to "hur mycket")
+DIFFERENCE_WORDS = tuple(f"hur mycket {w}" for w in ("mer", "mindre", "storre", "hogre", "lagre", "more", "less",
+                                                     "smaller", "larger", "bigger", "higher", "lower")) + (
+    "skillnad", "skillnaden", "difference", "by how much", "med hur mycket")
+
 #: common English words that carry no domain meaning of their own (an English question is not
 #: "about something the documents lack" because it says "earmarked for" or "paid back")
 ENGLISH_COMMON = {

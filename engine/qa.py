@@ -219,7 +219,8 @@ class Engine:
                         sources=[s for a in answers for s in a.sources])
         yes_no = q.text.startswith(lexicon.COMPARE_YES_NO_STARTS)
         verb = "får mer" if len(receivers) >= 2 or q.levels else "är större"
-        return trust.compare(parts, detail, yes_no=yes_no, verb=verb)
+        return trust.compare(parts, detail, yes_no=yes_no, verb=verb,
+                             difference_first=not yes_no and q.has(*lexicon.DIFFERENCE_WORDS))
 
     def asks_deadline(self, q: Query) -> bool:
         """A deadline kind is named and the question asks when — unless it really asks about a rule

@@ -72,7 +72,7 @@ def _compares(q: Query) -> bool:
         for more in ("mer", "more"):
             text = text.replace(f" {more} {ph} ", f" {ph} ")
     q = replace(q, text=text)
-    return q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more")
+    return q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more", "mindre", "less")
 
 
 def _budget_itself(e: Engine, q: Query) -> str | None:

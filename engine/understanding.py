@@ -46,6 +46,8 @@ class Query:
     asker_id: str | None = None  # the Slack user asking (their own recipient comes from Kontakter)
     #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
     recent_recipients: list[Recipient] = field(default_factory=list)
+    #: years of this conversation's recent questions, latest first (for "hur stor är skillnaden?")
+    recent_years: list[int] = field(default_factory=list)
     #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
     assumed: list[str] = field(default_factory=list)
 
@@ -57,7 +59,8 @@ class Query:
                 "deadline_kinds": list(self.deadline_kinds), "topics": dict(self.topics),
                 "language": self.language,
                 "recent_recipients": list(dict.fromkeys(
-                    [r.id for r in self.recipients] + [r.id for r in self.recent_recipients]))[:4]}
+                    [r.id for r in self.recipients] + [r.id for r in self.recent_recipients]))[:4],
+                "recent_years": list(dict.fromkeys([*self.years, *self.recent_years]))[:4]}
 
     def has(self, *phrases: str) -> bool:
         """Any phrase present as whole word(s); a phrase ending in '*'... is matched as a prefix."""
@@ -430,7 +433,8 @@ class QuestionParser:
             topics={str(k): float(v) for k, v in dict(state.get("topics", {})).items()},
             language=str(state.get("language", "sv")),
             recent_recipients=[self.kb.recipients[r] for r in state.get("recent_recipients", [])
-                               if r in self.kb.recipients])
+                               if r in self.kb.recipients],
+            recent_years=[int(y) for y in state.get("recent_years", [])])
 
     def parse_in_context(self, question: str, previous: dict | None) -> Query:
         """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
@@ -514,7 +518,7 @@ class QuestionParser:
         return Query(raw=q.raw, text=text, years=years, recipients=recipients, posts=posts, post_phrases=phrases,
                      levels=levels, deadline_kinds=prev.deadline_kinds, topics=prev.topics, language=language,
                      assumed=assumed, follow_up=True, unmatched=list(q.unmatched),
-                     recent_recipients=prev.recent_recipients)
+                     recent_recipients=prev.recent_recipients, recent_years=prev.recent_years)
 
     def _inherit_slots(self, prev: Query, q: Query, language: str) -> Query:
         """"när då?", "hur fördelas det?", "vem skickar vi till?": this question's intent about the
@@ -524,7 +528,8 @@ class QuestionParser:
         out = Query(raw=q.raw, text=q.text, years=q.years, recipients=q.recipients, posts=q.posts,
                     post_phrases=q.post_phrases, levels=q.levels, deadline_kinds=q.deadline_kinds,
                     topics=q.topics, language=language, assumed=assumed, follow_up=True,
-                    unmatched=list(q.unmatched), recent_recipients=prev.recent_recipients)
+                    unmatched=list(q.unmatched), recent_recipients=prev.recent_recipients,
+                    recent_years=prev.recent_years)
         comparing = q.has(*lexicon.COMPARE_WORDS, "mer", "more", "mest", "most")
         if comparing and len(q.recipients) < 2 and prev.recent_recipients:
             # "hur mycket mer får Leksand?" after Mora then Leksand: the two recipients just discussed
@@ -535,7 +540,13 @@ class QuestionParser:
         elif not q.recipients and prev.recipients and not asks_for_recipients(q):
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
-        if not q.years and prev.years:
+        years = list(dict.fromkeys([*q.years, *prev.recent_years]))[:2]
+        if comparing and len(out.recipients) < 2 and len(q.years) < 2 and len(years) == 2:
+            # "hur stor är skillnaden?" after 2021 then 2019: the two years just discussed
+            out.years = years
+            extra += [str(y) for y in years if y not in q.years]
+            assumed.append(" och ".join(str(y) for y in years if y not in q.years))
+        elif not q.years and prev.years:
             out.years = prev.years
             extra += [str(y) for y in prev.years]
             assumed.append(", ".join(map(str, prev.years)))

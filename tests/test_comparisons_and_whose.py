@@ -1,0 +1,60 @@
+"""Answers that would state a figure for another question: a deadline the documents set for other
+receivers given to a named region, a "hur mycket mindre" question answered with one total, a follow-up
+"hur stor är skillnaden?" answered with the last figure. Wording not from any bank."""
+from __future__ import annotations
+
+import pytest
+
+from engine.knowledge import load_knowledge
+from engine.qa import Engine
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine(load_knowledge())
+
+
+def _first(text: str) -> str:
+    return text.strip().splitlines()[0]
+
+
+@pytest.mark.parametrize("question,own", [
+    ("Senast när ska Region Stockholm skicka sin faktura till Storsthlm?", "Region Stockholm"),
+    ("By when does Region Stockholm have to invoice Storsthlm?", "Region Stockholm"),
+])
+def test_a_deadline_for_other_receivers_says_whose_it_is(engine, question, own):
+    answer = engine.ask(question)
+    first = _first(answer.text)
+    assert own in first and ("framgår inte av dokumenten" in first or "not in the documents" in first), answer.text
+    assert "kommunerna i Stockholms län" in first, answer.text
+    assert not answer.confident
+
+
+def test_a_receivers_own_deadline_is_given_plainly(engine):
+    answer = engine.ask("Senast när ska Huddinge skicka sin faktura till Storsthlm?")
+    assert _first(answer.text).startswith("1 december 2020"), answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "Hur mycket mindre omfattade överenskommelsen 2021 än den 2019?",
+    "How much less was the 2021 agreement than the 2019 agreement?",
+])
+def test_how_much_less_leads_with_the_difference(engine, question):
+    answer = engine.ask(question)
+    assert answer.rule == "comparison", answer.text
+    assert "94 000 000" in _first(answer.text)[:60], answer.text
+
+
+def test_a_yes_no_comparison_still_answers_yes_or_no_first(engine):
+    assert engine.ask("Får Leksand mer än Mora 2020?").text.startswith("Nej, Mora får mer")
+
+
+@pytest.mark.parametrize("turns,expected", [
+    (["Vad får ungdomsmottagningarna 2021?", "och 2019?", "vad skiljer?"], "20 000 000"),
+    (["How much was the 2019 agreement in total?", "and 2021?", "what is the difference?"], "94 000 000"),
+])
+def test_a_follow_up_compares_the_two_years_just_discussed(engine, turns, expected):
+    for question in turns:
+        answer = engine.ask(question, conversation=f"years-{expected}")
+    assert answer.rule == "comparison", answer.text
+    assert expected in _first(answer.text), answer.text
