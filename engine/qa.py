@@ -194,7 +194,8 @@ class Engine:
             posts, _ = self.parser._posts(f" {ph} ")
             key = frozenset(p.short for p in posts)
             if posts and key not in by_phrase:
-                by_phrase[key] = (posts[0].short, replace(q, posts=posts, post_phrases=[ph]))
+                named = [p for p in posts if not q.years or p.year in q.years] or posts  # the year's own post
+                by_phrase[key] = (named[0].short, replace(q, posts=posts, post_phrases=[ph]))
         if len(receivers) >= 2:
             variants = [(r.short, replace(q, recipients=[r])) for r in receivers[:2]]
         elif len(by_phrase) >= 2:

@@ -586,6 +586,19 @@ class QuestionParser:
                     posts.append(post)
                 if phrase not in phrases:
                     phrases.append(phrase)
+        for w in words:
+            # "bup-köerna": a compound whose parts each name the same post names that post
+            parts = [p for p in w.split("-") if len(p) >= 3]
+            if "-" not in w or len(parts) < 2 or w in phrases:
+                continue
+            owners = [{post.id for phrase, post in self._post_phrases
+                       if p == phrase or (len(phrase) >= 6 and p.startswith(phrase))} for p in parts]
+            common = set.intersection(*owners)
+            for _phrase, post in self._post_phrases:
+                if post.id in common and post not in posts:
+                    posts.append(post)
+            if common:
+                phrases.append(w)
         return posts, phrases
 
     @staticmethod

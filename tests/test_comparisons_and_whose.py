@@ -58,3 +58,16 @@ def test_a_follow_up_compares_the_two_years_just_discussed(engine, turns, expect
         answer = engine.ask(question, conversation=f"years-{expected}")
     assert answer.rule == "comparison", answer.text
     assert expected in _first(answer.text), answer.text
+
+
+def test_a_compound_of_one_posts_names_names_that_post(engine):
+    """"BUP-köerna": both parts name the post "Kortare köer till BUP" (not an unknown term)."""
+    q = engine.parser.parse("Vad fick BUP-köerna 2019?")
+    assert q.unmatched == [] and any(p.short == "Kortare köer till BUP" for p in q.posts)
+    assert "380 000 000" in _first(engine.ask("Vad fick BUP-köerna 2019?").text)
+
+
+def test_a_post_comparison_names_the_posts_of_the_year_asked(engine):
+    answer = engine.ask("Hur mycket mer fick BUP-köerna än barn och unga 2019?")
+    first = _first(answer.text)
+    assert "130 000 000" in first and "Psynk" not in first, answer.text
