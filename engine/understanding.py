@@ -339,6 +339,13 @@ class QuestionParser:
             if not re.search(r"(?<![a-z])redovis", text):
                 q.deadline_kinds.remove("redovisning")
         q.topics = self._topics(text)
+        if q.recipient_words:
+            # a receiver where the asker would say "vi": "Vad ska Södertälje fakturera?" as "vad ska vi fakturera?"
+            as_we = re.sub(r"(?<= )(?:" + "|".join(map(re.escape, sorted(set(q.recipient_words), key=len,
+                                                                               reverse=True))) + r")(?: (?:kommun|region))?(?= )",
+                           "vi", text)
+            for topic, score in self._topics(as_we).items():
+                q.topics.setdefault(topic, score)
         q.unmatched = self._unmatched(q)
         q.unnamed = self._unnamed(q)
         return q

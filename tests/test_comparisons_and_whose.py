@@ -71,3 +71,12 @@ def test_a_post_comparison_names_the_posts_of_the_year_asked(engine):
     answer = engine.ask("Hur mycket mer fick BUP-köerna än barn och unga 2019?")
     first = _first(answer.text)
     assert "130 000 000" in first and "Psynk" not in first, answer.text
+
+
+@pytest.mark.parametrize("question,not_first", [
+    ("Vad ska Huddinge fakturera Storsthlm?", "1 december 2020"),  # an amount to invoice, not the deadline
+    ("Måste Orsa ta emot medlen?", "kr"),  # declining the money, not Orsa's amount
+])
+def test_a_receiver_standing_where_the_asker_says_we(engine, question, not_first):
+    """"Vad ska Huddinge fakturera?" reads like "vad ska vi fakturera?": the same rule, not another answer."""
+    assert not_first not in _first(engine.ask(question).text)
