@@ -95,7 +95,8 @@ GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "
 
 DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
               "hur lang tid", "till vilket datum", "innan", "i tid", "for sent", "forsenad", "missar", "missa",
-              "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar")
+              "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar",
+              "frist", "fristen", "frister", "fristerna")
 
 #: deadline kind -> stems that name it
 DEADLINE_STEMS: dict[str, tuple[str, ...]] = {

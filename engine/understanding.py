@@ -105,7 +105,16 @@ class Query:
 
     @property
     def wants_date(self) -> bool:
-        return self.has(*lexicon.DATE_WORDS)
+        if not self.has(*lexicon.DATE_WORDS):
+            return False
+        if self.has(*(w for w in lexicon.DATE_WORDS if w != "nar")):
+            return True
+        # "Vad intygar man när man skriver under?": "när" inside a question asked with another question
+        # word is a conjunction ("when one signs"); "…, till vem och när?" still asks when
+        first = self.text.split()[0] if self.text.strip() else ""
+        if first == "nar" or first not in lexicon.QUESTION_WORDS:
+            return True
+        return bool(re.search(r" (?:och|samt|and|eller|or|men|but) nar ", self.text))
 
     @property
     def wants_key(self) -> bool:

@@ -80,3 +80,18 @@ def test_a_post_comparison_names_the_posts_of_the_year_asked(engine):
 def test_a_receiver_standing_where_the_asker_says_we(engine, question, not_first):
     """"Vad ska Huddinge fakturera?" reads like "vad ska vi fakturera?": the same rule, not another answer."""
     assert not_first not in _first(engine.ask(question).text)
+
+
+@pytest.mark.parametrize("question,is_date", [
+    ("Vad ska stå i rekvisitionen när man skickar den?", False),  # "när" as a conjunction
+    ("Vilka uppgifter behövs när vi fakturerar Storsthlm?", False),
+    ("När ska vi fakturera Storsthlm?", True),
+    ("Vem ska rekvirera 2021, och när?", True),
+    ("Vad är sista dag att fakturera?", True),
+])
+def test_when_as_a_conjunction_asks_no_date(engine, question, is_date):
+    assert engine.parser.parse(question).wants_date is is_date
+
+
+def test_frist_is_a_word_of_the_documents_subject(engine):
+    assert engine.parser.parse("Vad händer om vi missar fristen för rekvisitionen?").unmatched == []
