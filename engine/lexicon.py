@@ -28,7 +28,7 @@ PHRASES: dict[str, str] = {
     "repay": "aterbetala", "repaid": "aterbetalas", "pay back": "betala tillbaka", "unused": "oanvanda",
     "report": "redovisning", "reports": "redovisning", "reporting": "redovisning", "final report": "slutredovisning",
     "distribution key": "fordelningsnyckel", "distributed": "fordelas", "split": "fordelas",
-    "basic requirements": "grundkrav", "performance targets": "prestationsmal", "target group": "malgrupp",
+    "basic requirements": "grundkrav", "basic requirement": "grundkrav", "performance targets": "prestationsmal", "target group": "malgrupp",
     "decline": "avsta", "opt out": "avsta", "address": "adress", "send": "skicka", "email": "e-post",
     "e-mail": "e-post", "contact": "kontakt", "paid out": "utbetalas", "pay out": "betalar ut",
     "municipalities in": "kommunerna i", "municipalities of": "kommunerna i",

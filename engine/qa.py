@@ -196,6 +196,13 @@ class Engine:
             if posts and key not in by_phrase:
                 named = [p for p in posts if not q.years or p.year in q.years] or posts  # the year's own post
                 by_phrase[key] = (named[0].short, replace(q, posts=posts, post_phrases=[ph]))
+        # "prestationsmålet för vuxna": two names of overlapping posts (in the years asked) are one thing
+        own = {k: frozenset(p.short for p in v[1].posts if not q.years or p.year in q.years) for k, v in by_phrase.items()}
+        if any(own[a] & own[b] for a in own for b in own if a != b):
+            common = set.intersection(*({p.id for p in v[1].posts} for v in by_phrase.values()))
+            if common:  # the posts both names name ("Vuxna: inventering"), compared over the years asked
+                q = replace(q, posts=[p for p in q.posts if p.id in common])
+            by_phrase = {}
         if len(receivers) >= 2:
             variants = [(r.short, replace(q, recipients=[r])) for r in receivers[:2]]
         elif len(by_phrase) >= 2:

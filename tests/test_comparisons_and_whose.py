@@ -95,3 +95,10 @@ def test_when_as_a_conjunction_asks_no_date(engine, question, is_date):
 
 def test_frist_is_a_word_of_the_documents_subject(engine):
     assert engine.parser.parse("Vad händer om vi missar fristen för rekvisitionen?").unmatched == []
+
+
+def test_two_names_of_the_same_post_compare_its_years(engine):
+    """"prestationsmålet för vuxna": both words name the adults' target, so 2013 is compared with 2012 for
+    that post (not the children's target against the adults')."""
+    first = _first(engine.ask("Hur mycket större var prestationsmålet för vuxna 2013 än 2012?").text)
+    assert "50 000 000" in first and "150 000 000" in first and "Psynk" not in first, first
