@@ -555,7 +555,8 @@ class QuestionParser:
             if len(pair) == 2:
                 out.recipients = pair
                 assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
-        elif not q.recipients and prev.recipients and not asks_for_recipients(q):
+        elif not q.recipients and prev.recipients and not asks_for_recipients(q) \
+                and not q.has(*lexicon.NATIONAL_WORDS):  # "och i hela landet det året?" drops the receiver
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
         years = list(dict.fromkeys([*q.years, *prev.recent_years]))[:2]
@@ -568,7 +569,11 @@ class QuestionParser:
             out.years = prev.years
             extra += [str(y) for y in prev.years]
             assumed.append(", ".join(map(str, prev.years)))
-        if not q.posts and prev.posts and not q.unmatched and not q.has(*lexicon.TOTAL_WORDS):
+        # "och totalt?" after Mora's post is Mora's total; "hur mycket är det totalt?" after a post's key
+        # (no receiver, no level) is that post's total
+        totals_over_posts = q.has(*lexicon.TOTAL_WORDS) and bool(q.recipients or prev.recipients or q.levels
+                                                                  or prev.levels)
+        if not q.posts and prev.posts and not q.unmatched and not totals_over_posts:
             out.posts = self._narrowed(prev.posts, prev.post_phrases, out.years, out.levels or prev.levels)
             out.post_phrases = prev.post_phrases
             extra += prev.post_phrases

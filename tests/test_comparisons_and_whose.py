@@ -120,3 +120,16 @@ def test_two_names_of_one_post_name_that_post(engine, turns, expected, not_expec
         assert not_expected not in first, answer.text
     else:
         assert "264 000 000" in answer.text, answer.text
+
+
+def test_the_total_of_a_post_asked_after_its_key(engine):
+    """"hur mycket är det totalt?" after a post's key (no receiver, no level) is that post's total."""
+    engine.ask("Hur fördelas medlen till ungdomsmottagningarna 2021?", conversation="post-total")
+    answer = engine.ask("och hur mycket blir det totalt?", conversation="post-total")
+    assert _first(answer.text).startswith("150 000 000"), answer.text
+
+
+def test_the_whole_country_drops_the_receiver_of_the_previous_question(engine):
+    engine.ask("Hur mycket fick Stockholms stad 2012?", conversation="national")
+    answer = engine.ask("och vad avsattes för hela landet?", conversation="national")
+    assert "456 500 000" in _first(answer.text) and "22 949 683" not in answer.text, answer.text
