@@ -356,6 +356,12 @@ class QuestionParser:
                            "vi", text)
             for topic, score in self._topics(as_we).items():
                 q.topics.setdefault(topic, score)
+        # a pronoun between a verb and its particle: "när betalar de ut?" as "när betalar ut"
+        bare = re.sub(r"(?<= )(?:de|dom|ni|vi|man|den|det|they|we|you|it)(?= (?:ut|in|tillbaka|igen|upp|av|out|back) )",
+                      " ", text)
+        if bare != text:
+            for topic, score in self._topics(re.sub(r"\s+", " ", bare)).items():
+                q.topics.setdefault(topic, score)
         q.unmatched = self._unmatched(q)
         q.unnamed = self._unnamed(q)
         return q

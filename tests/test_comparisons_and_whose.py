@@ -133,3 +133,10 @@ def test_the_whole_country_drops_the_receiver_of_the_previous_question(engine):
     engine.ask("Hur mycket fick Stockholms stad 2012?", conversation="national")
     answer = engine.ask("och vad avsattes för hela landet?", conversation="national")
     assert "456 500 000" in _first(answer.text) and "22 949 683" not in answer.text, answer.text
+
+
+def test_a_pronoun_between_verb_and_particle_keeps_the_topic(engine):
+    """"när betalar de ut?" asks when the money is paid out, not the invoice deadline of the previous turn."""
+    engine.ask("sista dag att skicka faktura till Storsthlm?", conversation="payout")
+    answer = engine.ask("och när betalar de ut pengarna?", conversation="payout")
+    assert "1 december 2020" not in _first(answer.text) and "Kammarkollegiet" in answer.text, answer.text
