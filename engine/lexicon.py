@@ -52,7 +52,7 @@ PHRASES: dict[str, str] = {
     "financial reporting": "ekonomisk redovisning", "financial": "ekonomisk", "finance": "ekonomi",
     "county councils": "landstingen", "county council": "landsting", "contact details": "kontaktuppgifter",
     "details": "uppgifter", "e-invoice": "e-faktura", "user involvement": "brukarmedverkan",
-    "user-involvement": "brukarmedverkan",
+    "user-involvement": "brukarmedverkan", "date": "datum", "dates": "datum", "key": "nyckel",
 }
 
 #: words that ask for an amount whatever else the question says

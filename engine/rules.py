@@ -103,6 +103,8 @@ def _status(e: Engine, q: Query) -> Answer:
 
 
 def _rule_question(e: Engine, q: Query) -> bool:
+    if q.wants_key and q.wants_date and q.has_stem("befolkning"):
+        return False  # "vilket datum för befolkningsmängd används …": the key's date, not what money is used for
     return (not (_receivers(q) or q.posts or q.levels) and not e.asks_deadline(q)
             and bool(q.topics or facts.best_evidence(e.kb, q) >= RULE_FACT_EVIDENCE))
 

@@ -64,3 +64,17 @@ def test_the_state_budget_itself_is_not_the_agreement_total(engine, question):
 
 def test_money_set_aside_in_the_budget_keeps_its_figure(engine):
     assert "456 500 000" in engine.ask("Vad avsattes i statsbudgeten för PRIO 2012?").text
+
+
+@pytest.mark.parametrize("question", [
+    "Vilken dag avser befolkningsmängden i 2021 års fördelning?",
+    "What population date does the 2021 split use?",
+])
+def test_an_unstated_population_date_is_not_in_the_documents(engine, question):
+    answer = engine.ask(question)
+    assert any(p in _first(answer.text) for p in NOT_IN_DOCS), answer.text
+    assert not answer.confident
+
+
+def test_a_stated_population_date_is_given(engine):
+    assert "1 november 2018" in _first(engine.ask("Vilket datum gäller befolkningsmängden i nyckeln för 2019?").text)

@@ -45,6 +45,8 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r" gäller (\d{4}(?:, \d{4})*) och (\d{4}) men beloppen står bara för (\d{4}):",
      r" covers \1 and \2, but the amounts are stated only for \3:"),
     # distribution keys (engine/answers/keys.py)
+    (r"^Vilket datum befolkningsmängden avser (.+?) framgår inte av dokumenten\.",
+     r"The date of the population figures for \1 is not in the documents."),
     (r" per län och resten efter befolkningsmängd", " per county and the rest by population"),
     (r"^Efter befolkningsmängd den ", "By population on "),
     (r"(?<=[\d)]) per län(?=[:,])", " per county"),
