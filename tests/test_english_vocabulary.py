@@ -92,5 +92,5 @@ def test_an_agreement_total_stated_for_another_year_is_not_given(engine):
 
 
 def test_without_the_lexicon_every_unknown_english_word_stays_unknown(engine, monkeypatch):
-    monkeypatch.setattr(english_words, "_lexicon", lambda: {})
+    monkeypatch.setattr(english_words, "_lexicon", lambda: (frozenset(), frozenset(), {}))
     assert "intended" in engine.parser.parse("When were the 2020 funds intended to be paid out?").unmatched
