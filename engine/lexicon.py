@@ -28,7 +28,7 @@ PHRASES: dict[str, str] = {
     "repay": "aterbetala", "repaid": "aterbetalas", "pay back": "betala tillbaka", "unused": "oanvanda",
     "report": "redovisning", "reports": "redovisning", "reporting": "redovisning", "final report": "slutredovisning",
     "distribution key": "fordelningsnyckel", "distributed": "fordelas", "split": "fordelas",
-    "basic requirements": "grundkrav", "performance targets": "prestationsmal", "target group": "malgrupp",
+    "basic requirements": "grundkrav", "basic requirement": "grundkrav", "performance targets": "prestationsmal", "target group": "malgrupp",
     "decline": "avsta", "opt out": "avsta", "address": "adress", "send": "skicka", "email": "e-post",
     "e-mail": "e-post", "contact": "kontakt", "paid out": "utbetalas", "pay out": "betalar ut",
     "municipalities in": "kommunerna i", "municipalities of": "kommunerna i",
@@ -43,6 +43,16 @@ PHRASES: dict[str, str] = {
     "discrepancies": "avvikelser", "who has not": "vilka har inte", "who hasn't": "vilka har inte",
     "who has": "vilka har", "not yet": "inte", "invoiced": "fakturerat", "declined": "avstatt",
     "has not": "har inte", "hasn't": "har inte", "haven't": "har inte", "have not": "har inte",
+    # English words for the documents' own subjects (the documents are Swedish; a word not here that can
+    # be a noun is a candidate unknown term, see engine/english_words.py)
+    "development": "utveckling", "adult": "vuxna", "adults": "vuxna", "cooperation": "samverkan",
+    "collaboration": "samverkan", "principals": "huvudman", "principal": "huvudman",
+    "coherent care": "sammanhallen vard", "integrated care": "sammanhallen vard",
+    "head of finance": "ekonomichef", "finance director": "ekonomichef", "financial report": "ekonomisk redovisning",
+    "financial reporting": "ekonomisk redovisning", "financial": "ekonomisk", "finance": "ekonomi",
+    "county councils": "landstingen", "county council": "landsting", "contact details": "kontaktuppgifter",
+    "details": "uppgifter", "e-invoice": "e-faktura", "user involvement": "brukarmedverkan",
+    "user-involvement": "brukarmedverkan", "date": "datum", "dates": "datum", "key": "nyckel",
 }
 
 #: words that ask for an amount whatever else the question says
@@ -85,7 +95,8 @@ GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "
 
 DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
               "hur lang tid", "till vilket datum", "innan", "i tid", "for sent", "forsenad", "missar", "missa",
-              "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar")
+              "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar",
+              "frist", "fristen", "frister", "fristerna")
 
 #: deadline kind -> stems that name it
 DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
@@ -229,6 +240,12 @@ COMPARE_WORDS = ("mer an", "mindre an", "storre an", "hogre an", "lagre an", "ja
                  "bigger", "smaller", "by how much", "minskade", "minskat", "okade", "okat", "forandrades",
                  "increase", "increased", "decrease", "decreased")
 
+#: "hur mycket mer …?", "hur stor är skillnaden?": the difference itself is asked, so it leads the answer
+#: ("how much" is already rewritten to "hur mycket")
+DIFFERENCE_WORDS = tuple(f"hur mycket {w}" for w in ("mer", "mindre", "storre", "hogre", "lagre", "more", "less",
+                                                     "smaller", "larger", "bigger", "higher", "lower")) + (
+    "skillnad", "skillnaden", "difference", "by how much", "med hur mycket")
+
 #: common English words that carry no domain meaning of their own (an English question is not
 #: "about something the documents lack" because it says "earmarked for" or "paid back")
 ENGLISH_COMMON = {
@@ -264,6 +281,7 @@ ENGLISH_COMMON = {
     "there's", "what's", "who's", "isn't", "doesn't", "don't", "can't", "won't", "we're",
     "postal", "paper", "mandatory", "obliged", "required", "require", "set", "aside", "take", "taking",
     "participate", "electronic", "electronically", "permitted", "possible", "following", "performance-based", "good", "near", "close",
+    "worth",
 }
 
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
@@ -302,5 +320,14 @@ DOMAIN_WORDS = {"psykisk", "halsa", "ohalsa", "psykiska", "enligt", "stad", "sta
                 "september", "oktober", "november", "december", "goes", "went", "prio", "satsning", "satsningen",
                 "sammanlagda", "del", "delen", "andel", "andelen", "pott", "potten", "pengarna", "medlen", "summan",
                 "statsbudget", "statsbudgeten", "budget", "budgeten", "anslag", "anslaget"}
+#: the state budget as a whole: "i statsbudgeten" is where the agreement's money was set aside, but
+#: "Hur stor är Sveriges statsbudget?" asks the size of the budget itself, which no document states
+BUDGET_WORDS = ("statsbudget", "statsbudgeten", "budget", "budgeten", "budgets")
+#: a budget word after one of these is where money was set aside, not what is asked about
+BUDGET_CONTAINER_WORDS = ("i", "ur", "inom", "in", "from", "within", "over")
+#: words naming the documents' money (with AGREEMENT_WORDS): a budget question naming one is about it
+FUNDS_WORDS = ("medel", "medlen", "stimulansmedel", "stimulansmedlen", "pengar", "pengarna", "pengarna", "psykisk",
+               "prio", "prio-medlen", "bidrag", "bidraget", "statsbidrag", "statsbidraget", "funds", "money", "stimulus")
+
 #: words before the thing money is for ("för missbruksvård", "till elevhälsan", "mot självskada")
 PURPOSE_WORDS = ("for", "till", "mot", "i", "inom", "on", "to", "of")

@@ -194,7 +194,15 @@ class Engine:
             posts, _ = self.parser._posts(f" {ph} ")
             key = frozenset(p.short for p in posts)
             if posts and key not in by_phrase:
-                by_phrase[key] = (posts[0].short, replace(q, posts=posts, post_phrases=[ph]))
+                named = [p for p in posts if not q.years or p.year in q.years] or posts  # the year's own post
+                by_phrase[key] = (named[0].short, replace(q, posts=posts, post_phrases=[ph]))
+        # "prestationsmålet för vuxna": two names of overlapping posts (in the years asked) are one thing
+        own = {k: frozenset(p.short for p in v[1].posts if not q.years or p.year in q.years) for k, v in by_phrase.items()}
+        if any(own[a] & own[b] for a in own for b in own if a != b):
+            common = set.intersection(*({p.id for p in v[1].posts} for v in by_phrase.values()))
+            if common:  # the posts both names name ("Vuxna: inventering"), compared over the years asked
+                q = replace(q, posts=[p for p in q.posts if p.id in common])
+            by_phrase = {}
         if len(receivers) >= 2:
             variants = [(r.short, replace(q, recipients=[r])) for r in receivers[:2]]
         elif len(by_phrase) >= 2:
@@ -219,7 +227,8 @@ class Engine:
                         sources=[s for a in answers for s in a.sources])
         yes_no = q.text.startswith(lexicon.COMPARE_YES_NO_STARTS)
         verb = "får mer" if len(receivers) >= 2 or q.levels else "är större"
-        return trust.compare(parts, detail, yes_no=yes_no, verb=verb)
+        return trust.compare(parts, detail, yes_no=yes_no, verb=verb,
+                             difference_first=not yes_no and q.has(*lexicon.DIFFERENCE_WORDS))
 
     def asks_deadline(self, q: Query) -> bool:
         """A deadline kind is named and the question asks when — unless it really asks about a rule

@@ -64,6 +64,30 @@ def _off_subject_answer(e: Engine, q: Query) -> Answer | None:
     return trust.off_subject(e.kb, replace(q, unmatched=q.content))
 
 
+def _compares(q: Query) -> bool:
+    """"Får Mora mer än Leksand?", "vem får mest?" — but "mer"/"more" before a post's name is part of
+    that name ("for more coherent care", "en mer sammanhållen vård"), not a comparison."""
+    text = q.text
+    for ph in q.post_phrases:
+        for more in ("mer", "more"):
+            text = text.replace(f" {more} {ph} ", f" {ph} ")
+    q = replace(q, text=text)
+    return q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more", "mindre", "less")
+
+
+def _budget_itself(e: Engine, q: Query) -> str | None:
+    """"Hur stor är Sveriges statsbudget för 2021?": the budget word is what is asked about (not where the
+    money was set aside: "avsattes i statsbudgeten"), and nothing the documents allocate is named — no
+    receiver, post, level, agreement or the funds themselves. Returns the budget word."""
+    if q.recipients or q.posts or q.levels or q.has(*lexicon.AGREEMENT_WORDS, *lexicon.FUNDS_WORDS):
+        return None
+    toks = q.text.split()
+    hits = [i for i, w in enumerate(toks) if w in lexicon.BUDGET_WORDS]
+    if not hits or any(i > 0 and toks[i - 1] in lexicon.BUDGET_CONTAINER_WORDS for i in hits):
+        return None
+    return toks[hits[0]]
+
+
 def _status(e: Engine, q: Query) -> Answer:
     ans = status.status_answer(e.kb, e.store, q)
     documented = facts.answer(e.kb, q) if facts.documented_about_recipient(e.kb, q) else None
@@ -79,6 +103,8 @@ def _status(e: Engine, q: Query) -> Answer:
 
 
 def _rule_question(e: Engine, q: Query) -> bool:
+    if q.wants_key and q.wants_date and q.has_stem("befolkning"):
+        return False  # "vilket datum för befolkningsmängd används …": the key's date, not what money is used for
     return (not (_receivers(q) or q.posts or q.levels) and not e.asks_deadline(q)
             and bool(q.topics or facts.best_evidence(e.kb, q) >= RULE_FACT_EVIDENCE))
 
@@ -127,7 +153,7 @@ RULES: tuple[Rule, ...] = (
                                           nearest=lambda: e.dispatch(replace(q, unmatched=[]))),
          ("Hur mycket får regionerna för e-hälsa 2021?", "vad kostar en kurator?", "What is the capital of Norway?"),
          "a word no document has: 'finns inte i dokumenten' first, the nearest facts labelled"),
-    Rule("comparison", lambda e, q: q.has(*lexicon.COMPARE_WORDS) or q.has(*lexicon.RANK_WORDS, "mer", "more"),
+    Rule("comparison", lambda e, q: _compares(q),
          lambda e, q: e.compare(q),
          ("Får Mora mer än Leksand 2020?", "Får regionerna eller kommunerna mest 2021?",
           "Var överenskommelsen större 2019 eller 2021?")),
@@ -156,6 +182,11 @@ RULES: tuple[Rule, ...] = (
     Rule("off_subject", _off_subject, _off_subject_answer,
          ("Vilken skatt tar Gagnef ut?", "Vem är kommunalråd i Orsa?"),
          "a receiver named in a question about something else: no amount, 'finns inte i dokumenten' first"),
+    Rule("budget_itself", lambda e, q: _budget_itself(e, q) is not None,
+         lambda e, q: trust.unknown_terms(e.kb, replace(q, unmatched=[_budget_itself(e, q)]), asks_amount=True,
+                                          evidence=0.0, nearest=lambda: None),
+         ("Hur stor är Sveriges statsbudget för 2021?",),
+         "the size of the state budget itself: no document states it, so no agreement total either"),
     Rule("amount", lambda e, q: (q.wants_amount or e.names_a_receiver(q)) and not _off_subject(e, q),
          lambda e, q: amounts.answer(e.kb, q),
          ("Hur mycket får Falun 2020?", "Vad får Vansbro för kunskapsbaserad vård 2020?",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from engine import lexicon
+from engine import english_words, lexicon
 from engine.knowledge import KnowledgeBase
 from engine.models import Post, Recipient, RecipientKind
 from engine.recipients import RecipientIndex
@@ -46,6 +46,8 @@ class Query:
     asker_id: str | None = None  # the Slack user asking (their own recipient comes from Kontakter)
     #: recipients of this conversation's recent questions, latest first (for "vem får mest av dem?")
     recent_recipients: list[Recipient] = field(default_factory=list)
+    #: years of this conversation's recent questions, latest first (for "hur stor är skillnaden?")
+    recent_years: list[int] = field(default_factory=list)
     #: what the engine assumed rather than read in the question ("2020 (från föregående fråga)")
     assumed: list[str] = field(default_factory=list)
 
@@ -57,7 +59,8 @@ class Query:
                 "deadline_kinds": list(self.deadline_kinds), "topics": dict(self.topics),
                 "language": self.language,
                 "recent_recipients": list(dict.fromkeys(
-                    [r.id for r in self.recipients] + [r.id for r in self.recent_recipients]))[:4]}
+                    [r.id for r in self.recipients] + [r.id for r in self.recent_recipients]))[:4],
+                "recent_years": list(dict.fromkeys([*self.years, *self.recent_years]))[:4]}
 
     def has(self, *phrases: str) -> bool:
         """Any phrase present as whole word(s); a phrase ending in '*'... is matched as a prefix."""
@@ -102,7 +105,16 @@ class Query:
 
     @property
     def wants_date(self) -> bool:
-        return self.has(*lexicon.DATE_WORDS)
+        if not self.has(*lexicon.DATE_WORDS):
+            return False
+        if self.has(*(w for w in lexicon.DATE_WORDS if w != "nar")):
+            return True
+        # "Vad intygar man när man skriver under?": "när" inside a question asked with another question
+        # word is a conjunction ("when one signs"); "…, till vem och när?" still asks when
+        first = self.text.split()[0] if self.text.strip() else ""
+        if first == "nar" or first not in lexicon.QUESTION_WORDS:
+            return True
+        return bool(re.search(r" (?:och|samt|and|eller|or|men|but) nar ", self.text))
 
     @property
     def wants_key(self) -> bool:
@@ -218,7 +230,11 @@ class Vocabulary:
         question: set[str] = set(common)
         for name in dir(lexicon):
             value = getattr(lexicon, name)
-            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict)):
+            if name == "PHRASES":
+                # the phrases are rewritten before parsing, so only their Swedish side is ever read:
+                # "tax" of "value added tax" asks nothing when it stands alone ("What tax do people pay?")
+                value = list(value.values())
+            if name.isupper() and isinstance(value, (tuple, set, frozenset, dict, list)):
                 _collect_words(value, question)
         #: the words questions use to ask (not to name a thing): lexicon and everyday words
         self.question_words = frozenset(question)
@@ -231,16 +247,21 @@ class Vocabulary:
             if len(w) >= 6:
                 self._by_initial.setdefault(w[:1], []).append(w)
 
-    def known(self, word: str) -> bool:
+    def known(self, word: str, *, english: bool = False) -> bool:
+        """In the knowledge or the lexicon (or an inflection or typo of such a word); in an English
+        question also an ordinary English word that names no thing, or an inflection of a known word."""
         if word in self.words or len(word) < self.MIN_LENGTH or any(ch.isdigit() for ch in word):
             return True
         if word[: self.PREFIX] in self._prefixes:
+            return True
+        if english and (english_words.names_no_thing(word)
+                        or any(lemma in self.words for lemma in english_words.lemmas(word))):
             return True
         parts = [p for p in re.split(r"[-/]", word) if p]
         if len(parts) > 1 and all(len(p) >= 2 for p in parts) and any(
                 len(p) >= self.MIN_LENGTH and p in self.words for p in parts):  # "sthlm-pm" is two words;
             # "e-hälsa", "sl-kort" are one
-            return all(self.known(p) for p in parts)
+            return all(self.known(p, english=english) for p in parts)
         if len(word) >= 7:
             from rapidfuzz import process
 
@@ -250,11 +271,15 @@ class Vocabulary:
         return False
 
 
-def _is_question_word(vocab: Vocabulary, word: str) -> bool:
-    """A lexicon/everyday word, or an inflection of one (at most INFLECTION letters added)."""
+def _is_question_word(vocab: Vocabulary, word: str, *, english: bool = False) -> bool:
+    """A lexicon/everyday word, or an inflection of one (at most INFLECTION letters added); in an
+    English question also an ordinary English word that names no thing ("supposed", "coherent")."""
     if word in vocab.question_words:
         return True
-    return any(word[:n] in vocab.question_words for n in range(max(4, len(word) - INFLECTION), len(word)))
+    if any(word[:n] in vocab.question_words for n in range(max(4, len(word) - INFLECTION), len(word))):
+        return True
+    return english and (english_words.names_no_thing(word)
+                        or any(lemma in vocab.question_words for lemma in english_words.lemmas(word)))
 
 
 #: letters an inflection may add to a question word ("tilldelats" from "tilldela")
@@ -308,6 +333,7 @@ class QuestionParser:
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
+        q.posts = self._narrowed(q.posts, q.post_phrases, q.years, q.levels)
         q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed, q.recipient_words)
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
@@ -323,6 +349,19 @@ class QuestionParser:
             if not re.search(r"(?<![a-z])redovis", text):
                 q.deadline_kinds.remove("redovisning")
         q.topics = self._topics(text)
+        if q.recipient_words:
+            # a receiver where the asker would say "vi": "Vad ska Södertälje fakturera?" as "vad ska vi fakturera?"
+            as_we = re.sub(r"(?<= )(?:" + "|".join(map(re.escape, sorted(set(q.recipient_words), key=len,
+                                                                               reverse=True))) + r")(?: (?:kommun|region))?(?= )",
+                           "vi", text)
+            for topic, score in self._topics(as_we).items():
+                q.topics.setdefault(topic, score)
+        # a pronoun between a verb and its particle: "när betalar de ut?" as "när betalar ut"
+        bare = re.sub(r"(?<= )(?:de|dom|ni|vi|man|den|det|they|we|you|it)(?= (?:ut|in|tillbaka|igen|upp|av|out|back) )",
+                      " ", text)
+        if bare != text:
+            for topic, score in self._topics(re.sub(r"\s+", " ", bare)).items():
+                q.topics.setdefault(topic, score)
         q.unmatched = self._unmatched(q)
         q.unnamed = self._unnamed(q)
         return q
@@ -333,17 +372,18 @@ class QuestionParser:
         named = {w for r in q.recipients for n in (r.name, r.short, *r.aliases) for w in fold(n).split()}
         named |= set(q.recipient_words) | {w for ph in q.post_phrases for w in ph.split()}
         out = []
+        en = q.language == "en"
         toks = q.text.split()
         for i, w in enumerate(toks):
             if not re.fullmatch(r"[a-z][a-z-]*", w):
                 continue
             if len(w) >= 3 and w not in named and w not in lexicon.STOPWORDS and w not in q.content \
-                    and not _is_question_word(self.vocabulary, w) \
-                    and not ("-" in w and _is_question_word(self.vocabulary, w.split("-")[0])):
+                    and not _is_question_word(self.vocabulary, w, english=en) \
+                    and not ("-" in w and _is_question_word(self.vocabulary, w.split("-")[0], english=en)):
                 q.content.append(w)
-            if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w):
+            if len(w) < 4 or w in named or w in lexicon.STOPWORDS or _is_question_word(self.vocabulary, w, english=en):
                 continue
-            if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0]):
+            if "-" in w and _is_question_word(self.vocabulary, w.split("-")[0], english=en):
                 continue  # "prio-medlen"
             if w not in q.things:
                 q.things.append(w)
@@ -364,8 +404,9 @@ class QuestionParser:
         named |= set(q.recipient_words)
         named |= {w for ph in q.post_phrases for w in ph.split()}
         out = []
+        en = q.language == "en"
         for w in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", q.text):
-            if w in named or w in lexicon.STOPWORDS or self.vocabulary.known(w):
+            if w in named or w in lexicon.STOPWORDS or self.vocabulary.known(w, english=en):
                 continue
             if self.recipients.resolve(w) is not None:
                 continue  # a place name ("Falun") the recipient finder read in context
@@ -415,7 +456,8 @@ class QuestionParser:
             topics={str(k): float(v) for k, v in dict(state.get("topics", {})).items()},
             language=str(state.get("language", "sv")),
             recent_recipients=[self.kb.recipients[r] for r in state.get("recent_recipients", [])
-                               if r in self.kb.recipients])
+                               if r in self.kb.recipients],
+            recent_years=[int(y) for y in state.get("recent_years", [])])
 
     def parse_in_context(self, question: str, previous: dict | None) -> Query:
         """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
@@ -496,10 +538,11 @@ class QuestionParser:
             assumed.append(_post_label(prev.posts, years))
         if q.levels:
             levels = q.levels
+        posts = self._narrowed(posts, phrases, years, levels)  # "och 2013?" after "prestationsmålet för vuxna 2012"
         return Query(raw=q.raw, text=text, years=years, recipients=recipients, posts=posts, post_phrases=phrases,
                      levels=levels, deadline_kinds=prev.deadline_kinds, topics=prev.topics, language=language,
                      assumed=assumed, follow_up=True, unmatched=list(q.unmatched),
-                     recent_recipients=prev.recent_recipients)
+                     recent_recipients=prev.recent_recipients, recent_years=prev.recent_years)
 
     def _inherit_slots(self, prev: Query, q: Query, language: str) -> Query:
         """"när då?", "hur fördelas det?", "vem skickar vi till?": this question's intent about the
@@ -509,7 +552,8 @@ class QuestionParser:
         out = Query(raw=q.raw, text=q.text, years=q.years, recipients=q.recipients, posts=q.posts,
                     post_phrases=q.post_phrases, levels=q.levels, deadline_kinds=q.deadline_kinds,
                     topics=q.topics, language=language, assumed=assumed, follow_up=True,
-                    unmatched=list(q.unmatched), recent_recipients=prev.recent_recipients)
+                    unmatched=list(q.unmatched), recent_recipients=prev.recent_recipients,
+                    recent_years=prev.recent_years)
         comparing = q.has(*lexicon.COMPARE_WORDS, "mer", "more", "mest", "most")
         if comparing and len(q.recipients) < 2 and prev.recent_recipients:
             # "hur mycket mer får Leksand?" after Mora then Leksand: the two recipients just discussed
@@ -517,15 +561,27 @@ class QuestionParser:
             if len(pair) == 2:
                 out.recipients = pair
                 assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
-        elif not q.recipients and prev.recipients and not asks_for_recipients(q):
+        elif not q.recipients and prev.recipients and not asks_for_recipients(q) \
+                and not q.has(*lexicon.NATIONAL_WORDS):  # "och i hela landet det året?" drops the receiver
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
-        if not q.years and prev.years:
+        years = list(dict.fromkeys([*q.years, *prev.recent_years]))[:2]
+        if comparing and len(out.recipients) < 2 and len(q.years) < 2 and len(years) == 2:
+            # "hur stor är skillnaden?" after 2021 then 2019: the two years just discussed
+            out.years = years
+            extra += [str(y) for y in years if y not in q.years]
+            assumed.append(" och ".join(str(y) for y in years if y not in q.years))
+        elif not q.years and prev.years:
             out.years = prev.years
             extra += [str(y) for y in prev.years]
             assumed.append(", ".join(map(str, prev.years)))
-        if not q.posts and prev.posts and not q.unmatched and not q.has(*lexicon.TOTAL_WORDS):
-            out.posts, out.post_phrases = prev.posts, prev.post_phrases
+        # "och totalt?" after Mora's post is Mora's total; "hur mycket är det totalt?" after a post's key
+        # (no receiver, no level) is that post's total
+        totals_over_posts = q.has(*lexicon.TOTAL_WORDS) and bool(q.recipients or prev.recipients or q.levels
+                                                                  or prev.levels)
+        if not q.posts and prev.posts and not q.unmatched and not totals_over_posts:
+            out.posts = self._narrowed(prev.posts, prev.post_phrases, out.years, out.levels or prev.levels)
+            out.post_phrases = prev.post_phrases
             extra += prev.post_phrases
             assumed.append(_post_label(prev.posts, out.years))
         if not q.levels and prev.levels and not q.recipients:
@@ -544,6 +600,30 @@ class QuestionParser:
         out.follow_up = inherited
         return out
 
+    def _narrowed(self, posts: list[Post], phrases: list[str], years: list[int], levels: list[str]) -> list[Post]:
+        """"prestationsmålet för vuxna": two names whose posts (in the years asked) overlap name the posts
+        they share; disjoint names ("handlingsplaner och brukarmedverkan") are two posts. A level asked
+        that none of the shared posts has keeps them all (a synonym list may lack one of the names)."""
+        if len(phrases) < 2:
+            return posts
+        sets = []
+        for ph in phrases:
+            found, _ = self._posts(f" {ph} ")
+            found += [p for p in posts if ph in fold(p.name)]  # a name the synonym list lacks
+            ids = {p.id for p in found if not years or p.year in years}
+            if ids:
+                sets.append(ids)
+        if len(sets) < 2:
+            return posts
+        common = set.intersection(*sets)
+        if not common or common == set.union(*sets):
+            return posts
+        asked = {lv for lv in levels if lv in ("kommun", "region", "lan", "skr")}
+        if asked and not any(p.level.value in asked or (p.level.value == "kommun_och_region" and asked & {"kommun", "region"})
+                             for p in posts if p.id in common):
+            return posts
+        return [p for p in posts if p.id in common or (years and p.year not in years)]
+
     def _posts(self, text: str) -> tuple[list[Post], list[str]]:
         posts: list[Post] = []
         phrases: list[str] = []
@@ -560,6 +640,19 @@ class QuestionParser:
                     posts.append(post)
                 if phrase not in phrases:
                     phrases.append(phrase)
+        for w in words:
+            # "bup-köerna": a compound whose parts each name the same post names that post
+            parts = [p for p in w.split("-") if len(p) >= 3]
+            if "-" not in w or len(parts) < 2 or w in phrases:
+                continue
+            owners = [{post.id for phrase, post in self._post_phrases
+                       if p == phrase or (len(phrase) >= 6 and p.startswith(phrase))} for p in parts]
+            common = set.intersection(*owners)
+            for _phrase, post in self._post_phrases:
+                if post.id in common and post not in posts:
+                    posts.append(post)
+            if common:
+                phrases.append(w)
         return posts, phrases
 
     @staticmethod

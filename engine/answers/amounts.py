@@ -537,17 +537,28 @@ def _agreement_total(kb: KnowledgeBase, q: Query) -> Answer | None:
         return None
     agreements.sort(key=lambda a: -(a.total_year or a.years[0]))
     lines = []
+    stated = []
     for a in agreements:
         year = a.total_year or a.years[0]
         missing = [y for y in q.years if y in a.years and y != year]
+        if missing and year not in q.years:
+            # "Hur stor är överenskommelsen 2022?" when its total is stated only for 2021: the 2021 total
+            # answers another question, so it is named, not given
+            lines.append(f"Beloppet för {years_text(missing)} framgår inte av dokumenten; {a.short} gäller "
+                         f"{years_text(a.years)} men totalbeloppet står bara för {year}.")
+            continue
         if missing:
             lines.append(f"Beloppet för {years_text(missing)} framgår inte av dokumenten; {a.short} gäller {years_text(a.years)} "
                          f"men beloppen står bara för {year}:")
+        stated.append(a)
         lines.append(f"{format_kr_with_mkr(a.total)}: {a.name} omfattar totalt {format_kr(a.total)} för {year}.")
         if a.summary:
             lines.append(a.summary)
-    facts = [{"agreement": a.id, "total": str(a.total), "year": a.total_year} for a in agreements]
-    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=uniq_sources([a.source for a in agreements]))
+    facts = [{"agreement": a.id, "total": str(a.total), "year": a.total_year} for a in stated]
+    sources = uniq_sources([a.source for a in agreements])
+    if not stated:
+        return Answer(text="\n".join(lines), intent="not_in_documents", sources=sources, confident=False)
+    return Answer(text="\n".join(lines), intent="amount", facts=facts, sources=sources)
 
 
 def _post_not_in_year(kb: KnowledgeBase, q: Query) -> Answer:

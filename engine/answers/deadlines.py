@@ -12,11 +12,47 @@ from engine.models import Deadline
 from engine.text import fold, words
 from engine.understanding import Query
 
+#: words for the money itself: a year next to one of these is the year of the funds ("2022 års medel",
+#: "medel från 2022", "the 2021 funds"), not the year a date falls in
+_MONEY = r"(?:medel|medlen|pengar|pengarna|stimulansmedel|stimulansmedlen|bidrag|bidraget|funds|money)"
+_FUNDS_YEAR = re.compile(rf"(?<![\d/])(\d{{4}}) (?:ars )?{_MONEY}(?![a-z])|(?<![a-z]){_MONEY} (?:fran|for|from|av) (\d{{4}})(?![\d/])")
+
+
+#: the kinds of report on the use of the money
+_REPORT_KINDS = {"redovisning", "slutrapport", "verksamhetsrapport", "ekonomisk_redovisning"}
+
+
+def funds_years(q: Query) -> list[int]:
+    """The years whose money the question asks about ("oanvända medel från 2022" → 2022)."""
+    found = {int(m.group(1) or m.group(2)) for m in _FUNDS_YEAR.finditer(q.text)}
+    return [y for y in q.years if y in found]
+
+
+def money_years(kb: KnowledgeBase, agreement_id: str) -> set[int]:
+    """The years whose money an agreement's deadlines concern: the years it states amounts for (its posts,
+    its total), else all its years. The 2021–2022 agreement states money for 2021 only, so its repayment
+    date (31 mars 2022) is for the 2021 money, not for "2022 års medel"."""
+    a = kb.agreements.get(agreement_id)
+    if a is None:
+        return set()
+    stated = {p.year for p in kb.posts.values() if p.agreement == agreement_id}
+    if a.total_year:
+        stated.add(a.total_year)
+    return stated or set(a.years)
+
 
 def candidates(kb: KnowledgeBase, q: Query) -> list[Deadline]:
     kinds = set(q.deadline_kinds)
     found = [d for d in kb.deadlines if d.kind.value in kinds]
     if q.years:
+        funds = funds_years(q)
+        if funds:  # the year of the money, not of the date
+            own = [d for d in found if money_years(kb, d.agreement) & set(funds)]
+            if not own and kinds & _REPORT_KINDS:
+                # "rapporten om 2020 års medel": that year's report, whatever the document calls it
+                own = [d for d in kb.deadlines if d.kind.value in _REPORT_KINDS
+                       and money_years(kb, d.agreement) & set(funds)]
+            return own
         by_agreement = [d for d in found if matches_year(kb, d.agreement, q.years)]
         by_date = [d for d in found if d.date and d.date.year in q.years]
         found = by_agreement or by_date
@@ -88,6 +124,8 @@ def _year_not_covered(kb: KnowledgeBase, q: Query) -> Answer | None:
     if not nearest:
         return None
     years = " och ".join(str(y) for y in sorted(q.years))
+    if funds_years(q):
+        years += " års medel"
     lines = [f"En frist för {years} framgår inte av dokumenten. Närmast i dokumenten:"]
     lines += [_line(kb, d) for d in nearest]
     return Answer(text="\n".join(lines), intent="deadline", confident=False,

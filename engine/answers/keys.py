@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.answer import Answer
-from engine.answers.common import matches_year, uniq_sources
+from engine.answers.common import matches_year, uniq_sources, years_text
 from engine.formatting import format_date, format_kr_with_mkr
 from engine.knowledge import KnowledgeBase
 from engine.models import KeyKind, Post
@@ -54,6 +54,16 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         return Answer(text="\n".join(lines), intent="distribution_key",
                       facts=[{"post": p.id, "population_date": p.key.population_date.isoformat()} for p in dated],
                       sources=uniq_sources([p.key.source for p in dated]))
+    by_population = [p for p in posts if p.key.kind in (KeyKind.population, KeyKind.fixed_plus_population,
+                                                         KeyKind.population_0_25)]
+    if q.wants_date and q.has_stem("befolkning") and not dated and by_population:
+        # "Vilket datum för befolkningsmängd används 2021?": the key is by population, its date is not stated
+        lead = (f"Vilket datum befolkningsmängden avser {years_text(sorted({p.year for p in by_population}))} "
+                "framgår inte av dokumenten. Närmast i dokumenten:")
+        shown = by_population[:12]
+        return Answer(text="\n".join([lead, *(_line(kb, p) for p in shown)]), intent="distribution_key",
+                      confident=False, facts=[{"post": p.id, "key": p.key.kind.value} for p in shown],
+                      sources=uniq_sources([p.key.source for p in shown]))
     if not q.posts:
         # a general "how is it distributed" for a year: posts grouped by their key, the commonest first
         posts = [p for p in posts if p.key.kind != KeyKind.unstated]

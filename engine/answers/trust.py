@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from engine import scope
 from engine.answer import Answer
 from engine.answers.common import agreement_years, uniq_sources, years_text
 from engine.formatting import format_kr, format_number
@@ -153,12 +154,20 @@ def _posts_instead(kb: KnowledgeBase, q: Query, lead: str, *, asked_amount: bool
     return Answer(text=text, intent="not_in_documents", sources=sources, confident=False)
 
 
-def compare(parts: list[tuple[str, Decimal]], detail: Answer, *, yes_no: bool, verb: str = "får mer") -> Answer:
+def compare(parts: list[tuple[str, Decimal]], detail: Answer, *, yes_no: bool, verb: str = "får mer",
+            difference_first: bool = False) -> Answer:
     """"Får Mora mer än Leksand?": the larger first, the difference in kronor and percent, then the figures.
-    A yes/no question about the first named gets "Ja"/"Nej" first."""
+    A yes/no question about the first named gets "Ja"/"Nej" first; "hur mycket mer/mindre …?" gets the
+    difference first."""
     (a_name, a), (b_name, b) = parts[0], parts[1]
     if a == b:
         head = f"Lika mycket: {a_name} och {b_name} har båda {format_kr(a)}."
+    elif difference_first:
+        big_name, big, small_name, small = (a_name, a, b_name, b) if a > b else (b_name, b, a_name, a)
+        diff = big - small
+        pct = f" ({format_number(diff / small * 100, 1)} % mer)" if small else ""
+        head = (f"Skillnad {format_kr(diff)}{pct}: {big_name} {verb}, {format_kr(big)} mot {format_kr(small)} "
+                f"för {small_name}.")
     else:
         big_name, big, small_name, small = (a_name, a, b_name, b) if a > b else (b_name, b, a_name, a)
         diff = big - small
@@ -245,6 +254,12 @@ def scope_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
             where = " och ".join(sorted(kb.recipients[f"lan-{c}"].name for c in owners if f"lan-{c}" in kb.recipients))
             who = " och ".join(r.name for r in asked)
             lead = f"Det dokumenten säger om detta gäller {where}; att det gäller {who} framgår inte av dokumenten."
+    receivers = [r for r in q.recipients if r.kind in (RecipientKind.kommun, RecipientKind.region)]
+    if lead is None and receivers and deadlines and all(d.applies_to for d in deadlines) and not any(
+            scope.applies(kb, d.applies_to, r) for d in deadlines for r in receivers):
+        # "När ska Region Stockholm fakturera Storsthlm?" when only the county's municipalities invoice
+        who = " och ".join(r.name for r in receivers)
+        lead = f"En egen frist för {who} framgår inte av dokumenten; fristen nedan gäller {deadlines[0].who}."
     asked_posts = [p for p in q.posts if not q.years or p.year in q.years]
     if lead is None and asked_posts:
         body = fold(" ".join([d.action + " " + (d.to or "") for d in deadlines] + [f.text for f in facts]))
