@@ -106,8 +106,9 @@ class Engine:
 
     def _ask(self, question: str, user_id: str | None, conversation: str | None) -> Answer:
         previous = self._previous(conversation)
-        parts = split_parts(question) if not self.parser.parse(question).unmatched else [question]
-        q = self.parser.parse_in_context(parts[0], previous)
+        whole = self.parser.parse(question)
+        parts = split_parts(question) if not whole.unmatched else [question]
+        q = self.parser.parse_in_context(parts[0], previous, parsed=whole if parts[0] == question else None)
         q.asker_id = user_id
         answer = self._answer(q, question)
         for part in parts[1:]:  # "Hur mycket får Falun 2020 och när ska slutredovisningen lämnas?"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from engine import lexicon
 from engine.knowledge import KnowledgeBase
@@ -175,9 +175,15 @@ def translate_phrases(question: str) -> str:
     """English and casual phrases rewritten to Swedish in the original text, keeping its capitals
     (recipient lookup uses them to tell "Vara kommun" from "vara")."""
     out = question
-    for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
-        out = re.sub(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])", sv, out)
+    for pattern, sv in _PHRASE_PATTERNS:
+        out = pattern.sub(sv, out)
     return out
+
+
+# lexicon.PHRASES longest first, compiled once rather than once per question (issue #13)
+_PHRASES_LONGEST_FIRST = sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0]))
+_PHRASE_PATTERNS = [(re.compile(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])"), sv)
+                    for eng, sv in _PHRASES_LONGEST_FIRST]
 
 
 def normalise(question: str) -> str:
@@ -188,7 +194,7 @@ def normalise(question: str) -> str:
     text = re.sub(r"(?<=[a-z])/(?=[a-z])", " ", text)  # "landstingen/regionerna" (not "717/771", "S/20/0002")
     text = re.sub(r"\s+", " ", text).strip()
     padded = f" {text} "
-    for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
+    for eng, sv in _PHRASES_LONGEST_FIRST:
         padded = padded.replace(f" {eng} ", f" {sv} ")
     return padded
 
@@ -298,6 +304,9 @@ class QuestionParser:
                 if ft and ft not in _GENERIC and len(ft) >= 2 and not recipients.resolve_exact(ft):
                     self._post_phrases.append((ft, post))
         self._post_phrases.sort(key=lambda tp: -len(tp[0]))
+        #: one-word phrases a question word may name inflected or misspelt (see `_posts`)
+        self._loose_phrases = list(dict.fromkeys(ph for ph, _ in self._post_phrases if " " not in ph and len(ph) >= 6))
+        self._loose_hits: dict[str, frozenset[str]] = {}  # word -> the loose phrases it names
 
     def parse(self, question: str) -> Query:
         text = normalise(question)
@@ -417,11 +426,11 @@ class QuestionParser:
             recent_recipients=[self.kb.recipients[r] for r in state.get("recent_recipients", [])
                                if r in self.kb.recipients])
 
-    def parse_in_context(self, question: str, previous: dict | None) -> Query:
+    def parse_in_context(self, question: str, previous: dict | None, *, parsed: Query | None = None) -> Query:
         """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
         does not say itself from the previous question of the same conversation, and says so in
-        `assumed`."""
-        q = self.parse(question)
+        `assumed`. `parsed`: this question's `parse(question)`, when the caller already has it."""
+        q = parsed if parsed is not None else self.parse(question)
         if not previous:
             return q
         prev = self.from_state(previous)
@@ -547,12 +556,14 @@ class QuestionParser:
     def _posts(self, text: str) -> tuple[list[Post], list[str]]:
         posts: list[Post] = []
         phrases: list[str] = []
-        words = text.split()
+        loose: set[str] | None = None
         for phrase, post in self._post_phrases:
             hit = _contains(text, phrase)
             if not hit and " " not in phrase and len(phrase) >= 6:
                 # inflected forms ("ungdomsmottagningarna") and small typos
-                hit = any(w.startswith(phrase) or (len(w) >= 7 and fuzz.ratio(w, phrase) >= 88) for w in words)
+                if loose is None:
+                    loose = set().union(*(self._loose_hits_of(w) for w in set(text.split())))
+                hit = phrase in loose
             if not hit and " " in phrase:
                 hit = phrase in text
             if hit:
@@ -561,6 +572,19 @@ class QuestionParser:
                 if phrase not in phrases:
                     phrases.append(phrase)
         return posts, phrases
+
+    def _loose_hits_of(self, word: str) -> frozenset[str]:
+        """The one-word post phrases this word starts with or is a small typo of (remembered per word)."""
+        hits = self._loose_hits.get(word)
+        if hits is None:
+            hits = frozenset(ph for ph in self._loose_phrases if word.startswith(ph))
+            if len(word) >= 7:
+                hits |= {ph for ph, _, _ in process.extract(word, self._loose_phrases, scorer=fuzz.ratio,
+                                                             score_cutoff=88, limit=None)}
+            if len(self._loose_hits) >= 20_000:
+                self._loose_hits.clear()
+            self._loose_hits[word] = hits
+        return hits
 
     @staticmethod
     def _topics(text: str) -> dict[str, float]:
