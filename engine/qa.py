@@ -23,6 +23,7 @@ from engine.answers import amounts, english, facts, figures, overview, status, t
 from engine.authz import match_contacts
 from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
+from engine.knowledge_cache import prebuilt
 from engine.library import passages
 from engine.models import Recipient, RecipientKind
 from engine.recipients import RecipientIndex
@@ -41,7 +42,7 @@ class Engine:
         self.context: ConversationContext = context if context is not None else InProcessContext()
         self._store = store
         self._store_factory = store_factory
-        self.recipients = RecipientIndex(kb.recipients)
+        self.recipients = prebuilt(kb, "recipients") or RecipientIndex(kb.recipients)
         self._base_parser = QuestionParser(kb, self.recipients)
         self._sheet_parser: tuple[KnowledgeBase, QuestionParser] | None = None
         self._pinned = threading.local()  # one knowledge base for the whole of one question

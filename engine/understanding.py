@@ -5,6 +5,7 @@ that signal what is asked live in engine/lexicon.py.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -12,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from engine import lexicon
 from engine.knowledge import KnowledgeBase
+from engine.knowledge_cache import prebuilt
 from engine.models import Post, Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.text import fold
@@ -175,15 +177,32 @@ def translate_phrases(question: str) -> str:
     """English and casual phrases rewritten to Swedish in the original text, keeping its capitals
     (recipient lookup uses them to tell "Vara kommun" from "vara")."""
     out = question
-    for pattern, sv in _PHRASE_PATTERNS:
-        out = pattern.sub(sv, out)
+    caseless = _caseless(out)
+    for eng, sv in _PHRASES_LONGEST_FIRST:
+        if eng.lower() not in caseless:
+            continue  # cannot match: no need to compile or run its pattern
+        changed = _phrase_pattern(eng).sub(sv, out)
+        if changed != out:
+            out, caseless = changed, _caseless(changed)
     return out
 
 
-# lexicon.PHRASES longest first, compiled once rather than once per question (issue #13)
+# lexicon.PHRASES longest first (sorted once, not once per question; issue #13)
 _PHRASES_LONGEST_FIRST = sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0]))
-_PHRASE_PATTERNS = [(re.compile(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])"), sv)
-                    for eng, sv in _PHRASES_LONGEST_FIRST]
+#: the non-ASCII characters a case-insensitive pattern matches to an ASCII letter, besides what
+#: str.lower() already maps there (K, the Kelvin sign): İ and ı match "i", ſ matches "s"
+_CASELESS_EXTRA = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def _caseless(text: str) -> str:
+    """`text` such that an ASCII phrase matching it case-insensitively (re.I) is a substring of it."""
+    return text.translate(_CASELESS_EXTRA).lower()
+
+
+@functools.cache
+def _phrase_pattern(eng: str) -> re.Pattern[str]:
+    """One English/casual phrase as a whole word, any case; compiled when first needed."""
+    return re.compile(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])")
 
 
 def normalise(question: str) -> str:
@@ -295,7 +314,7 @@ class QuestionParser:
     def __init__(self, kb: KnowledgeBase, recipients: RecipientIndex):
         self.kb = kb
         self.recipients = recipients
-        self.vocabulary = Vocabulary(kb)
+        self.vocabulary = prebuilt(kb, "vocabulary") or Vocabulary(kb)
         self._post_phrases: list[tuple[str, Post]] = []
         for post in kb.posts.values():
             for term in {post.short, *post.synonyms}:
@@ -591,9 +610,10 @@ class QuestionParser:
         """Topic scores from trigger phrases; a trigger inside a longer one that matched ("prestationsmål"
         in "hur många prestationsmål", "papper" in "pappersfaktura") counts only as the longer one."""
         hits: list[tuple[str, str, int, int]] = []
-        for topic, patterns in _TOPIC_PATTERNS.items():
-            for t, pattern in patterns:
-                if m := pattern.search(text):
+        for topic, triggers in lexicon.TOPIC_TRIGGERS.items():
+            for t in triggers:
+                # the trigger's first word is in any text it matches: most patterns are never compiled
+                if t.split(" ", 1)[0] in text and (m := _trigger_pattern(t).search(text)):
                     hits.append((topic, t, m.start(), m.end()))
         scores: dict[str, float] = {}
         for topic, t, start, end in hits:
@@ -605,12 +625,10 @@ class QuestionParser:
         return scores
 
 
+@functools.cache
 def _trigger_pattern(trigger: str) -> re.Pattern[str]:
     """Words of five letters or more match inflected forms ("ekonomiska redovisningen" for "ekonomisk
     redovisning"); shorter words must match whole ("over" is not "overenskommelse")."""
     parts = [re.escape(w) + (r"[a-z]*" if len(w) >= 5 else "") for w in trigger.split()]
     return re.compile(r"(?<![a-z0-9])" + " ".join(parts) + r"(?![a-z0-9])")
 
-
-_TOPIC_PATTERNS = {topic: [(t, _trigger_pattern(t)) for t in triggers]
-                   for topic, triggers in lexicon.TOPIC_TRIGGERS.items()}

@@ -8,6 +8,7 @@ from engine import lexicon
 from engine.answer import Answer
 from engine.answers.common import agreement_years, uniq_sources
 from engine.knowledge import KnowledgeBase
+from engine.knowledge_cache import prebuilt
 from engine.models import Fact
 from engine.text import fold, words
 from engine.understanding import Query
@@ -170,7 +171,7 @@ _INDEXES: dict[int, tuple[KnowledgeBase, FactIndex]] = {}
 def index(kb: KnowledgeBase) -> FactIndex:
     entry = _INDEXES.get(id(kb))
     if entry is None or entry[0] is not kb:
-        entry = (kb, FactIndex(kb))
+        entry = (kb, prebuilt(kb, "facts") or FactIndex(kb))
         _INDEXES[id(kb)] = entry
     return entry[1]
 
