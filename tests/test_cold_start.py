@@ -38,3 +38,38 @@ def test_one_command_registers_its_module_only_and_help_registers_all():
     assert _commands(build_parser(["okänt-kommando"])) == everything  # argparse names every choice
     args = build_parser(["ask", "--json", "moms?"]).parse_args(["ask", "--json", "moms?"])
     assert args.command == "ask" and args.json and args.question == ["moms?"]
+
+
+def test_phrases_and_topics_skipped_unseen_give_what_every_pattern_gives():
+    """The parser compiles a phrase or topic pattern only when its first word is in the question; the
+    result must be what running every pattern gives (re.I's İ, ı, ſ and the Kelvin sign included)."""
+    import re
+
+    from benchmarks.bench_questions import questions
+    from engine import lexicon
+    from engine.understanding import QuestionParser, normalise, translate_phrases
+
+    def every_phrase(text):
+        for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
+            text = re.sub(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])", sv, text)
+        return text
+
+    def every_topic(text):
+        hits = []
+        for topic, triggers in lexicon.TOPIC_TRIGGERS.items():
+            for t in triggers:
+                parts = [re.escape(w) + (r"[a-z]*" if len(w) >= 5 else "") for w in t.split()]
+                if m := re.search(r"(?<![a-z0-9])" + " ".join(parts) + r"(?![a-z0-9])", text):
+                    hits.append((topic, t, m.start(), m.end()))
+        scores = {}
+        for topic, t, start, end in hits:
+            if not any(s <= start and end <= e and ((e - s) > (end - start) or len(o) > len(t)) for _, o, s, e in hits):
+                scores[topic] = scores.get(topic, 0.0) + 1.0 + len(t) / 20
+        return scores
+
+    odd = [p.upper() for p in lexicon.PHRASES] + [p.replace("i", "ı").replace("s", "ſ").replace("k", "\u212a")
+                                                  for p in lexicon.PHRASES] + [p.replace("i", "İ") for p in lexicon.PHRASES]
+    for q in questions() + odd:
+        assert translate_phrases(q) == every_phrase(q), q
+        text = normalise(q)
+        assert QuestionParser._topics(text) == every_topic(text), q
