@@ -58,10 +58,12 @@ get_store.cache_clear = _cache_clear  # type: ignore[attr-defined]
 
 
 def get_knowledge(settings: Settings | None = None):
-    """The knowledge base: curated YAML + the document library's accepted drafts (kb.library is set)."""
-    from engine.knowledge_layers import load_live
+    """The knowledge base: curated YAML + the document library's accepted drafts (kb.library is set),
+    from the compiled cache when it is current (engine/knowledge_cache.py)."""
+    from engine.knowledge_cache import load_live_cached
 
-    return load_live((settings or get_settings()).data_dir)
+    settings = settings or get_settings()
+    return load_live_cached(settings.data_dir, cache_dir=settings.knowledge_cache_dir)
 
 
 def get_engine(settings: Settings | None = None, *, with_store: bool = True):

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # Time zone of every deadline
     timezone: str = Field(default="Europe/Stockholm", alias="STIMULANS_TZ")
 
+    # Where the compiled knowledge base is kept between processes (engine/knowledge_cache.py): a folder,
+    # or "off"; default ~/.cache/stimulans
+    cache_dir: str | None = Field(default=None, alias="STIMULANS_CACHE_DIR")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -83,6 +87,19 @@ class Settings(BaseSettings):
     @property
     def resolved_workbook(self) -> Path:
         return self.workbook_path or (self.data_dir / "stimulans.xlsx")
+
+    @property
+    def knowledge_cache_dir(self) -> Path | None:
+        """The folder of the compiled knowledge base; None when STIMULANS_CACHE_DIR=off."""
+        value = (self.cache_dir or "").strip()
+        if value.lower() in ("off", "0", "false", "no", "nej", "av"):
+            return None
+        if value:
+            return Path(value).expanduser()
+        try:
+            return Path.home() / ".cache" / "stimulans"
+        except RuntimeError:  # no home directory: no cache
+            return None
 
     @property
     def google_configured(self) -> bool:

@@ -252,7 +252,26 @@ def _line(kb, result: AllocationResult, part: Part, *, post, unit_name: str, pot
 def estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
              registry: PopulationRegistry | None = None) -> EstimateResult | None:
     """Computed amounts for a recipient and year (optionally one post); None when nothing can be
-    computed from amounts and keys the knowledge base states."""
+    computed from amounts and keys the knowledge base states. With the default population registry the
+    result is remembered per knowledge base (it allocates the post over every municipality: ~10 ms)."""
+    if registry is not None:
+        return _estimate(kb, recipient_id, year, post_id, registry=registry)
+    key = (id(kb), recipient_id, year, post_id)
+    hit = _ESTIMATES.get(key)
+    if hit is not None and hit[0] is kb:
+        return hit[1]
+    result = _estimate(kb, recipient_id, year, post_id, registry=None)
+    if len(_ESTIMATES) >= 2048:
+        _ESTIMATES.clear()
+    _ESTIMATES[key] = (kb, result)
+    return result
+
+
+_ESTIMATES: dict[tuple, tuple] = {}
+
+
+def _estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
+              registry: PopulationRegistry | None = None) -> EstimateResult | None:
     r = kb.recipients.get(recipient_id)
     if r is None:
         return None

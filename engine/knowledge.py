@@ -15,12 +15,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.formatting import describe_os_error
+
+if TYPE_CHECKING:
+    import yaml
 from engine.models import (
     Agreement,
     Allocation,
@@ -64,17 +66,20 @@ class KnowledgeError(Exception):
 # --------------------------------------------------------------------------- YAML reading
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available (about 10x faster)
+@functools.cache
+def _loader_class() -> type:
+    """Safe loader without implicit timestamps: dates stay strings so pydantic reports bad ones by path.
+    libyaml's when available (about 10x faster). Made on first use: a knowledge base loaded from the
+    compiled cache (engine/knowledge_cache.py) reads no YAML, so `stimulans ask` does not import yaml."""
+    import yaml
 
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader without implicit timestamps: dates stay strings so pydantic reports bad ones by path."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("_Loader", (base,), {"__doc__": _loader_class.__doc__})
+    loader.yaml_implicit_resolvers = {
+        ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return loader
 
 
 def _display(path: Path) -> str:
@@ -96,6 +101,8 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
 
 def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
     """The YAML node at a pydantic error location (for the line number)."""
+    import yaml
+
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             nxt = None
@@ -114,6 +121,8 @@ def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
 
 
 def _check_duplicate_keys(node: yaml.Node, where: str, path: str = "") -> None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for k, v in node.value:
@@ -135,7 +144,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     except (OSError, UnicodeDecodeError) as e:
         reason = describe_os_error(e) if isinstance(e, OSError) else "filen är inte UTF-8-text"
         raise KnowledgeError(f"{where}: kan inte läsas: {reason}") from e
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}

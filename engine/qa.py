@@ -23,6 +23,7 @@ from engine.answers import amounts, english, facts, figures, overview, status, t
 from engine.authz import match_contacts
 from engine.conversation import ConversationContext, InProcessContext
 from engine.knowledge import KnowledgeBase
+from engine.knowledge_cache import prebuilt
 from engine.library import passages
 from engine.models import Recipient, RecipientKind
 from engine.recipients import RecipientIndex
@@ -41,7 +42,7 @@ class Engine:
         self.context: ConversationContext = context if context is not None else InProcessContext()
         self._store = store
         self._store_factory = store_factory
-        self.recipients = RecipientIndex(kb.recipients)
+        self.recipients = prebuilt(kb, "recipients") or RecipientIndex(kb.recipients)
         self._base_parser = QuestionParser(kb, self.recipients)
         self._sheet_parser: tuple[KnowledgeBase, QuestionParser] | None = None
         self._pinned = threading.local()  # one knowledge base for the whole of one question
@@ -106,8 +107,9 @@ class Engine:
 
     def _ask(self, question: str, user_id: str | None, conversation: str | None) -> Answer:
         previous = self._previous(conversation)
-        parts = split_parts(question) if not self.parser.parse(question).unmatched else [question]
-        q = self.parser.parse_in_context(parts[0], previous)
+        whole = self.parser.parse(question)
+        parts = split_parts(question) if not whole.unmatched else [question]
+        q = self.parser.parse_in_context(parts[0], previous, parsed=whole if parts[0] == question else None)
         q.asker_id = user_id
         answer = self._answer(q, question)
         for part in parts[1:]:  # "Hur mycket får Falun 2020 och när ska slutredovisningen lämnas?"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from engine.models import Recipient, RecipientKind
 from engine.text import fold
@@ -84,6 +84,14 @@ class RecipientIndex:
                 self._names.setdefault(r.code, []).append(r)
         self._max_words = max((len(k.split()) for k in self._names), default=1)
         self._single = [k for k in self._names if " " not in k and not k.isdigit()]
+        #: the single-word names by first letter, in `_single` order (a typo keeps its first letter)
+        self._single_by_initial: dict[str, list[str]] = {}
+        for k in self._single:
+            self._single_by_initial.setdefault(k[:1], []).append(k)
+        self._fuzzy_names = [name for name in self._names if not name.isdigit()]
+        # typo lookups depend only on the word (and the index), so they are remembered (issue #13)
+        self._fuzzy_cache: dict[str, tuple[list[Recipient] | None, float]] = {}
+        self._resolve_cache: dict[str, list[Recipient] | None] = {}
 
     # -- lookups -------------------------------------------------------------------------------
     def get(self, recipient_id: str) -> Recipient | None:
@@ -106,16 +114,18 @@ class RecipientIndex:
                 if k in self._names:
                     return self._pick(self._names[k], prefer, key)
             return None
-        best, best_score = None, 0.0
-        for name, recs in self._names.items():
-            if name.isdigit():
-                continue
-            score = fuzz.ratio(key, name)
-            if score > best_score:
-                best, best_score = recs, score
-        if best is not None and best_score >= (88 if len(key) < 8 else 85):
-            return self._pick(best, prefer, key)
-        return None
+        if key in self._resolve_cache:
+            best = self._resolve_cache[key]
+        else:
+            best = self._fuzzy_whole(key)
+            _remember(self._resolve_cache, key, best)
+        return self._pick(best, prefer, key) if best is not None else None
+
+    def _fuzzy_whole(self, key: str) -> list[Recipient] | None:
+        """The recipients of the name closest to `key` (small typos), or None."""
+        hit = process.extractOne(key, self._fuzzy_names, scorer=fuzz.ratio,
+                                 score_cutoff=88 if len(key) < 8 else 85)
+        return self._names[hit[0]] if hit is not None else None
 
     def find(self, text: str, *, prefer: RecipientKind | None = None) -> list[RecipientMatch]:
         """All recipients named in a sentence, longest match first, no overlapping spans. `prefer`
@@ -155,9 +165,16 @@ class RecipientIndex:
     def _fuzzy_single(self, word: str) -> tuple[list[Recipient] | None, float]:
         if word in COMMON_WORDS:
             return None, 0.0
+        cached = self._fuzzy_cache.get(word)
+        if cached is None:
+            cached = self._fuzzy_single_uncached(word)
+            _remember(self._fuzzy_cache, word, cached)
+        return cached
+
+    def _fuzzy_single_uncached(self, word: str) -> tuple[list[Recipient] | None, float]:
         best, best_score = None, 0.0
-        for name in self._single:
-            if abs(len(name) - len(word)) > 2 or name[:1] != word[:1]:
+        for name in self._single_by_initial.get(word[:1], ()):
+            if abs(len(name) - len(word)) > 2:
                 continue
             score = fuzz.ratio(word, name)
             if score > best_score:
@@ -189,3 +206,13 @@ class RecipientIndex:
         order = [RecipientKind.kommun, RecipientKind.lan, RecipientKind.region, RecipientKind.aktor,
                  RecipientKind.grupp, RecipientKind.skr, RecipientKind.myndighet]
         return sorted(recs, key=lambda r: order.index(r.kind) if r.kind in order else 99)[0]
+
+
+#: entries a lookup cache keeps before it starts over (questions bring an unbounded stream of words)
+CACHE_SIZE = 20_000
+
+
+def _remember(cache: dict, key, value) -> None:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value

@@ -32,7 +32,7 @@ class Role(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use, not at import (#13)
 
 
 class RowKey(_Model):

@@ -5,13 +5,15 @@ that signal what is asked live in engine/lexicon.py.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from engine import english_words, lexicon
 from engine.knowledge import KnowledgeBase
+from engine.knowledge_cache import prebuilt
 from engine.models import Post, Recipient, RecipientKind
 from engine.recipients import RecipientIndex
 from engine.text import fold
@@ -187,9 +189,32 @@ def translate_phrases(question: str) -> str:
     """English and casual phrases rewritten to Swedish in the original text, keeping its capitals
     (recipient lookup uses them to tell "Vara kommun" from "vara")."""
     out = question
-    for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
-        out = re.sub(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])", sv, out)
+    caseless = _caseless(out)
+    for eng, sv in _PHRASES_LONGEST_FIRST:
+        if eng.lower() not in caseless:
+            continue  # cannot match: no need to compile or run its pattern
+        changed = _phrase_pattern(eng).sub(sv, out)
+        if changed != out:
+            out, caseless = changed, _caseless(changed)
     return out
+
+
+# lexicon.PHRASES longest first (sorted once, not once per question; issue #13)
+_PHRASES_LONGEST_FIRST = sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0]))
+#: the non-ASCII characters a case-insensitive pattern matches to an ASCII letter, besides what
+#: str.lower() already maps there (K, the Kelvin sign): İ and ı match "i", ſ matches "s"
+_CASELESS_EXTRA = str.maketrans({"İ": "i", "ı": "i", "ſ": "s"})
+
+
+def _caseless(text: str) -> str:
+    """`text` such that an ASCII phrase matching it case-insensitively (re.I) is a substring of it."""
+    return text.translate(_CASELESS_EXTRA).lower()
+
+
+@functools.cache
+def _phrase_pattern(eng: str) -> re.Pattern[str]:
+    """One English/casual phrase as a whole word, any case; compiled when first needed."""
+    return re.compile(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])")
 
 
 def normalise(question: str) -> str:
@@ -200,7 +225,7 @@ def normalise(question: str) -> str:
     text = re.sub(r"(?<=[a-z])/(?=[a-z])", " ", text)  # "landstingen/regionerna" (not "717/771", "S/20/0002")
     text = re.sub(r"\s+", " ", text).strip()
     padded = f" {text} "
-    for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
+    for eng, sv in _PHRASES_LONGEST_FIRST:
         padded = padded.replace(f" {eng} ", f" {sv} ")
     return padded
 
@@ -314,7 +339,7 @@ class QuestionParser:
     def __init__(self, kb: KnowledgeBase, recipients: RecipientIndex):
         self.kb = kb
         self.recipients = recipients
-        self.vocabulary = Vocabulary(kb)
+        self.vocabulary = prebuilt(kb, "vocabulary") or Vocabulary(kb)
         self._post_phrases: list[tuple[str, Post]] = []
         for post in kb.posts.values():
             for term in {post.short, *post.synonyms}:
@@ -323,6 +348,9 @@ class QuestionParser:
                 if ft and ft not in _GENERIC and len(ft) >= 2 and not recipients.resolve_exact(ft):
                     self._post_phrases.append((ft, post))
         self._post_phrases.sort(key=lambda tp: -len(tp[0]))
+        #: one-word phrases a question word may name inflected or misspelt (see `_posts`)
+        self._loose_phrases = list(dict.fromkeys(ph for ph, _ in self._post_phrases if " " not in ph and len(ph) >= 6))
+        self._loose_hits: dict[str, frozenset[str]] = {}  # word -> the loose phrases it names
 
     def parse(self, question: str) -> Query:
         text = normalise(question)
@@ -459,11 +487,11 @@ class QuestionParser:
                                if r in self.kb.recipients],
             recent_years=[int(y) for y in state.get("recent_years", [])])
 
-    def parse_in_context(self, question: str, previous: dict | None) -> Query:
+    def parse_in_context(self, question: str, previous: dict | None, *, parsed: Query | None = None) -> Query:
         """Parse a question; a follow-up ("och Rättvik?", "när då?", "and Falun?") inherits what it
         does not say itself from the previous question of the same conversation, and says so in
-        `assumed`."""
-        q = self.parse(question)
+        `assumed`. `parsed`: this question's `parse(question)`, when the caller already has it."""
+        q = parsed if parsed is not None else self.parse(question)
         if not previous:
             return q
         prev = self.from_state(previous)
@@ -627,12 +655,14 @@ class QuestionParser:
     def _posts(self, text: str) -> tuple[list[Post], list[str]]:
         posts: list[Post] = []
         phrases: list[str] = []
-        words = text.split()
+        loose: set[str] | None = None
         for phrase, post in self._post_phrases:
             hit = _contains(text, phrase)
             if not hit and " " not in phrase and len(phrase) >= 6:
                 # inflected forms ("ungdomsmottagningarna") and small typos
-                hit = any(w.startswith(phrase) or (len(w) >= 7 and fuzz.ratio(w, phrase) >= 88) for w in words)
+                if loose is None:
+                    loose = set().union(*(self._loose_hits_of(w) for w in set(text.split())))
+                hit = phrase in loose
             if not hit and " " in phrase:
                 hit = phrase in text
             if hit:
@@ -655,14 +685,28 @@ class QuestionParser:
                 phrases.append(w)
         return posts, phrases
 
+    def _loose_hits_of(self, word: str) -> frozenset[str]:
+        """The one-word post phrases this word starts with or is a small typo of (remembered per word)."""
+        hits = self._loose_hits.get(word)
+        if hits is None:
+            hits = frozenset(ph for ph in self._loose_phrases if word.startswith(ph))
+            if len(word) >= 7:
+                hits |= {ph for ph, _, _ in process.extract(word, self._loose_phrases, scorer=fuzz.ratio,
+                                                             score_cutoff=88, limit=None)}
+            if len(self._loose_hits) >= 20_000:
+                self._loose_hits.clear()
+            self._loose_hits[word] = hits
+        return hits
+
     @staticmethod
     def _topics(text: str) -> dict[str, float]:
         """Topic scores from trigger phrases; a trigger inside a longer one that matched ("prestationsmål"
         in "hur många prestationsmål", "papper" in "pappersfaktura") counts only as the longer one."""
         hits: list[tuple[str, str, int, int]] = []
-        for topic, patterns in _TOPIC_PATTERNS.items():
-            for t, pattern in patterns:
-                if m := pattern.search(text):
+        for topic, triggers in lexicon.TOPIC_TRIGGERS.items():
+            for t in triggers:
+                # the trigger's first word is in any text it matches: most patterns are never compiled
+                if t.split(" ", 1)[0] in text and (m := _trigger_pattern(t).search(text)):
                     hits.append((topic, t, m.start(), m.end()))
         scores: dict[str, float] = {}
         for topic, t, start, end in hits:
@@ -674,12 +718,10 @@ class QuestionParser:
         return scores
 
 
+@functools.cache
 def _trigger_pattern(trigger: str) -> re.Pattern[str]:
     """Words of five letters or more match inflected forms ("ekonomiska redovisningen" for "ekonomisk
     redovisning"); shorter words must match whole ("over" is not "overenskommelse")."""
     parts = [re.escape(w) + (r"[a-z]*" if len(w) >= 5 else "") for w in trigger.split()]
     return re.compile(r"(?<![a-z0-9])" + " ".join(parts) + r"(?![a-z0-9])")
 
-
-_TOPIC_PATTERNS = {topic: [(t, _trigger_pattern(t)) for t in triggers]
-                   for topic, triggers in lexicon.TOPIC_TRIGGERS.items()}

@@ -22,14 +22,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock, Timeout
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
+from typing import TYPE_CHECKING, Any
 
 from engine.formatting import describe_os_error
 from engine.store import HEADERS, StoreError, Tab
@@ -44,6 +37,12 @@ from sheets.backend import (
     column_kind,
 )
 from sheets.journal import Journal
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+# openpyxl and filelock are imported where a workbook is read, written or locked: opening the store to
+# see whether the workbook exists (every `stimulans ask`) does not pay for them (issue #13).
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +62,8 @@ def journal_path(workbook: Path) -> Path:
 def _storable(text: str) -> str:
     """Text an .xlsx cell can hold: control characters XML 1.0 forbids (openpyxl would refuse the
     whole write) are dropped, and text beyond Excel's cell limit is cut with a marker."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
@@ -122,6 +123,8 @@ class WorkbookBackend(Backend):
             finally:
                 self._local.depth -= 1
             return
+        from filelock import FileLock, Timeout
+
         with self._thread_lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,6 +179,8 @@ class WorkbookBackend(Backend):
         """On the first read: sweep leftover temp files if no save is running right now (lock free)."""
         if not self.path.parent.is_dir():
             return
+        from filelock import FileLock, Timeout
+
         lock = FileLock(str(self.path.with_name(self.path.name + ".lock")), timeout=0)
         try:
             lock.acquire()
@@ -201,6 +206,9 @@ class WorkbookBackend(Backend):
         """The workbook as it is on disk. Parsed only when the file's bytes changed since we last read or
         wrote it (a hash of the file, so a hand edit or another process's save is always seen); callers
         hold the thread lock, so the shared object is never read while a transaction changes it."""
+        from openpyxl import Workbook, load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
         if not self.path.exists():
             self._cache = None
             wb = Workbook()
@@ -321,6 +329,8 @@ class WorkbookBackend(Backend):
 
     def export_history(self, target: Path) -> dict[str, int]:
         """Write the history tabs to an .xlsx with the same tab names (for reading in Excel); rows per tab."""
+        from openpyxl import Workbook
+
         wb = Workbook()
         wb.remove(wb.active)
         counts: dict[str, int] = {}
@@ -405,6 +415,9 @@ class WorkbookBackend(Backend):
     @staticmethod
     def _format(ws, tab: str) -> bool:
         """Frozen header, bold header, column formats, status dropdown. True if anything changed."""
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.worksheet.datavalidation import DataValidation
+
         changed = False
         if ws.freeze_panes != "A2":
             ws.freeze_panes = "A2"

@@ -8,31 +8,45 @@ import sys
 
 COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "documents", "drafts", "exports",
                    "digest", "doctor", "healthcheck"]
+#: the module that registers each command: `stimulans ask …` imports only bot/cli/commands/ask.py, not what
+#: the other twelve import (issue #13: cold start). A command not listed here registers every module, as
+#: does `stimulans --help`; tests/test_cold_start.py checks each name against its module's register().
+COMMAND_OF = {"ask": "ask", "chat": "chat", "status": "status", "check": "sheet", "export-historik": "sheet",
+              "init-sheet": "sheet", "update": "sheet", "serve": "serve", "remind": "remind",
+              "påminnelser": "remind", "paminnelser": "remind", "verify": "allocation", "fördelning": "allocation",
+              "fordelning": "allocation", "dokument": "documents", "faktura": "drafts", "rekvisition": "drafts",
+              "export": "exports", "digest": "digest", "sammanfattning": "digest", "doctor": "doctor",
+              "healthcheck": "healthcheck"}
 
 
 class CliError(Exception):
     """A clear message for the user; exit code 2, no traceback."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `argv`, only the subcommand it names (when that is known)."""
     parser = argparse.ArgumentParser(
         prog="stimulans",
         description="Stimulans: belopp, deadlines och fakturaregler för stimulansmedel (ÖK psykisk hälsa).",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="visa felsökningsutskrifter")
     sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
-    for name in COMMAND_MODULES:
+    command = next((a for a in argv or [] if not a.startswith("-")), None)
+    if argv and any(a in ("-h", "--help") for a in argv[: argv.index(command) if command in argv else None]):
+        command = None  # `stimulans -h ask`: the top-level help lists every command
+    only = COMMAND_OF.get(command) if command else None
+    for name in [only] if only in COMMAND_MODULES else COMMAND_MODULES:
         importlib.import_module(f"bot.cli.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "update":  # values may start with '-'
         from bot.cli.commands.sheet import update_argv
 
         argv = update_argv(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")

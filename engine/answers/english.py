@@ -113,7 +113,7 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"\bmot\b", "against"),
     (r"(SEK|MSEK)\)? (\d{4})\b", lambda m: f"{m[1]}{')' if ')' in m[0] else ''} in {m[2]}"),
 ]
-_COMPILED = [(re.compile(p), r) for p, r in _TEMPLATES]
+_COMPILED: list = []  # compiled on the first English answer, not at import (issue #13: cold start)
 
 #: a short English lead for answers whose body quotes Swedish document text
 _QUOTED_LEAD = "From the documents (quoted in Swedish):"
@@ -121,6 +121,8 @@ _QUOTED_INTENTS = {"rule", "requirements", "invoice_rule", "requisition_form"}
 
 
 def render(text: str) -> str:
+    if not _COMPILED:
+        _COMPILED[:] = [(re.compile(p), r) for p, r in _TEMPLATES]
     for pattern, repl in _COMPILED:
         text = pattern.sub(repl, text)
     return text

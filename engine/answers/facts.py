@@ -8,6 +8,7 @@ from engine import lexicon
 from engine.answer import Answer
 from engine.answers.common import agreement_years, uniq_sources
 from engine.knowledge import KnowledgeBase
+from engine.knowledge_cache import prebuilt
 from engine.models import Fact
 from engine.text import fold, words
 from engine.understanding import Query
@@ -120,19 +121,48 @@ class FactIndex:
                          f"topic:{f.topic}"]:
                 self.by_term.setdefault(term, set()).add(f.id)
         self.facts = {f.id: f for f in kb.facts}
+        self.position = {f.id: i for i, f in enumerate(kb.facts)}
+        actors = _county_names(kb)
+        self.owners = {f.id: _owner_counties(actors, f) for f in kb.facts}
+        #: the facts by what their score depends on besides word evidence (see `contenders`)
+        self.groups: dict[tuple, list[int]] = {}
+        for i, f in enumerate(kb.facts):
+            n = self.norm[f.id]
+            key = (_subject(f.topic), n.years, n.own_years, self.owners[f.id])
+            self.groups.setdefault(key, []).append(i)
 
-    def candidates(self, q: Query) -> list[Fact]:
-        """The facts with any word evidence for the question (all others have evidence 0)."""
-        ids: set[str] = set()
-        for t in q.topics:
-            ids |= self.by_term.get(f"topic:{t}", set())
-        for w in words(q.text):
-            ids |= self.by_term.get(w, set())
-            if len(w) >= 5:
-                ids |= self.by_term.get(f"5:{w[:5]}", set())
-            if len(w) >= 6:
-                ids |= self.by_term.get(f"6:{w[:6]}", set())
-        return [self.facts[i] for i in sorted(ids)]
+    def contenders(self, kb: KnowledgeBase, q: Query, floor: float) -> list[Fact]:
+        """Every fact that can score at least `floor`, in knowledge-base order: the facts with word
+        evidence, plus the facts without whose group (subject, years, counties) can still
+        reach `floor` on the question's subject, years, recipients and county alone (`_bound`). The
+        facts left out all score below `floor`, so rankings above it are the same as over all facts,
+        at a cost that grows with the facts that match, not with the knowledge base (issue #13)."""
+        picked = {self.position[fid] for fid in _evidences(kb, q, ())}
+        mentioned = _mentioned_subjects(q)
+        asked = {r.county_code for r in q.recipients if r.county_code}
+        for (subj, years, own, owners), members in self.groups.items():
+            if _bound(subj, years, own, owners, q, mentioned, asked) >= floor - 1e-9:
+                picked.update(members)
+        return [kb.facts[i] for i in sorted(picked)]
+
+
+def _bound(subj: str | None, years: frozenset[int], own: frozenset[int], owners: frozenset[str], q: Query,
+           mentioned: set[str], asked: set[str]) -> float:
+    """The highest `score` a fact of this group can have when the question's words are no evidence
+    for it (no topic, word or prefix in common): `score` without its evidence terms, every recipient
+    of the question counted as named. tests/test_fact_index.py checks it bounds `score`."""
+    b = 0.0
+    if mentioned and subj is not None:
+        b += Weights.SAME_SUBJECT if subj in mentioned else -Weights.OTHER_SUBJECT
+    elif mentioned:
+        b -= Weights.NO_SUBJECT
+    if q.years and years:
+        b += (Weights.OWN_YEAR if own & set(q.years) else Weights.MENTIONED_YEAR if years & set(q.years)
+              else -Weights.OTHER_YEAR)
+    b += Weights.NAMES_RECIPIENT * len(q.recipients)
+    if asked and owners and not owners & asked:
+        b -= Weights.OTHER_COUNTY
+    return b
 
 
 _INDEXES: dict[int, tuple[KnowledgeBase, FactIndex]] = {}
@@ -141,7 +171,7 @@ _INDEXES: dict[int, tuple[KnowledgeBase, FactIndex]] = {}
 def index(kb: KnowledgeBase) -> FactIndex:
     entry = _INDEXES.get(id(kb))
     if entry is None or entry[0] is not kb:
-        entry = (kb, FactIndex(kb))
+        entry = (kb, prebuilt(kb, "facts") or FactIndex(kb))
         _INDEXES[id(kb)] = entry
     return entry[1]
 
@@ -150,15 +180,22 @@ def documented_about_recipient(kb: KnowledgeBase, q: Query) -> bool:
     """Is the best fact for this question about a recipient it names ("Region Dalarna har rekvirerat …")?"""
     if not q.recipients or not kb.facts:
         return False
-    best_score, best = max(((score(kb, f, q), f) for f in kb.facts), key=lambda sf: sf[0])
+    pool = index(kb).contenders(kb, q, DOCUMENTED_SCORE)  # a fact below that cannot decide
+    if not pool:
+        return False
+    best_score, best = max(((score(kb, f, q), f) for f in pool), key=lambda sf: sf[0])
     body = fold(best.text)
     named = any(fold(r.short) in body for r in q.recipients)
-    return named and best_score >= 2.5 and evidence(kb, best, q) >= 1.5
+    return named and best_score >= DOCUMENTED_SCORE and evidence(kb, best, q) >= 1.5
+
+
+#: the score of the best fact at which it documents a recipient the question names
+DOCUMENTED_SCORE = 2.5
 
 
 def best_evidence(kb: KnowledgeBase, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
     """The strongest word evidence for any fact, not counting words that start with `ignore_stems`."""
-    return max((evidence(kb, f, q, ignore_stems=ignore_stems) for f in index(kb).candidates(q)), default=0.0)
+    return max(_evidences(kb, q, ignore_stems).values(), default=0.0)
 
 
 @functools.lru_cache(maxsize=512)
@@ -171,19 +208,41 @@ def _question_words(text: str, recipient_ids: tuple[str, ...], ignore_stems: tup
 
 
 def evidence(kb: KnowledgeBase, f: Fact, q: Query, *, ignore_stems: tuple[str, ...] = ()) -> float:
-    """How much the question's words point at this fact (topic triggers, keywords, body words)."""
+    """How much the question's words point at this fact (topic triggers, keywords, body words):
+    per question word, WORD when it is one of the fact's words, else WORD_PREFIX when its first five
+    letters start one, else BODY_PREFIX when its first six letters occur in the fact's body."""
+    return _evidences(kb, q, ignore_stems).get(f.id, 0.0)
+
+
+def _evidences(kb: KnowledgeBase, q: Query, ignore_stems: tuple[str, ...]) -> dict[str, float]:
+    """`evidence` of every fact that has any, by fact id (a fact not listed has none)."""
     index(kb)
-    s = Weights.TOPIC * q.topics.get(f.topic, 0.0)
-    qwords = _question_words(q.text, tuple(r.id for r in q.recipients), ignore_stems, id(kb))
-    n = index(kb).norm[f.id]
-    for w in qwords:
-        if w in n.words:
-            s += Weights.WORD
-        elif len(w) >= 5 and w[:5] in n.prefix5:
-            s += Weights.WORD_PREFIX
-        elif len(w) >= 6 and w[:6] in n.body_prefix6:
-            s += Weights.BODY_PREFIX
-    return s
+    return _evidence_map(id(kb), q.text, tuple(q.topics.items()), tuple(r.id for r in q.recipients), ignore_stems)
+
+
+@functools.lru_cache(maxsize=256)
+def _evidence_map(kb_id: int, text: str, topics: tuple[tuple[str, float], ...], recipient_ids: tuple[str, ...],
+                  ignore_stems: tuple[str, ...]) -> dict[str, float]:
+    """Computed from the term index (what each question word touches), once per question: the cost grows
+    with the facts that share a term with the question, not with the knowledge base (issue #13). Each
+    fact's terms are added in the question's word order, so the sums are `evidence`'s own."""
+    idx = _INDEXES[kb_id][1]
+    out: dict[str, float] = {}
+    for topic, value in topics:
+        for fid in idx.by_term.get(f"topic:{topic}", ()):
+            out[fid] = Weights.TOPIC * value
+    empty: set[str] = set()
+    for w in _question_words(text, recipient_ids, ignore_stems, kb_id):
+        whole = idx.by_term.get(w, empty)
+        prefix = idx.by_term.get(f"5:{w[:5]}", empty) if len(w) >= 5 else empty
+        body = idx.by_term.get(f"6:{w[:6]}", empty) if len(w) >= 6 else empty
+        for fid in whole:
+            out[fid] = out.get(fid, 0.0) + Weights.WORD
+        for fid in prefix - whole:
+            out[fid] = out.get(fid, 0.0) + Weights.WORD_PREFIX
+        for fid in body - whole - prefix:
+            out[fid] = out.get(fid, 0.0) + Weights.BODY_PREFIX
+    return out
 
 
 def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
@@ -223,17 +282,20 @@ def _names_actor_of(kb: KnowledgeBase, q: Query, f: Fact) -> bool:
 
 def owner_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
     """The counties a fact's text names (by county name or a county actor such as Storsthlm), cached."""
-    key = (id(kb), f.id)
-    if key not in _OWNERS:
-        body = fold(f.title + " " + f.text)
-        found = {r.county_code for r in kb.recipients.values()
-                 if r.county_code and r.kind.value in ("lan", "aktor")
-                 and re.search(r"(?<![a-z])" + re.escape(fold(r.short)) + r"(?![a-z])", body)}
-        _OWNERS[key] = frozenset(found)
-    return _OWNERS[key]
+    owners = index(kb).owners.get(f.id)
+    return owners if owners is not None else _owner_counties(_county_names(kb), f)
 
 
-_OWNERS: dict[tuple[int, str], frozenset[str]] = {}
+def _county_names(kb: KnowledgeBase) -> list[tuple[str, str, re.Pattern[str]]]:
+    """(county code, folded name, the name as a whole word) of every county and county actor."""
+    return [(r.county_code, name, re.compile(r"(?<![a-z])" + re.escape(name) + r"(?![a-z])"))
+            for r in kb.recipients.values() if r.county_code and r.kind.value in ("lan", "aktor")
+            for name in [fold(r.short)]]
+
+
+def _owner_counties(names: list[tuple[str, str, re.Pattern[str]]], f: Fact) -> frozenset[str]:
+    body = fold(f.title + " " + f.text)
+    return frozenset(cc for cc, name, whole in names if name in body and whole.search(body))
 
 
 def fact_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
@@ -276,13 +338,16 @@ def _asked_counties_only(kb: KnowledgeBase, q: Query, chosen: list[Fact],
 def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str] | None = None) -> Answer | None:
     """The best facts; a question naming several rules ("vad ska stå och vart skickar vi den?") gets
     the best fact of each rule it names."""
-    pool = [f for f in kb.facts if only_topics is None or f.topic in only_topics]
-    if not pool:
+    if not any(only_topics is None or f.topic in only_topics for f in kb.facts):
         return None
     if only_topics is None:
         choice = _clarifying_choice(kb, q)
         if choice is not None:
             return choice
+    # only facts that can reach MIN_SCORE can be the answer: ranking those is ranking them all
+    pool = [f for f in index(kb).contenders(kb, q, MIN_SCORE) if only_topics is None or f.topic in only_topics]
+    if not pool:
+        return None
     ranked = sorted(((score(kb, f, q), f) for f in pool), key=lambda sf: -sf[0])
     best_score, best = ranked[0]
     if best_score < MIN_SCORE or evidence(kb, best, q) < 1.0:

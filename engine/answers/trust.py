@@ -80,9 +80,10 @@ def other_quantity(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
     first = answer.text.strip().splitlines()[0] if answer.text.strip() else ""
     if not re.search(r"\d", first[:40]):
         return answer
+    from engine.answers.facts import index
     from engine.text import fold
 
-    by_id = {f.id: f for f in kb.facts}
+    by_id = index(kb).facts  # built once per knowledge base, not per answer
     lead = next((by_id[f["fact"]] for f in answer.facts if f.get("fact") in by_id), None)
     if lead is not None:
         covering = " ".join([lead.title, lead.text, *lead.items, *lead.keywords, lead.value or ""])
@@ -182,7 +183,9 @@ def used_years(kb: KnowledgeBase, answer: Answer) -> set[int]:
     """The years of the knowledge items an answer used (allocations, posts, deadlines, facts)."""
     allocs = {a.id: a for a in kb.allocations}
     deadlines = {d.id: d for d in kb.deadlines}
-    facts = {f.id: f for f in kb.facts}
+    from engine.answers.facts import index
+
+    facts = index(kb).facts
     years: set[int] = set()
     for f in answer.facts:
         if f.get("id") in allocs:
@@ -193,8 +196,6 @@ def used_years(kb: KnowledgeBase, answer: Answer) -> set[int]:
             d = deadlines[f["deadline"]]
             years |= set(agreement_years(kb, d.agreement))
         elif f.get("fact") in facts:
-            from engine.answers.facts import index
-
             years |= set(index(kb).norm[f["fact"]].own_years)  # not years its text merely mentions
         elif f.get("year"):
             years.add(int(f["year"]))
@@ -224,7 +225,9 @@ _RULE_INTENTS = {"deadline", "invoice_rule", "rule", "requisition_form", "requir
 
 def _used_items(kb: KnowledgeBase, answer: Answer) -> tuple[list, list]:
     deadlines = {d.id: d for d in kb.deadlines}
-    facts_by_id = {f.id: f for f in kb.facts}
+    from engine.answers.facts import index
+
+    facts_by_id = index(kb).facts
     ds = [deadlines[f["deadline"]] for f in answer.facts if f.get("deadline") in deadlines]
     fs = [facts_by_id[f["fact"]] for f in answer.facts if f.get("fact") in facts_by_id]
     return ds, fs

@@ -1,0 +1,75 @@
+"""`stimulans <command>` registers only the command it runs (issue #13: cold start); the map from
+command to module must say what the modules really register."""
+import argparse
+import importlib
+
+from bot.cli import COMMAND_MODULES, COMMAND_OF, build_parser
+
+
+def _registered_by(module: str) -> set[str]:
+    sub = argparse.ArgumentParser().add_subparsers(dest="command")
+    importlib.import_module(f"bot.cli.commands.{module}").register(sub)
+    return set(sub.choices)
+
+
+def test_each_mapped_command_is_registered_by_its_module():
+    for command, module in COMMAND_OF.items():
+        assert module in COMMAND_MODULES, command
+        assert command in _registered_by(module), (command, module)
+
+
+def test_every_command_of_every_module_is_mapped():
+    everything = {c for m in COMMAND_MODULES for c in _registered_by(m)}
+    assert everything == set(COMMAND_OF)
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
+def test_one_command_registers_its_module_only_and_help_registers_all():
+    assert _commands(build_parser(["ask", "Hur mycket får Falun 2020?"])) == {"ask"}
+    assert _commands(build_parser(["-v", "update", "Falun", "status", "rekvirerad"])) == _registered_by("sheet")
+    everything = set(COMMAND_OF)
+    assert _commands(build_parser()) == everything
+    assert _commands(build_parser(["--help"])) == everything
+    assert _commands(build_parser(["-h", "ask"])) == everything
+    assert _commands(build_parser(["okänt-kommando"])) == everything  # argparse names every choice
+    args = build_parser(["ask", "--json", "moms?"]).parse_args(["ask", "--json", "moms?"])
+    assert args.command == "ask" and args.json and args.question == ["moms?"]
+
+
+def test_phrases_and_topics_skipped_unseen_give_what_every_pattern_gives():
+    """The parser compiles a phrase or topic pattern only when its first word is in the question; the
+    result must be what running every pattern gives (re.I's İ, ı, ſ and the Kelvin sign included)."""
+    import re
+
+    from benchmarks.bench_questions import questions
+    from engine import lexicon
+    from engine.understanding import QuestionParser, normalise, translate_phrases
+
+    def every_phrase(text):
+        for eng, sv in sorted(lexicon.PHRASES.items(), key=lambda kv: -len(kv[0])):
+            text = re.sub(r"(?i)(?<![\w])" + re.escape(eng) + r"(?![\w])", sv, text)
+        return text
+
+    def every_topic(text):
+        hits = []
+        for topic, triggers in lexicon.TOPIC_TRIGGERS.items():
+            for t in triggers:
+                parts = [re.escape(w) + (r"[a-z]*" if len(w) >= 5 else "") for w in t.split()]
+                if m := re.search(r"(?<![a-z0-9])" + " ".join(parts) + r"(?![a-z0-9])", text):
+                    hits.append((topic, t, m.start(), m.end()))
+        scores = {}
+        for topic, t, start, end in hits:
+            if not any(s <= start and end <= e and ((e - s) > (end - start) or len(o) > len(t)) for _, o, s, e in hits):
+                scores[topic] = scores.get(topic, 0.0) + 1.0 + len(t) / 20
+        return scores
+
+    odd = [p.upper() for p in lexicon.PHRASES] + [p.replace("i", "ı").replace("s", "ſ").replace("k", "\u212a")
+                                                  for p in lexicon.PHRASES] + [p.replace("i", "İ") for p in lexicon.PHRASES]
+    for q in questions() + odd:
+        assert translate_phrases(q) == every_phrase(q), q
+        text = normalise(q)
+        assert QuestionParser._topics(text) == every_topic(text), q
