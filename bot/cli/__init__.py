@@ -7,7 +7,7 @@ import logging
 import sys
 
 COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "documents", "drafts", "exports",
-                   "digest", "doctor", "healthcheck"]
+                   "digest", "doctor", "healthcheck", "answers"]
 
 
 class CliError(Exception):
