@@ -217,3 +217,22 @@ def test_the_supervisor_restarts_an_answer_process_that_dies(tmp_path, redis_ser
         procs.stop(timeout=30)
         mock.close()
     assert all(p.poll() is not None for p in procs.procs)
+
+
+def test_a_modal_whose_trigger_expired_in_the_queue_is_explained(tmp_path):
+    """A queued `/stimulans uppdatera` that reaches views.open after Slack's 3-second trigger window gets a
+    clear line instead of silence."""
+    with s.running_bot(tmp_path) as (mock, server, engine, store, app):
+        reply = mock._reply
+
+        def expired(call):
+            if call.method == "views.open":
+                return {"ok": False, "error": "expired_trigger_id"}
+            return reply(call)
+
+        mock._reply = expired
+        body = s.command_body("uppdatera", s.U_FALUN, mock.response_url("late"))
+        assert s.post(server.url + "/slack/events", body, "application/x-www-form-urlencoded",
+                      s.sign(body)).status == 200
+        answer = mock.wait_method("response_url", timeout=30)[0].data
+        assert answer["response_type"] == "ephemeral" and "Formuläret kunde inte öppnas" in answer["text"]
