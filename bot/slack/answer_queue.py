@@ -89,7 +89,7 @@ class Keys:
         return f"{self.queue}:working:{worker}"
 
 
-def make_job(function_name: str, request: BoltRequest) -> str:
+def make_job(function_name: str, request: Any) -> str:
     ctype = request.headers.get("content-type", ["application/json"])[0]
     return json.dumps({"id": uuid.uuid4().hex, "fn": function_name, "body": request.raw_body, "ct": ctype,
                        "at": time.time()}, ensure_ascii=False)
@@ -125,6 +125,29 @@ def notice_function(text: str) -> Callable[..., None]:
     return stimulans_notice
 
 
+class _Pending:
+    """What the queue needs of a lazy request — its raw body, headers and function name — without Bolt's deep
+    copy of the whole request context (a quarter of the ack path's CPU); the full copy is made only when the
+    job has to run in this process after all (a notice, Redis down)."""
+
+    def __init__(self, request: BoltRequest, name: str, copy: Callable[[BoltRequest, str], BoltRequest]):
+        self.raw_body, self.headers, self.lazy_function_name = request.raw_body, request.headers, name
+        self._request, self._copy = request, copy
+
+    def full(self) -> BoltRequest:
+        return self._copy(self._request, self.lazy_function_name)
+
+
+def install(app: App, client: Any) -> QueueLazyRunner:
+    """Make the web app's lazy listeners go to the queue (bot/slack/app.py, with REDIS_URL)."""
+    runner = app._listener_runner  # Bolt has no public hook for the lazy runner or its request copy
+    copy = runner._build_lazy_request
+    runner._build_lazy_request = lambda request, name: _Pending(request, name, copy)
+    queued = QueueLazyRunner(client, runner.lazy_listener_runner)
+    runner.lazy_listener_runner = queued
+    return queued
+
+
 class QueueLazyRunner(LazyListenerRunner):
     """Bolt's lazy-listener runner for the web workers: enqueue, never run (see the module docstring)."""
 
@@ -142,22 +165,30 @@ class QueueLazyRunner(LazyListenerRunner):
         import redis
 
         name = request.lazy_function_name or getattr(function, "__name__", "")
+        if isinstance(request, _Pending):
+            pending, request = request, None  # type: ignore[assignment]
+        else:
+            pending = None
+
+        def full() -> BoltRequest:
+            return pending.full() if pending is not None else request
+
         try:
             result = int(self._push(keys=[self.keys.queue, self.keys.alive],
-                                    args=[make_job(name, request), self.max_waiting]))
+                                    args=[make_job(name, pending or request), self.max_waiting]))
         except redis.RedisError as exc:
             now = time.monotonic()
             if now - self._warned > 60:
                 self._warned = now
                 log.warning("Redis svarar inte (svarskö): %s; svarar i webbprocessen", type(exc).__name__)
-            self.fallback.start(function, request)
+            self.fallback.start(function, full())
             return
         if result == -1:
             log.error("ingen svarsprocess lever (stimulans answers); frågan besvaras med ett felmeddelande")
-            self.fallback.start(notice_function(DOWN), request)
+            self.fallback.start(notice_function(DOWN), full())
         elif result == -2:
             log.error("svarskön är full (%d jobb); frågan besvaras med ett felmeddelande", self.max_waiting)
-            self.fallback.start(notice_function(OVERLOADED), request)
+            self.fallback.start(notice_function(OVERLOADED), full())
 
 
 class AnswerWorker:

@@ -88,8 +88,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, store: A
 
     register_listeners(app)
     if answer_queue and svc.shared is not None:
-        from bot.slack.answer_queue import QueueLazyRunner
+        from bot.slack.answer_queue import install
 
-        runner = app._listener_runner  # Bolt has no public setter for the lazy runner
-        runner.lazy_listener_runner = QueueLazyRunner(svc.shared.client, runner.lazy_listener_runner)
+        install(app, svc.shared.client)
     return app
