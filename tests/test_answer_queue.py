@@ -41,7 +41,7 @@ def queued_bot(tmp_path, url: str):
     web = create_app(settings, engine=engine, store=store, kb=kb, answer_queue=True)
     answers = create_app(settings, engine=engine, store=store, kb=kb, answer_worker=True)
     server = s.BotServer(create_wsgi_app(web))
-    worker = aq.AnswerWorker(answers, aq.redis_client(url), drain_seconds=60, threads=2)
+    worker = aq.AnswerWorker(answers, aq.redis_client(url), s.SIGNING_SECRET, drain_seconds=60, threads=2)
     try:
         yield mock, server, worker, web, engine
     finally:
@@ -57,6 +57,12 @@ def _command(server, mock, text: str, name: str) -> int:
 def _event(server, event: dict, event_id: str) -> int:
     body = s.event_body(event, event_id=event_id)
     return s.post(server.url + "/slack/events", body, "application/json", s.sign(body)).status
+
+
+def _job(mock, name: str, text: str = "Hur mycket får Falun 2020?") -> dict:
+    job = {"id": name, "fn": "run_command", "ct": "application/x-www-form-urlencoded", "at": time.time(),
+           "body": s.command_body(text, s.U_FALUN, mock.response_url(name))}
+    return {**job, "mac": aq._mac(job, s.SIGNING_SECRET)}
 
 
 def _replies(mock) -> dict[str, list[str]]:
@@ -123,16 +129,16 @@ def test_a_job_left_by_a_dead_answer_process_gets_one_clear_message(tmp_path, re
     with queued_bot(tmp_path, redis_server.url) as (mock, server, worker, web, engine):
         client = redis.Redis.from_url(redis_server.url, decode_responses=True)
         keys = aq.Keys()
-        job = {"id": "j1", "fn": "run_command", "ct": "application/x-www-form-urlencoded", "at": time.time(),
-               "body": s.command_body("Hur mycket får Falun 2020?", s.U_FALUN, mock.response_url("crashed"))}
+        job = _job(mock, "crashed")
+        forged = {**_job(mock, "forged"), "mac": "0" * 64}
         # a process that registered, took the job into its working list and died (its heartbeat expired)
         client.sadd(keys.workers, "deadhost:1:abc")
-        client.lpush(keys.working("deadhost:1:abc"), json.dumps(job))
+        client.lpush(keys.working("deadhost:1:abc"), json.dumps(job), json.dumps(forged))
         client.set(keys.alive_of("alivehost:2:def"), "1")  # a live one is never robbed
         client.sadd(keys.workers, "alivehost:2:def")
         client.lpush(keys.working("alivehost:2:def"), json.dumps({**job, "id": "j2"}))
 
-        assert worker.recover_orphans() == 1
+        assert worker.recover_orphans() == 2  # the genuine job and the forged one
         assert worker.recover_orphans() == 0  # told once, not again
         replies = _replies(mock)
         assert list(replies) == ["crashed"] and len(replies["crashed"]) == 1
@@ -140,6 +146,22 @@ def test_a_job_left_by_a_dead_answer_process_gets_one_clear_message(tmp_path, re
         assert not client.sismember(keys.workers, "deadhost:1:abc")
         assert client.llen(keys.working("alivehost:2:def")) == 1
         assert engine.calls == []  # the interrupted question is not silently re-answered
+
+
+def test_a_job_written_into_redis_by_someone_else_is_refused(tmp_path, redis_server):  # noqa: F811
+    """The answer process does not verify Slack's signature again; its jobs carry their own, so write access
+    to Redis alone cannot make the bot act for anyone."""
+    with queued_bot(tmp_path, redis_server.url) as (mock, server, worker, web, engine):
+        client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+        genuine = _job(mock, "genuine")
+        forged = {**_job(mock, "forged"), "mac": "0" * 64}
+        altered = {**_job(mock, "altered"), "body": _job(mock, "altered", "status Falun")["body"]}
+        unsigned = {k: v for k, v in _job(mock, "unsigned").items() if k != "mac"}
+        client.lpush(aq.Keys().queue, *(json.dumps(j) for j in (forged, altered, unsigned, genuine)))
+        worker.stop()
+        worker.run()
+        assert list(_replies(mock)) == ["genuine"] and [q for _, q in engine.calls] == ["Hur mycket får Falun 2020?"]
+        assert client.llen(aq.Keys().queue) == 0 and client.llen(aq.Keys().working(worker.id)) == 0
 
 
 def test_redis_down_when_queueing_answers_in_the_web_process(tmp_path, redis_server):  # noqa: F811

@@ -28,6 +28,8 @@ thread pool. docs/scale.md.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -89,10 +91,23 @@ class Keys:
         return f"{self.queue}:working:{worker}"
 
 
-def make_job(function_name: str, request: Any) -> str:
+def _mac(job: dict[str, Any], secret: str) -> str:
+    text = "\n".join(str(job.get(k, "")) for k in ("id", "fn", "ct", "at", "body"))
+    return hmac.new(f"stimulans-answer-job:{secret}".encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def make_job(function_name: str, request: Any, secret: str) -> str:
+    """The job for a verified request, signed with the Slack signing secret: the answer process runs jobs
+    without checking Slack's signature again, so one written into Redis by anyone else is refused."""
     ctype = request.headers.get("content-type", ["application/json"])[0]
-    return json.dumps({"id": uuid.uuid4().hex, "fn": function_name, "body": request.raw_body, "ct": ctype,
-                       "at": time.time()}, ensure_ascii=False)
+    job = {"id": uuid.uuid4().hex, "fn": function_name, "body": request.raw_body, "ct": ctype, "at": time.time()}
+    job["mac"] = _mac(job, secret)
+    return json.dumps(job, ensure_ascii=False)
+
+
+def genuine(job: Any, secret: str) -> bool:
+    return isinstance(job, dict) and isinstance(job.get("mac"), str) and isinstance(job.get("body"), str) \
+        and hmac.compare_digest(job["mac"], _mac(job, secret))
 
 
 def job_request(job: dict[str, Any], *, lazy: bool = True) -> BoltRequest:
@@ -138,12 +153,12 @@ class _Pending:
         return self._copy(self._request, self.lazy_function_name)
 
 
-def install(app: App, client: Any) -> QueueLazyRunner:
+def install(app: App, client: Any, secret: str) -> QueueLazyRunner:
     """Make the web app's lazy listeners go to the queue (bot/slack/app.py, with REDIS_URL)."""
     runner = app._listener_runner  # Bolt has no public hook for the lazy runner or its request copy
     copy = runner._build_lazy_request
     runner._build_lazy_request = lambda request, name: _Pending(request, name, copy)
-    queued = QueueLazyRunner(client, runner.lazy_listener_runner)
+    queued = QueueLazyRunner(client, runner.lazy_listener_runner, secret)
     runner.lazy_listener_runner = queued
     return queued
 
@@ -151,9 +166,10 @@ def install(app: App, client: Any) -> QueueLazyRunner:
 class QueueLazyRunner(LazyListenerRunner):
     """Bolt's lazy-listener runner for the web workers: enqueue, never run (see the module docstring)."""
 
-    def __init__(self, client: Any, fallback: LazyListenerRunner, *, prefix: str = PREFIX,
+    def __init__(self, client: Any, fallback: LazyListenerRunner, secret: str, *, prefix: str = PREFIX,
                  max_waiting: int | None = None):
         self.client = client
+        self.secret = secret
         self.fallback = fallback
         self.logger = fallback.logger
         self.keys = Keys(prefix)
@@ -175,7 +191,7 @@ class QueueLazyRunner(LazyListenerRunner):
 
         try:
             result = int(self._push(keys=[self.keys.queue, self.keys.alive],
-                                    args=[make_job(name, pending or request), self.max_waiting]))
+                                    args=[make_job(name, pending or request, self.secret), self.max_waiting]))
         except redis.RedisError as exc:
             now = time.monotonic()
             if now - self._warned > 60:
@@ -194,10 +210,11 @@ class QueueLazyRunner(LazyListenerRunner):
 class AnswerWorker:
     """One answer process: take jobs, run them through the Bolt app, post the results (module docstring)."""
 
-    def __init__(self, app: App | None, client: Any, *, prefix: str = PREFIX, drain_seconds: float | None = None,
-                 worker_id: str | None = None, threads: int | None = None):
+    def __init__(self, app: App | None, client: Any, secret: str, *, prefix: str = PREFIX,
+                 drain_seconds: float | None = None, worker_id: str | None = None, threads: int | None = None):
         self.app = app
         self.client = client
+        self.secret = secret
         self.keys = Keys(prefix)
         self.drain_seconds = DRAIN_SECONDS if drain_seconds is None else drain_seconds
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -302,6 +319,9 @@ class AnswerWorker:
     def _handle(self, raw: str) -> None:
         try:
             job = json.loads(raw)
+            if not genuine(job, self.secret):
+                log.error("ett svarsjobb utan giltig signatur avvisades (skrivet i Redis av någon annan?)")
+                return
             response = self.app.dispatch(job_request(job))
             if response.status != 200:
                 log.error("svarsjobbet %s (%s) gav status %s", job.get("id"), job.get("fn"), response.status)
@@ -333,6 +353,9 @@ class AnswerWorker:
                 found += 1
                 try:
                     job = json.loads(raw)
+                    if not genuine(job, self.secret):
+                        log.error("ett avbrutet svarsjobb utan giltig signatur avvisades")
+                        continue
                     log.error("svarsprocessen %s avbröts under jobbet %s (%s)", worker, job.get("id"), job.get("fn"))
                     self.notify(job, CRASHED)
                 except Exception:  # noqa: BLE001
@@ -361,7 +384,11 @@ def main(nice: int | None = None) -> int:
     level = NICE if nice is None else nice
     if level and hasattr(os, "nice"):
         os.nice(level)
-    worker = AnswerWorker(None, redis_client(settings.redis_url.get_secret_value()))
+    if settings.slack_signing_secret is None:
+        print("stimulans answers kräver SLACK_SIGNING_SECRET (jobben är signerade med den)", file=sys.stderr)
+        return 2
+    worker = AnswerWorker(None, redis_client(settings.redis_url.get_secret_value()),
+                          settings.slack_signing_secret.get_secret_value())
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     worker.heartbeat()  # alive before the app is built: jobs queued meanwhile wait for it, none is refused

@@ -90,5 +90,5 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, store: A
     if answer_queue and svc.shared is not None:
         from bot.slack.answer_queue import install
 
-        install(app, svc.shared.client)
+        install(app, svc.shared.client, _secret(settings.slack_signing_secret) or "")
     return app
