@@ -7,16 +7,16 @@ import logging
 import sys
 
 COMMAND_MODULES = ["ask", "chat", "status", "sheet", "serve", "remind", "allocation", "documents", "drafts", "exports",
-                   "digest", "doctor", "healthcheck"]
+                   "digest", "doctor", "healthcheck", "answers"]
 #: the module that registers each command: `stimulans ask …` imports only bot/cli/commands/ask.py, not what
-#: the other twelve import (issue #13: cold start). A command not listed here registers every module, as
+#: the other commands import (issue #13: cold start). A command not listed here registers every module, as
 #: does `stimulans --help`; tests/test_cold_start.py checks each name against its module's register().
 COMMAND_OF = {"ask": "ask", "chat": "chat", "status": "status", "check": "sheet", "export-historik": "sheet",
               "init-sheet": "sheet", "update": "sheet", "serve": "serve", "remind": "remind",
               "påminnelser": "remind", "paminnelser": "remind", "verify": "allocation", "fördelning": "allocation",
               "fordelning": "allocation", "dokument": "documents", "faktura": "drafts", "rekvisition": "drafts",
               "export": "exports", "digest": "digest", "sammanfattning": "digest", "doctor": "doctor",
-              "healthcheck": "healthcheck"}
+              "healthcheck": "healthcheck", "answers": "answers"}
 
 
 class CliError(Exception):

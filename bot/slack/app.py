@@ -43,8 +43,14 @@ def api_base_url(settings: Settings) -> str:
 
 
 def create_app(settings: Settings | None = None, *, engine: Any = None, store: Any = None,
-               client: WebClient | None = None, kb: Any = None) -> App:
-    """The Bolt App. Engine/store/kb default to the runtime ones, built on first use."""
+               client: WebClient | None = None, kb: Any = None, answer_queue: bool = False,
+               answer_worker: bool = False) -> App:
+    """The Bolt App. Engine/store/kb default to the runtime ones, built on first use.
+
+    answer_queue (the web workers with REDIS_URL): lazy listeners are queued on Redis for the answer
+    process instead of running in this process's threads (bot/slack/answer_queue.py).
+    answer_worker (`stimulans answers`): the app that runs those queued jobs; they were verified by the web
+    worker that queued them, so it does not verify signatures (it serves no HTTP)."""
     default_settings = settings is None
     settings = settings or get_settings()
     token = _secret(settings.slack_bot_token)
@@ -56,13 +62,16 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, store: A
         client=client,
         signing_secret=_secret(settings.slack_signing_secret) or "",
         process_before_response=True,
-        request_verification_enabled=True,
+        request_verification_enabled=not answer_worker,
     )
     svc = attach(app, Services(settings, engine=engine, store=store, kb=kb, default_settings=default_settings))
 
     @app.middleware
-    def drop_event_retries(body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - Bolt's argument name
-        """A redelivered event (same event_id, with or without X-Slack-Retry-Num) is acked and dropped."""
+    def drop_event_retries(req: BoltRequest, body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - Bolt's name
+        """A redelivered event (same event_id, with or without X-Slack-Retry-Num) is acked and dropped.
+        A queued job (lazy-only, in the answer process) was let through by the web worker already."""
+        if req.lazy_only:
+            return next()
         if isinstance(body, dict) and body.get("type") == "event_callback":
             if not svc.dedup.first_time(body.get("event_id")):
                 return BoltResponse(status=200, body="")
@@ -78,4 +87,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, store: A
         return next()
 
     register_listeners(app)
+    if answer_queue and svc.shared is not None:
+        from bot.slack.answer_queue import install
+
+        install(app, svc.shared.client, _secret(settings.slack_signing_secret) or "")
     return app

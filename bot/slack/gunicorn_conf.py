@@ -11,6 +11,10 @@ request at all; more can delay them for at most BODY_DEADLINE seconds per wave.
 
 Workers: WEB_CONCURRENCY (default 1). Without REDIS_URL keep ONE: the event-id and replay caches
 (bot/slack/dedup.py) then live in the process; with REDIS_URL several workers share them (docs/scale.md).
+
+Answers: with REDIS_URL the workers only ack and queue; the master starts STIMULANS_ANSWER_PROCESSES
+(default 1; 0 when `stimulans answers` runs elsewhere) answer processes at a lower CPU priority when it is
+ready, restarts one that dies, and lets them drain the queue when it exits (bot/slack/answer_queue.py).
 """
 from __future__ import annotations
 
@@ -39,7 +43,27 @@ limit_request_fields = 60
 limit_request_field_size = 8190
 accesslog = "-"
 
-OPTIONS = {"workers": workers, "worker_class": worker_class, "threads": threads,
+ANSWER_PROCESSES = int(os.environ.get("STIMULANS_ANSWER_PROCESSES", "1") or 0)
+_answers = None
+
+
+def when_ready(server) -> None:
+    """Start the answer processes (REDIS_URL only: without it the one worker answers in its threads)."""
+    global _answers
+    if os.environ.get("REDIS_URL") and ANSWER_PROCESSES > 0:
+        from bot.slack.answer_queue import AnswerProcesses
+
+        _answers = AnswerProcesses(ANSWER_PROCESSES)
+        _answers.start(os.environ["REDIS_URL"])  # the workers start after the first answer process is up
+
+
+def on_exit(server) -> None:
+    """After the workers have stopped (nothing more is queued): the answer processes drain and stop."""
+    if _answers is not None:
+        _answers.stop()
+
+
+OPTIONS = {"when_ready": when_ready, "on_exit": on_exit,"workers": workers, "worker_class": worker_class, "threads": threads,
            "worker_connections": worker_connections, "timeout": timeout, "graceful_timeout": graceful_timeout,
            "keepalive": keepalive, "limit_request_line": limit_request_line,
            "limit_request_fields": limit_request_fields, "limit_request_field_size": limit_request_field_size,

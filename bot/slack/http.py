@@ -178,7 +178,8 @@ def create_wsgi_app(app: App | None = None) -> Callable[[dict[str, Any], Any], I
         settings = get_settings()
         if not settings.slack_signing_secret or not settings.slack_bot_token:
             raise SlackConfigError(HTTP_ENV_HELP)
-        app = create_app()
+        # with REDIS_URL (several workers) the answers go to the answer process (bot/slack/answer_queue.py)
+        app = create_app(answer_queue=settings.redis_url is not None)
     handler = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

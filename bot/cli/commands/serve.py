@@ -111,7 +111,9 @@ def _serve_wsgiref(host: str, port: int) -> int:
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
 
-    app = create_wsgi_app()
+    from bot.slack.app import create_app
+
+    app = create_wsgi_app(create_app())  # answers in this process's threads (no answer process here)
     with make_server(host, port, app, server_class=Server) as server:
         print(f"Stimulans (utvecklingsserver) lyssnar på http://{host}:{port}/slack/events (Ctrl-C avslutar)")
         server.serve_forever()

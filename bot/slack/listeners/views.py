@@ -72,7 +72,13 @@ def open_status_modal(svc: Services, client: Any, user_id: str, trigger_id: str 
                               statuses=snapshot.statuses)
     if not trigger_id:
         return "Formuläret kunde inte öppnas (Slack skickade inget trigger_id); försök igen."
-    client.views_open(trigger_id=trigger_id, view=view)
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:  # e.g. expired_trigger_id: Slack's 3 s passed (a busy answer queue)
+        log.warning("views.open failed: %s", exc.response.get("error") if exc.response is not None else "")
+        return "Formuläret kunde inte öppnas i tid (Slack väntar bara 3 sekunder); försök igen."
     return None
 
 
