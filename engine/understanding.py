@@ -670,7 +670,7 @@ class QuestionParser:
                     posts.append(post)
                 if phrase not in phrases:
                     phrases.append(phrase)
-        for w in words:
+        for w in text.split():
             # "bup-köerna": a compound whose parts each name the same post names that post
             parts = [p for p in w.split("-") if len(p) >= 3]
             if "-" not in w or len(parts) < 2 or w in phrases:

@@ -124,6 +124,8 @@ class FactIndex:
         self.position = {f.id: i for i, f in enumerate(kb.facts)}
         actors = _county_names(kb)
         self.owners = {f.id: _owner_counties(actors, f) for f in kb.facts}
+        #: the counties each document's title names (filled on first use by `fact_counties`)
+        self.title_owners: dict[str, frozenset[str]] = {}
         #: the facts by what their score depends on besides word evidence (see `contenders`)
         self.groups: dict[tuple, list[int]] = {}
         for i, f in enumerate(kb.facts):
@@ -304,14 +306,14 @@ def fact_counties(kb: KnowledgeBase, f: Fact) -> frozenset[str]:
     own = owner_counties(kb, f)
     if own or not f.source.title:
         return own
-    key = (id(kb), f"title:{f.source.doc}")
-    if key not in _OWNERS:
+    cache = index(kb).title_owners
+    if f.source.doc not in cache:
         title = fold(f.source.title)
-        _OWNERS[key] = frozenset(
+        cache[f.source.doc] = frozenset(
             r.county_code for r in kb.recipients.values()
             if r.county_code and r.kind.value in ("lan", "aktor")
             and re.search(r"(?<![a-z])" + re.escape(fold(r.short)) + r"(?![a-z])", title))
-    return _OWNERS[key]
+    return cache[f.source.doc]
 
 
 def _asked_counties_only(kb: KnowledgeBase, q: Query, chosen: list[Fact],
