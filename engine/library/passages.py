@@ -469,6 +469,11 @@ def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
     asked = list(getattr(q, "recipients", None) or [])
     if dates or not amounts or not asked or getattr(q, "deadline_kinds", None):
         return False  # (a question about a deadline is not answered by a table row)
+    from engine import lexicon as lx
+
+    text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
+    if answer.intent != "comparison" and any(f" {w} " in text for w in lx.COMPARE_WORDS):
+        return False  # "hur mycket större är …": a comparison, not answered by a row or a sum
     ids = {r.id for r in asked} | {f"lan-{r.county_code}" for r in asked if r.kind.value == "region"}
     counties = {r.county_code for r in asked if r.county_code and r.kind.value in ("lan", "grupp")}
     drafted = set(getattr(kb, "layer_docs", ()) or ())
