@@ -79,3 +79,18 @@ def make_docx(path: Path, blocks: list[tuple[str, str]]) -> Path:
             d.add_paragraph(text)
     d.save(str(path))
     return path
+
+
+def engine_with_accepted(data: Path, text: str, *, filename: str, title: str):
+    """An engine on the curated knowledge plus one text document added to a library in `data`, every draft
+    accepted — what a coordinator gets after `dokument lägg-till` and `granska --godkänn all`."""
+    from engine.knowledge_layers import load_live, open_library
+    from engine.library import drafts
+    from engine.library.document import DocumentText
+    from engine.qa import Engine
+
+    lib = open_library(data, None)
+    doc = lib.add(DocumentText(pages=[text]), filename=filename, title=title)
+    drafts.draft_and_store(lib, doc)
+    drafts.decide(lib, doc, accept="all")
+    return Engine(load_live(data, None))

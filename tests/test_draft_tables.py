@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine.knowledge_layers import load_live, open_library
 from engine.library import drafts
 from engine.library.document import DocumentText
-from engine.qa import Engine
+from tests.documents_support import engine_with_accepted
 
 # Another county, other names and other column headings than any seed (the shape of a PDF extraction:
 # names hyphenated over line breaks, several headings on one line, the total's heading over two lines).
@@ -104,12 +103,7 @@ def test_a_table_without_a_county_shared_caption_gives_no_county_row():
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    data = tmp_path_factory.mktemp("tables") / "data"
-    lib = open_library(data, None)
-    doc = lib.add(DocumentText(pages=[MEMO]), filename="kalmar.txt", title=TITLE)
-    drafts.draft_and_store(lib, doc)
-    drafts.decide(lib, doc, accept="all")
-    return Engine(load_live(data, None))
+    return engine_with_accepted(tmp_path_factory.mktemp("tables") / "data", MEMO, filename="kalmar.txt", title=TITLE)
 
 
 @pytest.mark.parametrize("question, first", [

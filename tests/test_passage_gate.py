@@ -12,17 +12,13 @@ from engine.knowledge_layers import load_live, open_library
 from engine.library import drafts, passages
 from engine.library.document import DocumentText
 from engine.qa import Engine
+from tests.documents_support import engine_with_accepted
 from tests.test_documents import NOTES, TITLE
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> Engine:
-    data: Path = tmp_path_factory.mktemp("gate") / "data"
-    lib = open_library(data, None)
-    doc = lib.add(DocumentText(pages=[NOTES]), filename="notes.txt", title=TITLE)
-    drafts.draft_and_store(lib, doc)
-    drafts.decide(lib, doc, accept="all")
-    return Engine(load_live(data, None))
+    return engine_with_accepted(tmp_path_factory.mktemp("gate") / "data", NOTES, filename="notes.txt", title=TITLE)
 
 
 @pytest.mark.parametrize("question, first", [
