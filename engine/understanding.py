@@ -513,7 +513,8 @@ class QuestionParser:
         if marker is None and not has_slot and intent_free and "?" not in question \
                 and not q.has(*lexicon.QUESTION_WORDS):
             return q  # "hej", "tack": nothing asked, so nothing to inherit
-        if has_slot and intent_free and len(content) <= 4:
+        own_question = marker is None and len(words_) > 3 and q.has(*lexicon.QUESTION_WORDS)
+        if has_slot and intent_free and len(content) <= 4 and not own_question:
             return self._replace_slots(prev, q, language, total=total, national=national)
         if marker is None and has_slot and len(words_) > 3 and not comparing:
             return q  # a new question of its own ("Vad får Mora 2020?")

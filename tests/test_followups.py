@@ -55,6 +55,16 @@ def test_follow_up_naming_an_unknown_post_gets_no_figure(engine):
     assert "finns inte i dokumenten" in answer.text and "674 017" not in answer.text
 
 
+def test_a_question_of_its_own_after_an_amount_is_not_read_as_och_x(engine):
+    """"What tax do people pay in Säter?" after "hur mkt far rattvik" asks something new (a question word, more
+    than three words): it is not "och Säter?", so Säter's allocation is no answer to it."""
+    engine.ask("hur mkt far rattvik", conversation="tax")
+    answer = engine.ask("What tax do people pay in Säter?", conversation="tax")
+    assert "323 040" not in answer.text, answer.text
+    assert "not in the documents" in answer.text.split("\n")[0]
+    assert "och Säter?" not in answer.text
+
+
 def test_context_store_is_bounded_in_size_and_age():
     now = [0.0]
     store = InProcessContext(max_size=2, max_age=60, clock=lambda: now[0])
