@@ -136,7 +136,19 @@ def _deadline(e: Engine, q: Query) -> Answer | None:
     return e.plus_rules(ans, q)
 
 
+def _greets(q: Query) -> bool:
+    words = q.text.split()
+    return bool(words) and all(w in lexicon.GREETING_WORDS for w in words)
+
+
+def _greeting(e: Engine, q: Query) -> Answer:
+    thanks = any(w in ("tack", "tackar", "thanks", "thank") for w in q.text.split())
+    return overview.help_answer(e.kb, "Varsågod!" if thanks else "Hej!")
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("greeting", lambda e, q: _greets(q), _greeting, ("hej", "tack så mycket!"),
+         "a message that only greets or thanks gets a greeting and what the bot can answer, not 'no answer'"),
     Rule("help", lambda e, q: q.wants_help and not (q.recipients or q.posts or q.years or q.deadline_kinds
                                                       or q.topics),
          lambda e, q: overview.help_answer(e.kb), ("hjälp", "vad kan du svara på?")),

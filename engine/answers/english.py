@@ -95,6 +95,7 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"beräknat", "estimated"),
     (r"^Det framgår inte av dokumenten för (.+?)\. Närmast i dokumenten \(ett stycke som inte nämner .+?\):",
      r"The documents do not state it for \1. Nearest in the documents (a passage that does not mention \1):"),
+    (r"^Hej!", "Hello!"), (r"^Varsågod!", "You're welcome!"),
     (r"Närmast i dokumenten", "Nearest in the documents"),
     (r"\b(\d{4}) och (\d{4})\b", r"\1 and \2"),
     (r"I stället finns", "Instead the documents have"),
