@@ -122,9 +122,9 @@ class AllocationResult:
 
 
 def round_half_up_ore(x: Fraction) -> Decimal:
-    """Exact amount → öre, half up (amounts are non-negative)."""
-    ore = math.floor(x * 100 + Fraction(1, 2))
-    return Decimal(ore).scaleb(-2)
+    """Exact amount → öre, half up (amounts are non-negative): floor(x·100 + ½) in integers."""
+    n, d = x.numerator, x.denominator
+    return Decimal((200 * n + d) // (2 * d)).scaleb(-2)
 
 
 def _largest_remainder(exacts: list[Fraction], pot: Fraction) -> list[Decimal]:
@@ -200,7 +200,9 @@ def allocate(plan: Plan, registry: PopulationRegistry | None = None, *, table: P
     for a in areas:
         x = fixed[a.code]
         if use_weights:
-            x += rest * Fraction(a.value(measure), total)
+            # rest·w/total as one Fraction (one normalisation instead of three: the same value)
+            share = Fraction(rest.numerator * a.value(measure), rest.denominator * total)
+            x = x + share if x else share
         exacts.append(x)
     if rounding == Rounding.LARGEST_REMAINDER and (plan.county is not None or len(areas) == len(
             table.municipalities if plan.unit == Unit.kommun else table.counties)) \
@@ -210,11 +212,14 @@ def allocate(plan: Plan, registry: PopulationRegistry | None = None, *, table: P
         amounts = [round_half_up_ore(x) for x in exacts]
         if rounding == Rounding.LARGEST_REMAINDER:
             rounding = Rounding.ORE_HALF_UP  # parts do not make up the pot: nothing to balance
+    fixed_kr: dict[Fraction, Decimal] = {}  # most parts share one fixed amount (often 0)
+    for f in fixed.values():
+        if f not in fixed_kr:
+            fixed_kr[f] = Decimal(f.numerator) / Decimal(f.denominator)
     parts = [
         Part(code=a.code, name=a.name, county_code=a.county_code,
              weight=a.value(measure) if use_weights else None, weight_total=total if use_weights else None,
-             fixed=Decimal(fixed[a.code].numerator) / Decimal(fixed[a.code].denominator),
-             exact=x, amount=amt)
+             fixed=fixed_kr[fixed[a.code]], exact=x, amount=amt)
         for a, x, amt in zip(areas, exacts, amounts, strict=True)
     ]
     return AllocationResult(plan=plan, rounding=rounding, table=table, table_exact=exact, parts=parts)

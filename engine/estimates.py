@@ -17,6 +17,7 @@ Rules (see docs/allocation.md):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -270,6 +271,28 @@ def estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
 _ESTIMATES: dict[tuple, tuple] = {}
 
 
+def _allocate(plan: Plan, registry: PopulationRegistry, fallback: dt.date) -> AllocationResult:
+    """`allocate(plan, registry, fallback_date=fallback)`, remembered per plan and registry: a post's
+    split over every municipality is the same for each recipient asked about (a plan is built from the
+    post and the knowledge base only), and costs several ms. The result carries the caller's own plan
+    (an equal plan may spell its amounts differently, e.g. Decimal("1E+6")). Errors are not remembered."""
+    key = (plan, fallback, id(registry))
+    tables = tuple(registry.tables)  # a table added to the registry later forgets what it gave
+    hit = _ALLOCATIONS.get(key)
+    if hit is not None and hit[0] is registry and len(hit[1]) == len(tables) \
+            and all(a is b for a, b in zip(hit[1], tables, strict=True)):
+        result = hit[2]
+        return result if result.plan is plan else dataclasses.replace(result, plan=plan)
+    result = allocate(plan, registry, fallback_date=fallback)
+    if len(_ALLOCATIONS) >= 256:
+        _ALLOCATIONS.clear()
+    _ALLOCATIONS[key] = (registry, tables, result)
+    return result
+
+
+_ALLOCATIONS: dict[tuple, tuple] = {}
+
+
 def _estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
               registry: PopulationRegistry | None = None) -> EstimateResult | None:
     r = kb.recipients.get(recipient_id)
@@ -319,7 +342,7 @@ def _estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
             continue
         try:
             plan = plan_for_post(kb, post)
-            result = allocate(plan, registry, fallback_date=fallback)
+            result = _allocate(plan, registry, fallback)
         except AllocationError as e:
             skipped.append(f"{post.short} ({year}): {e}".replace(f"{post.short}: ", "", 1))
             continue
@@ -345,7 +368,7 @@ def _estimate(kb, recipient_id: str, year: int, post_id: str | None = None, *,
             if post is None or _published(kb, recipient_id, pot.post_id):
                 continue
             plan: Plan = county_pot_plan(kb, pot)
-            result = allocate(plan, registry, fallback_date=fallback)
+            result = _allocate(plan, registry, fallback)
             part = result.part(r.code)
             if part is None:
                 continue

@@ -128,3 +128,17 @@ def test_posts_without_amount_or_key_are_refused():
                  table=synthetic_table())
     with pytest.raises(AllocationError, match="går inte att räkna"):
         allocate(Plan(pot=MKR, kind=KeyKind.performance, unit=Unit.lan), table=synthetic_table())
+
+
+def test_round_half_up_ore_in_integers_is_floor_of_x_times_100_plus_half():
+    from decimal import Decimal as D
+    from fractions import Fraction as F
+
+    from engine.allocation import round_half_up_ore
+
+    assert round_half_up_ore(F(1, 200)) == D("0.01") and str(round_half_up_ore(F(0))) == "0.00"
+    assert round_half_up_ore(F(1, 201)) == D("0.00") and round_half_up_ore(F(999, 200)) == D("5.00")
+    assert round_half_up_ore(F(200_000_000 * 22_867, 10_327_589)) == D("442833.27")
+    for n, d in [(12_345_678_901, 997), (5, 1000), (4_999_999, 1_000_000), (3, 7)]:
+        x = F(n, d)
+        assert round_half_up_ore(x) == D(int(x * 100 + F(1, 2))).scaleb(-2)

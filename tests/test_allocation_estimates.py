@@ -108,3 +108,32 @@ def test_knowledge_base_posts_without_stated_amount_give_nothing(real_kb):
             assert estimate(real_kb, rid, p.year, pid) is None, pid
     # Falun 2020 is published: never estimated
     assert estimate(real_kb, "kommun-2080", 2020) is None
+
+
+def test_a_posts_split_is_remembered_across_recipients_and_equals_a_fresh_one(kb, monkeypatch):
+    """The split of a post over every municipality is computed once and reused for the next recipient
+    (issue #13: the first estimate per recipient was the question p99); the estimate is what a fresh
+    computation gives, and a table added to the registry is used, not the remembered split."""
+    import copy
+    import dataclasses
+
+    from engine import estimates
+    from engine.population import default_registry
+
+    calls = []
+    real = estimates.allocate
+    monkeypatch.setattr(estimates, "allocate", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(estimates, "_ALLOCATIONS", {})
+    registry = dataclasses.replace(default_registry())
+    first = estimate(kb, "kommun-2584", 2021, registry=registry)
+    n = len(calls)
+    assert n >= 1
+    again = estimate(kb, "kommun-2584", 2021, registry=registry)
+    other = estimate(kb, "kommun-0180", 2021, registry=registry)
+    assert len(calls) == n  # the same posts' splits: nothing computed again
+    assert again == first and other is not None
+    monkeypatch.setattr(estimates, "_ALLOCATIONS", {})
+    assert estimate(kb, "kommun-0180", 2021, registry=registry) == other
+    registry.add(copy.copy(registry.tables[-1]))  # the same date, replaced: a new registry state
+    estimate(kb, "kommun-0180", 2021, registry=registry)
+    assert len(calls) > 2 * n
