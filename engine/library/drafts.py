@@ -202,6 +202,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
+    _draft_forms(ctx)
     _draft_county_allocations(ctx, units)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
@@ -1110,6 +1111,87 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
                     "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
                     "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
+
+
+# --------------------------------------------------------------------------- forms
+
+#: "Information som ska ingå i rekvisition och ekonomisk berättelse", "Ansökan ska innehålla följande uppgifter"
+_FORM_INTRO = re.compile(r"\b(?:ska|skall|ska även|måste)\s+(?:ingå|innehålla|anges|finnas med|framgå)\b", re.I)
+#: a form's name → the fact topic the engine answers "what must the … contain" from
+_FORM_TOPICS = (("ekonomisk_redovisning_formular", re.compile(r"\bekonomisk[a]? (?:berättelse|redovisning)", re.I)),
+                ("rekvisition_formular", re.compile(r"\b(?:rekvisition|ansökan)", re.I)))
+_FORM_GROUP = re.compile(r"^(\d{1,2})\.\s+([A-ZÅÄÖ].{2,80})$")
+_FORM_END = re.compile(r"^(?:\d{1,2}\.\d|\d{1,2}\.?\s+Bilaga|Bilaga\b)", re.I)
+
+
+def _lines_after(doc: LibraryDocument, k: int) -> list[tuple[str, Any]]:
+    """The document's lines from section k on, headings without text of their own included."""
+    out: list[tuple[str, Any]] = []
+    for sec in doc.sections[k:]:
+        for line in [*sec.before, sec.heading, *sec.text.split("\n")]:
+            if line.strip():
+                out.append((" ".join(line.split()), sec))
+    return out
+
+
+def _draft_forms(ctx: _Ctx) -> None:
+    """An appendix listing what a requisition or a financial report must contain ("Information som ska ingå
+    i rekvisition och ekonomisk berättelse", then "1. Kontaktuppgifter", its field names, "2. …") becomes a
+    form fact whose items are the numbered parts with their fields, in the document's words. Two forms set
+    side by side (two columns read line by line) are told apart by their part numbers: a part number seen
+    again belongs to the second form."""
+    doc, done = ctx.doc, set()
+    for k, sec in enumerate(doc.sections):
+        intro = next((ln for ln in [sec.heading, *sec.text.split("\n")] if _FORM_INTRO.search(ln)
+                      and any(rx.search(ln) for _, rx in _FORM_TOPICS)), None)
+        if intro is None:
+            continue
+        named = sorted(((m.start(), topic) for topic, rx in _FORM_TOPICS for m in [rx.search(intro)] if m))
+        topics = [t for _, t in named if t not in done]
+        if not topics or len(topics) != len(named):
+            continue
+        forms: list[list[tuple[int, str, list[str]]]] = [[] for _ in topics]
+        current: list[str] | None = None
+        for line, _sec in _lines_after(doc, k)[1:200]:
+            if line == intro or line == sec.heading:
+                continue
+            if _FORM_END.match(line):
+                break
+            g = _FORM_GROUP.match(line)
+            if g:
+                num = int(g.group(1))
+                # the form whose last part is the one before; of several, the first that lacks this number
+                title = g.group(2).rstrip(" :")
+                free = [i for i, f in enumerate(forms) if title not in {p[1] for p in f}]  # not a part twice
+                fits = [i for i in free if (forms[i][-1][0] if forms[i] else 0) == num - 1]
+                fits = fits or [i for i in free if num not in {p[0] for p in forms[i]}]
+                if not fits:
+                    break
+                current = []
+                forms[fits[0]].append((num, title, current))
+                continue
+            if current is None:
+                continue
+            if current and (current[-1].endswith("-") or line[:1].islower()):
+                current[-1] = current[-1][:-1] + line if current[-1].endswith("-") else f"{current[-1]} {line}"
+            else:
+                current.append(line)
+        for topic, parts in zip(topics, forms):
+            if len(parts) < 2 or parts[0][0] != 1:
+                continue
+            done.add(topic)
+            items = [f"{num}. {title}: "
+                     f"{', '.join((f[0].lower() + f[1:] if f[1:2].islower() else f).rstrip('.') for f in fields)}"
+                     if fields else f"{num}. {title}" for num, title, fields in parts]
+            name = "Rekvisitionen" if topic.startswith("rekvisition") else "Den ekonomiska redovisningen"
+            data = {"id": f"{doc.id}-{topic.replace('_', '-')}", "topic": topic, "agreement": ctx.agreement_id,
+                    "title": f"Vad {name.lower()} ska innehålla ({sec.heading[:60]})",
+                    "text": f"{name} ska innehålla {len(parts)} delar:", "items": items,
+                    "keywords": ["formulär", "blankett", "fält", "innehålla"],
+                    "source": _src(doc, sec.heading, sec.page, intro)}
+            if len(ctx.years) == 1:
+                data["year"] = ctx.years[0]
+            ctx.add("fact", f"Formulär ({topic}): {len(parts)} delar", data, _Unit(intro, sec.heading, sec.page), 0.6)
 
 
 # --------------------------------------------------------------------------- contradictions
