@@ -337,3 +337,21 @@ def test_a_form_appendix_becomes_a_form_fact_with_its_numbered_parts_and_fields(
         "ekonomisk_redovisning_formular": ["1. Sökande: kommunens namn, kontaktperson",
                                            "2. Medel: summa erhållna medel, summa kostnader",
                                            "3. Underskrift av firmatecknare: datum"]}
+
+
+def test_requirement_headings_with_a_year_become_that_years_requirement_facts():
+    """A plan for one year can carry the next year's requirements: the year is the heading's, not the title's."""
+    text = ("Plan för stimulansmedel 2030\n\nKommunen planerar arbetet för 2030 utifrån kraven nedan.\n\n"
+            "Bilaga 1\n\nGrundkrav 2031\n\nGrundkrav 1\n\nI länet ska finnas en överenskommelse om\n\n"
+            "samverkan kring barn och unga.\n\nGrundkrav 2\n\nKommunen ska ha en handlingsplan.\n\n"
+            "Prestationsmål 2031\n\nVuxna\n\n40 miljoner kronor fördelas till de kommuner som\n\n"
+            "rapporterar in 25 personer.\n\nBarn och unga\n\n1. 10 miljoner kronor fördelas till de kommuner som\n\n"
+            "upprättar planer för personer under 18 år.\n")
+    _, _, items = _draft(text, "Plan för stimulansmedel 2030")
+    got = {(i.data["topic"], i.data["year"]): i.data["items"] for i in items if i.data.get("items")}
+    assert got == {
+        ("grundkrav", 2031): ["Grundkrav 1: I länet ska finnas en överenskommelse om samverkan kring barn och unga.",
+                              "Grundkrav 2: Kommunen ska ha en handlingsplan."],
+        ("prestationsmal", 2031): ["Vuxna: 40 miljoner kronor fördelas till de kommuner som rapporterar in 25 personer.",
+                                   "Barn och unga: 1. 10 miljoner kronor fördelas till de kommuner som upprättar "
+                                   "planer för personer under 18 år."]}

@@ -203,6 +203,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
     _draft_forms(ctx)
+    _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
@@ -1192,6 +1193,60 @@ def _draft_forms(ctx: _Ctx) -> None:
             if len(ctx.years) == 1:
                 data["year"] = ctx.years[0]
             ctx.add("fact", f"Formulär ({topic}): {len(parts)} delar", data, _Unit(intro, sec.heading, sec.page), 0.6)
+
+
+# --------------------------------------------------------------------------- requirement lists
+
+#: "Grundkrav 2013", "Prestationsmål 2012", "Villkor för 2024": a heading over one year's requirements
+_REQ_HEAD = re.compile(r"^(grundkrav|prestationsmål|krav|villkor)(?:en)?\s+(?:för\s+)?((?:19|20)\d\d)\s*:?$", re.I)
+_REQ_TOPIC = {"grundkrav": "grundkrav", "krav": "grundkrav", "villkor": "grundkrav", "prestationsmål": "prestationsmal"}
+_REQ_ITEM = re.compile(rf"^(?:\d{{1,2}}\.\s|[a-h]\.\s|(?:{_NUM})\s?(?:{_UNIT}|miljoner|kronor)\b)", re.I)
+_REQ_LABEL = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,3}$")
+
+
+def _draft_requirement_lists(ctx: _Ctx) -> None:
+    """A heading such as "Grundkrav 2013" or "Prestationsmål 2012" over numbered or amount-led paragraphs
+    (with sub-headings such as "Barn och unga", "Vuxna", "Grundkrav 1") becomes one fact of that year whose
+    items are the paragraphs in the document's words, each prefixed by its sub-heading. The year is the
+    heading's, so a document planning one year can carry the requirements of two."""
+    doc = ctx.doc
+    lines = _lines_after(doc, 0)
+    seen: set[tuple[str, int]] = set()
+    i = 0
+    while i < len(lines):
+        m = _REQ_HEAD.match(lines[i][0])
+        if not m:
+            i += 1
+            continue
+        topic, year, head, sec = _REQ_TOPIC[m.group(1).lower()], int(m.group(2)), lines[i][0], lines[i][1]
+        items: list[str] = []
+        label, fresh = "", False
+        j = i + 1
+        while j < len(lines) and j - i < 80:
+            line = lines[j][0]
+            if _REQ_HEAD.match(line) or re.match(r"^Bilaga\b", line, re.I):
+                break
+            if _REQ_LABEL.match(line) and not line.endswith((".", ",")) and not _REQ_ITEM.match(line):
+                label, fresh = line, True
+            elif fresh or _REQ_ITEM.match(line) or not items:
+                items.append(f"{label}: {line}" if label else line)
+                fresh = False
+            elif items[-1].endswith("-") and line[:1].islower() and line.split()[0] not in ("och", "eller", "samt"):
+                items[-1] = items[-1][:-1] + line
+            else:
+                items[-1] += " " + line
+            j += 1
+        i = j
+        if not items or (topic, year) in seen or sum(len(x) for x in items) > 4000:
+            continue
+        seen.add((topic, year))
+        name = "Prestationsmål" if topic == "prestationsmal" else "Grundkrav"
+        labels = sorted({x.split(":")[0].lower() for x in items if ": " in x})
+        data = {"id": f"{doc.id}-{topic}-{year}", "topic": topic, "agreement": ctx.agreement_id, "year": year,
+                "title": f"{name} {year}", "text": f"{head}:", "items": items,
+                "keywords": [name.lower(), "krav", *labels],
+                "source": _src(doc, sec.heading, sec.page, items[0][:200])}
+        ctx.add("fact", f"{name} {year}: {len(items)} punkter", data, _Unit(head, sec.heading, sec.page), 0.6)
 
 
 # --------------------------------------------------------------------------- contradictions
