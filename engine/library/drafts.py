@@ -132,6 +132,7 @@ class _Unit:
     section: str
     page: int | None
     prev: str = ""
+    head_year: int | None = None  # the year of a "Prestationsmål 2013" heading the unit stands under
 
 
 #: "… hos målgruppen 200 Mkr tillförs kommuner …", "… enligt följande: 350 Mkr fördelas …": a list item whose
@@ -142,7 +143,8 @@ _RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_
 
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
-    for sec in doc.sections:
+    years = _heading_years(doc)
+    for sec, head_year in zip(doc.sections, years):
         prev = ""
         for whole in _units(sec.text):
             parts: list[str] = []
@@ -152,8 +154,28 @@ def _units_of(doc: LibraryDocument) -> list[_Unit]:
                 else:
                     parts.append(part)
             for u in parts:
-                out.append(_Unit(u, sec.heading, sec.page, prev))
+                out.append(_Unit(u, sec.heading, sec.page, prev, head_year))
                 prev = u
+    return out
+
+
+def _heading_years(doc: LibraryDocument) -> list[int | None]:
+    """Per section, the year of the requirement heading ("Grundkrav 2013", "Prestationsmål 2012") it stands
+    under, until the next such heading or an appendix heading; None elsewhere."""
+    out: list[int | None] = []
+    cur: int | None = None
+    for sec in doc.sections:
+        for h in [*sec.before, sec.heading]:
+            m = _REQ_HEAD.match(h)
+            if m:
+                cur = int(m.group(2))
+            elif re.match(r"^Bilaga\b", h, re.I):
+                cur = None
+        out.append(cur)
+        for line in sec.text.split("\n"):
+            m = _REQ_HEAD.match(" ".join(line.split()))
+            if m:
+                cur = int(m.group(2))
     return out
 
 
@@ -205,6 +227,11 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_forms(ctx)
     _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
+    # a post under a "Prestationsmål 2013" heading makes 2013 one of the agreement's years too
+    agreement = next((i for i in ctx.items if i.kind == "agreement" and i.data.get("id") == ctx.agreement_id), None)
+    if agreement is not None and isinstance(agreement.data.get("years"), list):
+        extra = {i.data["year"] for i in ctx.items if i.kind == "post" and isinstance(i.data.get("year"), int)}
+        agreement.data["years"] = sorted(set(agreement.data["years"]) | extra)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
     return ctx.items
@@ -371,7 +398,8 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             if ctx.total is not None and amt > ctx.total / 2:
                 continue  # more than half the agreement is a share of it ("1 734 Mkr till kommuner och regioner")
                 # or a misread table ("2 200" = item 2, 200 Mkr), not one post
-            year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.total_year or ctx.years[0])
+            year = u.head_year or next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years),
+                                       ctx.total_year or ctx.years[0])
             level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
             if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
@@ -1094,8 +1122,8 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
         n += 1
         data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
                 "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
-        if len(ctx.years) == 1:
-            data["year"] = ctx.years[0]
+        if u.head_year or len(ctx.years) == 1:
+            data["year"] = u.head_year or ctx.years[0]
         ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
 
 
