@@ -318,3 +318,40 @@ def test_no_answer_shows_a_bare_stem_and_every_citation_names_a_title():
         assert all(s.title or not HEX_STEM.search(s.doc) for s in answer.sources), q  # a title, or a name
         dumped = answer.to_json_dict()["sources"]
         assert all({"doc", "title", "section", "page", "url"} <= set(s) for s in dumped)
+
+
+def test_a_form_appendix_becomes_a_form_fact_with_its_numbered_parts_and_fields():
+    """Two forms printed side by side and read line by line: a part number seen again is the second form's."""
+    text = ("Bilaga 2. Ansökan och slutrapport\n\n"
+            "Följande uppgifter ska ingå i ansökan och ekonomisk redovisning av medlen.\n\n"
+            "Ansökan  Ekonomisk redovisning\n\n1. Sökande\n\nKommunens namn\n\nOrganisationsnummer\n\n"
+            "1. Sökande\n\nKommunens namn\n\nKontaktperson\n\n2. Medel\n\nBelopp som söks\n\n"
+            "2. Medel\n\nSumma erhållna medel\n\nSumma kostna-\n\nder\n\n3. Utbetalning\n\nBankgiro\n\n"
+            "3. Underskrift av firmatecknare\n\nDatum\n\n4. Underskrift av firmatecknare\n\nDatum\n\n"
+            "Bilaga 3. Kontakt\n\nFrågor om ansökan besvaras av länsstyrelsen.\n")
+    _, _, items = _draft(text, "Stimulansmedel 2026")
+    forms = {i.data["topic"]: i.data["items"] for i in items if i.data.get("items")}
+    assert forms == {
+        "rekvisition_formular": ["1. Sökande: kommunens namn, organisationsnummer", "2. Medel: belopp som söks",
+                                 "3. Utbetalning: bankgiro", "4. Underskrift av firmatecknare: datum"],
+        "ekonomisk_redovisning_formular": ["1. Sökande: kommunens namn, kontaktperson",
+                                           "2. Medel: summa erhållna medel, summa kostnader",
+                                           "3. Underskrift av firmatecknare: datum"]}
+
+
+def test_requirement_headings_with_a_year_become_that_years_requirement_facts():
+    """A plan for one year can carry the next year's requirements: the year is the heading's, not the title's."""
+    text = ("Plan för stimulansmedel 2030\n\nKommunen planerar arbetet för 2030 utifrån kraven nedan.\n\n"
+            "Bilaga 1\n\nGrundkrav 2031\n\nGrundkrav 1\n\nI länet ska finnas en överenskommelse om\n\n"
+            "samverkan kring barn och unga.\n\nGrundkrav 2\n\nKommunen ska ha en handlingsplan.\n\n"
+            "Prestationsmål 2031\n\nVuxna\n\n40 miljoner kronor fördelas till de kommuner som\n\n"
+            "rapporterar in 25 personer.\n\nBarn och unga\n\n1. 10 miljoner kronor fördelas till de kommuner som\n\n"
+            "upprättar planer för personer under 18 år.\n")
+    _, _, items = _draft(text, "Plan för stimulansmedel 2030")
+    got = {(i.data["topic"], i.data["year"]): i.data["items"] for i in items if i.data.get("items")}
+    assert got == {
+        ("grundkrav", 2031): ["Grundkrav 1: I länet ska finnas en överenskommelse om samverkan kring barn och unga.",
+                              "Grundkrav 2: Kommunen ska ha en handlingsplan."],
+        ("prestationsmal", 2031): ["Vuxna: 40 miljoner kronor fördelas till de kommuner som rapporterar in 25 personer.",
+                                   "Barn och unga: 1. 10 miljoner kronor fördelas till de kommuner som upprättar "
+                                   "planer för personer under 18 år."]}

@@ -40,6 +40,9 @@ class Section(BaseModel):
     heading: str
     page: int | None = None  # 1-based; None when the document has no pages
     text: str
+    #: headings directly before this one that had no text of their own (a form's field names, a year over
+    #: its sub-headings): kept so drafting can read the document's structure; not part of `text`
+    before: list[str] = []
 
 
 class LibraryDocument(BaseModel):
@@ -124,11 +127,15 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
     sections: list[Section] = []
     heading = first_heading
     buf: list[str] = []
+    empty: list[str] = []  # headings since the last section with text
 
-    def flush(page: int | None) -> None:
+    def flush(page: int | None, at_heading: bool = False) -> None:
         body = "\n".join(buf).strip()
         if body:
-            sections.append(Section(heading=heading, page=page, text=body))
+            sections.append(Section(heading=heading, page=page, text=body, before=list(empty)))
+            empty.clear()
+        elif at_heading and (not empty or empty[-1] != heading):
+            empty.append(heading)
         buf.clear()
 
     for pno, page_text in enumerate(doc.pages, start=1):
@@ -146,7 +153,7 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
             if md:
                 line = md.group(1).strip()
             if line and (md or line in hints or (not hints and _looks_like_heading(line, prev, following[i] or "X"))):
-                flush(page)
+                flush(page, at_heading=True)
                 heading = line.rstrip(" :")
                 prev = ""
                 continue

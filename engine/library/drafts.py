@@ -132,6 +132,7 @@ class _Unit:
     section: str
     page: int | None
     prev: str = ""
+    head_year: int | None = None  # the year of a "Prestationsmål 2013" heading the unit stands under
 
 
 #: "… hos målgruppen 200 Mkr tillförs kommuner …", "… enligt följande: 350 Mkr fördelas …": a list item whose
@@ -142,7 +143,8 @@ _RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_
 
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
-    for sec in doc.sections:
+    years = _heading_years(doc)
+    for sec, head_year in zip(doc.sections, years):
         prev = ""
         for whole in _units(sec.text):
             parts: list[str] = []
@@ -152,8 +154,28 @@ def _units_of(doc: LibraryDocument) -> list[_Unit]:
                 else:
                     parts.append(part)
             for u in parts:
-                out.append(_Unit(u, sec.heading, sec.page, prev))
+                out.append(_Unit(u, sec.heading, sec.page, prev, head_year))
                 prev = u
+    return out
+
+
+def _heading_years(doc: LibraryDocument) -> list[int | None]:
+    """Per section, the year of the requirement heading ("Grundkrav 2013", "Prestationsmål 2012") it stands
+    under, until the next such heading or an appendix heading; None elsewhere."""
+    out: list[int | None] = []
+    cur: int | None = None
+    for sec in doc.sections:
+        for h in [*sec.before, sec.heading]:
+            m = _REQ_HEAD.match(h)
+            if m:
+                cur = int(m.group(2))
+            elif re.match(r"^Bilaga\b", h, re.I):
+                cur = None
+        out.append(cur)
+        for line in sec.text.split("\n"):
+            m = _REQ_HEAD.match(" ".join(line.split()))
+            if m:
+                cur = int(m.group(2))
     return out
 
 
@@ -202,7 +224,14 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
+    _draft_forms(ctx)
+    _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
+    # a post under a "Prestationsmål 2013" heading makes 2013 one of the agreement's years too
+    agreement = next((i for i in ctx.items if i.kind == "agreement" and i.data.get("id") == ctx.agreement_id), None)
+    if agreement is not None and isinstance(agreement.data.get("years"), list):
+        extra = {i.data["year"] for i in ctx.items if i.kind == "post" and isinstance(i.data.get("year"), int)}
+        agreement.data["years"] = sorted(set(agreement.data["years"]) | extra)
     for item in ctx.items:
         item.conflict = _conflict(item, kb)
     return ctx.items
@@ -369,7 +398,8 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             if ctx.total is not None and amt > ctx.total / 2:
                 continue  # more than half the agreement is a share of it ("1 734 Mkr till kommuner och regioner")
                 # or a misread table ("2 200" = item 2, 200 Mkr), not one post
-            year = next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years), ctx.total_year or ctx.years[0])
+            year = u.head_year or next((int(y) for y in _YEAR.findall(u.text) if int(y) in ctx.years),
+                                       ctx.total_year or ctx.years[0])
             level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
             if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
@@ -1092,8 +1122,8 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
         n += 1
         data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
                 "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
-        if len(ctx.years) == 1:
-            data["year"] = ctx.years[0]
+        if u.head_year or len(ctx.years) == 1:
+            data["year"] = u.head_year or ctx.years[0]
         ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
 
 
@@ -1110,6 +1140,141 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
                     "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
                     "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
+
+
+# --------------------------------------------------------------------------- forms
+
+#: "Information som ska ingå i rekvisition och ekonomisk berättelse", "Ansökan ska innehålla följande uppgifter"
+_FORM_INTRO = re.compile(r"\b(?:ska|skall|ska även|måste)\s+(?:ingå|innehålla|anges|finnas med|framgå)\b", re.I)
+#: a form's name → the fact topic the engine answers "what must the … contain" from
+_FORM_TOPICS = (("ekonomisk_redovisning_formular", re.compile(r"\bekonomisk[a]? (?:berättelse|redovisning)", re.I)),
+                ("rekvisition_formular", re.compile(r"\b(?:rekvisition|ansökan)", re.I)))
+_FORM_GROUP = re.compile(r"^(\d{1,2})\.\s+([A-ZÅÄÖ].{2,80})$")
+_FORM_END = re.compile(r"^(?:\d{1,2}\.\d|\d{1,2}\.?\s+Bilaga|Bilaga\b)", re.I)
+
+
+def _lines_after(doc: LibraryDocument, k: int) -> list[tuple[str, Any]]:
+    """The document's lines from section k on, headings without text of their own included."""
+    out: list[tuple[str, Any]] = []
+    for sec in doc.sections[k:]:
+        for line in [*sec.before, sec.heading, *sec.text.split("\n")]:
+            if line.strip():
+                out.append((" ".join(line.split()), sec))
+    return out
+
+
+def _draft_forms(ctx: _Ctx) -> None:
+    """An appendix listing what a requisition or a financial report must contain ("Information som ska ingå
+    i rekvisition och ekonomisk berättelse", then "1. Kontaktuppgifter", its field names, "2. …") becomes a
+    form fact whose items are the numbered parts with their fields, in the document's words. Two forms set
+    side by side (two columns read line by line) are told apart by their part numbers: a part number seen
+    again belongs to the second form."""
+    doc, done = ctx.doc, set()
+    for k, sec in enumerate(doc.sections):
+        intro = next((ln for ln in [sec.heading, *sec.text.split("\n")] if _FORM_INTRO.search(ln)
+                      and any(rx.search(ln) for _, rx in _FORM_TOPICS)), None)
+        if intro is None:
+            continue
+        named = sorted(((m.start(), topic) for topic, rx in _FORM_TOPICS for m in [rx.search(intro)] if m))
+        topics = [t for _, t in named if t not in done]
+        if not topics or len(topics) != len(named):
+            continue
+        forms: list[list[tuple[int, str, list[str]]]] = [[] for _ in topics]
+        current: list[str] | None = None
+        for line, _sec in _lines_after(doc, k)[1:200]:
+            if line == intro or line == sec.heading:
+                continue
+            if _FORM_END.match(line):
+                break
+            g = _FORM_GROUP.match(line)
+            if g:
+                num = int(g.group(1))
+                # the form whose last part is the one before; of several, the first that lacks this number
+                title = g.group(2).rstrip(" :")
+                free = [i for i, f in enumerate(forms) if title not in {p[1] for p in f}]  # not a part twice
+                fits = [i for i in free if (forms[i][-1][0] if forms[i] else 0) == num - 1]
+                fits = fits or [i for i in free if num not in {p[0] for p in forms[i]}]
+                if not fits:
+                    break
+                current = []
+                forms[fits[0]].append((num, title, current))
+                continue
+            if current is None:
+                continue
+            if current and (current[-1].endswith("-") or line[:1].islower()):
+                current[-1] = current[-1][:-1] + line if current[-1].endswith("-") else f"{current[-1]} {line}"
+            else:
+                current.append(line)
+        for topic, parts in zip(topics, forms):
+            if len(parts) < 2 or parts[0][0] != 1:
+                continue
+            done.add(topic)
+            items = [f"{num}. {title}: "
+                     f"{', '.join((f[0].lower() + f[1:] if f[1:2].islower() else f).rstrip('.') for f in fields)}"
+                     if fields else f"{num}. {title}" for num, title, fields in parts]
+            name = "Rekvisitionen" if topic.startswith("rekvisition") else "Den ekonomiska redovisningen"
+            data = {"id": f"{doc.id}-{topic.replace('_', '-')}", "topic": topic, "agreement": ctx.agreement_id,
+                    "title": f"Vad {name.lower()} ska innehålla ({sec.heading[:60]})",
+                    "text": f"{name} ska innehålla {len(parts)} delar:", "items": items,
+                    "keywords": ["formulär", "blankett", "fält", "innehålla"],
+                    "source": _src(doc, sec.heading, sec.page, intro)}
+            if len(ctx.years) == 1:
+                data["year"] = ctx.years[0]
+            ctx.add("fact", f"Formulär ({topic}): {len(parts)} delar", data, _Unit(intro, sec.heading, sec.page), 0.6)
+
+
+# --------------------------------------------------------------------------- requirement lists
+
+#: "Grundkrav 2013", "Prestationsmål 2012", "Villkor för 2024": a heading over one year's requirements
+_REQ_HEAD = re.compile(r"^(grundkrav|prestationsmål|krav|villkor)(?:en)?\s+(?:för\s+)?((?:19|20)\d\d)\s*:?$", re.I)
+_REQ_TOPIC = {"grundkrav": "grundkrav", "krav": "grundkrav", "villkor": "grundkrav", "prestationsmål": "prestationsmal"}
+_REQ_ITEM = re.compile(rf"^(?:\d{{1,2}}\.\s|[a-h]\.\s|(?:{_NUM})\s?(?:{_UNIT}|miljoner|kronor)\b)", re.I)
+_REQ_LABEL = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,3}$")
+
+
+def _draft_requirement_lists(ctx: _Ctx) -> None:
+    """A heading such as "Grundkrav 2013" or "Prestationsmål 2012" over numbered or amount-led paragraphs
+    (with sub-headings such as "Barn och unga", "Vuxna", "Grundkrav 1") becomes one fact of that year whose
+    items are the paragraphs in the document's words, each prefixed by its sub-heading. The year is the
+    heading's, so a document planning one year can carry the requirements of two."""
+    doc = ctx.doc
+    lines = _lines_after(doc, 0)
+    seen: set[tuple[str, int]] = set()
+    i = 0
+    while i < len(lines):
+        m = _REQ_HEAD.match(lines[i][0])
+        if not m:
+            i += 1
+            continue
+        topic, year, head, sec = _REQ_TOPIC[m.group(1).lower()], int(m.group(2)), lines[i][0], lines[i][1]
+        items: list[str] = []
+        label, fresh = "", False
+        j = i + 1
+        while j < len(lines) and j - i < 80:
+            line = lines[j][0]
+            if _REQ_HEAD.match(line) or re.match(r"^Bilaga\b", line, re.I):
+                break
+            if _REQ_LABEL.match(line) and not line.endswith((".", ",")) and not _REQ_ITEM.match(line):
+                label, fresh = line, True
+            elif fresh or _REQ_ITEM.match(line) or not items:
+                items.append(f"{label}: {line}" if label else line)
+                fresh = False
+            elif items[-1].endswith("-") and line[:1].islower() and line.split()[0] not in ("och", "eller", "samt"):
+                items[-1] = items[-1][:-1] + line
+            else:
+                items[-1] += " " + line
+            j += 1
+        i = j
+        if not items or (topic, year) in seen or sum(len(x) for x in items) > 4000:
+            continue
+        seen.add((topic, year))
+        name = "Prestationsmål" if topic == "prestationsmal" else "Grundkrav"
+        labels = sorted({x.split(":")[0].lower() for x in items if ": " in x})
+        data = {"id": f"{doc.id}-{topic}-{year}", "topic": topic, "agreement": ctx.agreement_id, "year": year,
+                "title": f"{name} {year}", "text": f"{head}:", "items": items,
+                "keywords": [name.lower(), "krav", *labels],
+                "source": _src(doc, sec.heading, sec.page, items[0][:200])}
+        ctx.add("fact", f"{name} {year}: {len(items)} punkter", data, _Unit(head, sec.heading, sec.page), 0.6)
 
 
 # --------------------------------------------------------------------------- contradictions
