@@ -181,7 +181,7 @@ STATUS_WHO_WORDS = ("vilka", "vem", "hur manga", "alla", "nagon", "vilken")
 HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon")
 #: a message that only greets or thanks ("hej!", "tack så mycket", "hello"): answered with a greeting and the help
 GREETING_WORDS = frozenset({"hej", "hejsan", "hallo", "halla", "tjena", "tjenare", "morsning", "god", "morgon", "dag",
-                            "kvall", "tack", "tackar", "sa", "mycket", "sa", "hi", "hello", "hey", "thanks", "thank",
+                            "kvall", "tack", "tackar", "sa", "mycket", "hi", "hello", "hey", "thanks", "thank",
                             "you", "good", "morning", "afternoon", "bra", "toppen", "ok", "okej"})
 
 DISCREPANCY_WORDS = ("avvikelse", "avvikelser", "diskrepans", "motsag", "inkonsekven", "stammer inte",
