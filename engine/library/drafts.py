@@ -144,7 +144,7 @@ _RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
     years = _heading_years(doc)
-    for sec, head_year in zip(doc.sections, years):
+    for sec, head_year in zip(doc.sections, years, strict=True):
         prev = ""
         for whole in _units(sec.text):
             parts: list[str] = []
@@ -1205,7 +1205,7 @@ def _draft_forms(ctx: _Ctx) -> None:
                 current[-1] = current[-1][:-1] + line if current[-1].endswith("-") else f"{current[-1]} {line}"
             else:
                 current.append(line)
-        for topic, parts in zip(topics, forms):
+        for topic, parts in zip(topics, forms, strict=True):
             if len(parts) < 2 or parts[0][0] != 1:
                 continue
             done.add(topic)
