@@ -162,7 +162,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
     "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
     "oanvanda_medel": ("oanvanda", "overbliv", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
-                       "inte har utnyttjats", "blir over", "over", "kvar", "overskott", "unused", "maste anvandas",
+                       "inte har utnyttjats", "inte har utnyttjat", "blir over", "over", "kvar", "overskott", "unused", "maste anvandas",
                        "maste medlen", "anvandas under", "anvandas samma ar"),
 }
 

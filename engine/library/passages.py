@@ -118,7 +118,8 @@ class Passage:
 
 
 #: a sentence ends at . ! ? after a word or a year, not after a list number ("1. Belopp")
-_SENT_SPLIT = re.compile(r"(?:(?<=[^\d\s][.!?])|(?<=\d{4}[.!?]))\s+(?=[\"”(•]?[A-ZÅÄÖ0-9•])")
+#: nor after a page reference ("(s. 17)")
+_SENT_SPLIT = re.compile(r"(?:(?<=[^\d\s][.!?])(?<![(\s]s\.)|(?<=\d{4}[.!?]))\s+(?=[\"”(•]?[A-ZÅÄÖ0-9•])")
 
 
 #: list items ("1. Brukarmedverkan: 2 000 tkr 2. Suicidprevention: …", "• 264 000 000 kronor för …") are units
