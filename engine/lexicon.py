@@ -156,7 +156,7 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
     "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
                        "fakturera for", "hogre belopp", "vilket belopp ska", "mer an vi tilldelats",
-                       "mer an tilldelat", "mer an vi fatt", "fakturera mer", "ett hogre"),
+                       "mer an tilldelat", "mer an vi fatt", "fakturera mer", "ett hogre", "fakturerar endast", "blivit tilldelad"),
     "bakgrund": ("kostar", "kostnad", "kostnaden", "samhallskostnad"),
     "uppfoljning": ("uppfoljning", "folja upp", "foljer upp", "uppdraget att folja"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),

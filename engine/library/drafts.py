@@ -1095,6 +1095,8 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
             # "Ange ”…”, dnr …, samt: 1. märk fakturan med referens … 2. belopp …" is the content list, and
             # the document's own words on each part it names (the text, the dnr, the reference)
             topic, also = f"{family}_innehall", sorted(parts)
+        elif len(parts) >= 2:  # "… ska ni inte lägga på moms utan fakturerar endast den summan ni blivit tilldelad"
+            also = sorted(t for t in parts if t != topic)
         for t in [topic, *also]:
             if n >= MAX_RULES:
                 break
