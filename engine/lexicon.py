@@ -156,13 +156,13 @@ TOPIC_TRIGGERS: dict[str, tuple[str, ...]] = {
     "historik": ("per ar", "varje ar", "arligen", "tidigare ar", "tidigare overenskommelser", "historik"),
     "faktura_belopp": ("belopp ska vi fakturera", "hur mycket ska vi fakturera", "vad ska vi fakturera",
                        "fakturera for", "hogre belopp", "vilket belopp ska", "mer an vi tilldelats",
-                       "mer an tilldelat", "mer an vi fatt", "fakturera mer", "ett hogre"),
+                       "mer an tilldelat", "mer an vi fatt", "fakturera mer", "ett hogre", "fakturerar endast", "blivit tilldelad"),
     "bakgrund": ("kostar", "kostnad", "kostnaden", "samhallskostnad"),
     "uppfoljning": ("uppfoljning", "folja upp", "foljer upp", "uppdraget att folja"),
     "krav_antal": ("hur manga grundkrav", "hur manga prestationsmal", "hur manga krav", "antal krav", "antalet krav"),
     "villkor": ("villkor", "kravs", "krav for att", "forutsattning", "for att fa", "vad kravs", "vad maste vi gora"),
     "oanvanda_medel": ("oanvanda", "overbliv", "inte anvant", "inte anvands", "inte anvanda", "inte anvants", "inte utnyttja",
-                       "inte har utnyttjats", "blir over", "over", "kvar", "overskott", "unused", "maste anvandas",
+                       "inte har utnyttjats", "inte har utnyttjat", "blir over", "over", "kvar", "overskott", "unused", "maste anvandas",
                        "maste medlen", "anvandas under", "anvandas samma ar"),
 }
 

@@ -1098,6 +1098,8 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
 
 
 MAX_RULES = 40
+#: a numbered list run into one sentence: "… samt: 1. märk fakturan … 2. belopp 3. …"
+_NUMBERED_LIST = re.compile(r"(?:^|\s)1\.\s+\S.*\s2\.\s+\S")
 
 
 def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
@@ -1116,15 +1118,24 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
         if weight < 1.0:
             continue
         family = topic.split("_")[0]  # a sentence naming several parts of one subject is its content list
-        if sum(1 for t, w in topics.items() if t.startswith(family + "_") and w >= 1.0) >= 2 and \
-                topics.get(f"{family}_innehall", 0.0) >= 1.0:
-            topic = f"{family}_innehall"
-        n += 1
-        data = {"id": f"{doc.id}-regel-{n}", "topic": topic, "agreement": ctx.agreement_id,
-                "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
-        if u.head_year or len(ctx.years) == 1:
-            data["year"] = u.head_year or ctx.years[0]
-        ctx.add("fact", f"Regel ({topic}): {u.text[:90]}", data, u, 0.5)
+        parts = [t for t, w in topics.items() if t.startswith(family + "_") and w >= 1.0 and t != f"{family}_innehall"]
+        also: list[str] = []
+        if len(parts) >= 2 and (topics.get(f"{family}_innehall", 0.0) >= 1.0 or len(parts) >= 3
+                                or _NUMBERED_LIST.search(u.text)):
+            # "Ange ”…”, dnr …, samt: 1. märk fakturan med referens … 2. belopp …" is the content list, and
+            # the document's own words on each part it names (the text, the dnr, the reference)
+            topic, also = f"{family}_innehall", sorted(parts)
+        elif len(parts) >= 2:  # "… ska ni inte lägga på moms utan fakturerar endast den summan ni blivit tilldelad"
+            also = sorted(t for t in parts if t != topic)
+        for t in [topic, *also]:
+            if n >= MAX_RULES:
+                break
+            n += 1
+            data = {"id": f"{doc.id}-regel-{n}", "topic": t, "agreement": ctx.agreement_id,
+                    "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
+            if u.head_year or len(ctx.years) == 1:
+                data["year"] = u.head_year or ctx.years[0]
+            ctx.add("fact", f"Regel ({t}): {u.text[:90]}", data, u, 0.5)
 
 
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:

@@ -41,6 +41,9 @@ OWN_DOC_THRESHOLD = 0.5
 #: A question of two or more informative words must match at least this many of them.
 MIN_MATCHED = 2
 MAX_QUOTE = 420
+#: a sentence of the passage carrying at least this share of its best sentence's question words is quoted
+#: with it ("… i enlighet med 2019 utlysning av pilotverksamhet. 2019 års utlysning hade inriktning …")
+QUOTE_SHARE = 0.3
 
 _QUESTION_WORDS = {
     "hur", "mycket", "mkt", "vad", "vilken", "vilket", "vilka", "nar", "var", "vem", "vems", "varfor",
@@ -118,7 +121,8 @@ class Passage:
 
 
 #: a sentence ends at . ! ? after a word or a year, not after a list number ("1. Belopp")
-_SENT_SPLIT = re.compile(r"(?:(?<=[^\d\s][.!?])|(?<=\d{4}[.!?]))\s+(?=[\"”(•]?[A-ZÅÄÖ0-9•])")
+#: nor after a page reference ("(s. 17)")
+_SENT_SPLIT = re.compile(r"(?:(?<=[^\d\s][.!?])(?<![(\s]s\.)|(?<=\d{4}[.!?]))\s+(?=[\"”(•]?[A-ZÅÄÖ0-9•])")
 
 
 #: list items ("1. Brukarmedverkan: 2 000 tkr 2. Suicidprevention: …", "• 264 000 000 kronor för …") are units
@@ -303,7 +307,7 @@ def quote(hit: Hit, question: str) -> str:
     sents = hit.passage.sentences
     scored = [(sum(_IDF.get(t, 1.0) for t in set(tokenize(s)) if t in hit.terms), i) for i, s in enumerate(sents)]
     best = max(s for s, _ in scored) if scored else 0
-    keep = [i for s, i in scored if s > 0 and s >= best * 0.99] or [0]
+    keep = [i for s, i in scored if s > 0 and s >= best * QUOTE_SHARE] or [0]
     kinds = asked_kinds(question)
     holding = [i for _, i in sorted(scored, reverse=True) if any(k.search(sents[i]) for k in kinds)]
     keep += holding  # the sentences that hold what is asked, beside the one with its words
