@@ -319,12 +319,25 @@ _LEVEL_WORDS = r"(?:regionerna|kommunerna|kommuner och regioner|regioner och kom
 _POST_RECIPIENT = re.compile(rf"^(?:till\s+)?(?P<rec>{_LEVEL_WORDS}(?:\s+på länsnivå)?)\s+(?=för\b|till\b)(?:för|till)\s+", re.I)
 _TWO_RECIPIENTS = re.compile(rf"^(?:till\s+)?(?P<a>{_LEVEL_WORDS})\s+och\s+(?P<amt2>(?:{_NUM})\s?(?:{_UNIT}))\s+"
                              rf"(?:\w+\s+){{0,2}}till\s+(?P<b>{_LEVEL_WORDS})\s+(?P<rest>(?:för|att)\b.+)", re.I)
-_POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
+#: "Tillgänglighet i barn- och ungdomspsykiatrin        410 000 tkr": a line of a name and an amount, nothing else
+_POST_COLUMNED = re.compile(rf"^(?P<name>[A-ZÅÄÖ][^\d:.•,;]{{3,100}}?)\s+(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))$")
+_NOT_A_POST = re.compile(r"(?:totalt?|summa|sammanlagt|varav|darav|riket|hela|sverige|resterande)\b")
+_POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[a-z]\)\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
 
 
 def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, set()
     context_level, section = None, None
+    columned: list[tuple[str, str, Decimal]] = []  # (the line, spaces collapsed; name; amount)
+    for sec in doc.sections:  # a list of such lines, or one under a lead-in ending in ":"
+        lines = [ln.strip() for ln in sec.text.split("\n") if ln.strip()]
+        hits = [_POST_COLUMNED.match(ln) for ln in lines]
+        for i, m in enumerate(hits):
+            listed = (i > 0 and (hits[i - 1] or lines[i - 1].endswith(":"))) or (i + 1 < len(hits) and hits[i + 1])
+            if m and listed and not _NOT_A_POST.match(fold(m.group("name"))) and not _BAD_NAME.search(fold(m.group("name"))):
+                amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+                if amt is not None:
+                    columned.append((lines[i], m.group("name").strip(), amt))
     for u in units:
         if u.section != section:
             context_level, section = None, u.section
@@ -362,6 +375,10 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             name = re.sub(r"^(?:att|för att)\s+", "", name)
             if amt is not None and len(name) >= 4:
                 found.append((name[:140], amt, 0.7, u.text, to_level))
+        for line, name, amt in columned:
+            if line in u.text:  # "Tillgänglighet i barn- och ungdomspsykiatrin     410 000 tkr" in a list
+                lvl = _level(u.text)
+                found.append((name, amt, 0.7, line, None if lvl == "kommun_och_region" else lvl))
         for name, amt, conf, sentence, to_level in found:
             key = (fold(name), amt)
             if key in seen or amt <= 0 or _BAD_NAME.search(fold(name)):
@@ -373,6 +390,8 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
             if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
+            if level == "kommun_och_region" and to_level is None and u.section:
+                level = _level(u.section)  # "3.1 Medel som tillförs regionerna" over its lettered items
             i = units.index(u)
             dist = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
             same = [p for p in ctx.items if p.kind == "post" and p.data["amount"] == str(amt) and p.data["year"] == year
@@ -754,6 +773,8 @@ def _listed_post(column: str, values: list[Decimal], listed: list[DraftItem]) ->
     word = fold(column.split()[0]).strip(".,:")
     hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1 and len(word) >= 4
             and re.search(rf"\b{re.escape(word)}", fold(p.data["name"]))]
+    if not hits:  # an abbreviated heading ("BUP"): the one listed post whose amount the column sums to
+        hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -798,6 +819,8 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                 same = _listed_post(col, [a[c - 1] for _, _, a in rows if len(a) == k], listed)
                 if same is not None:  # the column of a post the document lists: its rows are that post's
                     post_ids.append(same.data["id"])
+                    if fold(col) not in (fold(x) for x in same.data.get("synonyms", [])):
+                        same.data.setdefault("synonyms", []).append(col)  # the table's name for it ("BUP")
                     columns[c - 1] = same.data["name"]
                     continue
                 pid = f"{table}-kolumn-{c}"
