@@ -140,11 +140,17 @@ _RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_
                           r"(?:fördelas|tilldelas|tillförs|avsätts|går)\b)")
 
 
+#: "… befolkningsmängd. b) 300 miljoner kronor anslås …": a lettered list item of an amount starts its own sentence
+_LETTERED_ITEM = re.compile(r"(?<=[.:a-zåäö])\s+(?=[a-h]\)\s+\d)")  # only an item that opens with an amount
+#: "3.1 Medel som tillförs regionerna": a numbered sub-heading inside a section sets the level of what follows
+_SUBHEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+[A-ZÅÄÖ][^.:]{2,70}$")
+
+
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
     for sec in doc.sections:
         prev = ""
-        for whole in _units(sec.text):
+        for whole in (x for w in _units(sec.text) for x in _LETTERED_ITEM.split(w)):
             parts: list[str] = []
             for part in _RUN_IN_ITEM.split(whole):
                 if parts and (len(parts[-1].split()) < 4 or re.search(r"\b(?:varav|resterande|dessa är)$", parts[-1], re.I)):
@@ -344,6 +350,8 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
         intro = _LIST_INTRO.search(u.text)
         if intro:  # "Stimulansmedel fördelas till regionerna enligt följande:"
             context_level = _level(intro.group(0))
+        elif _SUBHEADING.match(u.text):
+            context_level = _level(u.text) if _level(u.text) != "kommun_och_region" else None
         found: list[tuple[str, Decimal, float, str, str | None]] = []  # name, amount, confidence, sentence, level
         for m in _POST_NAMED.finditer(u.text):
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
