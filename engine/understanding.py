@@ -361,6 +361,9 @@ class QuestionParser:
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
+        one = re.search(r"\b(?:vilken|which) (region|kommun|municipality)\b", text)
+        if one and not q.levels and q.has(*lexicon.RANK_WORDS):  # "vilken region får minst?": a whole level ranked
+            q.levels = ["region" if one.group(1) == "region" else "kommun"]
         q.posts = self._narrowed(q.posts, q.post_phrases, q.years, q.levels)
         q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed, q.recipient_words)
         q.deadline_kinds = [
