@@ -398,12 +398,11 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             level = to_level if to_level and to_level != "kommun_och_region" else _level(name)
             if level == "kommun_och_region" and to_level is None:
                 level = context_level or _level(f"{u.prev} {sentence}")
-            if level == "kommun_och_region" and to_level is None and u.section:
-                level = _level(u.section)  # "3.1 Medel som tillförs regionerna" over its lettered items
             i = units.index(u)
             dist = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
             same = [p for p in ctx.items if p.kind == "post" and p.data["amount"] == str(amt) and p.data["year"] == year
-                    and p.section != u.section and (p.data["level"] == level or "kommun_och_region" in (level, p.data["level"]))]
+                    and p.section != u.section and (p.data["level"] == level or "kommun_och_region" in (level, p.data["level"]))
+                    and _level(u.section) in ("kommun_och_region", p.data["level"])]  # (not under another level's heading)
             if same:  # the same post restated in another section (a summary, then the agreement's body)
                 if dist and "key" not in same[0].data:
                     same[0].data["key"] = dist  # the body often says how it is distributed
