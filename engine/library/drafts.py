@@ -188,6 +188,7 @@ class _Ctx:
     items: list[DraftItem] = field(default_factory=list)
     total: Decimal | None = None
     total_year: int | None = None
+    column_names: set[str] = field(default_factory=set)  # table headings that name a listed post ("BUP")
 
     def add(self, kind: str, label: str, data: dict, unit: _Unit, confidence: float) -> None:
         self.items.append(DraftItem(n=len(self.items) + 1, kind=kind, label=label, data=data, sentence=unit.text,
@@ -509,7 +510,8 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         elsewhere = " ".join(fold(f"{o.data['name']} {o.sentence}") for o in posts if o is not post)
         known = [n for n in _known_names(ctx, words, post.data["level"])
                  if not re.search(rf"(?<![a-z]){re.escape(fold(n))}(?![a-z])", elsewhere)]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words, *known]))[:24]
+        headings = [h for h in post.data.get("synonyms", []) if h in ctx.column_names]  # a table's name for it
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *headings, *words, *known]))[:24]
 
 
 _GENERIC_FOLDED = {fold(g) for g in _GENERIC_WORDS} | {"stimulansmedel", "utvecklingsarbete", "utvecklingsinsatser"}
@@ -828,6 +830,7 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                     post_ids.append(same.data["id"])
                     if fold(col) not in (fold(x) for x in same.data.get("synonyms", [])):
                         same.data.setdefault("synonyms", []).append(col)  # the table's name for it ("BUP")
+                        ctx.column_names.add(col)
                     columns[c - 1] = same.data["name"]
                     continue
                 pid = f"{table}-kolumn-{c}"
