@@ -53,6 +53,9 @@ PHRASES: dict[str, str] = {
     "county councils": "landstingen", "county council": "landsting", "contact details": "kontaktuppgifter",
     "details": "uppgifter", "e-invoice": "e-faktura", "user involvement": "brukarmedverkan",
     "user-involvement": "brukarmedverkan", "date": "datum", "dates": "datum", "key": "nyckel",
+    "local action plans": "lokala handlingsplaner", "action plans": "handlingsplaner", "action plan": "handlingsplan",
+    "knowledge support": "kunskapsstod", "social services": "socialtjansten", "social service": "socialtjansten",
+    "appropriation": "anslag", "appropriations": "anslag",
 }
 
 #: words that ask for an amount whatever else the question says

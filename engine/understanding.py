@@ -361,8 +361,12 @@ class QuestionParser:
         q.posts, q.post_phrases = self._posts(text)
         kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z]+", " ", text)
         q.levels = [lvl for lvl, words in lexicon.LEVEL_WORDS.items() if any(_contains(kept, w) for w in words)]
+        one = re.search(r"\b(?:vilken|which) (region|kommun|municipality)\b", text)
+        if one and not q.levels and q.has(*lexicon.RANK_WORDS):  # "vilken region får minst?": a whole level ranked
+            q.levels = ["region" if one.group(1) == "region" else "kommun"]
         q.posts = self._narrowed(q.posts, q.post_phrases, q.years, q.levels)
-        q.recipients = self._recipients(question, self._preferred_kind(q), q.assumed, q.recipient_words)
+        q.recipients = self._recipients(question, self._preferred_kind(q) or self._year_kind(q.years),
+                                        q.assumed, q.recipient_words)
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -453,6 +457,19 @@ class QuestionParser:
             if levels == {level}:
                 return kind
         return None
+
+    def _year_kind(self, years: list[int]) -> RecipientKind | None:
+        """"Jönköping 2026" when the documents give 2026 amounts to regions only: the region, not the municipality."""
+        if not years:
+            return None
+        cache = self.__dict__.setdefault("_year_kinds", {})
+        key = tuple(sorted(years))
+        if key not in cache:
+            kinds = {getattr(self.kb.recipients.get(a.recipient), "kind", None) for a in self.kb.allocations
+                     if a.year in years}
+            kinds.discard(None)
+            cache[key] = next(iter(kinds)) if len(kinds) == 1 else None
+        return cache[key]
 
     def _recipients(self, question: str, prefer: RecipientKind | None,
                     assumed: list[str] | None = None, named: list[str] | None = None) -> list[Recipient]:

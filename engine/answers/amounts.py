@@ -83,6 +83,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
 def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
     """"Vilken kommun i Dalarna får mest?": the county's municipalities ranked by their published totals."""
     counties = {r.county_code for r in q.recipients if r.county_code and r.kind != RecipientKind.kommun}
+    if not counties and not q.recipients and len(q.levels) == 1 and q.levels[0] in ("region", "kommun"):
+        return _level_ranking(kb, q, RecipientKind.region if q.levels[0] == "region" else RecipientKind.kommun)
     rows: dict[str, Decimal] = {}
     sources = []
     for a in kb.allocations:
@@ -107,6 +109,35 @@ def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
     return Answer(text="\n".join(lines), intent="amount",
                   facts=[{"recipient": rid, "amount": str(amount)} for rid, amount in order],
                   sources=uniq_sources(sources))
+
+
+def _level_ranking(kb: KnowledgeBase, q: Query, kind: RecipientKind) -> Answer | None:
+    """"Vilken region får mest 2026?": the recipients of one kind ranked by their published totals, all from one
+    table (a per-region table of the year); never a sum of posts or a mix of documents."""
+    tables: dict[str, dict[str, Allocation]] = defaultdict(dict)
+    for a in kb.allocations:
+        r = kb.recipients.get(a.recipient)
+        if (r is None or r.kind != kind or a.post is not None or not a.table
+                or not matches_year(kb, a.agreement, q.years, item_year=a.year)):
+            continue
+        tables[a.table][a.recipient] = a
+    if not tables:
+        return None
+    rows = max(tables.values(), key=len)
+    if len(rows) < 3 or sum(1 for t in tables.values() if len(t) == len(rows)) > 1:
+        return None  # too few to rank, or two tables as large: which one is meant is not clear
+    least = q.has("minst", "lagst", "least", "smallest")
+    order = sorted(rows.values(), key=lambda a: a.amount, reverse=not least)
+    if len(order) > 1 and order[0].amount == order[1].amount:
+        return None
+    what = "regioner" if kind == RecipientKind.region else "kommuner"
+    top = order[0]
+    lines = [f"{kb.recipients[top.recipient].name}: {format_kr(top.amount)} – {'minst' if least else 'mest'} av "
+             f"{len(order)} {what} i tabellen."]
+    lines += [f"{i}. {kb.recipients[a.recipient].short}: {format_kr(a.amount)}" for i, a in enumerate(order, 1)]
+    return Answer(text="\n".join(lines), intent="amount",
+                  facts=[{"recipient": a.recipient, "amount": str(a.amount)} for a in order],
+                  sources=uniq_sources([top.source]))
 
 
 def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:

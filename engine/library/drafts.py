@@ -141,12 +141,18 @@ _RUN_IN_ITEM = re.compile(rf"(?<=[a-zåäö:;)])(?<!\boch)(?<!\bsamt)\s+(?=(?:{_
                           r"(?:fördelas|tilldelas|tillförs|avsätts|går)\b)")
 
 
+#: "… befolkningsmängd. b) 300 miljoner kronor anslås …": a lettered list item of an amount starts its own sentence
+_LETTERED_ITEM = re.compile(r"(?<=[.:a-zåäö])\s+(?=[a-h]\)\s+\d)")  # only an item that opens with an amount
+#: "3.1 Medel som tillförs regionerna": a numbered sub-heading inside a section sets the level of what follows
+_SUBHEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+[A-ZÅÄÖ][^.:]{2,70}$")
+
+
 def _units_of(doc: LibraryDocument) -> list[_Unit]:
     out: list[_Unit] = []
     years = _heading_years(doc)
     for sec, head_year in zip(doc.sections, years, strict=True):
         prev = ""
-        for whole in _units(sec.text):
+        for whole in (x for w in _units(sec.text) for x in _LETTERED_ITEM.split(w)):
             parts: list[str] = []
             for part in _RUN_IN_ITEM.split(whole):
                 if parts and (len(parts[-1].split()) < 4 or re.search(r"\b(?:varav|resterande|dessa är)$", parts[-1], re.I)):
@@ -204,6 +210,7 @@ class _Ctx:
     items: list[DraftItem] = field(default_factory=list)
     total: Decimal | None = None
     total_year: int | None = None
+    column_names: set[str] = field(default_factory=set)  # table headings that name a listed post ("BUP")
 
     def add(self, kind: str, label: str, data: dict, unit: _Unit, confidence: float) -> None:
         self.items.append(DraftItem(n=len(self.items) + 1, kind=kind, label=label, data=data, sentence=unit.text,
@@ -348,18 +355,33 @@ _LEVEL_WORDS = r"(?:regionerna|kommunerna|kommuner och regioner|regioner och kom
 _POST_RECIPIENT = re.compile(rf"^(?:till\s+)?(?P<rec>{_LEVEL_WORDS}(?:\s+på länsnivå)?)\s+(?=för\b|till\b)(?:för|till)\s+", re.I)
 _TWO_RECIPIENTS = re.compile(rf"^(?:till\s+)?(?P<a>{_LEVEL_WORDS})\s+och\s+(?P<amt2>(?:{_NUM})\s?(?:{_UNIT}))\s+"
                              rf"(?:\w+\s+){{0,2}}till\s+(?P<b>{_LEVEL_WORDS})\s+(?P<rest>(?:för|att)\b.+)", re.I)
-_POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
+#: "Tillgänglighet i barn- och ungdomspsykiatrin        410 000 tkr": a line of a name and an amount, nothing else
+_POST_COLUMNED = re.compile(rf"^(?P<name>[A-ZÅÄÖ][^\d:.•,;]{{3,100}}?)\s+(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))$")
+_NOT_A_POST = re.compile(r"(?:totalt?|summa|sammanlagt|varav|darav|riket|hela|sverige|resterande)\b")
+_POST_LEAD = re.compile(rf"^(?:\d{{1,2}}\.\s+|[a-z]\)\s+|[•\-–]\s*)?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+(?:\w+\s+)?(?P<verb>för|till|tilldelas|tillförs|fördelas|avsätts)\s+(?P<name>[^.]{{4,200}})", re.I)
 
 
 def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, set()
     context_level, section = None, None
+    columned: list[tuple[str, str, Decimal]] = []  # (the line, spaces collapsed; name; amount)
+    for sec in doc.sections:  # a list of such lines, or one under a lead-in ending in ":"
+        lines = [ln.strip() for ln in sec.text.split("\n") if ln.strip()]
+        hits = [_POST_COLUMNED.match(ln) for ln in lines]
+        for i, m in enumerate(hits):
+            listed = (i > 0 and (hits[i - 1] or lines[i - 1].endswith(":"))) or (i + 1 < len(hits) and hits[i + 1])
+            if m and listed and not _NOT_A_POST.match(fold(m.group("name"))) and not _BAD_NAME.search(fold(m.group("name"))):
+                amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
+                if amt is not None:
+                    columned.append((lines[i], m.group("name").strip(), amt))
     for u in units:
         if u.section != section:
             context_level, section = None, u.section
         intro = _LIST_INTRO.search(u.text)
         if intro:  # "Stimulansmedel fördelas till regionerna enligt följande:"
             context_level = _level(intro.group(0))
+        elif _SUBHEADING.match(u.text):
+            context_level = _level(u.text) if _level(u.text) != "kommun_och_region" else None
         found: list[tuple[str, Decimal, float, str, str | None]] = []  # name, amount, confidence, sentence, level
         for m in _POST_NAMED.finditer(u.text):
             amt = _amount(next(AMOUNT.finditer(m.group("amt"))))
@@ -391,6 +413,10 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             name = re.sub(r"^(?:att|för att)\s+", "", name)
             if amt is not None and len(name) >= 4:
                 found.append((name[:140], amt, 0.7, u.text, to_level))
+        for line, name, amt in columned:
+            if line in u.text:  # "Tillgänglighet i barn- och ungdomspsykiatrin     410 000 tkr" in a list
+                lvl = _level(u.text)
+                found.append((name, amt, 0.7, line, None if lvl == "kommun_och_region" else lvl))
         for name, amt, conf, sentence, to_level in found:
             key = (fold(name), amt)
             if key in seen or amt <= 0 or _BAD_NAME.search(fold(name)):
@@ -406,7 +432,8 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
             i = units.index(u)
             dist = _key(units[i + 1] if i + 1 < len(units) and units[i + 1].section == u.section else None, u, doc)
             same = [p for p in ctx.items if p.kind == "post" and p.data["amount"] == str(amt) and p.data["year"] == year
-                    and p.section != u.section and (p.data["level"] == level or "kommun_och_region" in (level, p.data["level"]))]
+                    and p.section != u.section and (p.data["level"] == level or "kommun_och_region" in (level, p.data["level"]))
+                    and _level(u.section) in ("kommun_och_region", p.data["level"])]  # (not under another level's heading)
             if same:  # the same post restated in another section (a summary, then the agreement's body)
                 if dist and "key" not in same[0].data:
                     same[0].data["key"] = dist  # the body often says how it is distributed
@@ -513,7 +540,8 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         elsewhere = " ".join(fold(f"{o.data['name']} {o.sentence}") for o in posts if o is not post)
         known = [n for n in _known_names(ctx, words, post.data["level"])
                  if not re.search(rf"(?<![a-z]){re.escape(fold(n))}(?![a-z])", elsewhere)]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *words, *known]))[:24]
+        headings = [h for h in post.data.get("synonyms", []) if h in ctx.column_names]  # a table's name for it
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *headings, *words, *known]))[:24]
 
 
 _GENERIC_FOLDED = {fold(g) for g in _GENERIC_WORDS} | {"stimulansmedel", "utvecklingsarbete", "utvecklingsinsatser"}
@@ -784,6 +812,8 @@ def _listed_post(column: str, values: list[Decimal], listed: list[DraftItem]) ->
     word = fold(column.split()[0]).strip(".,:")
     hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1 and len(word) >= 4
             and re.search(rf"\b{re.escape(word)}", fold(p.data["name"]))]
+    if not hits:  # an abbreviated heading ("BUP"): the one listed post whose amount the column sums to
+        hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -828,6 +858,9 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
                 same = _listed_post(col, [a[c - 1] for _, _, a in rows if len(a) == k], listed)
                 if same is not None:  # the column of a post the document lists: its rows are that post's
                     post_ids.append(same.data["id"])
+                    if fold(col) not in (fold(x) for x in same.data.get("synonyms", [])):
+                        same.data.setdefault("synonyms", []).append(col)  # the table's name for it ("BUP")
+                        ctx.column_names.add(col)
                     columns[c - 1] = same.data["name"]
                     continue
                 pid = f"{table}-kolumn-{c}"

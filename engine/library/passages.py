@@ -471,10 +471,14 @@ def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
     labels as computed ("summa", "skillnad") may be one of those amounts' sum or difference."""
     amounts, dates = _headline(answer.text)
     asked = list(getattr(q, "recipients", None) or [])
-    if dates or not amounts or not asked or getattr(q, "deadline_kinds", None):
-        return False  # (a question about a deadline is not answered by a table row)
     from engine import lexicon as lx
 
+    if not asked and hasattr(q, "has") and q.has(*lx.RANK_WORDS):
+        # "vilken region får mest?": the ranked recipients are the answer's own, each from its table row
+        asked = [kb.recipients[f["recipient"]] for f in answer.facts
+                 if isinstance(f, dict) and f.get("recipient") in kb.recipients]
+    if dates or not amounts or not asked or getattr(q, "deadline_kinds", None):
+        return False  # (a question about a deadline is not answered by a table row)
     text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
     if answer.intent != "comparison" and any(f" {w} " in text for w in lx.COMPARE_WORDS):
         return False  # "hur mycket större är …": a comparison, not answered by a row or a sum

@@ -113,8 +113,9 @@ def figures(line: str) -> tuple[set[Decimal], set[date]]:
 def stated(text: str) -> tuple[set[Decimal], set[date]]:
     """Every amount a document could be said to state: each number read as kr, tkr or mnkr (tables
     give tkr in the header only), and every date (a date may be split over a line break)."""
+    cells = re.split(r"\s{2,}|\n", text)  # a table's columns are apart by runs of spaces: "41 917   137 395"
     text = " ".join(text.split())
-    nums = {_num(n) for n in _BARE.findall(text)}
+    nums = {_num(n) for n in _BARE.findall(text)} | {_num(n) for c in cells for n in _BARE.findall(c)}
     amounts = {n * s for n in nums for s in (1, 1000, 10**6)}
     return amounts, _dates(text)
 

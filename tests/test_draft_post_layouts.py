@@ -1,0 +1,83 @@
+"""Post layouts of agreements and circulars nobody has curated (issue #11): a list of "Name   410 000 tkr" lines,
+lettered items "a) 420 miljoner kronor anslås till …" under numbered sub-headings that name the level, and a
+per-region table whose abbreviated column heading ("BUP") is the listed post its column sums to."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.library import drafts
+from engine.library.document import DocumentText
+
+# Invented names and amounts, no seed's layout.
+CIRCULAR = """Cirkulär om fördelning 2031
+
+Medel till regionerna 2031
+
+Tre satsningar riktas till regionerna:
+
+Snabbare psykiatrisk öppenvård        30 000 tkr
+Ätstörningsvård                       10 000 tkr
+Totalt till regionerna                40 000 tkr
+
+Tabell 1. Fördelning per region 2031, tkr
+
+Region                Invånare   Andel, %   ÖV, tkr   Ätstörningsvård, tkr   Summa, tkr
+Region Gotland          61 189     20,00      6 000        2 000               8 000
+Region Blekinge        156 989     30,00      9 000        3 000              12 000
+Region Kronoberg       204 413     50,00     15 000        5 000              20 000
+Riket                  422 591    100,00     30 000       10 000              40 000
+
+Utbetalning
+Regionerna behöver inte rekvirera medlen.
+"""
+
+AGREEMENT = """Överenskommelse 2031
+
+3. Ekonomisk ram
+För 2031 avsätter staten sammanlagt 900 miljoner kronor.
+
+3.1 Medel som tillförs regionerna
+
+  a) 200 miljoner kronor anslås till insatser för äldre med psykisk ohälsa.
+     Fördelning sker efter befolkningsmängd.
+  b) 100 miljoner kronor anslås till utveckling av den rättspsykiatriska vården.
+
+3.2 Medel som tillförs kommunerna
+
+  c) 150 miljoner kronor anslås till kommunernas arbete med hemlöshet.
+"""
+
+
+def _items(text: str, title: str):
+    from engine.knowledge import load_knowledge
+    from engine.library.document import LibraryDocument, content_hash, split_sections
+
+    doc = LibraryDocument(id="dok-00000000bb", title=title, sha256=content_hash(text),
+                          sections=split_sections(DocumentText(pages=[text])))
+    return drafts.draft(doc, load_knowledge())
+
+
+def test_listed_lines_of_name_and_amount_are_posts_and_the_total_is_not():
+    posts = {i.data["name"]: i.data for i in _items(CIRCULAR, "Cirkulär 2031") if i.kind == "post"}
+    assert Decimal(posts["Snabbare psykiatrisk öppenvård"]["amount"]) == Decimal(30_000_000)
+    assert Decimal(posts["Ätstörningsvård"]["amount"]) == Decimal(10_000_000)
+    assert all(p["level"] == "region" for p in posts.values())
+    assert not any("Totalt" in n for n in posts)
+
+
+def test_an_abbreviated_column_is_the_listed_post_its_sum_equals():
+    items = _items(CIRCULAR, "Cirkulär 2031")
+    posts = {i.data["name"]: i.data for i in items if i.kind == "post"}
+    assert not any("-kolumn-" in i.data["id"] for i in items if i.kind == "post")
+    assert "ÖV" in posts["Snabbare psykiatrisk öppenvård"]["synonyms"]
+    pid = posts["Snabbare psykiatrisk öppenvård"]["id"]
+    rows = {i.data["recipient"]: Decimal(i.data["amount"]) for i in items
+            if i.kind == "allocation" and i.data.get("post") == pid}
+    assert rows["region-09"] == Decimal(6_000_000)  # Gotland
+
+
+def test_lettered_items_take_the_level_of_their_sub_heading():
+    posts = {Decimal(i.data["amount"]): i.data for i in _items(AGREEMENT, "Överenskommelse 2031") if i.kind == "post"}
+    assert posts[Decimal(200_000_000)]["level"] == "region"
+    assert posts[Decimal(100_000_000)]["level"] == "region"
+    assert posts[Decimal(150_000_000)]["level"] == "kommun"
