@@ -231,6 +231,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
+    _draft_done_statements(ctx, units)
     _draft_forms(ctx)
     _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
@@ -253,6 +254,14 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
             if amts:
                 total, total_unit = max(amts), u
                 break
+    if total is None:  # "För år 2012 avsattes 456 500 000 kronor i statsbudgeten för detta ändamål"
+        for u in units:
+            if re.search(r"\b(avsattes|avsätts|har avsatts|anvisades)\b", u.text, re.I) and \
+                    re.search(r"\b(statsbudgeten|för detta ändamål)\b", u.text, re.I):
+                amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
+                if len(amts) == 1:
+                    total, total_unit = amts[0], u
+                    break
     decided = None
     for u in units:
         if re.search(r"\b(beslutat|beslutade|antog|ingick|godkände|undertecknad)\b", u.text, re.I):
@@ -1169,6 +1178,33 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
             if u.head_year or len(ctx.years) == 1:
                 data["year"] = u.head_year or ctx.years[0]
             ctx.add("fact", f"Regel ({t}): {u.text[:90]}", data, u, 0.5)
+
+
+_DONE = re.compile(r"(?:^|(?<=\bkr )|(?<=\. ))(?P<who>[A-ZÅÄÖ][\wåäöé-]+(?: [A-ZÅÄÖ][\wåäöé-]+){0,2}) (?:har|hade) (?:redan )?"
+                   r"(?P<verb>rekvirerat|fakturerat|ansökt om)\b", re.U)
+
+
+def _draft_done_statements(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A known recipient that the document says has already requisitioned or invoiced ("Region Dalarna har
+    rekvirerat samtliga medel för Dalarnas del enligt överenskommelsen."): a requisition fact in its own words,
+    what a status question about that recipient is answered with when no sheet says more."""
+    from engine.recipients import RecipientIndex
+
+    index = RecipientIndex(ctx.kb.recipients)
+    for n, u in enumerate(units):
+        m = _DONE.search(u.text)  # (the sentence may follow a table's last row in the same unit)
+        text = u.text[m.start():] if m else ""
+        if not m or len(text) > 300:
+            continue
+        rec = index.resolve(m.group("who")) if index.resolve_exact(m.group("who")) else None
+        if rec is None:
+            continue
+        data = {"id": f"{ctx.doc.id}-gjort-{n}", "topic": "rekvisition_formular", "agreement": ctx.agreement_id,
+                "title": u.section[:80], "text": text, "source": _src(ctx.doc, u.section, u.page, text),
+                "keywords": ["rekvisition", "rekvirera", "rekvirerat", rec.short]}
+        if u.head_year or len(ctx.years) == 1:
+            data["year"] = u.head_year or ctx.years[0]
+        ctx.add("fact", f"Gjort ({m.group('verb')}): {text[:90]}", data, _Unit(text, u.section, u.page), 0.5)
 
 
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
