@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -1061,6 +1062,10 @@ def _draft_grants(ctx: _Ctx, units: list[_Unit]) -> None:
         seen.add((rec.id, year, amt))
         data = {"id": f"{ctx.doc.id}-bidrag-{rec.id}-{year}", "table": f"{ctx.doc.id}-bidrag", "agreement": ctx.agreement_id,
                 "year": year, "recipient": rec.id, "amount": str(amt), "source": _src(ctx.doc, u.section, u.page, u.text)}
+        rest = u.text[m.end():].strip(" .,;")
+        if len(rest.split()) >= 3 and not AMOUNT.search(rest):
+            # "… i statsbidrag för år 2012, medlen betalades ut i efterskott": how the grant was given, in its words
+            data["note"] = rest
         if any(i.data.get("id") == data["id"] for i in ctx.items):
             continue
         ctx.add("allocation", f"{rec.name} {year}: {format_kr(amt)} (i löptext)", data, u, 0.6)
@@ -1208,17 +1213,23 @@ def _draft_done_statements(ctx: _Ctx, units: list[_Unit]) -> None:
 
 
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
-    doc, seen = ctx.doc, set()
+    doc, seen = ctx.doc, Counter()
     for u in units:
         for m in _EMAIL.finditer(u.text):
             email = m.group(0).rstrip(".")
-            if email in seen:
+            if seen[email] >= 3:  # each sentence that sends something to the address (at most three)
                 continue
-            seen.add(email)
-            data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}", "topic": "kontakt", "agreement": ctx.agreement_id,
-                    "title": f"Kontakt: {email}", "text": u.text, "value": email,
-                    "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
-                    "source": _src(doc, u.section, u.page, u.text)}
+            seen[email] += 1
+            suffix = "" if seen[email] == 1 else f"-{seen[email]}"
+            keywords = ["kontakt", "e-post", "mejl", "mail", "frågor", email]
+            topic = "kontakt"
+            if re.search(r"faktur", fold(u.text[max(0, m.start() - 80):m.start()])):
+                # "skicka gärna en elektronisk faktura till faktura@…": where the invoice is sent
+                topic, keywords = "faktura_epost", [*keywords, "faktura", "fakturan", "skicka", "adress"]
+            data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}{suffix}", "topic": topic,
+                    "agreement": ctx.agreement_id, "value": email,
+                    "title": f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)"), "text": u.text,
+                    "keywords": keywords, "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
 
 
