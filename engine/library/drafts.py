@@ -233,6 +233,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
     _draft_done_statements(ctx, units)
+    _draft_signature(ctx)
     _draft_forms(ctx)
     _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
@@ -1149,6 +1150,9 @@ MAX_RULES = 40
 _NUMBERED_LIST = re.compile(r"(?:^|\s)1\.\s+\S.*\s2\.\s+\S")
 
 
+_RUN_IN_HEADING = re.compile(r"^(?P<head>[^.]{10,120}?\b(?:19|20)\d{2}) (?P<rest>[A-ZÅÄÖ][a-zåäö]+ [^.]{10,}\..*)$")
+
+
 def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
     """A sentence about a rule the engine knows a topic for (no VAT, the invoice's reference, where to
     send it, what a report must contain …) becomes a fact of that topic, in the document's own words."""
@@ -1164,6 +1168,12 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
         topic, weight = max(topics.items(), key=lambda tw: tw[1])
         if weight < 1.0:
             continue
+        text = u.text
+        run_in = _RUN_IN_HEADING.match(text)
+        if run_in and QuestionParser._topics(normalise(run_in.group("rest"))).get(topic, 0.0) >= 1.0:
+            # "Skicka faktura till Storsthlm – senast den 1 december 2020 Storsthlm utbetalar fakturan så snart …":
+            # a heading run into the sentence; the rule is the sentence (the heading's date is another item's)
+            text = run_in.group("rest")
         family = topic.split("_")[0]  # a sentence naming several parts of one subject is its content list
         parts = [t for t, w in topics.items() if t.startswith(family + "_") and w >= 1.0 and t != f"{family}_innehall"]
         also: list[str] = []
@@ -1179,7 +1189,7 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
                 break
             n += 1
             data = {"id": f"{doc.id}-regel-{n}", "topic": t, "agreement": ctx.agreement_id,
-                    "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
+                    "title": u.section[:80], "text": text, "source": _src(doc, u.section, u.page, text)}
             if u.head_year or len(ctx.years) == 1:
                 data["year"] = u.head_year or ctx.years[0]
             ctx.add("fact", f"Regel ({t}): {u.text[:90]}", data, u, 0.5)
@@ -1210,6 +1220,34 @@ def _draft_done_statements(ctx: _Ctx, units: list[_Unit]) -> None:
         if u.head_year or len(ctx.years) == 1:
             data["year"] = u.head_year or ctx.years[0]
         ctx.add("fact", f"Gjort ({m.group('verb')}): {text[:90]}", data, _Unit(text, u.section, u.page), 0.5)
+
+
+_PERSON = re.compile(r"^[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?(?: [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?){1,2}$")
+_ROLE = re.compile(r"^(?:\w+)?(?:chef|direktör|ordförande|handläggare|samordnare|strateg|utvecklingsledare|sekreterare|"
+                   r"controller|ekonom|utredare)\b", re.I)
+
+
+def _draft_signature(ctx: _Ctx) -> None:
+    """The person who signs the document: a line of two or three capitalised names directly over a line that
+    starts with a role ("Åsa Danielsson" / "verksamhetschef, Storsthlm"), the last such pair of the document."""
+    found = None
+    for sec in ctx.doc.sections:
+        lines = [x.strip() for x in sec.text.splitlines() if x.strip()]
+        for a, b in zip(lines, lines[1:]):
+            if _PERSON.match(a) and _ROLE.match(b) and len(b) <= 80:
+                found = (a, b.rstrip(" ."), sec)
+    if found is None:
+        return
+    name, role, sec = found
+    text = f"{name}, {role}, har undertecknat dokumentet."
+    data = {"id": f"{ctx.doc.id}-avsandare", "topic": "avsandare", "agreement": ctx.agreement_id,
+            "title": f"Avsändare: {name}", "text": text, "value": name,
+            "keywords": ["undertecknat", "undertecknade", "avsändare", "vem skrev", "skrivit", "skrev", "skrivit under",
+                         "underskrift", "signerat", "författare", "pm", "pm:et", name, role.split(",")[0]],
+            "source": _src(ctx.doc, sec.heading, sec.page, f"{name} {role}")}
+    if len(ctx.years) == 1:
+        data["year"] = ctx.years[0]
+    ctx.add("fact", f"Avsändare: {name}, {role}", data, _Unit(text, sec.heading, sec.page), 0.5)
 
 
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
