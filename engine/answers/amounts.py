@@ -305,12 +305,26 @@ def _named_alike(kb: KnowledgeBase, posts: list[Post], allocs: list[Allocation])
     """The posts of these allocations that bear the same name as one asked ("Suicidprevention" in a county's
     drafted table and in the curated agreement): another document's post of that name."""
     names = {fold(n) for p in posts for n in (p.name, p.short)}
+    agreements = {p.agreement for p in posts}
     out = set()
     for a in allocs:
         post = kb.posts.get(a.post) if a.post else None
-        if post is not None and {fold(post.name), fold(post.short)} & names:
+        if post is None:
+            continue
+        own = {fold(post.name), fold(post.short)}
+        if own & names or (post.agreement not in agreements and any(_words_within(x, y) or _words_within(y, x)
+                                                                    for x in own for y in names)):
             out.add(post.id)
     return out
+
+
+def _words_within(short: str, long: str) -> bool:
+    """A name of two words or more that another holds as whole words ("Sammanhållen vård" in "Sammanhållen
+    vård för personer som behöver insatser …"): the same post as another document words it."""
+    a, b = short.strip(" .").split(), long.strip(" .").split()
+    if len(a) < 2 or len(a) >= len(b):
+        return False
+    return any(b[i:i + len(a)] == a for i in range(len(b) - len(a) + 1))
 
 
 def _single_post_totals(allocs: list[Allocation], chosen: list[Allocation], all_rows: list[Allocation]) -> list[Allocation]:

@@ -121,6 +121,13 @@ _QUOTED_LEAD = "From the documents (quoted in Swedish):"
 _QUOTED_INTENTS = {"rule", "requirements", "invoice_rule", "requisition_form"}
 
 
+#: a rule the quoted Swedish states, glossed in English above the quote ("ska ni inte lägga på moms")
+_GLOSSES = [
+    (r"\b(?:inte|ej)\s+(?:\w+\s+){0,3}(?:på\s+)?moms\b|\b(?:utan|ingen|exklusive|exkl\.?)\s+moms\b",
+     "In short: no VAT is to be added."),
+]
+
+
 def render(text: str) -> str:
     if not _COMPILED:
         _COMPILED[:] = [(re.compile(p), r) for p, r in _TEMPLATES]
@@ -132,5 +139,6 @@ def render(text: str) -> str:
 def translate(answer: Answer) -> Answer:
     text = render(answer.text)
     if answer.intent in _QUOTED_INTENTS:
-        text = _QUOTED_LEAD + "\n" + text
+        gloss = [g for pattern, g in _GLOSSES if re.search(pattern, answer.text, re.I)]
+        text = _QUOTED_LEAD + "\n" + "".join(g + "\n" for g in gloss) + text
     return answer.model_copy(update={"text": text, "language": "en"})

@@ -367,6 +367,8 @@ def answer(kb: KnowledgeBase, q: Query, *, limit: int = 4, only_topics: set[str]
         if cand and cand[0] >= max(MIN_SCORE, Weights.EXTRA_TOPIC_SHARE * best_score) and q.topics[topic] >= 1.0:
             chosen.append(cand[1])
     chosen = _asked_counties_only(kb, q, chosen, ranked)
+    said: set[str] = set()  # two facts quoting the same sentence (a rule and a contact drafted from it): once
+    chosen = [f for f in chosen if not (fold(f.text) in said or said.add(fold(f.text)))]
     lines = []
     numbered = re.search(r"(?:punkt|nummer|del) (\d+)", q.text)
     first = chosen[0]

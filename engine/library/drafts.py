@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -231,6 +232,8 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
     _draft_rules(ctx, units)
+    _draft_done_statements(ctx, units)
+    _draft_signature(ctx)
     _draft_forms(ctx)
     _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
@@ -253,6 +256,14 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
             if amts:
                 total, total_unit = max(amts), u
                 break
+    if total is None:  # "För år 2012 avsattes 456 500 000 kronor i statsbudgeten för detta ändamål"
+        for u in units:
+            if re.search(r"\b(avsattes|avsätts|har avsatts|anvisades)\b", u.text, re.I) and \
+                    re.search(r"\b(statsbudgeten|för detta ändamål)\b", u.text, re.I):
+                amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
+                if len(amts) == 1:
+                    total, total_unit = amts[0], u
+                    break
     decided = None
     for u in units:
         if re.search(r"\b(beslutat|beslutade|antog|ingick|godkände|undertecknad)\b", u.text, re.I):
@@ -1052,6 +1063,10 @@ def _draft_grants(ctx: _Ctx, units: list[_Unit]) -> None:
         seen.add((rec.id, year, amt))
         data = {"id": f"{ctx.doc.id}-bidrag-{rec.id}-{year}", "table": f"{ctx.doc.id}-bidrag", "agreement": ctx.agreement_id,
                 "year": year, "recipient": rec.id, "amount": str(amt), "source": _src(ctx.doc, u.section, u.page, u.text)}
+        rest = u.text[m.end():].strip(" .,;")
+        if len(rest.split()) >= 3 and not AMOUNT.search(rest):
+            # "… i statsbidrag för år 2012, medlen betalades ut i efterskott": how the grant was given, in its words
+            data["note"] = rest
         if any(i.data.get("id") == data["id"] for i in ctx.items):
             continue
         ctx.add("allocation", f"{rec.name} {year}: {format_kr(amt)} (i löptext)", data, u, 0.6)
@@ -1135,6 +1150,9 @@ MAX_RULES = 40
 _NUMBERED_LIST = re.compile(r"(?:^|\s)1\.\s+\S.*\s2\.\s+\S")
 
 
+_RUN_IN_HEADING = re.compile(r"^(?P<head>[^.]{10,120}?\b(?:19|20)\d{2}) (?P<rest>[A-ZÅÄÖ][a-zåäö]+ [^.]{10,}\..*)$")
+
+
 def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
     """A sentence about a rule the engine knows a topic for (no VAT, the invoice's reference, where to
     send it, what a report must contain …) becomes a fact of that topic, in the document's own words."""
@@ -1150,6 +1168,12 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
         topic, weight = max(topics.items(), key=lambda tw: tw[1])
         if weight < 1.0:
             continue
+        text = u.text
+        run_in = _RUN_IN_HEADING.match(text)
+        if run_in and QuestionParser._topics(normalise(run_in.group("rest"))).get(topic, 0.0) >= 1.0:
+            # "Skicka faktura till Storsthlm – senast den 1 december 2020 Storsthlm utbetalar fakturan så snart …":
+            # a heading run into the sentence; the rule is the sentence (the heading's date is another item's)
+            text = run_in.group("rest")
         family = topic.split("_")[0]  # a sentence naming several parts of one subject is its content list
         parts = [t for t, w in topics.items() if t.startswith(family + "_") and w >= 1.0 and t != f"{family}_innehall"]
         also: list[str] = []
@@ -1165,24 +1189,85 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
                 break
             n += 1
             data = {"id": f"{doc.id}-regel-{n}", "topic": t, "agreement": ctx.agreement_id,
-                    "title": u.section[:80], "text": u.text, "source": _src(doc, u.section, u.page, u.text)}
+                    "title": u.section[:80], "text": text, "source": _src(doc, u.section, u.page, text)}
             if u.head_year or len(ctx.years) == 1:
                 data["year"] = u.head_year or ctx.years[0]
             ctx.add("fact", f"Regel ({t}): {u.text[:90]}", data, u, 0.5)
 
 
+_DONE = re.compile(r"(?:^|(?<=\bkr )|(?<=\. ))(?P<who>[A-ZÅÄÖ][\wåäöé-]+(?: [A-ZÅÄÖ][\wåäöé-]+){0,2}) (?:har|hade) (?:redan )?"
+                   r"(?P<verb>rekvirerat|fakturerat|ansökt om)\b", re.U)
+
+
+def _draft_done_statements(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A known recipient that the document says has already requisitioned or invoiced ("Region Dalarna har
+    rekvirerat samtliga medel för Dalarnas del enligt överenskommelsen."): a requisition fact in its own words,
+    what a status question about that recipient is answered with when no sheet says more."""
+    from engine.recipients import RecipientIndex
+
+    index = RecipientIndex(ctx.kb.recipients)
+    for n, u in enumerate(units):
+        m = _DONE.search(u.text)  # (the sentence may follow a table's last row in the same unit)
+        text = u.text[m.start():] if m else ""
+        if not m or len(text) > 300:
+            continue
+        rec = index.resolve(m.group("who")) if index.resolve_exact(m.group("who")) else None
+        if rec is None:
+            continue
+        data = {"id": f"{ctx.doc.id}-gjort-{n}", "topic": "rekvisition_formular", "agreement": ctx.agreement_id,
+                "title": u.section[:80], "text": text, "source": _src(ctx.doc, u.section, u.page, text),
+                "keywords": ["rekvisition", "rekvirera", "rekvirerat", rec.short]}
+        if u.head_year or len(ctx.years) == 1:
+            data["year"] = u.head_year or ctx.years[0]
+        ctx.add("fact", f"Gjort ({m.group('verb')}): {text[:90]}", data, _Unit(text, u.section, u.page), 0.5)
+
+
+_PERSON = re.compile(r"^[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?(?: [A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?){1,2}$")
+_ROLE = re.compile(r"^(?:\w+)?(?:chef|direktör|ordförande|handläggare|samordnare|strateg|utvecklingsledare|sekreterare|"
+                   r"controller|ekonom|utredare)\b", re.I)
+
+
+def _draft_signature(ctx: _Ctx) -> None:
+    """The person who signs the document: a line of two or three capitalised names directly over a line that
+    starts with a role ("Åsa Danielsson" / "verksamhetschef, Storsthlm"), the last such pair of the document."""
+    found = None
+    for sec in ctx.doc.sections:
+        lines = [x.strip() for x in sec.text.splitlines() if x.strip()]
+        for a, b in zip(lines, lines[1:]):
+            if _PERSON.match(a) and _ROLE.match(b) and len(b) <= 80:
+                found = (a, b.rstrip(" ."), sec)
+    if found is None:
+        return
+    name, role, sec = found
+    text = f"{name}, {role}, har undertecknat dokumentet."
+    data = {"id": f"{ctx.doc.id}-avsandare", "topic": "avsandare", "agreement": ctx.agreement_id,
+            "title": f"Avsändare: {name}", "text": text, "value": name,
+            "keywords": ["undertecknat", "undertecknade", "avsändare", "vem skrev", "skrivit", "skrev", "skrivit under",
+                         "underskrift", "signerat", "författare", "pm", "pm:et", name, role.split(",")[0]],
+            "source": _src(ctx.doc, sec.heading, sec.page, f"{name} {role}")}
+    if len(ctx.years) == 1:
+        data["year"] = ctx.years[0]
+    ctx.add("fact", f"Avsändare: {name}, {role}", data, _Unit(text, sec.heading, sec.page), 0.5)
+
+
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
-    doc, seen = ctx.doc, set()
+    doc, seen = ctx.doc, Counter()
     for u in units:
         for m in _EMAIL.finditer(u.text):
             email = m.group(0).rstrip(".")
-            if email in seen:
+            if seen[email] >= 3:  # each sentence that sends something to the address (at most three)
                 continue
-            seen.add(email)
-            data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}", "topic": "kontakt", "agreement": ctx.agreement_id,
-                    "title": f"Kontakt: {email}", "text": u.text, "value": email,
-                    "keywords": ["kontakt", "e-post", "mejl", "mail", "frågor", email],
-                    "source": _src(doc, u.section, u.page, u.text)}
+            seen[email] += 1
+            suffix = "" if seen[email] == 1 else f"-{seen[email]}"
+            keywords = ["kontakt", "e-post", "mejl", "mail", "frågor", email]
+            topic = "kontakt"
+            if re.search(r"faktur", fold(u.text[max(0, m.start() - 80):m.start()])):
+                # "skicka gärna en elektronisk faktura till faktura@…": where the invoice is sent
+                topic, keywords = "faktura_epost", [*keywords, "faktura", "fakturan", "skicka", "adress"]
+            data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}{suffix}", "topic": topic,
+                    "agreement": ctx.agreement_id, "value": email,
+                    "title": f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)"), "text": u.text,
+                    "keywords": keywords, "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
 
 
