@@ -1233,7 +1233,7 @@ def _draft_signature(ctx: _Ctx) -> None:
     found = None
     for sec in ctx.doc.sections:
         lines = [x.strip() for x in sec.text.splitlines() if x.strip()]
-        for a, b in zip(lines, lines[1:]):
+        for a, b in zip(lines, lines[1:], strict=False):
             if _PERSON.match(a) and _ROLE.match(b) and len(b) <= 80:
                 found = (a, b.rstrip(" ."), sec)
     if found is None:
