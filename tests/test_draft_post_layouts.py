@@ -115,3 +115,20 @@ def test_a_pair_of_the_name_is_a_synonym_unless_another_post_of_its_level_uses_i
     posts = {Decimal(i.data["amount"]): i.data for i in _items(RECEIVERS, "Meddelande 2032") if i.kind == "post"}
     # the county post also says "äldre och anhöriga", but at another level: the level asked tells them apart
     assert "äldre och anhöriga" in posts[Decimal(300_000_000)]["synonyms"]
+
+
+# Invented: the consequence of a late report two sentences after its deadline.
+LATE_REPORT = """Överenskommelse 2033
+
+Redovisning
+
+En ekonomisk redovisning ska lämnas till Kammarkollegiet senast den 31 mars 2034. Ekonomichefen ska intyga
+uppgifterna. Underskrift i original ska finnas med. Om redovisningen inte inkommer i tid kan regeringen
+återkräva stödet.
+"""
+
+
+def test_a_consequence_a_few_sentences_after_its_deadline_is_the_deadlines():
+    dls = [i.data for i in _items(LATE_REPORT, "Överenskommelse 2033") if i.kind == "deadline"]
+    assert [d["consequence"] for d in dls if d["kind"] == "ekonomisk_redovisning"] == [
+        "Om redovisningen inte inkommer i tid kan regeringen återkräva stödet."]

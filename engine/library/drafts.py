@@ -1159,8 +1159,25 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
         data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
     elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
         data["consequence"] = u.text
+    elif (later := _later_consequence(units, u, kind)) is not None:
+        data["consequence"] = later
     ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
             data, u, 0.75 if "senast" in f else 0.55)
+
+
+def _later_consequence(units: list[_Unit], u: _Unit, kind: str) -> str | None:
+    """"… ska lämnas till Kammarkollegiet senast den 31 mars 2020. [two sentences on what it holds] Om
+    redovisningen inte inkommer i tid kan regeringen återkräva stödet.": a consequence a few sentences on in the
+    same section, when it names the same kind of deadline and no other deadline comes between."""
+    stems = dict(_KIND_STEMS)[kind] + (("redovis",) if kind in ("ekonomisk_redovisning", "slutrapport") else ())
+    i = units.index(u)
+    for v in units[i + 1:i + 4]:
+        f = fold(v.text)
+        if v.section != u.section or find_dates(v.text):
+            return None
+        if _CONSEQUENCE.search(v.text) and any(s in f for s in stems) and re.search(r"\b(om|i tid|for sent)\b", f):
+            return v.text
+    return None
 
 
 MAX_RULES = 40
