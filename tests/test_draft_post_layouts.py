@@ -81,3 +81,54 @@ def test_lettered_items_take_the_level_of_their_sub_heading():
     assert posts[Decimal(200_000_000)]["level"] == "region"
     assert posts[Decimal(100_000_000)]["level"] == "region"
     assert posts[Decimal(150_000_000)]["level"] == "kommun"
+
+
+# Invented: two lists under lead-ins naming the level, one recipient sentence per county-shared post.
+RECEIVERS = """Meddelande om fördelning 2032
+
+Den ekonomiska ramen
+
+Överenskommelsen omfattar för 2032 totalt 700 000 000 kronor.
+
+Stimulansmedel fördelas till regionerna enligt följande:
+
+• 300 000 000 kronor för insatser till äldre och anhöriga inom psykiatrin. Medlen fördelas efter befolkningsmängd.
+
+Stimulansmedel fördelas till länen enligt följande:
+
+• 100 000 000 kronor för att stärka arbetet med stöd till äldre och anhöriga i länet. Medlen fördelas efter
+befolkningsmängd. Mottagare av medlen är den aktör i ett län som kommuner och region anger.
+
+• 50 000 000 kronor för att stärka hemlöshetsarbetet. Medlen utbetalas till den aktör som länets kommuner anger
+med fördelningsnyckel 1 miljon kronor per län.
+"""
+
+
+def test_who_receives_a_post_is_read_from_its_own_list_item():
+    posts = {Decimal(i.data["amount"]): i.data for i in _items(RECEIVERS, "Meddelande 2032") if i.kind == "post"}
+    assert posts[Decimal(100_000_000)]["paid_to"] == "den aktör i ett län som kommuner och region anger"
+    assert posts[Decimal(50_000_000)]["paid_to"] == "den aktör som länets kommuner anger"
+    assert "paid_to" not in posts[Decimal(300_000_000)]
+
+
+def test_a_pair_of_the_name_is_a_synonym_unless_another_post_of_its_level_uses_it():
+    posts = {Decimal(i.data["amount"]): i.data for i in _items(RECEIVERS, "Meddelande 2032") if i.kind == "post"}
+    # the county post also says "äldre och anhöriga", but at another level: the level asked tells them apart
+    assert "äldre och anhöriga" in posts[Decimal(300_000_000)]["synonyms"]
+
+
+# Invented: the consequence of a late report two sentences after its deadline.
+LATE_REPORT = """Överenskommelse 2033
+
+Redovisning
+
+En ekonomisk redovisning ska lämnas till Kammarkollegiet senast den 31 mars 2034. Ekonomichefen ska intyga
+uppgifterna. Underskrift i original ska finnas med. Om redovisningen inte inkommer i tid kan regeringen
+återkräva stödet.
+"""
+
+
+def test_a_consequence_a_few_sentences_after_its_deadline_is_the_deadlines():
+    dls = [i.data for i in _items(LATE_REPORT, "Överenskommelse 2033") if i.kind == "deadline"]
+    assert [d["consequence"] for d in dls if d["kind"] == "ekonomisk_redovisning"] == [
+        "Om redovisningen inte inkommer i tid kan regeringen återkräva stödet."]

@@ -459,10 +459,34 @@ def _draft_posts(ctx: _Ctx, units: list[_Unit]) -> None:
                     "source": _src(doc, u.section, u.page, sentence)}
             if dist and level != "skr":  # SKR's own money is not distributed by a key
                 data["key"] = dist
+            if level != "skr" and (paid_to := _paid_to(units, i)):
+                data["paid_to"] = paid_to
             ctx.add("post", f"{short} {year}: {format_kr(amt)} (nivå: {level})", data,
                     _Unit(sentence, u.section, u.page), conf)
     _restated_keys(ctx, units)
     _list_key(ctx, units)
+
+
+#: "Mottagare av medlen är den aktör i ett län som kommuner och region anger", "Medlen till ungdomsmottagningarna
+#: utbetalas till den aktör som regionen och länets kommuner anger": who receives a post's money
+_PAID_TO = re.compile(r"(?:\bmottagare av medlen är|\bmedlen(?: till [^.]{3,60}?)? utbetalas till)\s+"
+                      r"(?P<who>(?:den|de|det)\s+[^.;:]{3,120}?)(?=\s+med fördelningsnyckel\b|\s*[.;]|\s*$)", re.I)
+
+
+def _paid_to(units: list[_Unit], i: int) -> str | None:
+    """Who receives the post of unit `i`, when its own sentence or the ones after it (up to the next post of
+    the list) say so."""
+    u = units[i]
+    for k in range(i, min(i + 4, len(units))):
+        v = units[k]
+        if k > i and (v.section != u.section or AMOUNT.search(v.text) and _POST_LEAD.match(v.text)
+                      or re.match(r"^[•\-–]", v.text)):
+            break
+        text = v.text[v.text.find(":") + 1:] if k == i and _POST_NAMED.search(v.text) else v.text
+        m = _PAID_TO.search(" ".join(text.split()))
+        if m:
+            return m.group("who").strip(" ,")
+    return None
 
 
 def _restated_keys(ctx: _Ctx, units: list[_Unit]) -> None:
@@ -547,12 +571,21 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
         # a known name that another post's own sentence also uses ("barn och unga" for the queue post and the
-        # early-interventions post) does not tell this one apart
-        elsewhere = " ".join(fold(f"{o.data['name']} {o.sentence}") for o in posts if o is not post)
+        # early-interventions post) does not tell this one apart — unless that post goes to another level, which
+        # the level asked tells apart (as for the distinctive words above)
+        elsewhere = " ".join(fold(f"{o.data['name']} {o.sentence}") for o in posts
+                             if o is not post and o.data["level"] == post.data["level"])
         known = [n for n in _known_names(ctx, words, post.data["level"])
                  if not re.search(rf"(?<![a-z]){re.escape(fold(n))}(?![a-z])", elsewhere)]
         headings = [h for h in post.data.get("synonyms", []) if h in ctx.column_names]  # a table's name for it
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *headings, *words, *known]))[:24]
+        # a pair the name joins with "och" ("barn och unga") that no other post of the level uses names it
+        pairs = [m.group(0) for m in _PAIR.finditer(post.data["name"])
+                 if fold(m.group(1)) not in generic and fold(m.group(2)) not in generic
+                 and not re.search(rf"(?<![a-z]){re.escape(fold(m.group(0)))}(?![a-z])", elsewhere)]
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *headings, *words, *known, *pairs]))[:24]
+
+
+_PAIR = re.compile(r"(?<![\wåäöÅÄÖ-])([a-zåäö]{3,}) och ([a-zåäö]{3,})(?![\wåäöÅÄÖ-])")
 
 
 _GENERIC_FOLDED = {fold(g) for g in _GENERIC_WORDS} | {"stimulansmedel", "utvecklingsarbete", "utvecklingsinsatser"}
@@ -1141,8 +1174,25 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
         data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
     elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
         data["consequence"] = u.text
+    elif (later := _later_consequence(units, u, kind)) is not None:
+        data["consequence"] = later
     ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
             data, u, 0.75 if "senast" in f else 0.55)
+
+
+def _later_consequence(units: list[_Unit], u: _Unit, kind: str) -> str | None:
+    """"… ska lämnas till Kammarkollegiet senast den 31 mars 2020. [two sentences on what it holds] Om
+    redovisningen inte inkommer i tid kan regeringen återkräva stödet.": a consequence a few sentences on in the
+    same section, when it names the same kind of deadline and no other deadline comes between."""
+    stems = dict(_KIND_STEMS)[kind] + (("redovis",) if kind in ("ekonomisk_redovisning", "slutrapport") else ())
+    i = units.index(u)
+    for v in units[i + 1:i + 4]:
+        f = fold(v.text)
+        if v.section != u.section or find_dates(v.text):
+            return None
+        if _CONSEQUENCE.search(v.text) and any(s in f for s in stems) and re.search(r"\b(om|i tid|for sent)\b", f):
+            return v.text
+    return None
 
 
 MAX_RULES = 40
