@@ -66,8 +66,10 @@ def _answer_over_all_facts(kb, q, only_topics=None):
     if best_score < facts.MIN_SCORE or facts.evidence(kb, best, q) < 1.0:
         return None
     kept = [f for sc, f in ranked if sc >= max(facts.MIN_SCORE, facts.Weights.KEEP_SHARE * best_score)][:4]
-    # then, like facts.answer, a question about one county keeps that county's rules only
-    return [f.id for f in facts._asked_counties_only(kb, q, kept, ranked)]
+    # then, like facts.answer, a question about one county keeps that county's rules only, each sentence once
+    said: set[str] = set()
+    return [f.id for f in facts._asked_counties_only(kb, q, kept, ranked)
+            if not (f.text.casefold() in said or said.add(f.text.casefold()))]
 
 
 def test_ranking_the_contenders_is_ranking_every_fact(engine):
