@@ -46,16 +46,6 @@ MOCK_NICE = 10
 NOTICE_MARKERS = ("svarsprocessen", "för många frågor i kö", "Något gick fel")
 
 
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop a served process: SIGTERM (gunicorn drains), then SIGKILL after a minute."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -262,6 +252,8 @@ def _start(workers: int, env: dict[str, str], tmp: str) -> tuple[subprocess.Pope
 
 def _normal_use(mock: MockProcess, env: dict[str, str], tmp: str, sent: dict[str, float]) -> Row:
     """Ack→answer latency at 5 questions a second on 4 workers: what an asker waits outside a burst."""
+    from tests import slack_support as s
+
     proc, port = _start(4, env, tmp)
     try:
         names, reqs = signed_requests(mock, 40, "w4paced-warm-")  # the fresh answer process loads the engine
@@ -275,7 +267,7 @@ def _normal_use(mock: MockProcess, env: dict[str, str], tmp: str, sent: dict[str
         got = mock.arrivals()
         delivery = [(got[k][0][0] - sent[k]) * 1000 for k in names if k in got]
     finally:
-        _stop(proc)
+        s.stop_served(proc, timeout=60)
     return Row("ack→answer p99 at 5 questions/s, 4 workers", _pct(delivery, 99), "ms", 3000, "Slack's 3 s",
                note=f"p50 {statistics.median(delivery or [0]):.0f} ms, ack p99 {_pct(lat, 99):.1f} ms, "
                     f"{len(delivery)} of {len(names)} answers, {errors} errors")
@@ -338,7 +330,7 @@ def run() -> list:
                                          "Slack's 3 s", "< 100 ms" if target else "",
                                          (p99 < 100) if target else None, note=f"{errors} errors in {n}"))
                 finally:
-                    _stop(proc)
+                    s.stop_served(proc, timeout=60)
             got = mock.arrivals()
             if redis is not None:
                 lines.append(_normal_use(mock, dict(env, REDIS_URL=redis.url), tmp, sent))

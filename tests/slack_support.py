@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import subprocess
 import threading
 import time
 import urllib.error
@@ -345,6 +346,18 @@ def wait_healthy(proc: Any, base: str, timeout: float = 60.0, attempt_timeout: f
                 out = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
                 raise AssertionError(f"server did not start: {out}") from None
             time.sleep(0.1)
+
+
+def stop_served(proc: Any, timeout: float = 20.0) -> str:
+    """SIGTERM a server process started by a test or the bench (gunicorn drains), wait up to `timeout` s, then
+    SIGKILL; its output ("" when it was not captured)."""
+    proc.terminate()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out or ""
 
 
 def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:

@@ -202,12 +202,8 @@ def test_gunicorn_with_workers_and_its_answer_process_answers_all_then_drains_on
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
             assert set(pool.map(send, names)) == {200}
     finally:
-        proc.terminate()  # at once: whatever is still queued must be answered before the server exits
-        try:
-            out, _ = proc.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        # at once: whatever is still queued must be answered before the server exits
+        out = s.stop_served(proc, timeout=90)
         mock.close()
     replies = _replies(mock)
     assert sorted(replies) == sorted(names) and all(len(v) == 1 for v in replies.values()), (replies, out[-2000:])

@@ -87,11 +87,6 @@ def test_stalled_clients_do_not_starve_healthz_or_signed_requests(tmp_path):
     finally:
         for sock in stalled:
             sock.close()
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        out = s.stop_served(proc)
         mock.close()
     assert "Traceback" not in out, out[-2000:]

@@ -90,13 +90,9 @@ def test_two_server_processes_deduplicate_a_retried_event_and_share_follow_up_co
         assert "Falu" in posts[1].data["text"]  # the other process answered the follow-up about Falun
     finally:
         for proc in procs:
-            proc.terminate()
+            proc.terminate()  # both at once; stop_served then waits for each
         for proc in procs:
-            try:
-                proc.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
+            s.stop_served(proc)
         mock.close()
     assert len(mock.of("chat.postMessage")) == 2
 
@@ -132,12 +128,7 @@ def test_gunicorn_workers_behind_one_port_answer_each_retried_event_once(tmp_pat
         threads = sorted(c.data["thread_ts"] for c in mock.of("chat.postMessage"))
         assert threads == sorted([f"1600000200.{i:06d}" for i in range(6)] + ["1600000300.000001"]), posts
     finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        s.stop_served(proc)
         mock.close()
 
 

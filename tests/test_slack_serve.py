@@ -55,12 +55,7 @@ def test_serve_http_runs_gunicorn_and_verifies_signatures(tmp_path):
         assert bad.status == 401
         assert mock.of("auth.test")  # the bot token was checked against the (mock) Web API
     finally:
-        proc.terminate()
-        try:
-            out, _ = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        out = s.stop_served(proc)
         mock.close()
     assert s.BOT_TOKEN not in out and s.SIGNING_SECRET not in out  # no secrets in the logs
 
