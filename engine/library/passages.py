@@ -464,6 +464,17 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     return answer
 
 
+def _padded(q: Any) -> str:
+    """The question's folded text between spaces, for whole-word tests (" mer an " …)."""
+    return f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
+
+
+def _asks_comparison(padded: str) -> bool:
+    from engine import lexicon as lx
+
+    return any(f" {w} " in padded for w in lx.COMPARE_WORDS)
+
+
 def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
     """Every amount in the answer's first line is stated in the verbatim source text (`Source.quote`: the table
     row with its caption and column heading, or the sentence) of a drafted allocation the answer gives for a
@@ -479,8 +490,7 @@ def _rows_state(kb: Any, q: Any, answer: Answer) -> bool:
                  if isinstance(f, dict) and f.get("recipient") in kb.recipients]
     if dates or not amounts or not asked or getattr(q, "deadline_kinds", None):
         return False  # (a question about a deadline is not answered by a table row)
-    text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
-    if answer.intent != "comparison" and any(f" {w} " in text for w in lx.COMPARE_WORDS):
+    if answer.intent != "comparison" and _asks_comparison(_padded(q)):
         return False  # "hur mycket större är …": a comparison, not answered by a row or a sum
     ids = {r.id for r in asked} | {f"lan-{r.county_code}" for r in asked if r.kind.value == "region"}
     counties = {r.county_code for r in asked if r.county_code and r.kind.value in ("lan", "grupp")}
@@ -817,10 +827,10 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         return ""
     comparison = answer.intent == "comparison"
     needed = values[:2] if comparison else values[:1]
-    text = f" {getattr(q, 'text', '') or fold(getattr(q, 'raw', ''))} "
+    text = _padded(q)
     is_date = isinstance(needed[0], dt.date)
     first = _figure_first(line) or comparison
-    if not comparison and any(f" {w} " in text for w in lx.COMPARE_WORDS) and len(set(values)) == 1:
+    if not comparison and _asks_comparison(text) and len(set(values)) == 1:
         return "asks for a comparison"
     wants_amount = bool(getattr(q, "wants_amount", False)) or bool(_AMOUNT_CUE.search(text))
     wants_date = bool(getattr(q, "wants_date", False))
