@@ -139,7 +139,7 @@ def leave_one_out(stem: str, seeds_dir: Path, dump: list | None = None,
     from engine.knowledge_layers import Layer
     from engine.library import drafts
     from engine.library.library import Library
-    from engine.models import KnowledgeFile
+    from engine.models import KnowledgeFile, validate
     from engine.qa import Engine
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -148,7 +148,7 @@ def leave_one_out(stem: str, seeds_dir: Path, dump: list | None = None,
         lib = Library(Path(tmp) / "data" / "dokument", seeds_dir)
         doc = lib.get(stem)
         items = drafts.draft(doc, base)
-        kf = KnowledgeFile.model_validate(drafts.build_file(doc, items))
+        kf = validate(KnowledgeFile, drafts.build_file(doc, items))
         kb = load_knowledge(directory=kdir, layers=(Layer("loo", [(f"{stem}.yaml", kf)], {stem}),))
         kb.library = lib
         engine = Engine(kb)

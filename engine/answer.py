@@ -1,21 +1,21 @@
 """The Answer value every front renders: Swedish text (figure or date first), facts, sources."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from engine.models import Source
+from engine.models import Source, as_dict
 
 
-class Answer(BaseModel):
+@dataclass(kw_only=True)
+class Answer:
     text: str  # Swedish, figure/date first, formatted with engine.formatting
     intent: str  # amount, deadline, invoice, requisition_form, distribution_key, requirements, status, help, ...
-    facts: list[dict[str, Any]] = Field(default_factory=list)  # structured facts used (ids, amounts as str)
-    sources: list[Source] = Field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)  # structured facts used (ids, amounts as str)
+    sources: list[Source] = field(default_factory=list)
     estimate: bool = False  # True when a figure is computed ("beräknat"), not published
     language: str = "sv"  # "sv" or "en": the language of `text`
-    assumed: list[str] = Field(default_factory=list)  # what was assumed, not read ("2020", "”satr” = Säter")
+    assumed: list[str] = field(default_factory=list)  # what was assumed, not read ("2020", "”satr” = Säter")
     #: False when the engine has no confident answer (help / not understood / not in the documents):
     #: a front or a passage-retrieval fallback (issue #11) may then try something else
     confident: bool = True
@@ -36,7 +36,7 @@ class Answer(BaseModel):
             "text": self.text,
             "intent": self.intent,
             "facts": self.facts,
-            "sources": [s.model_dump() for s in self.sources],
+            "sources": [as_dict(s) for s in self.sources],
             "estimate": self.estimate,
             "language": self.language,
             "assumed": self.assumed,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def county_deadlines(kb: Any, code: str) -> list[Any]:
             elif any(getattr(recipients.get(r), "county_code", None) == code for r in scope.named):
                 keep.append(m)
         if keep:
-            out.append(d if keep == markers else d.model_copy(update={"applies_to": keep}))
+            out.append(d if keep == markers else replace(d, applies_to=keep))
     return out
 
 

@@ -10,14 +10,13 @@ Every problem raises KnowledgeError whose message names the file and the path in
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, ValidationError
 
 from engine.formatting import describe_os_error
 
@@ -36,6 +35,8 @@ from engine.models import (
     Recipient,
     RecipientKind,
     Source,
+    as_dict,
+    validate,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -167,9 +168,17 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     return data, node
 
 
+def _message(err: Any) -> str:
+    """pydantic's message; an unknown key reads the same wherever it is (a dataclass reports it as an
+    unexpected keyword argument)."""
+    return "Extra inputs are not permitted" if err["type"] == "unexpected_keyword_argument" else err["msg"]
+
+
 def _validate(path: Path, data: dict[str, Any], node: yaml.Node | None) -> KnowledgeFile:
+    from pydantic import ValidationError
+
     try:
-        return KnowledgeFile.model_validate(data)
+        return validate(KnowledgeFile, data)
     except ValidationError as e:
         where = _display(path)
         lines = []
@@ -179,7 +188,7 @@ def _validate(path: Path, data: dict[str, Any], node: yaml.Node | None) -> Knowl
             loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
             n = _node_at(node, loc)
             line = f" (rad {n.start_mark.line + 1})" if n is not None else ""
-            lines.append(f"{where}: {_loc_str(loc)}: {err['msg']}{line}")
+            lines.append(f"{where}: {_loc_str(loc)}: {_message(err)}{line}")
         raise KnowledgeError("\n".join(lines)) from e
 
 
@@ -237,7 +246,7 @@ def generate_recipients(data_dir: Path) -> dict[str, Recipient]:
 
 def _merge_recipient(base: Recipient, raw: dict[str, Any]) -> dict[str, Any]:
     """recipients.yaml entry with the id of a generated recipient: its fields win, aliases are united."""
-    merged = base.model_dump()
+    merged = as_dict(base)
     for k, v in raw.items():
         if k != "aliases":
             merged[k] = v
@@ -334,9 +343,9 @@ def _county_code(code: str | int) -> str:
 def _sources(obj: Any, loc: str) -> Iterator[tuple[str, Source]]:
     if isinstance(obj, Source):
         yield loc, obj
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _sources(getattr(obj, name), f"{loc}.{name}")
+    elif dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            yield from _sources(getattr(obj, f.name), f"{loc}.{f.name}")
     elif isinstance(obj, list):
         for i, x in enumerate(obj):
             yield from _sources(x, f"{loc}[{i}]")

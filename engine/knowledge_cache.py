@@ -10,7 +10,8 @@ The file is named by a fingerprint of everything `load_live` reads and of the co
 - the seed documents: which `*.txt` are in the seeds folder, and the bytes of the catalog's seeds;
 - the data dir's accepted layers (`kunskap/*.yaml`): their bytes; the library's added documents
   (`dokument/dok-*.json`): name, size and modification time;
-- the code: name, size and modification time of every `engine/**/*.py`, the Python and pydantic versions
+- the code: name, size and modification time of every `engine/**/*.py`, the Python version and the
+  installed pydantic (its version file, not imported)
   and FORMAT below.
 
 Any change gives another fingerprint, hence another file, so a stale cache is never read. A file that
@@ -39,7 +40,7 @@ from engine.knowledge import DATA_DIR, KNOWLEDGE_DIR, SEEDS_DIR, KnowledgeBase
 log = logging.getLogger(__name__)
 
 #: bump when the payload's layout changes
-FORMAT = "stimulans-kb-1"
+FORMAT = "stimulans-kb-2"  # 2: dataclass models (no pydantic objects in the pickle)
 #: cache files kept (other fingerprints: other checkouts, data dirs, earlier versions); older ones are removed
 KEEP = 8
 _PREFIX = "kunskap-"
@@ -52,10 +53,22 @@ def prebuilt(kb: Any, name: str) -> Any:
     return (getattr(kb, "_prebuilt", None) or {}).get(name)
 
 
+def _validator_version() -> str:
+    """Which pydantic validated the files (its version file's size and time), without importing it: a
+    new pydantic may read the YAML differently, and importing it would cost the cold start it saves."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pydantic")
+    origin = Path(spec.origin).with_name("version.py") if spec and spec.origin else None
+    try:
+        st = origin.stat() if origin else None
+    except OSError:
+        st = None
+    return f"pydantic {st.st_size}:{st.st_mtime_ns}" if st else "pydantic ?"
+
+
 def fingerprint(data_dir: Path, seeds_dir: Path | None = SEEDS_DIR) -> str:
     """What `load_live(data_dir, seeds_dir)` reads, and the code that reads it (see the module doc)."""
-    import pydantic
-
     from engine.library.catalog import SEEDS
 
     h = hashlib.blake2b(digest_size=20)
@@ -69,7 +82,7 @@ def fingerprint(data_dir: Path, seeds_dir: Path | None = SEEDS_DIR) -> str:
         st = path.stat()
         return st.st_size, st.st_mtime_ns
 
-    add(FORMAT, sys.version, pydantic.VERSION)
+    add(FORMAT, sys.version, _validator_version())
     for path in sorted(_ENGINE_DIR.rglob("*.py")):
         add("code", path.relative_to(_ENGINE_DIR).as_posix(), *stat(path))
     add("knowledge", KNOWLEDGE_DIR)

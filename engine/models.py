@@ -1,23 +1,69 @@
-"""Domain models of the knowledge base (pydantic v2, strict: unknown keys are rejected).
+"""Domain models of the knowledge base: frozen stdlib dataclasses, validated by pydantic when read.
 
 Every fact carries a `source` (document stem in shared/seeds + section). Amounts are Decimal
 kronor (exact öre), never float. IDs are unique across the whole knowledge base.
+
+Why dataclasses and not pydantic models: answering a question needs only these values, and importing
+pydantic and building its models was most of `stimulans ask`'s cold start (issue #13). Input from files
+(YAML, drafts, the library's JSON) is still validated strictly by pydantic through `validate()`, which
+imports it only then: unknown keys are rejected, types coerced and checked, amounts refused as floats.
+Code that builds a model directly passes values of the declared types.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+_M = TypeVar("_M")
+_ADAPTERS: dict[Any, Any] = {}
+
+#: every model: immutable, built by keyword; `__pydantic_config__` below makes pydantic reject unknown keys
+model = dataclasses.dataclass(frozen=True, kw_only=True)
+_STRICT = {"extra": "forbid"}
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def validate(cls: type[_M], data: Any) -> _M:
+    """`data` (a mapping read from a file) as `cls`, checked by pydantic; raises pydantic.ValidationError."""
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter.validate_python(data)
 
 
-class Source(Strict):
+def as_dict(obj: Any, *, exclude_none: bool = False) -> dict[str, Any]:
+    """The model's fields as plain data, recursively (what `model_dump()` gave)."""
+    out = dataclasses.asdict(obj)
+    return {k: v for k, v in out.items() if v is not None} if exclude_none else out
+
+
+class _Money:
+    """Marker read by pydantic only: a non-negative amount in kronor with at most öre precision, written
+    as a string or an integer in the files ("7649410.97"); a float is refused (öre precision)."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def no_float(v: object) -> object:
+            if isinstance(v, float):
+                raise ValueError("amounts must be written as strings or integers (no floats): e.g. '7649410.97'")
+            return v
+
+        return core_schema.no_info_before_validator_function(
+            no_float, core_schema.decimal_schema(ge=0, max_digits=15, decimal_places=2))
+
+
+NonNegMoney = Annotated[Decimal, _Money]
+
+
+@model
+class Source:
+    __pydantic_config__ = _STRICT
     doc: str  # file stem in shared/seeds ("002_74a662b3024a3357"), a library document id ("dok-…"), or
     #: "delade arket" for a row of the shared sheet
     section: str  # heading, page or table the fact is read from ("Tilldelning rad 14" for a sheet row)
@@ -29,18 +75,16 @@ class Source(Strict):
     note: str | None = None
     quote: str | None = None  # a drafted fact: the exact sentence of the document it was read from
 
-    @model_validator(mode="before")
-    @classmethod
-    def _seed_title(cls, data: object) -> object:
-        if isinstance(data, dict) and not data.get("title") and isinstance(data.get("doc"), str):
+    def __post_init__(self) -> None:
+        """A seed's readable title (and address) when the source names only its stem."""
+        if not self.title and isinstance(self.doc, str):
             from engine.library.catalog import SEEDS
 
-            meta = SEEDS.get(data["doc"])
+            meta = SEEDS.get(self.doc)
             if meta is not None:
-                data = {**data, "title": meta.title}
-                if meta.url and not data.get("url"):
-                    data["url"] = meta.url
-        return data
+                object.__setattr__(self, "title", meta.title)
+                if meta.url and not self.url:
+                    object.__setattr__(self, "url", meta.url)
 
     def cite(self) -> str:
         """"Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp, s. 2"; a sheet row:
@@ -55,16 +99,6 @@ class Source(Strict):
         if self.page:
             parts.append(f"s. {self.page}")
         return ", ".join(parts)
-
-
-def _money(v: object) -> object:
-    """Amounts come from YAML as strings ("7649410.97") or ints; floats are refused (öre precision)."""
-    if isinstance(v, float):
-        raise ValueError("amounts must be written as strings or integers (no floats): e.g. '7649410.97'")
-    return v
-
-
-NonNegMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
 
 
 class Level(StrEnum):
@@ -87,7 +121,9 @@ class KeyKind(StrEnum):
     unstated = "unstated"  # the documents do not state a key
 
 
-class DistributionKey(Strict):
+@model
+class DistributionKey:
+    __pydantic_config__ = _STRICT
     kind: KeyKind
     description: str  # Swedish text, as the document says it
     population_date: dt.date | None = None  # e.g. 2018-11-01
@@ -95,21 +131,21 @@ class DistributionKey(Strict):
     metro_per_county: NonNegMoney | None = None  # amount for each of the three metropolitan counties
     source: Source
 
-    _m1 = field_validator("per_county", "metro_per_county", mode="before")(_money)
 
-
-class LevelTotal(Strict):
+@model
+class LevelTotal:
     """A sum the document itself states for a group of recipients ("Summa landsting 1 160")."""
+    __pydantic_config__ = _STRICT
 
     levels: list[Level]  # the levels the stated sum covers
     label: str  # as the document says it ("Summa landsting")
     amount: NonNegMoney
     source: Source
 
-    _m = field_validator("amount", mode="before")(_money)
 
-
-class Agreement(Strict):
+@model
+class Agreement:
+    __pydantic_config__ = _STRICT
     id: str
     name: str
     short: str  # e.g. "ÖK psykisk hälsa 2019"
@@ -121,19 +157,20 @@ class Agreement(Strict):
     total_year: int | None = None
     case_number: str | None = None
     summary: str | None = None
-    level_totals: list[LevelTotal] = []
+    level_totals: list[LevelTotal] = dataclasses.field(default_factory=list)
     source: Source
 
-    _m = field_validator("total", mode="before")(_money)
 
-
-class Post(Strict):
+@model
+class Post:
+    __pydantic_config__ = _STRICT
     id: str
     agreement: str  # Agreement.id
     year: int
     name: str  # Swedish name as in the document
     short: str  # short Swedish label
-    synonyms: list[str] = []  # words people use for it ("kunskapsbaserad", "suicid", "BUP", ...)
+    #: words people use for it ("kunskapsbaserad", "suicid", "BUP", ...)
+    synonyms: list[str] = dataclasses.field(default_factory=list)
     level: Level
     amount: NonNegMoney | None = None  # national amount of the post; None if not stated
     key: DistributionKey | None = None
@@ -141,11 +178,11 @@ class Post(Strict):
     purpose: str | None = None
     source: Source
 
-    _m = field_validator("amount", mode="before")(_money)
 
-
-class Allocation(Strict):
+@model
+class Allocation:
     """A published amount for one recipient (optionally one post) in one table of a document."""
+    __pydantic_config__ = _STRICT
 
     id: str
     table: str  # groups rows of one published table, e.g. "dalarna-2020-kommuner"
@@ -161,7 +198,6 @@ class Allocation(Strict):
     split_key: DistributionKey | None = None
     source: Source
 
-    _m = field_validator("amount", mode="before")(_money)
 
 
 class DeadlineKind(StrEnum):
@@ -177,7 +213,9 @@ class DeadlineKind(StrEnum):
     annat = "annat"  # another deadline typed in the sheet's Frister tab
 
 
-class Deadline(Strict):
+@model
+class Deadline:
+    __pydantic_config__ = _STRICT
     id: str
     agreement: str
     kind: DeadlineKind
@@ -186,7 +224,8 @@ class Deadline(Strict):
     action: str  # what (Swedish, infinitive phrase: "rekvirera medlen")
     to: str | None = None  # to whom
     consequence: str | None = None
-    applies_to: list[str] = []  # recipient ids or levels ("kommun", "region", "lan:01", "skr")
+    #: recipient ids or levels ("kommun", "region", "lan:01", "skr")
+    applies_to: list[str] = dataclasses.field(default_factory=list)
     source: Source
 
     def task(self) -> str:
@@ -199,8 +238,10 @@ class Deadline(Strict):
         return action
 
 
-class Fact(Strict):
+@model
+class Fact:
     """A rule, condition, purpose, form field list, address... anything answered by text."""
+    __pydantic_config__ = _STRICT
 
     id: str
     topic: str  # e.g. "faktura_moms", "faktura_referens", "grundkrav", "rekvisition_formular"
@@ -208,17 +249,19 @@ class Fact(Strict):
     year: int | None = None
     title: str  # short Swedish heading
     text: str  # Swedish answer sentence, the key value first
-    items: list[str] = []
+    items: list[str] = dataclasses.field(default_factory=list)
     value: str | None = None  # the key value (an address, a dnr) when there is one
-    keywords: list[str] = []  # extra words that point to this fact
+    keywords: list[str] = dataclasses.field(default_factory=list)  # extra words that point to this fact
     source: Source
 
 
-class Discrepancy(Strict):
+@model
+class Discrepancy:
+    __pydantic_config__ = _STRICT
     id: str
     text: str  # what disagrees with what, in Swedish
     #: ids of the posts, allocations, deadlines or facts it concerns: answers using them mention it
-    about: list[str] = []
+    about: list[str] = dataclasses.field(default_factory=list)
     sources: list[Source]
 
 
@@ -232,26 +275,30 @@ class RecipientKind(StrEnum):
     grupp = "grupp"  # a group such as "Kommunerna i Stockholms län" (a county pot)
 
 
-class Recipient(Strict):
+@model
+class Recipient:
+    __pydantic_config__ = _STRICT
     id: str  # "kommun-0180", "region-20", "lan-20", "storsthlm", "skr"
     kind: RecipientKind
     name: str  # official form ("Stockholms stad", "Region Dalarna", "Dalarnas län")
     short: str  # what people call it ("Stockholm", "Dalarna")
     code: str | None = None  # municipality code (4 digits) or county code (2 digits), as text
     county_code: str | None = None
-    aliases: list[str] = []
+    aliases: list[str] = dataclasses.field(default_factory=list)
     metropolitan: bool = False  # one of the three storstadslän (counties only)
 
 
-class KnowledgeFile(Strict):
+@model
+class KnowledgeFile:
     """One YAML file under config/knowledge/ (one per source document or register)."""
+    __pydantic_config__ = _STRICT
 
     doc: str | None = None
     title: str | None = None
-    agreements: list[Agreement] = []
-    posts: list[Post] = []
-    allocations: list[Allocation] = []
-    deadlines: list[Deadline] = []
-    facts: list[Fact] = []
-    discrepancies: list[Discrepancy] = []
-    recipients: list[Recipient] = []
+    agreements: list[Agreement] = dataclasses.field(default_factory=list)
+    posts: list[Post] = dataclasses.field(default_factory=list)
+    allocations: list[Allocation] = dataclasses.field(default_factory=list)
+    deadlines: list[Deadline] = dataclasses.field(default_factory=list)
+    facts: list[Fact] = dataclasses.field(default_factory=list)
+    discrepancies: list[Discrepancy] = dataclasses.field(default_factory=list)
+    recipients: list[Recipient] = dataclasses.field(default_factory=list)

@@ -117,10 +117,10 @@ class Engine:
             more = self._answer(replace(q, assumed=[]), part)
             if more.intent == "help" or more.text in answer.text:
                 continue
-            answer = answer.model_copy(update={
-                "text": answer.text + "\n\n" + more.text, "facts": answer.facts + more.facts,
-                "sources": answer.sources + [s for s in more.sources if s not in answer.sources],
-                "confident": answer.confident and more.confident})
+            answer = replace(
+                answer, text=answer.text + "\n\n" + more.text, facts=answer.facts + more.facts,
+                sources=answer.sources + [s for s in more.sources if s not in answer.sources],
+                confident=answer.confident and more.confident)
         if conversation and answer.intent not in ("help", "error"):
             try:
                 self.context.put(conversation, q.to_state())
@@ -273,9 +273,9 @@ class Engine:
         extra = facts.answer(self.kb, q, only_topics=asked)
         if extra is None:
             return answer
-        return answer.model_copy(update={
-            "text": answer.text + "\n" + extra.text, "facts": answer.facts + extra.facts,
-            "sources": answer.sources + [s for s in extra.sources if s not in answer.sources]})
+        return replace(
+            answer, text=answer.text + "\n" + extra.text, facts=answer.facts + extra.facts,
+            sources=answer.sources + [s for s in extra.sources if s not in answer.sources])
 
     _FACT_ID_KEYS = ("id", "post", "deadline", "fact", "agreement")
 
@@ -291,7 +291,7 @@ class Engine:
             f"\nObs ({'dokumenten och delade arket skiljer sig' if any(s.tab for s in d.sources) else 'avvikelse i dokumenten'}"
             f"): {d.text}" for d in notes)
         sources = list(answer.sources) + [s for d in notes for s in d.sources if s not in answer.sources]
-        return answer.model_copy(update={"text": text, "sources": sources})
+        return replace(answer, text=text, sources=sources)
 
 
 #: the "no confident answer" outcome: nothing in the knowledge answers the question as understood
@@ -315,4 +315,4 @@ def _with_assumptions(answer: Answer, q: Query) -> Answer:
         return answer
     what = "; ".join(assumed)
     origin = " (från föregående fråga)" if q.follow_up else ""
-    return answer.model_copy(update={"text": answer.text + f"\nJag antog: {what}{origin}.", "assumed": assumed})
+    return replace(answer, text=answer.text + f"\nJag antog: {what}{origin}.", assumed=assumed)

@@ -93,9 +93,9 @@ def _status(e: Engine, q: Query) -> Answer:
     documented = facts.answer(e.kb, q) if facts.documented_about_recipient(e.kb, q) else None
     if ans.facts and documented is not None:
         # "Vem har rekvirerat … för Dalarnas del?": what the documents say, then the sheet
-        return documented.model_copy(update={
-            "text": documented.text + "\n\nI det delade arket:\n" + ans.text,
-            "facts": documented.facts + ans.facts, "sources": documented.sources + ans.sources})
+        return replace(
+            documented, text=documented.text + "\n\nI det delade arket:\n" + ans.text,
+            facts=documented.facts + ans.facts, sources=documented.sources + ans.sources)
     if ans.facts:
         return ans
     # nothing in the sheet about it: what do the documents say ("Region Dalarna har rekvirerat …")?
@@ -123,8 +123,7 @@ def _deadline(e: Engine, q: Query) -> Answer | None:
             if used and not any(d.applies_to and scope.applies(e.kb, d.applies_to, me) for d in used):
                 text = (f"En egen frist för {me.name} framgår inte av dokumenten; fristen nedan gäller "
                         f"{used[0].who}:\n{text}")
-            ans = ans.model_copy(update={"text": text,
-                                         "assumed": [*ans.assumed, f"du frågar för {me.name} (Kontakter)"]})
+            ans = replace(ans, text=text, assumed=[*ans.assumed, f"du frågar för {me.name} (Kontakter)"])
     else:
         ans = deadlines.answer(e.kb, q)
     if ans is None:
@@ -221,7 +220,7 @@ def not_understood(e: Engine) -> Answer:
     """The "no confident answer" outcome (Answer.confident is False; intent "help")."""
     from engine.qa import NOT_UNDERSTOOD
 
-    return overview.help_answer(e.kb, NOT_UNDERSTOOD).model_copy(update={"confident": False, "rule": "none"})
+    return replace(overview.help_answer(e.kb, NOT_UNDERSTOOD), confident=False, rule="none")
 
 
 def dispatch(e: Engine, q: Query) -> Answer:
@@ -229,5 +228,5 @@ def dispatch(e: Engine, q: Query) -> Answer:
         if rule.when(e, q):
             ans = rule.answer(e, q)
             if ans is not None:
-                return ans.model_copy(update={"rule": rule.name})
+                return replace(ans, rule=rule.name)
     return not_understood(e)

@@ -6,12 +6,11 @@ feedback. Tab names and headers: engine/sheet/schema.py, once, for both stores a
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from abc import ABC, abstractmethod
 from decimal import Decimal
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from engine.models import KnowledgeFile
 from engine.sheet.schema import (  # noqa: F401 - re-exported: the one tab schema
@@ -31,11 +30,13 @@ class Role(StrEnum):
     samordnare = "samordnare"  # a coordinator: may edit all rows
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use, not at import (#13)
+#: the store's values: immutable, built by keyword, plain dataclasses (no pydantic at import: issue #13);
+#: the sheet's cells are parsed into them by engine/sheet/rows.py, which reports what it cannot read
+_model = dataclasses.dataclass(frozen=True, kw_only=True)
 
 
-class RowKey(_Model):
+@_model
+class RowKey:
     """Identifies one Rekvisitioner row: recipient × agreement × post."""
 
     recipient_id: str
@@ -43,7 +44,8 @@ class RowKey(_Model):
     post: str = ""
 
 
-class StatusRow(_Model):
+@_model
+class StatusRow:
     row: int  # 1-based sheet row (header is row 1) for A1 references
     key: RowKey
     recipient_name: str
@@ -57,10 +59,11 @@ class StatusRow(_Model):
     contact: str = ""
     updated_by: str = ""
     updated_at: str = ""
-    raw: dict[str, str] = Field(default_factory=dict)  # cells as typed, by header (conflict detection)
+    raw: dict[str, str] = dataclasses.field(default_factory=dict)  # cells as typed, by header (conflict detection)
 
 
-class Contact(_Model):
+@_model
+class Contact:
     row: int
     name: str
     email: str = ""
@@ -69,7 +72,8 @@ class Contact(_Model):
     role: Role = Role.kontakt
 
 
-class SheetAllocation(_Model):
+@_model
+class SheetAllocation:
     recipient_id: str
     recipient_name: str
     code: str = ""
@@ -83,7 +87,8 @@ class SheetAllocation(_Model):
     row: int = 0  # the Tilldelning row it was read from (0 = not read from the sheet)
 
 
-class SheetDeadline(_Model):
+@_model
+class SheetDeadline:
     """A Frister row as read: a deadline someone typed into the shared sheet."""
 
     row: int
@@ -94,10 +99,11 @@ class SheetDeadline(_Model):
     to: str = ""
     description: str = ""
     source: str = ""  # the Källa cell
-    applies_to: list[str] = []
+    applies_to: list[str] = dataclasses.field(default_factory=list)
 
 
-class ReminderRecord(_Model):
+@_model
+class ReminderRecord:
     reminder_id: str
     deadline_id: str
     offset_days: int
@@ -110,29 +116,32 @@ class ReminderRecord(_Model):
     sent_at: str = ""
 
 
-class CellProblem(_Model):
+@_model
+class CellProblem:
     """A cell a person typed that could not be understood; the rest of the sheet still serves."""
 
     tab: str
     a1: str  # e.g. "G7"
     raw: str
     reason: str  # Swedish
-    recipients: list[str] = []  # recipient ids whose rows are withheld because of this problem (Kod mismatch)
+    #: recipient ids whose rows are withheld because of this problem (Kod mismatch)
+    recipients: list[str] = dataclasses.field(default_factory=list)
 
     def describe(self) -> str:
         return f"{self.tab}!{self.a1}: ”{self.raw}”: {self.reason}"
 
 
-class Snapshot(_Model):
-    statuses: list[StatusRow] = []
-    contacts: list[Contact] = []
-    allocations: list[SheetAllocation] = []
-    deadlines: list[SheetDeadline] = []
-    reminders: list[ReminderRecord] = []
+@_model
+class Snapshot:
+    statuses: list[StatusRow] = dataclasses.field(default_factory=list)
+    contacts: list[Contact] = dataclasses.field(default_factory=list)
+    allocations: list[SheetAllocation] = dataclasses.field(default_factory=list)
+    deadlines: list[SheetDeadline] = dataclasses.field(default_factory=list)
+    reminders: list[ReminderRecord] = dataclasses.field(default_factory=list)
     #: the sheet as a knowledge layer (engine/sheet/knowledge.py): agreements, posts, allocations,
     #: deadlines and document-vs-sheet discrepancies, merged over the documents by `with_sheet`
-    knowledge: KnowledgeFile = Field(default_factory=KnowledgeFile)
-    problems: list[CellProblem] = []
+    knowledge: KnowledgeFile = dataclasses.field(default_factory=KnowledgeFile)
+    problems: list[CellProblem] = dataclasses.field(default_factory=list)
     fetched_at: dt.datetime
     stale_error: str | None = None  # set when a refresh failed and this is the last good snapshot
 
@@ -144,20 +153,23 @@ class Snapshot(_Model):
         return next((s for s in self.statuses if s.key == key), None)
 
 
-class StatusUpdate(_Model):
+@_model
+class StatusUpdate:
     key: RowKey
     changes: dict[str, str]  # header -> new value as text (validated by the store's parsers)
     actor: str  # who (Slack user / e-mail / CLI user), for the audit log
     expected: dict[str, str] | None = None  # raw values the actor saw; None = the store's snapshot
 
 
-class UpdateResult(_Model):
+@_model
+class UpdateResult:
     row: int
     changed: dict[str, tuple[str, str]]  # header -> (old, new)
     created: bool = False
 
 
-class Feedback(_Model):
+@_model
+class Feedback:
     who: str
     question: str
     answer: str

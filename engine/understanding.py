@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from engine import english_words, lexicon
 from engine.knowledge import KnowledgeBase
 from engine.knowledge_cache import prebuilt
-from engine.models import Post, Recipient, RecipientKind
+from engine.models import Post, Recipient, RecipientKind, as_dict
 from engine.recipients import RecipientIndex
 from engine.text import fold
 
@@ -244,7 +244,7 @@ class Vocabulary:
 
     def __init__(self, kb: KnowledgeBase):
         found: set[str] = set()
-        _collect_words([item.model_dump() for item in [*kb.facts, *kb.posts.values(), *kb.recipients.values(),
+        _collect_words([as_dict(item) for item in [*kb.facts, *kb.posts.values(), *kb.recipients.values(),
                                                        *kb.agreements.values(), *kb.deadlines, *kb.allocations,
                                                        *kb.discrepancies]], found)
         for name in dir(lexicon):

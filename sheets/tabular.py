@@ -15,6 +15,7 @@ Guarantees (same for the workbook and Google):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -151,7 +152,7 @@ class TabularStore(Store):
             if snap is not None:
                 self._snap = self._good = snap
             elif self._good is not None:
-                self._snap = self._good.model_copy(update={"stale_error": str(error)})
+                self._snap = dataclasses.replace(self._good, stale_error=str(error))
             self._checked = self._clock()
 
     def wait_for_refresh(self, timeout: float | None = None) -> bool:
@@ -183,7 +184,7 @@ class TabularStore(Store):
         except StoreError as e:
             if not serve_stale or self._good is None:
                 raise
-            self._snap = self._good.model_copy(update={"stale_error": str(e)})
+            self._snap = dataclasses.replace(self._good, stale_error=str(e))
             self._checked = self._clock()  # retry after the TTL, not on every question
             self._dirty = False
             return self._snap

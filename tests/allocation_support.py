@@ -1,6 +1,7 @@
 """Synthetic knowledge base and population tables for the allocation tests (figures from the seeds)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -114,7 +115,7 @@ def posts_2020() -> list[Post]:
 def recipients(metro=("01", "12", "14")) -> dict[str, Recipient]:
     recs = generate_recipients(DATA_DIR)
     for cc in metro:
-        recs[f"lan-{cc}"] = recs[f"lan-{cc}"].model_copy(update={"metropolitan": True})
+        recs[f"lan-{cc}"] = dataclasses.replace(recs[f"lan-{cc}"], metropolitan=True)
     recs["kommunerna-01"] = Recipient(id="kommunerna-01", kind=RecipientKind.grupp, name="Kommunerna i Stockholms län",
                                       short="kommunerna i Stockholms län", county_code="01")
     recs["storsthlm"] = Recipient(id="storsthlm", kind=RecipientKind.aktor, name="Storsthlm", short="Storsthlm",

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -123,7 +124,7 @@ class MemoryStore(Store):
 
     def set_status(self, rid: str, status: Status) -> None:
         with self._lock:
-            self.statuses = [s.model_copy(update={"status": status}) if s.key.recipient_id == rid else s
+            self.statuses = [replace(s, status=status) if s.key.recipient_id == rid else s
                              for s in self.statuses]
 
     def update_status(self, update: StatusUpdate) -> UpdateResult:  # pragma: no cover - not used here
@@ -138,7 +139,7 @@ class MemoryStore(Store):
             if any(r.reminder_id == record.reminder_id for r in self.reminders):
                 return False
             claimed_at = record.claimed_at or dt.datetime.now(dt.UTC).isoformat()
-            self.reminders.append(record.model_copy(update={"status": "anspråk", "claimed_at": claimed_at}))
+            self.reminders.append(replace(record, status="anspråk", claimed_at=claimed_at))
             return True
 
     def complete_reminder(self, reminder_id: str, slack_ts: str) -> None:
@@ -146,7 +147,7 @@ class MemoryStore(Store):
             self.completions += 1
             for i, r in enumerate(self.reminders):
                 if r.reminder_id == reminder_id:
-                    self.reminders[i] = r.model_copy(update={"status": "skickad", "slack_ts": slack_ts})
+                    self.reminders[i] = replace(r, status="skickad", slack_ts=slack_ts)
                     return
             self.reminders.append(ReminderRecord(reminder_id=reminder_id, deadline_id="", offset_days=0,
                                                  channel="", status="skickad", slack_ts=slack_ts))

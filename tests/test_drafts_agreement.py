@@ -12,7 +12,7 @@ from engine.knowledge import SEEDS_DIR, load_knowledge
 from engine.knowledge_layers import Layer, open_library
 from engine.library import drafts
 from engine.library.document import DocumentText
-from engine.models import KnowledgeFile
+from engine.models import KnowledgeFile, validate
 from engine.qa import Engine
 
 TITLE = "Överenskommelse om stöd till psykisk hälsa 2027"
@@ -59,7 +59,7 @@ def drafted(tmp_path_factory):
 @pytest.fixture(scope="module")
 def engine(drafted):
     lib, doc, items = drafted
-    kf = KnowledgeFile.model_validate(drafts.build_file(doc, items))
+    kf = validate(KnowledgeFile, drafts.build_file(doc, items))
     kb = load_knowledge(layers=(Layer("prov", [(f"{doc.id}.yaml", kf)], {doc.id}),))
     kb.library = lib
     return Engine(kb)

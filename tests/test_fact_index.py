@@ -74,7 +74,7 @@ def _answer_over_all_facts(kb, q, only_topics=None):
 
 def test_ranking_the_contenders_is_ranking_every_fact(engine):
     kb = engine.kb
-    big = dataclasses.replace(kb, facts=[f.model_copy(update={"id": f"{f.id}--x{i}"}) if i else f
+    big = dataclasses.replace(kb, facts=[dataclasses.replace(f, id=f"{f.id}--x{i}") if i else f
                                          for i in range(3) for f in kb.facts])
     for base in (kb, big):
         for question in QUESTIONS:

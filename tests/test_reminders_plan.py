@@ -1,4 +1,5 @@
 """Reminder planning: dates, business days, open recipients, texts, overview (engine/reminders.py)."""
+import dataclasses
 import datetime as dt
 import json
 
@@ -6,6 +7,7 @@ import pytest
 import time_machine
 
 from engine.knowledge import load_knowledge
+from engine.models import DeadlineKind
 from engine.reminder_config import ReminderConfig, ReminderConfigError, load_reminder_config
 from engine.reminders import (
     due_reminder,
@@ -95,7 +97,7 @@ def test_catch_up_sends_a_missed_reminder_until_the_next_one_and_never_after_the
     assert due_reminder(d, D(2020, 12, 1), CONFIG).offset == 0
     assert due_reminder(d, D(2020, 12, 2), CONFIG) is None
     assert due_reminder(d, D(2020, 10, 29), CONFIG) is None  # before the first one
-    assert due_reminder(d.model_copy(update={"date": None}), D(2020, 11, 24), CONFIG) is None
+    assert due_reminder(dataclasses.replace(d, date=None), D(2020, 11, 24), CONFIG) is None
 
 
 def test_reminder_id_is_stable_per_deadline_offset_and_channel():
@@ -107,7 +109,7 @@ def test_reminder_id_is_stable_per_deadline_offset_and_channel():
 def test_per_kind_offsets_from_the_config_file():
     config = load_reminder_config()
     assert config.offsets == [30, 14, 7, 3, 1, 0]
-    fragor = storsthlm_deadline().model_copy(update={"kind": "fragematerial"})
+    fragor = dataclasses.replace(storsthlm_deadline(), kind=DeadlineKind.fragematerial)
     assert [p.offset for p in plan_deadline(fragor, config)] == config.offsets_for(fragor.kind)
     silent = ReminderConfig(offsets_by_kind={"faktura": []})
     assert plan_deadline(storsthlm_deadline(), silent) == []
@@ -232,7 +234,7 @@ def test_the_practical_invoice_rules_come_from_kb_facts():
     assert "Ska inte synas" not in item.text
     assert "_Källa: Storsthlm – fakturering av länsgemensamma stimulansmedel för sammanhållen vård 2020, avsnitt Skicka faktura till Storsthlm" in item.text
     changed = make_kb()
-    changed.facts[2] = changed.facts[2].model_copy(update={"text": "Fakturaadress: Storsthlm, Box 99999."})
+    changed.facts[2] = dataclasses.replace(changed.facts[2], text="Fakturaadress: Storsthlm, Box 99999.")
     [item2] = plan_outgoing(changed, MemoryStore().snapshot(), D(2020, 11, 24), CONFIG, channel="C1")
     assert "Box 99999" in item2.text and "Box 38145" not in item2.text  # nothing hard-coded
 

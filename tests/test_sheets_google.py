@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -234,7 +235,7 @@ def test_concurrent_reminder_claims_have_exactly_one_winner(api):
 
     def claim(store):
         barrier.wait()
-        results.append(store.claim_reminder(rec.model_copy(update={"owner": f"w{id(store)}"})))
+        results.append(store.claim_reminder(replace(rec, owner=f"w{id(store)}")))
 
     threads = [threading.Thread(target=claim, args=(s,)) for s in stores]
     for t in threads:

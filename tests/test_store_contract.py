@@ -1,6 +1,7 @@
 """One contract for both stores: the local workbook and Google Sheets (gspread against the fake API)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -285,9 +286,9 @@ def test_a_reminder_is_claimed_once_and_completed(h):
     rec = ReminderRecord(reminder_id="ok2020-faktura-1dec:7", deadline_id="ok2020-faktura", offset_days=7,
                          channel="#stimulans", owner="worker-1")
     assert h.store.claim_reminder(rec) is True
-    assert h.store.claim_reminder(rec.model_copy(update={"owner": "worker-2"})) is False
+    assert h.store.claim_reminder(replace(rec, owner="worker-2")) is False
     h.store.complete_reminder(rec.reminder_id, "1606809600.000100")
-    assert h.store.claim_reminder(rec.model_copy(update={"owner": "worker-3"})) is False
+    assert h.store.claim_reminder(replace(rec, owner="worker-3")) is False
     rows = [r for r in h.store.snapshot().reminders if r.reminder_id == rec.reminder_id]
     assert [(r.status, r.owner, r.slack_ts) for r in rows] == [("skickad", "worker-1", "1606809600.000100")]
 
@@ -297,10 +298,10 @@ def test_write_allocations_upserts_without_replacing_published_figures(h):
     computed = SheetAllocation(recipient_id=DANDERYD, recipient_name="Danderyds kommun", code="0162",
                                county="Stockholms län", agreement="ok2020", year=2020, post=SAMMANHALLEN,
                                amount=Decimal("345678.12"), kind="beräknad", source="befolkning 2019-12-31")
-    attempt = published.model_copy(update={"amount": Decimal(1), "kind": "beräknad"})
+    attempt = replace(published, amount=Decimal(1), kind="beräknad")
     assert h.store.write_allocations([computed, attempt], actor="cli:anna") == 1
-    again = computed.model_copy(update={"amount": Decimal("345679.00")})
-    assert h.store.write_allocations([again, computed.model_copy(update={"amount": Decimal("345679.00")})],
+    again = replace(computed, amount=Decimal("345679.00"))
+    assert h.store.write_allocations([again, replace(computed, amount=Decimal("345679.00"))],
                                      actor="cli:anna") == 1
     assert h.store.write_allocations([again], actor="cli:anna") == 0
     allocs = {(a.recipient_id, a.post): a for a in h.store.snapshot().allocations}

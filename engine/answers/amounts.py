@@ -3,6 +3,7 @@ an agreement's total. Published figures only; computed estimates are labelled "b
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
 from engine import lexicon
@@ -241,9 +242,9 @@ def stated_cells(kb: KnowledgeBase, recipient_id: str, posts: list[Post]) -> lis
         if len(matching) != 1 or recipient_id not in matching[0]:
             continue
         amount, row = matching[0][recipient_id]
-        out.append(row.model_copy(update={
-            "id": f"{row.id}-{p.id}", "post": p.id, "amount": amount, "rounded": False, "split_key": None,
-            "note": f"tabellens kolumn för posten; kolumnen summerar till postens {format_kr(p.amount)}"}))
+        out.append(replace(
+            row, id=f"{row.id}-{p.id}", post=p.id, amount=amount, rounded=False, split_key=None,
+            note=f"tabellens kolumn för posten; kolumnen summerar till postens {format_kr(p.amount)}"))
     return out
 
 
@@ -298,7 +299,7 @@ def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context
         return None
     names = ", ".join(sorted({p.short for p in posts}))
     note = f"\n{names}: länsgemensamma medel; beloppet gäller {county.name}, inte {r.name} som egen mottagare."
-    return inner.model_copy(update={"text": inner.text + note})
+    return replace(inner, text=inner.text + note)
 
 
 def _named_alike(kb: KnowledgeBase, posts: list[Post], allocs: list[Allocation]) -> set[str]:

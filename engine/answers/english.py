@@ -8,6 +8,7 @@ text as they are. The citation (`Answer.source_line()`) is not touched.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from engine.answer import Answer
 
@@ -141,4 +142,4 @@ def translate(answer: Answer) -> Answer:
     if answer.intent in _QUOTED_INTENTS:
         gloss = [g for pattern, g in _GLOSSES if re.search(pattern, answer.text, re.I)]
         text = _QUOTED_LEAD + "\n" + "".join(g + "\n" for g in gloss) + text
-    return answer.model_copy(update={"text": text, "language": "en"})
+    return replace(answer, text=text, language="en")

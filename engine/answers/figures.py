@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from engine import lexicon
@@ -69,4 +70,4 @@ def verify_prefix(q: Query, answer: Answer) -> Answer:
     rounded_match = any(claim in (p, p.quantize(Decimal("1"))) for p in published + shown[:1])
     prefix = (f"Ja, {format_kr(claim)} stämmer med dokumenten." if rounded_match
               else f"Nej, inte {format_kr(claim)}: enligt dokumenten är beloppet {format_kr(lead)}.")
-    return answer.model_copy(update={"text": prefix + "\n" + answer.text})
+    return replace(answer, text=prefix + "\n" + answer.text)

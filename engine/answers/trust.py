@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from engine import scope
@@ -128,7 +129,7 @@ def unknown_terms(kb: KnowledgeBase, q: Query, *, asks_amount: bool, evidence: f
     near = nearest()
     if near is None or near.intent == "help":
         return Answer(text=lead, intent="not_in_documents", confident=False)
-    return near.model_copy(update={"text": f"{lead} Närmast i dokumenten:\n{near.text}", "confident": False})
+    return replace(near, text=f"{lead} Närmast i dokumenten:\n{near.text}", confident=False)
 
 
 def off_subject(kb: KnowledgeBase, q: Query) -> Answer:
@@ -176,7 +177,7 @@ def compare(parts: list[tuple[str, Decimal]], detail: Answer, *, yes_no: bool, v
         answer_word = ("Ja, " if a > b else "Nej, ") if yes_no else ""
         head = (f"{answer_word}{big_name} {verb}: {format_kr(big)} mot {format_kr(small)} för {small_name}, "
                 f"skillnad {format_kr(diff)}{pct}.")
-    return detail.model_copy(update={"text": head + "\n" + detail.text, "intent": "comparison"})
+    return replace(detail, text=head + "\n" + detail.text, intent="comparison")
 
 
 def used_years(kb: KnowledgeBase, answer: Answer) -> set[int]:
@@ -213,7 +214,7 @@ def year_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
         return answer
     lead = (f"Uppgifter för {years_text(q.years)} {NOT_IN_DOCS}. Närmast i dokumenten "
             f"({years_text(sorted(years))}):")
-    return answer.model_copy(update={"text": lead + "\n" + answer.text, "confident": False})
+    return replace(answer, text=lead + "\n" + answer.text, confident=False)
 
 
 def level_of(kind: RecipientKind) -> str:
@@ -275,7 +276,7 @@ def scope_guard(kb: KnowledgeBase, q: Query, answer: Answer) -> Answer:
                     f"gäller {', '.join(others)}.")
     if lead is None:
         return answer
-    return answer.model_copy(update={"text": f"{lead} Närmast i dokumenten:\n{answer.text}", "confident": False})
+    return replace(answer, text=f"{lead} Närmast i dokumenten:\n{answer.text}", confident=False)
 
 
 def _document_county(kb: KnowledgeBase, doc: str) -> set[str]:

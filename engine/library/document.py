@@ -11,8 +11,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
-
 from engine.parsing import MONTHS
 from engine.text import fold
 
@@ -34,19 +32,23 @@ class DocumentText:
         return "\n\n".join(self.pages)
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(kw_only=True)
+class Section:
+    __pydantic_config__ = {"extra": "forbid"}  # validated when read back (engine.models.validate)
 
     heading: str
     page: int | None = None  # 1-based; None when the document has no pages
     text: str
     #: headings directly before this one that had no text of their own (a form's field names, a year over
     #: its sub-headings): kept so drafting can read the document's structure; not part of `text`
-    before: list[str] = []
+    before: list[str] = field(default_factory=list)
 
 
-class LibraryDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(kw_only=True)
+class LibraryDocument:
+    """An added document or a seed: what `Library` keeps as `<id>.json` (dates as ISO text)."""
+
+    __pydantic_config__ = {"extra": "forbid"}
 
     id: str  # "dok-<10 hex>" for added documents, the file stem for the seeds
     title: str

@@ -22,13 +22,12 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.formatting import format_date, format_kr
 from engine.library.document import DocumentError, LibraryDocument, find_dates
 from engine.library.library import Library, write_atomic
 from engine.library.passages import _units
-from engine.models import KnowledgeFile, Source
+from engine.models import KnowledgeFile, Source, as_dict, validate
 from engine.parsing import ParseError, parse_amount
 from engine.text import fold
 
@@ -60,8 +59,11 @@ _GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser"
                   "tilldelas", "avsätts", "avsatts", "fortsätta", "fortsatta"}
 
 
-class DraftItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(kw_only=True)
+class DraftItem:
+    """One proposed knowledge item of a document, with the sentence it was read from, for the review."""
+
+    __pydantic_config__ = {"extra": "forbid"}  # validated when read back (engine.models.validate)
 
     n: int
     kind: str  # agreement, post, allocation, deadline, fact
@@ -95,8 +97,8 @@ def _amount(m: re.Match) -> Decimal | None:
 
 def _src(doc: LibraryDocument, section: str, page: int | None, quote: str | None = None) -> dict[str, Any]:
     """The item's source; `quote` is its exact source sentence (what the answer gate checks a figure against)."""
-    return Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url,
-                  quote=" ".join(quote.split())[:600] if quote else None).model_dump(exclude_none=True)
+    return as_dict(Source(doc=doc.id, section=section[:200], title=doc.title, page=page, url=doc.url,
+                  quote=" ".join(quote.split())[:600] if quote else None), exclude_none=True)
 
 
 def _slug(text: str, n: int = 40) -> str:
@@ -1496,7 +1498,7 @@ def _drafts_path(lib: Library, doc: LibraryDocument):
 def save(lib: Library, doc: LibraryDocument, items: list[DraftItem]) -> None:
     import json
 
-    write_atomic(_drafts_path(lib, doc), json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False,
+    write_atomic(_drafts_path(lib, doc), json.dumps([as_dict(i) for i in items], ensure_ascii=False,
                                                     indent=1))
 
 
@@ -1507,8 +1509,8 @@ def load(lib: Library, doc: LibraryDocument) -> list[DraftItem] | None:
     if not path.is_file():
         return None
     try:
-        return [DraftItem.model_validate(x) for x in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, ValidationError) as e:
+        return [validate(DraftItem, x) for x in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
         raise DocumentError(f"{path}: utkasten kan inte läsas ({type(e).__name__})") from e
 
 

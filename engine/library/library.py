@@ -9,11 +9,10 @@ never copied).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from pathlib import Path
-
-from pydantic import ValidationError
 
 from engine.library.catalog import SEEDS
 from engine.library.document import (
@@ -28,11 +27,19 @@ from engine.library.document import (
     propose_title,
     split_sections,
 )
+from engine.models import as_dict, validate
 
 #: Larger files are refused before they are read (a 50 MB scan is not a memo).
 MAX_BYTES = 20 * 1024 * 1024
 #: Fewer letters than this after extraction: a scan without a text layer, or an empty file.
 MIN_LETTERS = 40
+
+
+def _iso(value: object) -> str:
+    """Dates and times in the library's JSON: ISO 8601, as they are read back."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -89,8 +96,8 @@ class Library:
         out = []
         for path in paths:
             try:
-                out.append(LibraryDocument.model_validate_json(path.read_text(encoding="utf-8")))
-            except (OSError, ValidationError) as e:
+                out.append(validate(LibraryDocument, json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
                 raise DocumentError(f"{path}: dokumentet kan inte läsas ({type(e).__name__})") from e
         out.sort(key=lambda d: (d.added or dt.datetime.min, d.id))
         self._added_key, self._added = key, out
@@ -136,7 +143,7 @@ class Library:
             pages=len(text.pages) if text.kind in ("pdf", "docx") or len(text.pages) > 1 else 0,
             sections=sections,
         )
-        write_atomic(self.directory / f"{doc.id}.json", doc.model_dump_json(indent=1))
+        write_atomic(self.directory / f"{doc.id}.json", json.dumps(as_dict(doc), ensure_ascii=False, indent=1, default=_iso))
         return doc
 
     def remove(self, doc_id: str) -> LibraryDocument:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -260,7 +261,7 @@ class Lookup:
             current = Agreement(id=aid, name=inert(name), short=inert(name), years=[year], parties=[],
                                 summary="Definierad i det delade arket (fliken Tilldelning).", source=source)
         elif year not in current.years:
-            current = current.model_copy(update={"years": sorted([*current.years, year])})
+            current = replace(current, years=sorted([*current.years, year]))
         self.agreements[aid] = self.defined[aid] = current
         return aid
 
