@@ -34,7 +34,7 @@ def open_county_store(settings: Settings, county, **kwargs) -> Store:
     if county.google_sheet:
         from sheets.google import GoogleBackend
 
-        backend = GoogleBackend.from_settings(settings.model_copy(update={"google_sheet": county.google_sheet}))
+        backend = GoogleBackend.from_settings(settings.replace(google_sheet=county.google_sheet))
         return TabularStore(backend, ttl_seconds=settings.snapshot_ttl_seconds, timezone=settings.timezone,
                             county=county.code, **kwargs)
     from sheets.workbook import WorkbookBackend

@@ -73,3 +73,30 @@ def test_phrases_and_topics_skipped_unseen_give_what_every_pattern_gives():
         assert translate_phrases(q) == every_phrase(q), q
         text = normalise(q)
         assert QuestionParser._topics(text) == every_topic(text), q
+
+
+def test_reading_settings_imports_neither_pydantic_nor_anything_heavy(tmp_path):
+    """config.settings is plain Python: importing it and reading the settings (with a .env, so python-dotenv
+    is loaded too) leaves pydantic, pydantic-settings, asyncio, importlib.metadata and YAML unloaded."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / ".env").write_text("STIMULANS_SNAPSHOT_TTL=5\n", encoding="utf-8")
+    heavy = ("pydantic", "pydantic_core", "pydantic_settings", "asyncio", "importlib.metadata", "yaml")
+    code = ("import json, sys\nimport config.settings as s\nbare = sorted(sys.modules)\n"
+            "ttl = s.Settings().snapshot_ttl_seconds\n"
+            "print(json.dumps({'bare': bare, 'read': sorted(sys.modules), 'ttl': ttl}))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STIMULANS_", "SLACK_", "GOOGLE_", "REDIS_"))}
+    env["PYTHONPATH"] = str(root)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["ttl"] == 5.0  # the .env was read
+    for modules in (out["bare"], out["read"]):
+        assert not [m for m in modules if m in heavy or m.partition(".")[0] in heavy[:3]], modules
+    assert "dotenv" not in out["bare"] and "typing" not in out["bare"]  # dotenv only when a .env exists

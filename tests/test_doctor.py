@@ -24,8 +24,8 @@ CHANNEL = "C0REMIND1"
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """A clean environment (no ambient settings, no .env) in an empty folder; returns a setter."""
-    for name, f in Settings.model_fields.items():
-        monkeypatch.delenv(f.alias or name, raising=False)
+    for variable in Settings.variables().values():
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     yield lambda **values: [monkeypatch.setenv(k, str(v)) for k, v in values.items()]

@@ -12,9 +12,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from pydantic import SecretStr
 
 from bot.slack.health import Heartbeat, check, check_heartbeat, check_http
+from config.secret import Secret
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,7 +117,7 @@ def test_serve_in_socket_mode_keeps_the_heartbeat(tmp_path, monkeypatch):
 
     monkeypatch.setattr(socket_mode, "SocketModeHandler", FakeHandler)
     monkeypatch.setattr(bot.slack.app, "create_app", lambda: object())
-    assert serve._serve_socket_mode(SimpleNamespace(slack_app_token=SecretStr("xapp-1"))) == 0
+    assert serve._serve_socket_mode(SimpleNamespace(slack_app_token=Secret("xapp-1"))) == 0
     assert seen == {"token": "xapp-1", "healthy": True}
 
 

@@ -18,8 +18,9 @@ def test_pyproject_extras_split_the_install():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     base = _names(project["dependencies"])
     extras = project["optional-dependencies"]
+    assert "pydantic-settings" not in base  # settings are plain Python (issue #13, cold start)
     assert not base & {"slack-bolt", "slack-sdk", "gspread", "google-auth", "requests", "gunicorn"}
-    assert {"pydantic", "pydantic-settings", "pyyaml", "openpyxl", "babel", "rapidfuzz", "holidays"} <= base
+    assert {"pydantic", "python-dotenv", "pyyaml", "openpyxl", "babel", "rapidfuzz", "holidays"} <= base
     assert _names(extras["slack"]) == {"slack-bolt", "slack-sdk"}
     assert {"gspread", "google-auth"} <= _names(extras["google"])
     assert _names(extras["server"]) == {"gunicorn"}

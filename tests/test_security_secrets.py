@@ -2,6 +2,7 @@
 token or a private key; a bad setting is one clear line; .gitignore keeps credentials out of git."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -69,7 +70,7 @@ def test_settings_repr_and_dump_hide_secrets():
     st = Settings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=SIGNING,
                   STIMULANS_GOOGLE_SHEET="abcdefghijklmnop",
                   STIMULANS_GOOGLE_CREDENTIALS_JSON=json.dumps(_key_info(_pem(KEY_LINE))))
-    for text in (repr(st), str(st), str(st.model_dump()), st.model_dump_json()):
+    for text in (repr(st), str(st), str(dataclasses.asdict(st)), f"{st}", str(vars(st))):
         for secret in (BOT_TOKEN, APP_TOKEN, SIGNING, KEY_LINE):
             assert secret not in text
 
@@ -95,13 +96,10 @@ def test_a_bad_setting_is_one_clear_line_naming_the_variable(monkeypatch, capsys
 
 
 def test_a_settings_error_never_shows_the_value(monkeypatch):
-    from pydantic import ValidationError
-
-    from config.settings import settings_error
-
-    with pytest.raises(ValidationError) as e:
+    with pytest.raises(SettingsError) as e:
         Settings(STIMULANS_SNAPSHOT_TTL="SECRET-LOOKING-VALUE")
-    assert "SECRET-LOOKING-VALUE" not in str(settings_error(e.value))
+    assert "STIMULANS_SNAPSHOT_TTL" in str(e.value)
+    assert "SECRET-LOOKING-VALUE" not in str(e.value) + repr(e.value)
 
 
 # ---------------------------------------------------------------- Google service-account key

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.commands.allocation import csv_cell
-from config.settings import Settings, SettingsError, settings_error
+from config.settings import Settings, SettingsError
 from engine.store import RowKey, StoreError
 from tests import slack_support as s
 
@@ -104,13 +104,10 @@ def test_dev_zero_and_huge_files_are_refused_without_reading_them(tmp_path):
 # ------------------------------------------------------------------ settings
 
 def test_an_unknown_timezone_is_reported_without_its_value():
-    from pydantic import ValidationError
-
     for value in ("Mars/Olympus-x7QsecretQ", "../../etc/passwd", "America", "\x00bad"):
-        with pytest.raises(ValidationError) as err:
+        with pytest.raises(SettingsError) as err:
             Settings(STIMULANS_TZ=value)
-        message = str(settings_error(err.value))
-        assert isinstance(settings_error(err.value), SettingsError)
+        message = str(err.value)
         assert "STIMULANS_TZ" in message and "tidszon" in message
         assert value not in message and "secret" not in message.lower().replace("settings", "")
 

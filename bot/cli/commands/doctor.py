@@ -77,17 +77,13 @@ def run_checks() -> list[Check]:
 # --------------------------------------------------------------------------- settings & knowledge
 
 def _settings() -> tuple[Any, Check]:
-    from pydantic import ValidationError
-
-    from config.settings import Settings, SettingsError, settings_error
+    from config.settings import Settings, SettingsError
 
     try:
         settings = Settings()
-    except ValidationError as e:
-        return None, Check("Inställningar", FEL, str(settings_error(e)),
+    except SettingsError as e:
+        return None, Check("Inställningar", FEL, str(e),
                            "rätta miljövariabeln (eller raden i .env); se .env.example för alla inställningar")
-    except SettingsError as e:  # pragma: no cover - if validation ever raises it directly
-        return None, Check("Inställningar", FEL, str(e), "se .env.example för alla inställningar")
     store = (f"Google-arket ({_short(settings.google_sheet)})" if settings.google_configured
              else f"arbetsboken {settings.resolved_workbook}")
     if settings.slack_app_token:
