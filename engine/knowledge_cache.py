@@ -31,7 +31,6 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +179,8 @@ def _write(path: Path, key: str, kb: KnowledgeBase) -> None:
         payload = {"format": FORMAT, "key": key, "kb": compile_kb(kb), "seeds": seeds}
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile  # only when the cache is written, not on every start
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from engine.models import Recipient, RecipientKind
 from engine.text import fold
 
@@ -123,6 +121,8 @@ class RecipientIndex:
 
     def _fuzzy_whole(self, key: str) -> list[Recipient] | None:
         """The recipients of the name closest to `key` (small typos), or None."""
+        from rapidfuzz import fuzz, process  # only for a name that is not known as written (#13)
+
         hit = process.extractOne(key, self._fuzzy_names, scorer=fuzz.ratio,
                                  score_cutoff=88 if len(key) < 8 else 85)
         return self._names[hit[0]] if hit is not None else None
@@ -172,6 +172,8 @@ class RecipientIndex:
         return cached
 
     def _fuzzy_single_uncached(self, word: str) -> tuple[list[Recipient] | None, float]:
+        from rapidfuzz import fuzz
+
         best, best_score = None, 0.0
         for name in self._single_by_initial.get(word[:1], ()):
             if abs(len(name) - len(word)) > 2:

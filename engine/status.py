@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from rapidfuzz import fuzz, process
-
 from engine.parsing import ParseError
 from engine.text import fold
 
@@ -61,6 +59,8 @@ def parse_status(raw: object) -> Status:
     text = fold(str(raw or "")).strip(" .!")
     if text in _VARIANTS:
         return _VARIANTS[text]
+    from rapidfuzz import fuzz, process  # a status typed with a typo
+
     match = process.extractOne(text, list(_VARIANTS), scorer=fuzz.ratio, score_cutoff=80)
     if match and len(text) >= 4:
         return _VARIANTS[match[0]]

@@ -9,8 +9,6 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import fuzz, process
-
 from engine import english_words, lexicon
 from engine.knowledge import KnowledgeBase
 from engine.knowledge_cache import prebuilt
@@ -288,7 +286,7 @@ class Vocabulary:
             # "e-hälsa", "sl-kort" are one
             return all(self.known(p, english=english) for p in parts)
         if len(word) >= 7:
-            from rapidfuzz import process
+            from rapidfuzz import fuzz, process  # typo matching: imported when a long unknown word needs it
 
             hit = process.extractOne(word, self._by_initial.get(word[:1], []), scorer=fuzz.ratio,
                                      score_cutoff=self.TYPO_RATIO)
@@ -709,6 +707,8 @@ class QuestionParser:
         if hits is None:
             hits = frozenset(ph for ph in self._loose_phrases if word.startswith(ph))
             if len(word) >= 7:
+                from rapidfuzz import fuzz, process
+
                 hits |= {ph for ph, _, _ in process.extract(word, self._loose_phrases, scorer=fuzz.ratio,
                                                              score_cutoff=88, limit=None)}
             if len(self._loose_hits) >= 20_000:

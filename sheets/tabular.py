@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -417,6 +416,8 @@ class TabularStore(Store):
         if not records:
             return set()
         self._ensure_exists()
+        import uuid  # imported by the one call that names an owner: not on every store opened (#13)
+
         owner_default = f"stimulans-{uuid.uuid4().hex[:8]}"
         claimed_at = self._stamp(micro=True)
         with self._lock, self.backend.transaction():

@@ -19,7 +19,6 @@ import io
 import logging
 import os
 import threading
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,10 +35,11 @@ from sheets.backend import (
     column_choices,
     column_kind,
 )
-from sheets.journal import Journal
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
+
+    from sheets.journal import Journal
 
 # openpyxl and filelock are imported where a workbook is read, written or locked: opening the store to
 # see whether the workbook exists (every `stimulans ask`) does not pay for them (issue #13).
@@ -86,11 +86,13 @@ def _letter(col: int) -> str:
 
 
 class WorkbookBackend(Backend):
+    """The local .xlsx workbook with its SQLite journal beside it (module doc)."""
+
     name = "arbetsbok"
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.journal = Journal(journal_path(self.path))
+        self._journal: Journal | None = None
         self._local = threading.local()
         self._thread_lock = threading.RLock()
         self._swept = False  # leftover .tmp files removed on the first locked access
@@ -206,6 +208,8 @@ class WorkbookBackend(Backend):
         """The workbook as it is on disk. Parsed only when the file's bytes changed since we last read or
         wrote it (a hash of the file, so a hand edit or another process's save is always seen); callers
         hold the thread lock, so the shared object is never read while a transaction changes it."""
+        import zipfile
+
         from openpyxl import Workbook, load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -269,6 +273,15 @@ class WorkbookBackend(Backend):
             yield self._load()
 
     @contextlib.contextmanager
+    @property
+    def journal(self) -> Journal:
+        """The history tabs' journal, opened on first use (sqlite3 is not imported to answer a question)."""
+        if self._journal is None:
+            from sheets.journal import Journal
+
+            self._journal = Journal(journal_path(self.path))
+        return self._journal
+
     def _history(self) -> Iterator[Journal]:
         """The journal, after a one-time migration of an older workbook's history tabs."""
         if not self._in_transaction and not self.journal.exists() and self.path.exists():

@@ -9,7 +9,6 @@ from decimal import Decimal
 from engine import lexicon
 from engine.answer import Answer
 from engine.answers.common import covered_years, matches_year, uniq_sources, years_text
-from engine.estimates import pot_county
 from engine.formatting import format_kr, format_kr_with_mkr, round_kr
 from engine.knowledge import KnowledgeBase
 from engine.models import Allocation, Level, Post, Recipient, RecipientKind
@@ -450,6 +449,8 @@ def _not_published(kb: KnowledgeBase, q: Query, r: Recipient, context_years: lis
         sources.extend(est.sources)
         facts.append({"estimate": True, "recipient": r.id, "year": year})
     # the nearest published facts: the pots this recipient's level shares in, and their keys
+    from engine.estimates import pot_county  # the calculator is imported when an answer needs it (#13)
+
     level = _RECIPIENT_LEVEL.get(r.kind)
     pots = [p for p in kb.posts.values() if p.year == year and (level is None or p.level.value == level)
             and pot_county(kb, p) in (None, r.county_code)]  # not another county's own pot
