@@ -71,4 +71,15 @@ def get_engine(settings: Settings | None = None, *, with_store: bool = True):
     from engine.qa import Engine
 
     factory = (lambda: get_store(settings)) if with_store else None
-    return Engine(get_knowledge(settings), store_factory=factory)
+    return Engine(get_knowledge(settings), store_factory=factory, sheet_exists=lambda: _sheet_may_exist(settings))
+
+
+def _sheet_may_exist(settings: Settings | None) -> bool:
+    """False only when the one store is a local workbook that is not there yet (nothing to read)."""
+    settings = settings or get_settings()
+    if settings.google_configured or settings.counties_file is not None:
+        return True
+    with _lock:
+        if _store:  # already open: it knows best
+            return True
+    return settings.resolved_workbook.exists()

@@ -20,9 +20,48 @@ from typing import Annotated, Any, TypeVar
 _M = TypeVar("_M")
 _ADAPTERS: dict[Any, Any] = {}
 
-#: every model: immutable, built by keyword; `__pydantic_config__` below makes pydantic reject unknown keys
-model = dataclasses.dataclass(frozen=True, kw_only=True)
-_STRICT = {"extra": "forbid"}
+_STRICT = {"extra": "forbid"}  # as `__pydantic_config__`: pydantic rejects unknown keys
+
+
+class Frozen:
+    """Base of the models: equal, hashed and shown by their fields, and no field can be set again.
+
+    The same as `dataclass(frozen=True)`, written once here instead of generated (compiled) for every
+    class: that generation was a tenth of `stimulans ask`'s start (issue #13)."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        d = self.__dict__
+        return tuple(d[name] for name in self.__dataclass_fields__)  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)  # the generated __init__, once per field
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.__dataclass_fields__, self._values(),
+                                                                     strict=True))
+        return f"{type(self).__name__}({fields})"
+
+
+def model(cls: type[_M]) -> type[_M]:
+    """A model class: a keyword-only dataclass on `Frozen` (only its `__init__` is generated)."""
+    if not issubclass(cls, Frozen):
+        raise TypeError(f"{cls.__name__} must derive from engine.models.Frozen")
+    return dataclasses.dataclass(kw_only=True, eq=False, repr=False)(cls)
 
 
 def validate(cls: type[_M], data: Any) -> _M:
@@ -62,7 +101,7 @@ NonNegMoney = Annotated[Decimal, _Money]
 
 
 @model
-class Source:
+class Source(Frozen):
     __pydantic_config__ = _STRICT
     doc: str  # file stem in shared/seeds ("002_74a662b3024a3357"), a library document id ("dok-…"), or
     #: "delade arket" for a row of the shared sheet
@@ -122,7 +161,7 @@ class KeyKind(StrEnum):
 
 
 @model
-class DistributionKey:
+class DistributionKey(Frozen):
     __pydantic_config__ = _STRICT
     kind: KeyKind
     description: str  # Swedish text, as the document says it
@@ -133,7 +172,7 @@ class DistributionKey:
 
 
 @model
-class LevelTotal:
+class LevelTotal(Frozen):
     """A sum the document itself states for a group of recipients ("Summa landsting 1 160")."""
     __pydantic_config__ = _STRICT
 
@@ -144,7 +183,7 @@ class LevelTotal:
 
 
 @model
-class Agreement:
+class Agreement(Frozen):
     __pydantic_config__ = _STRICT
     id: str
     name: str
@@ -162,7 +201,7 @@ class Agreement:
 
 
 @model
-class Post:
+class Post(Frozen):
     __pydantic_config__ = _STRICT
     id: str
     agreement: str  # Agreement.id
@@ -180,7 +219,7 @@ class Post:
 
 
 @model
-class Allocation:
+class Allocation(Frozen):
     """A published amount for one recipient (optionally one post) in one table of a document."""
     __pydantic_config__ = _STRICT
 
@@ -214,7 +253,7 @@ class DeadlineKind(StrEnum):
 
 
 @model
-class Deadline:
+class Deadline(Frozen):
     __pydantic_config__ = _STRICT
     id: str
     agreement: str
@@ -239,7 +278,7 @@ class Deadline:
 
 
 @model
-class Fact:
+class Fact(Frozen):
     """A rule, condition, purpose, form field list, address... anything answered by text."""
     __pydantic_config__ = _STRICT
 
@@ -256,7 +295,7 @@ class Fact:
 
 
 @model
-class Discrepancy:
+class Discrepancy(Frozen):
     __pydantic_config__ = _STRICT
     id: str
     text: str  # what disagrees with what, in Swedish
@@ -276,7 +315,7 @@ class RecipientKind(StrEnum):
 
 
 @model
-class Recipient:
+class Recipient(Frozen):
     __pydantic_config__ = _STRICT
     id: str  # "kommun-0180", "region-20", "lan-20", "storsthlm", "skr"
     kind: RecipientKind
@@ -289,7 +328,7 @@ class Recipient:
 
 
 @model
-class KnowledgeFile:
+class KnowledgeFile(Frozen):
     """One YAML file under config/knowledge/ (one per source document or register)."""
     __pydantic_config__ = _STRICT
 

@@ -37,11 +37,15 @@ log = logging.getLogger(__name__)
 class Engine:
     def __init__(self, kb: KnowledgeBase, store: Store | None = None,
                  store_factory: Callable[[], Store] | None = None,
-                 context: ConversationContext | None = None):
+                 context: ConversationContext | None = None,
+                 sheet_exists: Callable[[], bool] | None = None):
         self.base_kb = kb  # the documents; `kb` adds the shared sheet's layer (engine/sheet/knowledge.py)
         self.context: ConversationContext = context if context is not None else InProcessContext()
         self._store = store
         self._store_factory = store_factory
+        #: False when the front knows there is no shared sheet yet (no local workbook): the sheet layer is
+        #: then empty without opening the store (issue #13: `stimulans ask` on a fresh machine)
+        self._sheet_exists = sheet_exists
         self.recipients = prebuilt(kb, "recipients") or RecipientIndex(kb.recipients)
         self._base_parser = QuestionParser(kb, self.recipients)
         self._sheet_parser: tuple[KnowledgeBase, QuestionParser] | None = None
@@ -70,7 +74,8 @@ class Engine:
 
     def _sheet_snapshot(self):
         """The store's snapshot for the sheet layer; None when there is no sheet (yet) or it cannot be read."""
-        if self._store is None and self._store_factory is None:
+        if self._store is None and (self._store_factory is None or
+                                    (self._sheet_exists is not None and not self._sheet_exists())):
             return None
         try:
             store = self.store

@@ -172,16 +172,22 @@ class RecipientIndex:
         return cached
 
     def _fuzzy_single_uncached(self, word: str) -> tuple[list[Recipient] | None, float]:
+        cutoff = 85 if len(word) >= 5 else 88  # "satr" → Säter, but short words need a closer match
+        # fuzz.ratio is 200·LCS/(len a + len b), and the letters two words share bound their LCS: a name that
+        # cannot reach the cutoff is not scored (most words of a question are no name at all), and rapidfuzz
+        # is imported only when one can (issue #13)
+        names = [name for name in self._single_by_initial.get(word[:1], ())
+                 if abs(len(name) - len(word)) <= 2
+                 and 200 * _shared_letters(word, name) >= cutoff * (len(word) + len(name))]
+        if not names:
+            return None, 0.0
         from rapidfuzz import fuzz
 
         best, best_score = None, 0.0
-        for name in self._single_by_initial.get(word[:1], ()):
-            if abs(len(name) - len(word)) > 2:
-                continue
+        for name in names:
             score = fuzz.ratio(word, name)
             if score > best_score:
                 best, best_score = name, score
-        cutoff = 85 if len(word) >= 5 else 88  # "satr" → Säter, but short words need a closer match
         if best is not None and best_score >= cutoff and best not in EVERYDAY_WORDS:
             return self._names[best], best_score
         return None, 0.0
@@ -218,3 +224,8 @@ def _remember(cache: dict, key, value) -> None:
     if len(cache) >= CACHE_SIZE:
         cache.clear()
     cache[key] = value
+
+
+def _shared_letters(a: str, b: str) -> int:
+    """How many letters two words have in common, counted with repeats: an upper bound of their LCS."""
+    return sum(min(a.count(c), b.count(c)) for c in set(a))

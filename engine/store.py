@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from decimal import Decimal
 from enum import StrEnum
 
-from engine.models import KnowledgeFile
+from engine.models import Frozen, KnowledgeFile, model
 from engine.sheet.schema import (  # noqa: F401 - re-exported: the one tab schema
     AMOUNT_COLUMNS,
     DATE_COLUMNS,
@@ -30,13 +30,13 @@ class Role(StrEnum):
     samordnare = "samordnare"  # a coordinator: may edit all rows
 
 
-#: the store's values: immutable, built by keyword, plain dataclasses (no pydantic at import: issue #13);
-#: the sheet's cells are parsed into them by engine/sheet/rows.py, which reports what it cannot read
-_model = dataclasses.dataclass(frozen=True, kw_only=True)
+# The store's values are models like the knowledge's (engine.models.model: immutable, built by keyword, no
+# pydantic at import; issue #13); the sheet's cells are parsed into them by engine/sheet/rows.py, which
+# reports what it cannot read.
 
 
-@_model
-class RowKey:
+@model
+class RowKey(Frozen):
     """Identifies one Rekvisitioner row: recipient × agreement × post."""
 
     recipient_id: str
@@ -44,8 +44,8 @@ class RowKey:
     post: str = ""
 
 
-@_model
-class StatusRow:
+@model
+class StatusRow(Frozen):
     row: int  # 1-based sheet row (header is row 1) for A1 references
     key: RowKey
     recipient_name: str
@@ -62,8 +62,8 @@ class StatusRow:
     raw: dict[str, str] = dataclasses.field(default_factory=dict)  # cells as typed, by header (conflict detection)
 
 
-@_model
-class Contact:
+@model
+class Contact(Frozen):
     row: int
     name: str
     email: str = ""
@@ -72,8 +72,8 @@ class Contact:
     role: Role = Role.kontakt
 
 
-@_model
-class SheetAllocation:
+@model
+class SheetAllocation(Frozen):
     recipient_id: str
     recipient_name: str
     code: str = ""
@@ -87,8 +87,8 @@ class SheetAllocation:
     row: int = 0  # the Tilldelning row it was read from (0 = not read from the sheet)
 
 
-@_model
-class SheetDeadline:
+@model
+class SheetDeadline(Frozen):
     """A Frister row as read: a deadline someone typed into the shared sheet."""
 
     row: int
@@ -102,8 +102,8 @@ class SheetDeadline:
     applies_to: list[str] = dataclasses.field(default_factory=list)
 
 
-@_model
-class ReminderRecord:
+@model
+class ReminderRecord(Frozen):
     reminder_id: str
     deadline_id: str
     offset_days: int
@@ -116,8 +116,8 @@ class ReminderRecord:
     sent_at: str = ""
 
 
-@_model
-class CellProblem:
+@model
+class CellProblem(Frozen):
     """A cell a person typed that could not be understood; the rest of the sheet still serves."""
 
     tab: str
@@ -131,8 +131,8 @@ class CellProblem:
         return f"{self.tab}!{self.a1}: ”{self.raw}”: {self.reason}"
 
 
-@_model
-class Snapshot:
+@model
+class Snapshot(Frozen):
     statuses: list[StatusRow] = dataclasses.field(default_factory=list)
     contacts: list[Contact] = dataclasses.field(default_factory=list)
     allocations: list[SheetAllocation] = dataclasses.field(default_factory=list)
@@ -153,23 +153,23 @@ class Snapshot:
         return next((s for s in self.statuses if s.key == key), None)
 
 
-@_model
-class StatusUpdate:
+@model
+class StatusUpdate(Frozen):
     key: RowKey
     changes: dict[str, str]  # header -> new value as text (validated by the store's parsers)
     actor: str  # who (Slack user / e-mail / CLI user), for the audit log
     expected: dict[str, str] | None = None  # raw values the actor saw; None = the store's snapshot
 
 
-@_model
-class UpdateResult:
+@model
+class UpdateResult(Frozen):
     row: int
     changed: dict[str, tuple[str, str]]  # header -> (old, new)
     created: bool = False
 
 
-@_model
-class Feedback:
+@model
+class Feedback(Frozen):
     who: str
     question: str
     answer: str

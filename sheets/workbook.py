@@ -272,7 +272,6 @@ class WorkbookBackend(Backend):
         with self._thread_lock:
             yield self._load()
 
-    @contextlib.contextmanager
     @property
     def journal(self) -> Journal:
         """The history tabs' journal, opened on first use (sqlite3 is not imported to answer a question)."""
@@ -282,6 +281,7 @@ class WorkbookBackend(Backend):
             self._journal = Journal(journal_path(self.path))
         return self._journal
 
+    @contextlib.contextmanager
     def _history(self) -> Iterator[Journal]:
         """The journal, after a one-time migration of an older workbook's history tabs."""
         if not self._in_transaction and not self.journal.exists() and self.path.exists():

@@ -100,3 +100,66 @@ def test_reading_settings_imports_neither_pydantic_nor_anything_heavy(tmp_path):
     for modules in (out["bare"], out["read"]):
         assert not [m for m in modules if m in heavy or m.partition(".")[0] in heavy[:3]], modules
     assert "dotenv" not in out["bare"] and "typing" not in out["bare"]  # dotenv only when a .env exists
+
+
+def test_the_console_entry_ends_ask_early_with_all_its_output_and_its_exit_code(tmp_path):
+    """`python -m bot ask` (the console script's path) ends with os._exit after flushing: the whole answer
+    reaches a pipe, the exit code is kept, and a reader that goes away early gets no traceback."""
+    import subprocess
+    import sys
+
+    from tests.import_blocker import ROOT, clean_env
+
+    env = clean_env(tmp_path, STIMULANS_CACHE_DIR="off", STIMULANS_WORKBOOK=str(tmp_path / "none.xlsx"))
+    run = [sys.executable, "-m", "bot", "ask"]
+    ok = subprocess.run([*run, "Hur mycket får Falun 2020?"], cwd=ROOT, env=env, capture_output=True, text=True,
+                        timeout=120)
+    assert ok.returncode == 0 and ok.stdout.startswith("1 726 309 kr") and "Källa:" in ok.stdout, ok
+    assert ok.stdout.endswith("\n") and not ok.stderr
+    empty = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 2 and "skriv en fråga" in empty.stderr
+    many = "\n".join(["Hur mycket får Falun 2020?"] * 200) + "\n"
+    head = subprocess.Popen([*run, "-"], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert head.stdout is not None and head.stdin is not None
+    head.stdin.write(many)
+    head.stdin.close()
+    first = head.stdout.readline()
+    head.stdout.close()  # the reader goes away (`| head -1`)
+    assert head.wait(timeout=120) == 0 and first.startswith("1 726 309 kr")
+    assert "Traceback" not in (head.stderr.read() if head.stderr else "")
+
+
+def test_the_letter_bound_never_skips_a_name_rapidfuzz_would_match():
+    """Recipient typo matching skips names whose shared letters cannot reach the cutoff (so most questions
+    never import rapidfuzz): the bound must be at least fuzz.ratio for every pair of words."""
+    import random
+
+    from rapidfuzz import fuzz
+
+    from engine.recipients import _shared_letters
+
+    rng = random.Random(13)
+    letters = "aabdeeiklmnorssttuvåäö"
+    for _ in range(20_000):
+        a = "".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))
+        b = "".join(rng.choice(letters) for _ in range(rng.randint(1, 12)))
+        assert fuzz.ratio(a, b) <= 200 * _shared_letters(a, b) / (len(a) + len(b)) + 1e-9, (a, b)
+
+
+def test_no_local_workbook_means_the_store_is_not_opened_for_a_question(tmp_path):
+    """With no workbook yet the sheet layer is empty without opening the store; once it exists it is read."""
+    from engine.knowledge import load_knowledge
+    from engine.qa import Engine
+
+    opened: list[int] = []
+    workbook = tmp_path / "s.xlsx"
+
+    def factory():
+        opened.append(1)
+        raise RuntimeError("no store in this test")
+
+    engine = Engine(load_knowledge(), store_factory=factory, sheet_exists=workbook.exists)
+    assert engine.ask("Hur mycket får Falun 2020?").text.startswith("1 726 309 kr") and not opened
+    workbook.write_bytes(b"")
+    assert engine.ask("Hur mycket får Falun 2020?").text.startswith("1 726 309 kr") and opened

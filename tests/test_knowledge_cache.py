@@ -191,8 +191,9 @@ def test_old_cache_files_are_pruned(tmp_path):
 
 def _ask(tmp_path: Path, cache: str, *extra: str) -> subprocess.CompletedProcess:
     env = clean_env(tmp_path, STIMULANS_CACHE_DIR=cache, STIMULANS_WORKBOOK=str(tmp_path / "none.xlsx"))
-    code = ("import sys, runpy\nsys.argv = ['stimulans', 'ask', '--json', 'Hur mycket får Falun 2020?']\n"
-            "try:\n    runpy.run_module('bot', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    # bot.cli.main, not `python -m bot`: the console entry ends `ask` with os._exit, before this could print
+    code = ("import sys\nfrom bot.cli import main\nsys.argv = ['stimulans', 'ask', '--json', 'Hur mycket får Falun 2020?']\n"
+            "main()\n"
             "print(','.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n")
     return subprocess.run([sys.executable, "-c", code, *extra], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120, check=True)
@@ -207,4 +208,4 @@ def test_cli_ask_is_the_same_with_and_without_the_cache_and_imports_only_what_it
     assert len(_cache_files(cache)) == 1 and not (tmp_path / "none.xlsx").exists()
     loaded = set(hit.stderr.strip().splitlines()[-1].split(","))
     assert not loaded & {"openpyxl", "filelock", "gspread", "slack_sdk", "slack_bolt", "babel", "numpy", "bm25s",
-                         "yaml"}, loaded
+                         "yaml", "pydantic", "pydantic_core", "rapidfuzz", "sqlite3", "asyncio"}, loaded
