@@ -9,6 +9,8 @@ from engine.models import Source, as_dict
 
 @dataclass(kw_only=True)
 class Answer:
+    """The answer every front renders: the text (figure or date first), what it used and its sources."""
+
     text: str  # Swedish, figure/date first, formatted with engine.formatting
     intent: str  # amount, deadline, invoice, requisition_form, distribution_key, requirements, status, help, ...
     facts: list[dict[str, Any]] = field(default_factory=list)  # structured facts used (ids, amounts as str)

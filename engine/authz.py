@@ -69,6 +69,8 @@ class Identity:
 
 @dataclass(frozen=True)
 class Decision:
+    """Whether a write is allowed, and in Swedish why not."""
+
     allowed: bool
     reason: str = ""  # Swedish; empty when allowed
     ask: tuple[Contact, ...] = field(default_factory=tuple)  # whom to ask when refused

@@ -268,6 +268,8 @@ def _merge_recipient(base: Recipient, raw: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class KnowledgeBase:
+    """Every layer merged into one typed model: agreements, posts, allocations, deadlines, facts, recipients."""
+
     agreements: dict[str, Agreement] = field(default_factory=dict)
     posts: dict[str, Post] = field(default_factory=dict)
     allocations: list[Allocation] = field(default_factory=list)

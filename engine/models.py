@@ -102,6 +102,8 @@ NonNegMoney = Annotated[Decimal, _Money]
 
 @model
 class Source(Frozen):
+    """Where an item comes from: a document and section (with its readable title), or a sheet row."""
+
     __pydantic_config__ = _STRICT
     doc: str  # file stem in shared/seeds ("002_74a662b3024a3357"), a library document id ("dok-…"), or
     #: "delade arket" for a row of the shared sheet
@@ -162,6 +164,8 @@ class KeyKind(StrEnum):
 
 @model
 class DistributionKey(Frozen):
+    """How a post is split among recipients, as the document words it."""
+
     __pydantic_config__ = _STRICT
     kind: KeyKind
     description: str  # Swedish text, as the document says it
@@ -184,6 +188,8 @@ class LevelTotal(Frozen):
 
 @model
 class Agreement(Frozen):
+    """An agreement (överenskommelse) between the state and SKR: its years, parties and total."""
+
     __pydantic_config__ = _STRICT
     id: str
     name: str
@@ -202,6 +208,8 @@ class Agreement(Frozen):
 
 @model
 class Post(Frozen):
+    """One budget line of an agreement: its national amount, level, key and who receives it."""
+
     __pydantic_config__ = _STRICT
     id: str
     agreement: str  # Agreement.id
@@ -254,6 +262,8 @@ class DeadlineKind(StrEnum):
 
 @model
 class Deadline(Frozen):
+    """Who must do what, to whom, by when (a requisition, an invoice, a report, a repayment)."""
+
     __pydantic_config__ = _STRICT
     id: str
     agreement: str
@@ -296,6 +306,8 @@ class Fact(Frozen):
 
 @model
 class Discrepancy(Frozen):
+    """Two sources that disagree; answers using the items it is about mention it."""
+
     __pydantic_config__ = _STRICT
     id: str
     text: str  # what disagrees with what, in Swedish
@@ -316,6 +328,8 @@ class RecipientKind(StrEnum):
 
 @model
 class Recipient(Frozen):
+    """A municipality, region, county, actor or group that receives money."""
+
     __pydantic_config__ = _STRICT
     id: str  # "kommun-0180", "region-20", "lan-20", "storsthlm", "skr"
     kind: RecipientKind

@@ -35,6 +35,8 @@ _KIND_WORDS = {
 
 @dataclass(frozen=True)
 class RecipientMatch:
+    """A recipient named in a question, where, and how close the words were to its name."""
+
     recipient: Recipient
     start: int  # token index in the folded text
     end: int

@@ -29,6 +29,8 @@ RULE_FACT_EVIDENCE = 3.0
 
 @dataclass(frozen=True)
 class Rule:
+    """One row of the rule table: when it applies to a question, and the answer it builds."""
+
     name: str
     when: Callable[[Engine, Query], bool]
     answer: Callable[[Engine, Query], Answer | None]

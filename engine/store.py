@@ -46,6 +46,8 @@ class RowKey(Frozen):
 
 @model
 class StatusRow(Frozen):
+    """One Rekvisitioner row as read: a recipient's requisition status for an agreement and post."""
+
     row: int  # 1-based sheet row (header is row 1) for A1 references
     key: RowKey
     recipient_name: str
@@ -64,6 +66,8 @@ class StatusRow(Frozen):
 
 @model
 class Contact(Frozen):
+    """One Kontakter row: a person, their Slack id and e-mail, whom they act for and their role."""
+
     row: int
     name: str
     email: str = ""
@@ -74,6 +78,8 @@ class Contact(Frozen):
 
 @model
 class SheetAllocation(Frozen):
+    """One Tilldelning row as read: an amount the sheet states for a recipient and post."""
+
     recipient_id: str
     recipient_name: str
     code: str = ""
@@ -104,6 +110,8 @@ class SheetDeadline(Frozen):
 
 @model
 class ReminderRecord(Frozen):
+    """One Påminnelser row: a reminder claimed or sent for a deadline (the run's ledger)."""
+
     reminder_id: str
     deadline_id: str
     offset_days: int
@@ -133,6 +141,8 @@ class CellProblem(Frozen):
 
 @model
 class Snapshot(Frozen):
+    """Every tab of the sheet as read at one moment, plus the problems found in its cells."""
+
     statuses: list[StatusRow] = dataclasses.field(default_factory=list)
     contacts: list[Contact] = dataclasses.field(default_factory=list)
     allocations: list[SheetAllocation] = dataclasses.field(default_factory=list)
@@ -155,6 +165,8 @@ class Snapshot(Frozen):
 
 @model
 class StatusUpdate(Frozen):
+    """A change someone asks for: new cell values of one row, with what they saw before."""
+
     key: RowKey
     changes: dict[str, str]  # header -> new value as text (validated by the store's parsers)
     actor: str  # who (Slack user / e-mail / CLI user), for the audit log
@@ -163,6 +175,8 @@ class StatusUpdate(Frozen):
 
 @model
 class UpdateResult(Frozen):
+    """What an update changed: per header the old and the new value."""
+
     row: int
     changed: dict[str, tuple[str, str]]  # header -> (old, new)
     created: bool = False
@@ -170,6 +184,8 @@ class UpdateResult(Frozen):
 
 @model
 class Feedback(Frozen):
+    """A thumbs up or down on an answer (Återkoppling)."""
+
     who: str
     question: str
     answer: str

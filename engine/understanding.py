@@ -23,6 +23,8 @@ _GENERIC = {"stimulansmedel", "medel", "unga", "koer", "vard", "stimulansmedlen"
 
 @dataclass
 class Query:
+    """One question as understood: its words, years, recipients, posts and what is asked (parsed once)."""
+
     raw: str
     text: str  # folded, English phrases rewritten, padded with spaces: " hur mycket far falun 2020 "
     years: list[int] = field(default_factory=list)

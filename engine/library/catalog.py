@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SeedMeta:
+    """A seed document as cited: its stem, readable title and address."""
+
     stem: str
     title: str  # short readable title used in citations
     full_title: str  # as the document itself is headed

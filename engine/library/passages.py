@@ -108,6 +108,8 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Passage:
+    """A few sentences of one document section: what a quoted answer shows."""
+
     doc_id: str
     title: str
     section: str
@@ -171,6 +173,8 @@ _YEAR_TOKEN = re.compile(r"(?:19|20)\d\d")
 
 @dataclass
 class Hit:
+    """A passage found for a question, with its score and the asked words it lacks."""
+
     passage: Passage
     score: float
     coverage: float

@@ -22,6 +22,8 @@ from engine.formatting import format_kr
 
 @dataclass(frozen=True)
 class Ceiling:
+    """The largest amount a recipient may have for a post, and the figure it comes from."""
+
     amount: Decimal
     source: str  # the citation of the figure it comes from ("002_…, 1. Belopp", "delade arket, Tilldelning rad 14 …")
 

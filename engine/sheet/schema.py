@@ -54,6 +54,8 @@ def _status_labels() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a tab: its header and the kind of value it holds."""
+
     header: str
     kind: Kind = Kind.text
     required: bool = False  # the tab cannot be read without it
