@@ -36,8 +36,11 @@ def get_store(settings: Settings | None = None):
 def _open_store(settings: Settings):
     from sheets.factory import open_county_store, open_store
 
+    # the store checks rows against the same knowledge the engine answers from: the compiled one (cache),
+    # not a second load of the YAML (a quarter of a cold `ask` with a workbook, issue #13)
+    kb = get_knowledge(settings)
     if settings.counties_file is None:
-        return open_store(settings)
+        return open_store(settings, kb=kb)
     from engine.counties import CountyConfigError, load_counties
 
     counties = load_counties(settings.counties_file)
@@ -46,7 +49,7 @@ def _open_store(settings: Settings):
         raise CountyConfigError(f"STIMULANS_COUNTY={settings.county}: det länet finns inte i länsfilen "
                                 f"{settings.counties_file}; välj bland {known}.")
     county = counties.by_code((settings.county or "").strip().zfill(2)) or counties.default
-    return open_county_store(settings, county)
+    return open_county_store(settings, county, kb=kb)
 
 
 def _cache_clear() -> None:
