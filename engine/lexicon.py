@@ -181,11 +181,13 @@ STATUS_DONE_WORDS = ("rekvirerat", "fakturerat", "avstatt", "aterbetalt", "rekvi
                      "skickat fakturan", "skickat faktura", "redovisat", "ar klara", "ar klar", "inte klara")
 STATUS_WHO_WORDS = ("vilka", "vem", "hur manga", "alla", "nagon", "vilken")
 
-HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon")
+HELP_WORDS = ("hjalp", "help", "vad kan du", "vad kan jag fraga", "hur funkar", "exempel", "kommandon",
+              "what can you", "what can i ask", "how does this work", "how do you work", "examples")
 #: a message that only greets or thanks ("hej!", "tack så mycket", "hello"): answered with a greeting and the help
 GREETING_WORDS = frozenset({"hej", "hejsan", "hallo", "halla", "tjena", "tjenare", "morsning", "god", "morgon", "dag",
                             "kvall", "tack", "tackar", "sa", "mycket", "hi", "hello", "hey", "thanks", "thank",
-                            "you", "good", "morning", "afternoon", "bra", "toppen", "ok", "okej"})
+                            "you", "good", "morning", "afternoon", "bra", "toppen", "ok", "okej", "there", "all",
+                            "everyone", "alla"})
 
 DISCREPANCY_WORDS = ("avvikelse", "avvikelser", "diskrepans", "motsag", "inkonsekven", "stammer inte",
                      "fel i dokument", "felaktig", "gar det ihop", "gar ihop", "gar inte ihop")
@@ -235,7 +237,10 @@ FOLLOW_UP_FILLERS = {"da", "then", "dar", "there", "for", "kommun", "kommunen", 
 ENGLISH_MARKERS = {"how", "much", "what", "when", "does", "do", "is", "are", "the", "get", "gets", "who", "which",
                    "should", "must", "can", "we", "our", "my", "many", "and", "of", "will", "have", "has", "where",
                    "receive", "receives", "by", "with", "there", "any", "was", "were", "did", "it", "this", "that",
-                   "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount", "invoice", "funds", "municipality", "county"}
+                   "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount",
+                   "invoice", "funds", "municipality", "county",
+                   # greetings: "hello", "thanks" alone are English too
+                   "hello", "hi", "hey", "thanks", "thank", "good", "morning", "afternoon", "please", "help"}
 SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "att", "det", "ar", "vem", "vilka",
                    "vilken", "vilket", "kommer", "maste", "kan", "har", "var", "vart", "varfor", "till", "pa", "om",
                    "med", "den", "som", "mkt", "fick", "sista", "dag", "nagon", "oss", "vara", "jag", "man", "ni",

@@ -94,3 +94,20 @@ def test_an_agreement_total_stated_for_another_year_is_not_given(engine):
 def test_without_the_lexicon_every_unknown_english_word_stays_unknown(engine, monkeypatch):
     monkeypatch.setattr(english_words, "_lexicon", lambda: (frozenset(), frozenset(), {}))
     assert "intended" in engine.parser.parse("When were the 2020 funds intended to be paid out?").unmatched
+
+
+@pytest.mark.parametrize("greeting", ["hello", "hi", "hi there", "thanks", "thank you", "good morning", "help",
+                                      "what can you do?"])
+def test_an_english_greeting_or_help_request_gets_the_help_in_english(engine, greeting):
+    from engine.answers.overview import EXAMPLES_EN
+
+    answer = engine.ask(greeting)
+    assert answer.language == "en" and answer.intent == "help", answer.text
+    assert "I answer questions about the state stimulus funds" in answer.text and "Jag svarar" not in answer.text
+    assert "Examples:" in answer.text and all(f"• {e}" in answer.text for e in EXAMPLES_EN)
+
+
+@pytest.mark.parametrize("greeting", ["hej", "tack", "hej alla", "hjälp", "vad kan du?"])
+def test_a_swedish_greeting_keeps_the_swedish_help(engine, greeting):
+    answer = engine.ask(greeting)
+    assert answer.language == "sv" and "Jag svarar på frågor" in answer.text and "I answer" not in answer.text

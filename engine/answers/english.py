@@ -137,8 +137,21 @@ def render(text: str) -> str:
     return text
 
 
+def _english_help(text: str) -> str:
+    """The help's paragraph and examples in English (the examples are questions the engine answers)."""
+    from engine.answers import overview
+
+    head, tail = overview.HELP.split("{years}")
+    en_head, en_tail = overview.HELP_EN.split("{years}")
+    text = re.sub(re.escape(head) + r"(.+?)" + re.escape(tail), lambda m: en_head + m[1] + en_tail, text)
+    text = re.sub(r"(?m)^Exempel:$", "Examples:", text)
+    for sv, en in zip(overview.EXAMPLES, overview.EXAMPLES_EN, strict=True):
+        text = text.replace(f"• {sv}", f"• {en}")
+    return text
+
+
 def translate(answer: Answer) -> Answer:
-    text = render(answer.text)
+    text = render(_english_help(answer.text) if answer.intent == "help" else answer.text)
     if answer.intent in _QUOTED_INTENTS:
         gloss = [g for pattern, g in _GLOSSES if re.search(pattern, answer.text, re.I)]
         text = _QUOTED_LEAD + "\n" + "".join(g + "\n" for g in gloss) + text

@@ -20,18 +20,33 @@ EXAMPLES = [
     "Vilka grundkrav gällde 2013?",
     "status Falun  ·  vilka har inte fakturerat?",
 ]
+#: the same examples for an English reader (engine/answers/english.py shows these instead; each is answered)
+EXAMPLES_EN = [
+    "How much does Falun get in 2020?",
+    "What does Vansbro get for kunskapsbaserad vård in 2020?",
+    "Last day to invoice Storsthlm?",
+    "Should we add VAT to the invoice?",
+    "When must unused funds from 2020 be repaid?",
+    "How is brukarmedverkan split between the counties in 2021?",
+    "What must the requisition contain?",
+    "Which basic requirements applied in 2013?",
+    "status Falun  ·  who has not invoiced?",
+]
+HELP = ("Jag svarar på frågor om stimulansmedlen för psykisk hälsa (ÖK psykisk hälsa) utifrån dokumenten för {years}: "
+        "belopp per kommun, region, län och post, deadlines (rekvisition, faktura, redovisning, återbetalning), "
+        "fakturaregler, rekvisitionens innehåll, fördelningsnycklar, grundkrav och prestationsmål, samt "
+        "rekvisitionsstatus i det delade arket.")
+HELP_EN = ("I answer questions about the state stimulus funds for mental health (ÖK psykisk hälsa) from the documents "
+           "for {years}: amounts per municipality, region, county and post, deadlines (requisition, invoice, report, "
+           "repayment), invoicing rules, what a requisition must contain, distribution keys, basic requirements and "
+           "performance targets, and requisition status in the shared sheet.")
 
 
 def help_answer(kb: KnowledgeBase, preface: str | None = None) -> Answer:
     lines = []
     if preface:
         lines.append(preface)
-    lines.append(
-        "Jag svarar på frågor om stimulansmedlen för psykisk hälsa (ÖK psykisk hälsa) utifrån dokumenten "
-        f"för {years_text(covered_years(kb))}: belopp per kommun, region, län och post, deadlines "
-        "(rekvisition, faktura, redovisning, återbetalning), fakturaregler, rekvisitionens innehåll, "
-        "fördelningsnycklar, grundkrav och prestationsmål, samt rekvisitionsstatus i det delade arket."
-    )
+    lines.append(HELP.format(years=years_text(covered_years(kb))))
     lines.append("Exempel:")
     lines += [f"• {e}" for e in EXAMPLES]
     return Answer(text="\n".join(lines), intent="help")
