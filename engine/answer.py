@@ -25,13 +25,14 @@ class Answer:
 
     def source_line(self) -> str:
         """`Källa: Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp`; several
-        sources joined with ;"""
+        sources joined with ;. An English answer: `Source: …, section 1. Belopp`."""
+        english = self.language == "en"
         seen: list[str] = []
         for s in self.sources:
-            c = s.cite()
+            c = s.cite(english=english)
             if c not in seen:
                 seen.append(c)
-        return ("Källa: " + "; ".join(seen)) if seen else ""
+        return (("Source: " if english else "Källa: ") + "; ".join(seen)) if seen else ""
 
     def to_json_dict(self) -> dict[str, Any]:
         return {

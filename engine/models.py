@@ -127,18 +127,23 @@ class Source(Frozen):
                 if meta.url and not self.url:
                     object.__setattr__(self, "url", meta.url)
 
-    def cite(self) -> str:
+    def cite(self, *, english: bool = False) -> str:
         """"Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp, s. 2"; a sheet row:
-        "delade arket, Tilldelning rad 14 (Källa: Region Dalarnas beslut 2024)"."""
+        "delade arket, Tilldelning rad 14 (Källa: Region Dalarnas beslut 2024)". In English the words around
+        the names ("section", "p.", "row", "the shared sheet"); titles and headings stay as the document has them."""
         if self.tab:
+            if english:
+                row = f"{self.tab} row {self.row}" if self.row else self.section
+                doc = "the shared sheet" if self.doc == "delade arket" else self.doc
+                return f"{doc}, {row}" + (f" (Source: {self.note})" if self.note else "")
             return f"{self.doc}, {self.section}" + (f" (Källa: {self.note})" if self.note else "")
         if not self.title:  # not a document: a named source ("SCB folkmängd …")
             return f"{self.doc} ({self.section})" if self.section else self.doc
         parts = [self.title]
         if self.section:
-            parts.append(f"avsnitt {self.section}")
+            parts.append(f"{'section' if english else 'avsnitt'} {self.section}")
         if self.page:
-            parts.append(f"s. {self.page}")
+            parts.append(f"{'p.' if english else 's.'} {self.page}")
         return ", ".join(parts)
 
 

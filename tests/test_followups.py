@@ -94,7 +94,9 @@ def test_acceptance_english_question_is_answered_in_english(engine):
     answer = engine.ask("How much does Mora get in 2020?")
     assert answer.language == "en"
     assert answer.text.startswith("593 461 SEK (rounded amount): Mora kommun gets 593 461 SEK in 2020")
-    assert answer.source_line().startswith("Källa: Region Dalarna – förslag på användning av medlen 2020")
+    assert answer.source_line() == "Source: Region Dalarna – förslag på användning av medlen 2020, section 1. Belopp"
+    swedish = engine.ask("Hur mycket får Mora 2020?")
+    assert swedish.source_line() == "Källa: Region Dalarna – förslag på användning av medlen 2020, avsnitt 1. Belopp"
 
 
 def test_english_dates_and_decimals(engine):

@@ -3,7 +3,7 @@
 The answer builders write Swedish from a small set of sentence templates; this module renders
 those templates in English — amounts as `593 461 SEK` / `65 817.31 SEK` (digits grouped by spaces),
 dates as `1 December 2020` — and keeps Swedish proper names, document titles and quoted document
-text as they are. The citation (`Answer.source_line()`) is not touched.
+text as they are. The citation (`Answer.source_line()`) reads "Source: …, section …" with the titles as they are.
 """
 from __future__ import annotations
 
