@@ -166,18 +166,47 @@ def _load_without_gc(f: Any) -> Any:
             gc.enable()
 
 
-def _read(path: Path, key: str) -> dict | None:
+def read_private(path: Path) -> Any | None:
+    """A pickle this user wrote under the cache folder, or None: missing, corrupt, or not owned by this user
+    or writable by others (a pickle runs code when loaded: only our own files are ever read)."""
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             if os.name == "posix" and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-                log.warning("knowledge cache %s ignored: not owned by this user or writable by others", path)
+                log.warning("cache file %s ignored: not owned by this user or writable by others", path)
                 return None
-            payload = _load_without_gc(f)
+            return _load_without_gc(f)
     except FileNotFoundError:
         return None
     except Exception as exc:  # noqa: BLE001 - a corrupt or foreign cache is rebuilt, never trusted
-        log.info("knowledge cache %s ignored: %s", path, exc)
+        log.info("cache file %s ignored: %s", path, exc)
+        return None
+
+
+def write_private(path: Path, payload: Any, prefix: str) -> None:
+    """`payload` pickled to `path` atomically (folder 0700, file 0600); keeps the KEEP newest files of `prefix`.
+    A folder that cannot be written only costs the speed-up."""
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        import tempfile  # only when a cache is written, not on every start
+
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _prune(path.parent, keep=path, prefix=prefix)
+    except Exception as exc:  # noqa: BLE001 - no cache only costs the speed-up
+        log.info("cache file not written to %s: %s", path, exc)
+
+
+def _read(path: Path, key: str) -> dict | None:
+    payload = read_private(path)
+    if payload is None:
         return None
     if not (isinstance(payload, dict) and payload.get("format") == FORMAT and payload.get("key") == key
             and isinstance(payload.get("kb"), KnowledgeBase) and isinstance(payload.get("seeds"), dict)):
@@ -191,26 +220,15 @@ def _write(path: Path, key: str, kb: KnowledgeBase) -> None:
         library = kb.library
         seeds = {d.id: d for d in library.seeds()} if library is not None else {}
         payload = {"format": FORMAT, "key": key, "kb": compile_kb(kb), "seeds": seeds}
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        import tempfile  # only when the cache is written, not on every start
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _prune(path.parent, keep=path)
     except Exception as exc:  # noqa: BLE001 - no cache only costs the speed-up
         log.info("knowledge cache not written to %s: %s", path, exc)
+        return
+    write_private(path, payload, _PREFIX)
 
 
-def _prune(folder: Path, keep: Path) -> None:
-    """Remove all but the KEEP most recently used cache files."""
-    files = sorted(folder.glob(f"{_PREFIX}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+def _prune(folder: Path, keep: Path, prefix: str = _PREFIX) -> None:
+    """Remove all but the KEEP most recently used cache files of this kind."""
+    files = sorted(folder.glob(f"{prefix}*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in files if p != keep][KEEP - 1:]:
         old.unlink(missing_ok=True)
 

@@ -22,7 +22,8 @@ def open_store(settings: Settings, **kwargs) -> Store:
                             **{"background_refresh": True, **kwargs})
     from sheets.workbook import WorkbookBackend
 
-    return TabularStore(WorkbookBackend(settings.resolved_workbook), ttl_seconds=settings.snapshot_ttl_seconds,
+    return TabularStore(WorkbookBackend(settings.resolved_workbook, cache_dir=settings.knowledge_cache_dir),
+                        ttl_seconds=settings.snapshot_ttl_seconds,
                         timezone=settings.timezone, auto_init=True, **kwargs)
 
 
@@ -39,5 +40,6 @@ def open_county_store(settings: Settings, county, **kwargs) -> Store:
                             county=county.code, **kwargs)
     from sheets.workbook import WorkbookBackend
 
-    return TabularStore(WorkbookBackend(county.workbook), ttl_seconds=settings.snapshot_ttl_seconds,
+    return TabularStore(WorkbookBackend(county.workbook, cache_dir=settings.knowledge_cache_dir),
+                        ttl_seconds=settings.snapshot_ttl_seconds,
                         timezone=settings.timezone, auto_init=True, county=county.code, **kwargs)

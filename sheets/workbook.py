@@ -55,6 +55,18 @@ HISTORY_TABS = ("Logg", "Påminnelser", "Återkoppling")
 LOCK_TIMEOUT = 120.0
 
 
+#: bump when what `_grid` keeps changes
+_GRIDS_FORMAT = "stimulans-grids-1"
+
+
+def _grid(ws: Any) -> Grid:
+    """A tab's cells as values, row by row, without the empty rows at the end."""
+    grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    while grid and not any(v not in (None, "") for v in grid[-1]):
+        grid.pop()
+    return grid
+
+
 def journal_path(workbook: Path) -> Path:
     return workbook.with_name(workbook.stem + ".historik.sqlite")
 
@@ -90,8 +102,11 @@ class WorkbookBackend(Backend):
 
     name = "arbetsbok"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, cache_dir: Path | None = None):
         self.path = Path(path)
+        #: where the tabs read from each version of the file are kept between processes (the knowledge
+        #: cache's folder): a new `stimulans ask` then reads the sheet layer without openpyxl (issue #13)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._journal: Journal | None = None
         self._local = threading.local()
         self._thread_lock = threading.RLock()
@@ -180,6 +195,9 @@ class WorkbookBackend(Backend):
     def _try_sweep(self) -> None:
         """On the first read: sweep leftover temp files if no save is running right now (lock free)."""
         if not self.path.parent.is_dir():
+            return
+        if not any(self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp")):
+            self._swept = True  # nothing to sweep: no lock needed (nor filelock imported)
             return
         from filelock import FileLock, Timeout
 
@@ -299,16 +317,64 @@ class WorkbookBackend(Backend):
                 for tab in history:
                     out[tab] = journal.read(tab)
         if book:
-            with self._open(write=False) as wb:
-                for tab in book:
-                    if tab not in wb.sheetnames:
-                        out[tab] = None
-                        continue
-                    grid = [list(r) for r in wb[tab].iter_rows(values_only=True)]
-                    while grid and not any(v not in (None, "") for v in grid[-1]):
-                        grid.pop()
-                    out[tab] = grid
+            grids = self._cached_grids()
+            if grids is None:
+                with self._open(write=False) as wb:
+                    grids = {name: _grid(wb[name]) for name in wb.sheetnames}
+                    self._keep_grids(grids)
+            out.update({tab: grids.get(tab) for tab in book})
         return {t: out[t] for t in tabs}
+
+    # -- the tabs of each version of the file, kept between processes --------------------------------
+    _GRIDS = "arbetsbok-"  # cache file prefix
+
+    def _grids_path(self, digest: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        where = hashlib.blake2b(str(self.path.resolve()).encode("utf-8", "surrogateescape"), digest_size=8)
+        return self.cache_dir / f"{self._GRIDS}{where.hexdigest()}-{digest}.pickle"
+
+    def _digest(self) -> str | None:
+        try:
+            return hashlib.blake2b(self.path.read_bytes(), digest_size=16).hexdigest()
+        except OSError:
+            return None
+
+    def _cached_grids(self) -> dict[str, Grid] | None:
+        """Every tab of the file as it is on disk now, from the cache when this exact content (its hash) was
+        read before; None to read the file. Never inside a transaction (its workbook is not saved yet)."""
+        if self.cache_dir is None or self._in_transaction or not self.path.exists():
+            return None
+        if not self._swept:
+            self._try_sweep()
+        digest = self._digest()
+        if digest is None or (self._cache is not None and self._cache[0].hex() == digest):
+            return None  # unreadable (the ordinary read says why), or already parsed in this process
+        path = self._grids_path(digest)
+        if path is None:
+            return None
+        from engine.knowledge_cache import read_private
+
+        payload = read_private(path)
+        if not (isinstance(payload, dict) and payload.get("format") == _GRIDS_FORMAT
+                and payload.get("digest") == digest and isinstance(payload.get("grids"), dict)):
+            return None
+        return payload["grids"]
+
+    def _keep_grids(self, grids: dict[str, Grid]) -> None:
+        """Keep what was just read, under the hash of the file's bytes it came from (the parsed workbook's)."""
+        if self.cache_dir is None or self._in_transaction or self._cache is None:
+            return
+        digest = self._cache[0].hex()
+        path = self._grids_path(digest)
+        if path is None or path.exists():
+            return
+        from engine.knowledge_cache import write_private
+
+        write_private(path, {"format": _GRIDS_FORMAT, "digest": digest, "grids": grids}, self._GRIDS)
+        for older in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.pickle"):  # this file's earlier versions
+            if older != path:
+                older.unlink(missing_ok=True)
 
     def write_cells(self, tab: str, cells: list[Cell]) -> None:
         if not cells:

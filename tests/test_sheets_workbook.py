@@ -240,3 +240,45 @@ def test_a_failed_save_after_the_log_row_is_logged_as_failed(tmp_path, monkeypat
     assert logg[-2][1] == "anna" and "MISSLYCKADES" in logg[-1][6] and "disken är full" in logg[-1][6]
     assert load_workbook(path)["Rekvisitioner"][f"F{row}"].value == before  # nothing half-written
     assert str(store.refresh().status_for(key).status) != "rekvirerad"
+
+
+def _cached_store(path, cache) -> TabularStore:
+    return TabularStore(WorkbookBackend(path, cache_dir=cache), kb=sample_kb(), auto_init=True)
+
+
+def test_a_new_process_reads_the_tabs_of_an_unchanged_file_from_the_cache(tmp_path):
+    """The tabs read from one version of the file are kept (keyed by its bytes): the next process reads
+    them without parsing the .xlsx; any change to the file (a hand edit, another process's save) is read
+    afresh, and a damaged cache file is ignored."""
+    from openpyxl import load_workbook
+
+    path, cache = tmp_path / "wb.xlsx", tmp_path / "cache"
+    key = RowKey(recipient_id=RATTVIK, agreement="ok2020", post=HANDLINGSPLANER)
+    first = _cached_store(path, cache)
+    first.update_status(StatusUpdate(key=key, changes={"Status": "rekvirerad"}, actor="a"))
+    assert str(first.snapshot().status_for(key).status) == "rekvirerad"
+    assert len(list(cache.glob("arbetsbok-*.pickle"))) == 1
+
+    second = _cached_store(path, cache)  # a new process: nothing parsed yet
+    snap = second.snapshot()
+    assert second.backend.parses == 0 and str(snap.status_for(key).status) == "rekvirerad"
+    assert len(snap.statuses) == 56
+
+    wb = load_workbook(path)  # a coordinator edits the file by hand
+    ws = wb["Rekvisitioner"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=snap.status_for(key).row, column=header.index("Status") + 1, value="fakturerad")
+    wb.save(path)
+    third = _cached_store(path, cache)
+    assert str(third.snapshot().status_for(key).status) == "fakturerad" and third.backend.parses == 1
+
+    for cached in cache.glob("arbetsbok-*.pickle"):
+        cached.write_bytes(b"not a pickle")
+    fourth = _cached_store(path, cache)
+    assert str(fourth.snapshot().status_for(key).status) == "fakturerad" and fourth.backend.parses == 1
+
+
+def test_without_a_cache_folder_nothing_is_kept(tmp_path):
+    store = _store(tmp_path / "wb.xlsx")
+    store.snapshot()
+    assert not [p for p in tmp_path.rglob("*.pickle")]
