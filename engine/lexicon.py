@@ -312,6 +312,13 @@ SWEDISH_COMMON = {
 }
 #: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first
 COMPARE_YES_NO_STARTS = (" far ", " fick ", " ar ", " var ", " har ", " does ", " did ", " is ", " was ", " do ")
+#: "Säter och Hedemora tillsammans", "Falun + Borlänge", "Leksand o Rättvik sammanlagt": two or more named
+#: receivers' amounts added up (a stated total word with several receivers asks for their sum too)
+SUM_WORDS = ("tillsammans", "sammanlagt", "sammanlagd", "sammanlagda", "summa", "summan", "summera", "summerat",
+             "lagger ihop", "lagga ihop", "lagger man ihop", "laggs ihop", "lagg ihop", "lagger till", "lagga till",
+             "plus", "+", "together", "combined", "sum", "in total", "totalt", "total", "added")
+#: "och om vi lägger till Ludvika?": a follow-up that adds a receiver to those of the previous question
+ADD_WORDS = ("lagger till", "lagga till", "lagg till", "plus", "+", "add", "adding", "also add")
 #: a follow-up asking for the total drops the post it inherited ("och totalt?")
 TOTAL_WORDS = ("totalt", "sammanlagt", "total", "in total", "alla poster", "alla fyra poster", "overall", "tot")
 #: a follow-up asking for the whole country drops the recipient it inherited ("och hela landet?")

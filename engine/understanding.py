@@ -280,6 +280,8 @@ class Vocabulary:
         if english and (english_words.names_no_thing(word)
                         or any(lemma in self.words for lemma in english_words.lemmas(word))):
             return True
+        if not english and self._same_stem(word):
+            return True
         parts = [p for p in re.split(r"[-/]", word) if p]
         if len(parts) > 1 and all(len(p) >= 2 for p in parts) and any(
                 len(p) >= self.MIN_LENGTH and p in self.words for p in parts):  # "sthlm-pm" is two words;
@@ -292,6 +294,27 @@ class Vocabulary:
                                      score_cutoff=self.TYPO_RATIO)
             return hit is not None
         return False
+
+
+    #: a Swedish word whose Snowball stem is at least this long and is the stem of a known word is an
+    #: inflection of it ("totaler" of "total", "delades" of "delas"); shorter stems ("ram", "del", "aldr" of "äldre" and "föräldrar") are too
+    #: ambiguous to count
+    MIN_STEM = 5
+
+    def _same_stem(self, word: str) -> bool:
+        """A Swedish inflection of a known word by the Snowball stemmer (PyStemmer, already used for the
+        passage index); the stems of the known words are made once, on the first word that needs them."""
+        stems = self.__dict__.get("_stems")
+        if stems is None:
+            import Stemmer  # lazily: only a question with an otherwise unknown word needs it
+
+            stemmer = Stemmer.Stemmer("swedish")
+            self.__dict__["_stemmer"] = stemmer
+            stems = self.__dict__["_stems"] = frozenset(
+                st for st in stemmer.stemWords(sorted(w for w in self.words if len(w) >= self.MIN_STEM))
+                if len(st) >= self.MIN_STEM)
+        stem = self.__dict__["_stemmer"].stemWord(word)
+        return len(stem) >= self.MIN_STEM and stem in stems
 
 
 def _is_question_word(vocab: Vocabulary, word: str, *, english: bool = False) -> bool:
@@ -556,7 +579,12 @@ class QuestionParser:
             text = text.rstrip() + " hela landet totalt "
             recipients, levels = [], []
             prev = replace(prev, recipients=[], levels=[])
-        if q.recipients:
+        if q.recipients and prev.recipients and q.has(*lexicon.ADD_WORDS):
+            # "och om vi lägger till Ludvika?" after "Falun + Borlänge totalt?": the previous receivers and this one
+            recipients = unique_recipients([*prev.recipients, *q.recipients])
+            text = text.rstrip() + " " + " ".join(fold(r.short) for r in q.recipients if r not in prev.recipients) + " "
+            assumed.append(", ".join(r.name for r in prev.recipients))
+        elif q.recipients:
             for r in prev.recipients:
                 for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
                     text = text.replace(f" {name} ", " ")

@@ -55,6 +55,10 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
             a = _recipient_answer(kb, q, r, context_years)
         if a is not None:
             parts.append(a)
+    if len(parts) > 1 and q.has(*lexicon.SUM_WORDS):
+        summed = _recipients_sum(kb, q, [r for r in recipients if r.kind in _RECIPIENT_LEVEL])
+        if summed is not None:
+            return summed
     if parts:
         return _merge(parts)
     if q.posts:
@@ -279,6 +283,50 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
         lines.insert(0, f"{format_kr(grand)}: {group.name} sammanlagt enligt de publicerade beloppen:")
     return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
                   sources=uniq_sources([a.source for a in rows]))
+
+
+def _recipients_sum(kb: KnowledgeBase, q: Query, recipients: list[Recipient]) -> Answer | None:
+    """"Hur mycket får Säter och Hedemora tillsammans 2020?": the sum of two or more named receivers'
+    published amounts of one year (their stated totals, or the posts asked), each part shown, said to be a
+    sum the documents do not print. None when a receiver has no published amount that year: the answer then
+    gives each receiver on its own (and says which one is not published)."""
+    if len(recipients) < 2 or len({r.id for r in recipients}) < len(recipients):
+        return None
+    post_ids = {p.id for p in q.posts}
+
+    def rows(r: Recipient, year: int) -> list[Allocation]:
+        own = kb.allocations_for(r.id, year)
+        if post_ids:
+            return [a for a in own if a.post in post_ids]
+        totals = [a for a in own if a.post is None]
+        return totals[:1] if totals else [a for a in own if a.post is not None]
+
+    years = q.years or sorted({a.year for a in kb.allocations_for(recipients[0].id)}, reverse=True)
+    if len(q.years) > 1:
+        return None
+    year = next((y for y in years if all(rows(r, y) for r in recipients)), None)
+    if year is None:
+        return None
+    per = [(r, rows(r, year)) for r in recipients]
+    if post_ids and any(len({a.post for a in allocs}) != len(allocs) for _, allocs in per):
+        return None  # two rows for one post (two tables): which one is meant is not clear
+    amounts = [(r, sum((a.amount for a in allocs), Decimal(0))) for r, allocs in per]
+    grand = sum((amount for _, amount in amounts), Decimal(0))
+    rounded = all(a.rounded for _, allocs in per for a in allocs)
+    names = ", ".join(r.name for r, _ in amounts[:-1]) + f" och {amounts[-1][0].name}"
+    exact = [a for _, allocs in per for a in allocs]
+    what = (" för " + ", ".join(sorted({kb.posts[a.post].short for a in exact if a.post in kb.posts}))) if post_ids else ""
+    basis = "de avrundade totalbeloppen" if rounded else ("postbeloppen" if post_ids else "de publicerade beloppen")
+    lines = [f"{format_kr(grand)}: {names} får sammanlagt {format_kr(grand)}{what} {year} "
+             f"(summan av {basis}; dokumenten skriver inte ut summan, den är räknad ur tabellen)."]
+    lines += [f"• {r.name}: {format_kr(amount)}" for r, amount in amounts]
+    if rounded and not post_ids:
+        parts = [sum((a.amount for a in kb.allocations_for(r.id, year) if a.post is not None), Decimal(0))
+                 for r, _ in amounts]
+        if all(parts):
+            lines.append(f"Exakt summa av postbeloppen: {format_kr(sum(parts, Decimal(0)))}.")
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in exact],
+                  sources=uniq_sources([a.source for a in exact]))
 
 
 def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:

@@ -1,0 +1,80 @@
+"""General rules found with the session-4 fresh bank (tests/questions/fresh.yaml), each tested here on
+questions that are not in any bank: sums of named receivers, a receiver added by a follow-up, Swedish
+inflections of known words, and "what happens if the deadline is missed" said to be missing first."""
+from __future__ import annotations
+
+import pytest
+
+from engine.knowledge import load_knowledge
+from engine.qa import Engine
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge()
+
+
+@pytest.fixture()
+def engine(kb):
+    return Engine(kb)
+
+
+def test_two_named_receivers_together_get_their_sum_first_with_each_part(engine):
+    # Dalarna 2020 (002): Mora 593 461, Leksand 459 849 (rounded totals) -> 1 053 310
+    ans = engine.ask("Hur mycket får Mora och Leksand tillsammans 2020?")
+    first = ans.text.splitlines()[0]
+    assert first.startswith("1 053 310 kr:") and "sammanlagt" in first and "räknad" in first
+    assert "• Mora kommun: 593 461 kr" in ans.text and "• Leksands kommun: 459 849 kr" in ans.text
+    assert any("002_74a662b3024a3357" in str(s) for s in ans.sources)
+
+
+def test_a_sum_of_one_post_for_receivers_joined_by_plus(engine):
+    # Handlingsplaner 2020: Gagnef 199 835,79 + Orsa 134 115,38 = 333 951,17
+    ans = engine.ask("Gagnef + Orsa handlingsplaner 2020?")
+    assert ans.text.startswith("333 951,17 kr:")
+    assert "Handlingsplaner" in ans.text.splitlines()[0]
+
+
+def test_no_sum_when_a_receiver_has_no_published_amount(engine):
+    ans = engine.ask("Hur mycket får Mora och Nacka tillsammans 2020?")
+    assert "sammanlagt" not in ans.text.splitlines()[0]
+    assert "Ett eget belopp för Nacka kommun 2020 framgår inte av dokumenten" in ans.text
+    assert "593 461 kr" in ans.text
+
+
+def test_english_sum_is_answered_in_english(engine):
+    ans = engine.ask("How much do Mora and Leksand get together in 2020?")
+    assert ans.language == "en"
+    assert ans.text.startswith("1 053 310 SEK: Mora kommun and Leksands kommun get in total 1 053 310 SEK in 2020")
+    assert "the documents do not print the sum" in ans.text
+
+
+def test_follow_up_adding_a_receiver_sums_all_three(engine):
+    engine.ask("Mora + Leksand totalt 2020?", conversation="add")
+    ans = engine.ask("och om vi lägger till Orsa?", conversation="add")
+    # + Orsa 201 173 -> 1 254 483
+    assert ans.text.startswith("1 254 483 kr:")
+    assert "Orsa kommun" in ans.text and "Mora kommun" in ans.text
+
+
+def test_a_follow_up_without_an_add_word_still_switches_the_receiver(engine):
+    engine.ask("Mora + Leksand totalt 2020?", conversation="switch")
+    assert engine.ask("och Orsa?", conversation="switch").text.startswith("201 173 kr")
+
+
+def test_swedish_inflections_of_known_words_are_known_but_unknown_things_stay_unknown(engine):
+    vocab = engine.parser.vocabulary
+    assert vocab.known("totaler")  # "total"
+    assert not vocab.known("kuratorer")
+    assert not vocab.known("aldre")  # "äldre" shares only the short stem "aldr" with "föräldrar"
+    assert engine.parse("vad blir det för totaler för Mora 2020?").unmatched == []
+    assert "kuratorer" in engine.parse("vad kostar kuratorer?").unmatched
+
+
+def test_a_missed_deadline_says_first_that_the_consequence_is_not_in_the_documents(engine):
+    ans = engine.ask("Vad händer om vi missar fristen för fakturan till Storsthlm?")
+    lines = ans.text.splitlines()
+    assert lines[0].startswith("Vad som händer om fristen missas framgår inte av dokumenten")
+    assert lines[1].startswith("1 december 2020:")
+    en = engine.ask("What happens if we miss the deadline to invoice Storsthlm?")
+    assert en.text.startswith("What happens if the deadline is missed is not in the documents")
