@@ -65,6 +65,9 @@ AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storl
 STRICT_DATE_WORDS = ("sista dag", "sista dagen", "sista datum", "senast", "deadline")
 #: "vilken kommun får mest": a ranking
 RANK_WORDS = ("mest", "storst", "hogst", "minst", "lagst", "most", "largest", "biggest", "least", "smallest")
+#: "näst mest", "third-largest": the place in a ranking asked for (1 is the top)
+RANK_ORDINALS: dict[str, int] = {"nast": 2, "andra": 2, "second": 2, "tredje": 3, "third": 3, "fjarde": 4,
+                                 "fourth": 4, "femte": 5, "fifth": 5}
 #: "vem rekvirerade", "vilka ska": asks who, not how much
 WHO_WORDS = ("vem", "vilken myndighet", "vilken aktor", "who")
 #: words that make a text a question at all (a bare "hej" or "tack" asks nothing, so inherits nothing)

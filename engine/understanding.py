@@ -388,6 +388,13 @@ class QuestionParser:
         q.posts = self._narrowed(q.posts, q.post_phrases, q.years, q.levels)
         q.recipients = self._recipients(question, self._preferred_kind(q) or self._year_kind(q.years),
                                         q.assumed, q.recipient_words)
+        for word, county in self._county_compounds(text):
+            # "dalakommunerna", "stockholmskommuner": the county's municipalities
+            if county not in q.recipients:
+                q.recipients.append(county)
+            q.recipient_words.append(word)
+            if "kommun" not in q.levels:
+                q.levels.append("kommun")
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -418,6 +425,24 @@ class QuestionParser:
         q.unmatched = self._unmatched(q)
         q.unnamed = self._unnamed(q)
         return q
+
+    #: "dalakommun", "stockholmskommunerna": a county's name (or its first letters, at least this many) + "kommun"
+    COUNTY_PREFIX = 4
+
+    def _county_compounds(self, text: str) -> list[tuple[str, Recipient]]:
+        """Words made of a county's name and "kommun(er/erna)" ("dalakommunerna", "skånekommuner",
+        "stockholmskommunerna"), each with its county. The name part must start the county's short name
+        (the colloquial "dala" of "Dalarna"), be one county's only, and be at least COUNTY_PREFIX letters."""
+        out = []
+        for m in re.finditer(r"(?<![a-z])([a-z]+?)s?kommun(?:er|erna|ernas)?(?![a-z])", text):
+            word, stem = m.group(0), m.group(1)
+            if len(stem) < self.COUNTY_PREFIX:
+                continue
+            counties = [r for r in self.kb.recipients.values() if r.kind == RecipientKind.lan
+                        and any(fold(n).startswith(stem) or fold(n) == f"{stem}s" for n in (r.short, r.name))]
+            if len(counties) == 1:
+                out.append((word, counties[0]))
+        return out
 
     def _unnamed(self, q: Query) -> list[str]:
         """Words naming a thing that is neither a slot (recipient, post, year, level) nor a question

@@ -78,3 +78,26 @@ def test_a_missed_deadline_says_first_that_the_consequence_is_not_in_the_documen
     assert lines[1].startswith("1 december 2020:")
     en = engine.ask("What happens if we miss the deadline to invoice Storsthlm?")
     assert en.text.startswith("What happens if the deadline is missed is not in the documents")
+
+
+def test_a_place_in_a_ranking_other_than_the_top(engine):
+    # Dalarna 2020 totals: Falun 1 726 309, Borlänge 1 526 386, Ludvika 782 627, Avesta 674 017
+    assert engine.ask("Vilken kommun i Dalarna får näst mest 2020?").text.startswith("Borlänge kommun: 1 526 386 kr")
+    en = engine.ask("Which municipality in Dalarna gets the fourth-largest amount in 2020?")
+    assert en.language == "en" and en.text.startswith("Avesta kommun: 674 017 SEK – number 4 counting from the most")
+    # from the least: Vansbro 197 452, Orsa 201 173
+    assert engine.ask("Vilken kommun i Dalarna får näst minst 2020?").text.startswith("Orsa kommun: 201 173 kr")
+
+
+def test_a_county_name_compounded_with_kommun_names_the_countys_municipalities(engine):
+    q = engine.parse("vilken dalakommun får minst 2020?")
+    assert [r.id for r in q.recipients] == ["lan-20"] and "kommun" in q.levels and not q.unmatched
+    assert engine.ask("vilken dalakommun får minst 2020?").text.startswith("Vansbro kommun: 197 452 kr")
+    assert not engine.parser._county_compounds(" storkommun landsbygdskommuner ")  # no county's name
+
+
+def test_a_municipal_post_for_all_municipalities_of_a_county_is_their_exact_sum(engine):
+    # Handlingsplaner 2020, the 15 Dalarna municipalities: 5 577 707,31 (the seed does not print the sum)
+    ans = engine.ask("Hur mycket får kommunerna i Dalarna sammanlagt för handlingsplaner 2020?")
+    assert ans.text.startswith("5 577 707,31 kr: summan av de 15 publicerade kommunbeloppen")
+    assert "Brukarmedverkan" not in ans.text  # not the county's own (county-shared) posts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
+import re
 
 from engine import lexicon
 from engine.answer import Answer
@@ -29,7 +30,7 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
             return carried
     if q.years and not any(y in covered_years(kb) for y in q.years):
         return _year_not_covered(kb, q)
-    if q.has(*lexicon.RANK_WORDS):
+    if q.has(*lexicon.RANK_WORDS) or rank_place(q) > 1:
         ranked = _ranking(kb, q)
         if ranked is not None:
             return ranked
@@ -84,6 +85,13 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     return None
 
 
+def rank_place(q: Query) -> int:
+    """The place asked for in a ranking: 2 for "näst mest", 3 for "third-largest"/"tredje störst", else 1."""
+    m = re.search(r"(?<![a-z])(" + "|".join(lexicon.RANK_ORDINALS) + r")[ -](?:" + "|".join(lexicon.RANK_WORDS)
+                  + r")(?![a-z])", q.text)
+    return lexicon.RANK_ORDINALS[m.group(1)] if m else 1
+
+
 def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
     """"Vilken kommun i Dalarna får mest?": the county's municipalities ranked by their published totals."""
     counties = {r.county_code for r in q.recipients if r.county_code and r.kind != RecipientKind.kommun}
@@ -104,10 +112,15 @@ def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
             sources.append(a.source)
     if len(rows) < 2:
         return None
-    least = q.has("minst", "lagst", "least", "smallest")
+    least = q.has("minst", "lagst", "least", "smallest") or bool(re.search(r"-(?:least|smallest)(?![a-z])", q.text))
     order = sorted(rows.items(), key=lambda kv: kv[1], reverse=not least)
-    top_id, top_amount = order[0]
-    lines = [f"{kb.recipients[top_id].name}: {format_kr(top_amount)} – {'minst' if least else 'mest'} av "
+    place = rank_place(q)
+    if place > len(order) or (place > 1 and order[place - 1][1] in (order[place - 2][1], *order[place:place + 1])):
+        return None  # no such place, or a tie: which receiver holds it is not clear
+    top_id, top_amount = order[place - 1]
+    most = 'minst' if least else 'mest'
+    which = f"{most} av" if place == 1 else f"nummer {place} räknat från {most}, av"
+    lines = [f"{kb.recipients[top_id].name}: {format_kr(top_amount)} – {which} "
              f"{len(order)} kommuner med publicerade belopp."]
     lines += [f"{i}. {kb.recipients[rid].short}: {format_kr(amount)}" for i, (rid, amount) in enumerate(order, 1)]
     return Answer(text="\n".join(lines), intent="amount",
@@ -168,6 +181,13 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
         post_ids |= _named_alike(kb, q.posts, allocs)
     if r.kind == RecipientKind.grupp and (not allocs or (post_ids and not any(a.post in post_ids for a in allocs))):
         members = _members_sum(kb, q, r)
+        if members is not None:
+            return members
+    if (r.kind == RecipientKind.lan and "kommun" in q.levels and post_ids
+            and not any(a.post in post_ids for a in allocs)):
+        # "summa kunskapsbaserad vård alla kommuner i Dalarna": a municipal post asked for a county's
+        # municipalities is the sum of their published amounts, not the county's own (county-shared) money
+        members = _members_sum(kb, q, r, label=f"kommunerna i {r.name}")
         if members is not None:
             return members
     if post_ids and not any(a.post in post_ids for a in allocs):
@@ -251,7 +271,7 @@ def stated_cells(kb: KnowledgeBase, recipient_id: str, posts: list[Post]) -> lis
     return out
 
 
-def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None:
+def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient, label: str | None = None) -> Answer | None:
     """"Hur mycket får Dalarnas kommuner sammanlagt?": the exact sum of the members' published amounts,
     per post, said to be a sum (the documents do not print it)."""
     members = {m.id for m in kb.municipalities_in_county(group.county_code)} if group.county_code else set()
@@ -271,8 +291,9 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
         total = sum((a.amount for a in parts), Decimal(0))
         stated = kb.posts[post].amount
         if stated is not None and stated == total:
-            lines.append(f"{format_kr(total)}: {kb.posts[post].short} {year} för {group.name[0].lower()}"
-                         f"{group.name[1:]} (postens belopp i dokumentet; lika med summan av de {len(parts)} "
+            name = label or group.name
+            lines.append(f"{format_kr(total)}: {kb.posts[post].short} {year} för {name[0].lower()}"
+                         f"{name[1:]} (postens belopp i dokumentet; lika med summan av de {len(parts)} "
                          "kommunbeloppen i tabellen).")
             continue
         lines.append(f"{format_kr(total)}: summan av de {len(parts)} publicerade kommunbeloppen för "
@@ -280,7 +301,7 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
                      "(dokumenten skriver inte ut summan; den är räknad exakt ur tabellen).")
     if len(by_post) > 1:
         grand = sum((a.amount for a in rows), Decimal(0))
-        lines.insert(0, f"{format_kr(grand)}: {group.name} sammanlagt enligt de publicerade beloppen:")
+        lines.insert(0, f"{format_kr(grand)}: {label or group.name} sammanlagt enligt de publicerade beloppen:")
     return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
                   sources=uniq_sources([a.source for a in rows]))
 

@@ -80,6 +80,15 @@ _TEMPLATES: list[tuple[str, str]] = [
                                     "de publicerade beloppen": "published amounts"}[m[1]]
      + "; the documents do not print the sum, it is computed from the table)"),
     (r"^Exakt summa av postbeloppen:", "Exact sum of the post amounts:"),
+    (r" – (mest|minst) av (\d+) kommuner med publicerade belopp\.",
+     lambda m: f" – the {'most' if m[1] == 'mest' else 'least'} of {m[2]} municipalities with published amounts."),
+    (r" – nummer (\d+) räknat från (mest|minst), av (\d+) kommuner med publicerade belopp\.",
+     lambda m: f" – number {m[1]} counting from the {'most' if m[2] == 'mest' else 'least'}, of {m[3]} "
+               "municipalities with published amounts."),
+    (r" sammanlagt enligt de publicerade beloppen:", " in total according to the published amounts:"),
+    (r"summan av de (\d+) publicerade kommunbeloppen för (.+?) i (.+?) \(dokumenten skriver inte ut summan; den är "
+     r"räknad exakt ur tabellen\)", r"the sum of the \1 published municipal amounts for \2 in \3 (the documents do "
+     r"not print the sum; it is computed exactly from the table)"),
     (r" får sammanlagt ", " gets in total "),
     (r" får (?=[\d])", " gets "),
     (r" fick (?=[\d])", " got "),
