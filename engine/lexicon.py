@@ -65,6 +65,9 @@ AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storl
 STRICT_DATE_WORDS = ("sista dag", "sista dagen", "sista datum", "senast", "deadline")
 #: "vilken kommun får mest": a ranking
 RANK_WORDS = ("mest", "storst", "hogst", "minst", "lagst", "most", "largest", "biggest", "least", "smallest")
+#: "hur mycket fanns kvar från 2019?", "rester från 2019", "left over": money carried over from an earlier year
+CARRIED_OVER_STEMS = ("kvar", "overfor", "overflyttade", "carry", "carried", "rester ", "resterna", "left over",
+                      "leftover", "remaining")
 #: "näst mest", "third-largest": the place in a ranking asked for (1 is the top)
 RANK_ORDINALS: dict[str, int] = {"nast": 2, "andra": 2, "second": 2, "tredje": 3, "third": 3, "fjarde": 4,
                                  "fourth": 4, "femte": 5, "fifth": 5}

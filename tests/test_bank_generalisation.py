@@ -101,3 +101,14 @@ def test_a_municipal_post_for_all_municipalities_of_a_county_is_their_exact_sum(
     ans = engine.ask("Hur mycket får kommunerna i Dalarna sammanlagt för handlingsplaner 2020?")
     assert ans.text.startswith("5 577 707,31 kr: summan av de 15 publicerade kommunbeloppen")
     assert "Brukarmedverkan" not in ans.text  # not the county's own (county-shared) posts
+
+
+def test_money_left_over_from_an_earlier_year_without_a_receiver_named(engine):
+    # 000: "kvarvarande medel från 2019 års stimulansmedel för sammanhållen vård om totalt 4 141 043 kr"
+    ans = engine.ask("Hur mycket fanns det kvar från 2019 för sammanhållen vård?")
+    assert ans.text.startswith("4 141 043 kr:") and "Uppgifter för 2019" not in ans.text
+    en = engine.ask("How much was left over from 2019 for coordinated care?")
+    assert en.text.startswith("4 141 043 SEK:")
+    # a post with no leftover in the documents, or a year without one, gets no leftover figure
+    assert "4 141 043" not in engine.ask("Hur mycket fanns kvar från 2019 för suicidprevention?").text
+    assert "4 141 043" not in engine.ask("Hur mycket blir kvar att fördela 2021 för sammanhållen vård?").text

@@ -24,7 +24,7 @@ _RECIPIENT_LEVEL = {RecipientKind.kommun: "kommun", RecipientKind.region: "regio
 
 
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
-    if q.has_stem("kvar", "overfor", "overflyttade", "carry"):
+    if q.has_stem(*lexicon.CARRIED_OVER_STEMS):
         carried = _carried_over(kb, q)
         if carried is not None:
             return carried
@@ -163,13 +163,23 @@ def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
     counties = {r.county_code for r in q.recipients if r.county_code}
     ids = {r.id for r in q.recipients}
     rows = [a for a in kb.allocations if a.note and "kvar" in fold(a.note)
-            and (a.recipient in ids or (kb.recipients[a.recipient].county_code in counties))]
+            and (not q.recipients or a.recipient in ids or (kb.recipients[a.recipient].county_code in counties))]
     if q.years:
-        rows = [a for a in rows if a.year in q.years or any(str(y) in a.note for y in q.years)] or rows
+        of_year = [a for a in rows if a.year in q.years or any(str(y) in a.note for y in q.years)]
+        # a receiver named: its leftover of another year is still the nearest; none named: only the year asked
+        rows = of_year or (rows if q.recipients else [])
+    if q.posts and not q.recipients:  # "kvar från 2019 års medel för sammanhållen vård": that post's leftover only
+        names = {fold(n) for p in q.posts for n in (p.short, *p.synonyms) if len(n) >= 4}
+        rows = [a for a in rows if a.post in {p.id for p in q.posts} or any(n in fold(a.note) for n in names)]
+    # a row that is the leftover itself ("Kvarvarande medel från 2019 …") before a total that mentions it
+    if not q.has_stem("total", "inklusive", "inkl", "including", "sammanlagt", "sammantaget"):
+        rows = [a for a in rows if fold(a.note).startswith("kvar")] or rows
     if not rows:
         return None
     lines = [f"{format_kr(a.amount)}: {a.note.rstrip('.')} ({kb.recipients[a.recipient].name}, {a.year})." for a in rows]
-    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
+    # the money is from the year its note names ("kvar från 2019"): the answer is about that year too
+    origins = [{"year": y} for y in q.years if any(str(y) in a.note for a in rows)]
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows] + origins,
                   sources=uniq_sources([a.source for a in rows]))
 
 
