@@ -56,6 +56,10 @@ PHRASES: dict[str, str] = {
     "local action plans": "lokala handlingsplaner", "action plans": "handlingsplaner", "action plan": "handlingsplan",
     "knowledge support": "kunskapsstod", "social services": "socialtjansten", "social service": "socialtjansten",
     "appropriation": "anslag", "appropriations": "anslag",
+    "child and adolescent psychiatry": "bup", "child and youth psychiatry": "bup", "child psychiatry": "bup",
+    "shorten": "korta", "resource centres": "resurscentrum", "resource centers": "resurscentrum",
+    "resource centre": "resurscentrum", "resource center": "resurscentrum",
+    "knowledge-based and safe care": "kunskapsbaserad och saker vard", "safe care": "saker vard",
 }
 
 #: words that ask for an amount whatever else the question says
@@ -241,7 +245,11 @@ FOLLOW_UP_FILLERS = {"da", "then", "dar", "there", "for", "kommun", "kommunen", 
 ENGLISH_MARKERS = {"how", "much", "what", "when", "does", "do", "is", "are", "the", "get", "gets", "who", "which",
                    "should", "must", "can", "we", "our", "my", "many", "and", "of", "will", "have", "has", "where",
                    "receive", "receives", "by", "with", "there", "any", "was", "were", "did", "it", "this", "that",
-                   "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount", "invoice", "funds", "municipality", "county"}
+                   "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount", "invoice", "funds", "municipality", "county",
+                   # English-only nouns of the domain: a question with no function word ("Budget for trauma care
+                   # for regions in 2019?") is still English
+                   "regions", "municipalities", "counties", "care", "children", "youth", "agreement", "prevention",
+                   "queues", "requirements", "targets"}
 SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "att", "det", "ar", "vem", "vilka",
                    "vilken", "vilket", "kommer", "maste", "kan", "har", "var", "vart", "varfor", "till", "pa", "om",
                    "med", "den", "som", "mkt", "fick", "sista", "dag", "nagon", "oss", "vara", "jag", "man", "ni",

@@ -112,3 +112,23 @@ def test_money_left_over_from_an_earlier_year_without_a_receiver_named(engine):
     # a post with no leftover in the documents, or a year without one, gets no leftover figure
     assert "4 141 043" not in engine.ask("Hur mycket fanns kvar från 2019 för suicidprevention?").text
     assert "4 141 043" not in engine.ask("Hur mycket blir kvar att fördela 2021 för sammanhållen vård?").text
+
+
+@pytest.mark.parametrize("question, lead", [
+    # 003 table: "Medel för att korta köer BUP 380" (Mnkr), "Resurscenter 10"
+    ("How much do the regions get to shorten child and adolescent psychiatry queues in 2019?", "380 000 000 SEK"),
+    ("What did SKL get for resource centers in 2019?", "10 000 000 SEK"),
+    # 002: Leksand, Kunskapsbaserad och säker vård 2020: 153 283,02
+    ("What does Leksand get for knowledge-based and safe care in 2020?", "153 283.02 SEK"),
+])
+def test_english_names_of_the_documents_posts(engine, question, lead):
+    ans = engine.ask(question)
+    assert ans.language == "en" and ans.text.startswith(lead)
+
+
+def test_an_english_question_without_english_function_words_is_english(engine):
+    from engine.understanding import detect_language
+
+    assert detect_language("Budget for psychiatric trauma care for regions in 2019?") == "en"
+    assert detect_language("smedjebacken total 2020?") is None  # nothing English or Swedish in it
+    assert detect_language("Vad får regionerna för traumavård 2019?") == "sv"
