@@ -132,3 +132,8 @@ def test_an_english_question_without_english_function_words_is_english(engine):
     assert detect_language("Budget for psychiatric trauma care for regions in 2019?") == "en"
     assert detect_language("smedjebacken total 2020?") is None  # nothing English or Swedish in it
     assert detect_language("Vad får regionerna för traumavård 2019?") == "sv"
+
+
+def test_leftover_excluded_is_not_asked_for(engine):
+    ans = engine.ask("Hur mycket av 2020 års medel för sammanhållen vård, utan resterna från 2019, går till kommunerna i Stockholms län?")
+    assert not ans.text.startswith("4 141 043")

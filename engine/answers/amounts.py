@@ -24,7 +24,7 @@ _RECIPIENT_LEVEL = {RecipientKind.kommun: "kommun", RecipientKind.region: "regio
 
 
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
-    if q.has_stem(*lexicon.CARRIED_OVER_STEMS):
+    if _asks_carried_over(q):
         carried = _carried_over(kb, q)
         if carried is not None:
             return carried
@@ -155,6 +155,12 @@ def _level_ranking(kb: KnowledgeBase, q: Query, kind: RecipientKind) -> Answer |
     return Answer(text="\n".join(lines), intent="amount",
                   facts=[{"recipient": a.recipient, "amount": str(a.amount)} for a in order],
                   sources=uniq_sources([top.source]))
+
+
+def _asks_carried_over(q: Query) -> bool:
+    """"Hur mycket fanns kvar från 2019?" — but not "exklusive 2019-resterna" (the leftover excluded)."""
+    kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z0-9-]+", " ", q.text)
+    return any(re.search(r"(?<![a-z0-9])" + re.escape(s), kept) for s in lexicon.CARRIED_OVER_STEMS)
 
 
 def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
