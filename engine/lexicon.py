@@ -270,6 +270,7 @@ DIFFERENCE_WORDS = tuple(f"hur mycket {w}" for w in ("mer", "mindre", "storre", 
 #: common English words that carry no domain meaning of their own (an English question is not
 #: "about something the documents lack" because it says "earmarked for" or "paid back")
 ENGLISH_COMMON = {
+    "million", "millions", "billion", "billions", "thousand", "thousands",  # units of an amount ("2 million")
     "how", "much", "many", "what", "when", "where", "which", "who", "whom", "whose", "why", "does", "did", "done",
     "the", "and", "for", "from", "into", "with", "without", "about", "after", "before", "under", "over", "than",
     "that", "this", "these", "those", "there", "their", "they", "them", "have", "has", "had", "will", "would",

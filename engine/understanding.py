@@ -118,7 +118,15 @@ class Query:
 
     @property
     def wants_key(self) -> bool:
-        return self.has(*lexicon.KEY_WORDS) or self.has_stem("fordel", "befolkning")
+        return self.has(*lexicon.KEY_WORDS) or self.has_stem("fordel", "befolkning") or self.asks_which_receivers
+
+    @property
+    def asks_which_receivers(self) -> bool:
+        """"Hur många län får 2 miljoner i brukarmedverkan?", "Which counties get more?": which or how many
+        receivers of a level a post's money goes to, which the post's distribution key says."""
+        return bool(self.posts) and bool(re.search(
+            r" (?:hur manga|vilka|which|how many) (?:av )?(?:the )?(?:lan|lanen|regioner|regionerna|landsting|landstingen|"
+            r"kommuner|kommunerna|counties|regionerna|kommunerna)(?= )", self.text))
 
     @property
     def wants_status(self) -> bool:

@@ -137,3 +137,15 @@ def test_an_english_question_without_english_function_words_is_english(engine):
 def test_leftover_excluded_is_not_asked_for(engine):
     ans = engine.ask("Hur mycket av 2020 års medel för sammanhållen vård, utan resterna från 2019, går till kommunerna i Stockholms län?")
     assert not ans.text.startswith("4 141 043")
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka län får 2 miljoner för brukarmedverkan 2021?",
+    "How many counties get 2 million for user participation in 2019?",
+])
+def test_which_or_how_many_receivers_of_a_post_is_its_distribution_key(engine, question):
+    # 003/004: 1 000 000 kr per county/region, the three metropolitan ones 2 000 000 kr each
+    ans = engine.ask(question)
+    assert ans.rule == "distribution_key"
+    assert "storstadslänen" in ans.text or "metropolitan counties" in ans.text
+    assert "2 000 000" in ans.text
