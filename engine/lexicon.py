@@ -309,6 +309,11 @@ ENGLISH_COMMON = {
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
 SWEDISH_COMMON = {
     "ser", "sag", "sett", "vet",  # "hur ser det ut för Mora?": asking, not naming a thing
+    # everyday verbs and pronouns of a question's framing ("jag försöker sätta mig in", "förlåt", "båda")
+    "forsoker", "forsoka", "forsokte", "forsokt", "satta", "satter", "satte", "forlat", "forlata", "ursakta",
+    "bada", "bagge", "delade", "delades", "delats", "dela", "delar", "forsta", "forstar", "forstod", "lara",
+    "laser", "laste", "hitta", "hittar", "hittade", "letar", "letade", "saknar", "saknade", "glomt", "glomde",
+    "beratta", "berattar", "berattade", "forklara", "forklarar", "sammanfatta", "visa", "visar",
     "skulle", "gallde", "galla", "galler", "okade", "okar", "deltog", "undrar", "undra", "behovde", "behover",
     "fanns", "finns", "forhand", "stalls", "staller", "tackar", "tack", "sitter", "ursakta", "jobbar", "jobbet",
     "riktar", "lamnar", "handa", "hander", "spara", "sparar", "ansokte", "namns", "namnt", "stort", "stora",

@@ -149,3 +149,11 @@ def test_which_or_how_many_receivers_of_a_post_is_its_distribution_key(engine, q
     assert ans.rule == "distribution_key"
     assert "storstadslänen" in ans.text or "metropolitan counties" in ans.text
     assert "2 000 000" in ans.text
+
+
+def test_everyday_framing_verbs_are_not_unknown_terms(engine):
+    ans = engine.ask("Förlåt, jag försöker förstå – kan du berätta vad Orsa får totalt 2020?")
+    assert ans.text.startswith("201 173 kr")  # 002: Orsa 201 173
+    assert engine.ask("Orsa 2020, båda posterna?").text.startswith("201 173 kr")
+    # a thing the documents lack is still reported behind the same framing
+    assert "e-halsa" in engine.parse("Jag försöker förstå vad Orsa får för e-hälsa 2020").unmatched
