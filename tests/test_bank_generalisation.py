@@ -157,3 +157,12 @@ def test_everyday_framing_verbs_are_not_unknown_terms(engine):
     assert engine.ask("Orsa 2020, båda posterna?").text.startswith("201 173 kr")
     # a thing the documents lack is still reported behind the same framing
     assert "e-halsa" in engine.parse("Jag försöker förstå vad Orsa får för e-hälsa 2020").unmatched
+
+
+def test_an_identifier_the_documents_only_mention_is_said_to_be_missing(engine):
+    # 003 says the requisition carries "Regeringskansliets diarienummer" but never gives it
+    ans = engine.ask("Vilket diarienummer har Regeringskansliet för överenskommelsen 2019?")
+    assert ans.text.startswith("”diarienummer” finns inte i dokumenten")
+    assert "bankgiro" in engine.ask("Vilket bankgiro ska vi betala tillbaka oanvända medel till?").text.split(".")[0]
+    # an identifier the documents do give is answered as before
+    assert "S/20/0002" in engine.ask("Vilket diarienummer ska anges på fakturan till Storsthlm?").text.splitlines()[0]
