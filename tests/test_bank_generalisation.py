@@ -166,3 +166,13 @@ def test_an_identifier_the_documents_only_mention_is_said_to_be_missing(engine):
     assert "bankgiro" in engine.ask("Vilket bankgiro ska vi betala tillbaka oanvända medel till?").text.split(".")[0]
     # an identifier the documents do give is answered as before
     assert "S/20/0002" in engine.ask("Vilket diarienummer ska anges på fakturan till Storsthlm?").text.splitlines()[0]
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Vem har skrivit under Storsthlms PM om fakturering av medlen?", "Åsa Danielsson"),
+    ("Vem undertecknade överenskommelsen 2019?", "Vesna Jovic"),
+    ("Vem har undertecknat SKR:s meddelande om överenskommelsen 2021–2022?", "Anders Knape"),
+    ("Vilka undertecknade Stockholms stads tjänsteutlåtande om PRIO 2012?", "Gillis Hammar"),
+])
+def test_who_signed_a_document_gets_the_signatory_not_the_documents_subject(engine, question, name):
+    assert name in engine.ask(question).text.splitlines()[0]
