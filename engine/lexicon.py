@@ -210,7 +210,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 AGREEMENT_WORDS = ("overenskommelse", "overenskommelsen", "ok", "agreement", "totalt", "hela", "sammanlagt",
-                   "nationellt", "riket", "staten")
+                   "nationellt", "riket", "staten", "ramen", "ram", "totalramen", "frame", "envelope")
 
 STOPWORDS = {
     "hur", "mycket", "vad", "ar", "var", "vi", "ni", "jag", "man", "det", "den", "de", "en", "ett", "och", "att",

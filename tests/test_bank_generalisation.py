@@ -176,3 +176,10 @@ def test_an_identifier_the_documents_only_mention_is_said_to_be_missing(engine):
 ])
 def test_who_signed_a_document_gets_the_signatory_not_the_documents_subject(engine, question, name):
     assert name in engine.ask(question).text.splitlines()[0]
+
+
+def test_the_frame_of_an_agreement_is_its_total(engine):
+    # 003: 1 774 Mkr (2019); 004: 1 680 Mkr (2021)
+    assert engine.ask("Hur stor är ramen 2021?").text.startswith("1 680 000 000 kr")
+    ans = engine.ask("Hur mycket större var ramen 2019 än 2021?")
+    assert ans.text.startswith("Skillnad 94 000 000 kr") and "2019 är större" in ans.text.splitlines()[0]
