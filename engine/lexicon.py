@@ -106,7 +106,7 @@ POST_RECIPIENT_WORDS = ("vem tar emot", "vem far medlen", "vem far pengarna", "m
 WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "tilldela", "avsatt", "avsattes")
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
 
-DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
+DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "datums", "deadline", "tidpunkt", "vilken dag",
               "hur lang tid", "till vilket datum", "innan", "i tid", "for sent", "forsenad", "missar", "missa",
               "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar",
               "frist", "fristen", "frister", "fristerna")

@@ -23,7 +23,7 @@ def test_two_named_receivers_together_get_their_sum_first_with_each_part(engine)
     # Dalarna 2020 (002): Mora 593 461, Leksand 459 849 (rounded totals) -> 1 053 310
     ans = engine.ask("Hur mycket får Mora och Leksand tillsammans 2020?")
     first = ans.text.splitlines()[0]
-    assert first.startswith("1 053 310 kr:") and "sammanlagt" in first and "räknad" in first
+    assert first.startswith("1 053 310 kr = 593 461 kr + 459 849 kr:") and "sammanlagt" in first and "räknad" in first
     assert "• Mora kommun: 593 461 kr" in ans.text and "• Leksands kommun: 459 849 kr" in ans.text
     assert any("002_74a662b3024a3357" in str(s) for s in ans.sources)
 
@@ -31,7 +31,7 @@ def test_two_named_receivers_together_get_their_sum_first_with_each_part(engine)
 def test_a_sum_of_one_post_for_receivers_joined_by_plus(engine):
     # Handlingsplaner 2020: Gagnef 199 835,79 + Orsa 134 115,38 = 333 951,17
     ans = engine.ask("Gagnef + Orsa handlingsplaner 2020?")
-    assert ans.text.startswith("333 951,17 kr:")
+    assert ans.text.startswith("333 951,17 kr = 199 835,79 kr + 134 115,38 kr:")
     assert "Handlingsplaner" in ans.text.splitlines()[0]
 
 
@@ -45,7 +45,8 @@ def test_no_sum_when_a_receiver_has_no_published_amount(engine):
 def test_english_sum_is_answered_in_english(engine):
     ans = engine.ask("How much do Mora and Leksand get together in 2020?")
     assert ans.language == "en"
-    assert ans.text.startswith("1 053 310 SEK: Mora kommun and Leksands kommun get in total 1 053 310 SEK in 2020")
+    assert ans.text.startswith("1 053 310 SEK = 593 461 SEK + 459 849 SEK: Mora kommun and Leksands kommun get in total "
+                            "1 053 310 SEK in 2020")
     assert "the documents do not print the sum" in ans.text
 
 
@@ -53,7 +54,7 @@ def test_follow_up_adding_a_receiver_sums_all_three(engine):
     engine.ask("Mora + Leksand totalt 2020?", conversation="add")
     ans = engine.ask("och om vi lägger till Orsa?", conversation="add")
     # + Orsa 201 173 -> 1 254 483
-    assert ans.text.startswith("1 254 483 kr:")
+    assert ans.text.startswith("1 254 483 kr = 593 461 kr + 459 849 kr + 201 173 kr:")
     assert "Orsa kommun" in ans.text and "Mora kommun" in ans.text
 
 
@@ -71,13 +72,10 @@ def test_swedish_inflections_of_known_words_are_known_but_unknown_things_stay_un
     assert "kuratorer" in engine.parse("vad kostar kuratorer?").unmatched
 
 
-def test_a_missed_deadline_says_first_that_the_consequence_is_not_in_the_documents(engine):
+def test_a_missed_deadline_gets_the_deadline_and_says_the_consequence_is_not_stated(engine):
     ans = engine.ask("Vad händer om vi missar fristen för fakturan till Storsthlm?")
-    lines = ans.text.splitlines()
-    assert lines[0].startswith("Vad som händer om fristen missas framgår inte av dokumenten")
-    assert lines[1].startswith("1 december 2020:")
-    en = engine.ask("What happens if we miss the deadline to invoice Storsthlm?")
-    assert en.text.startswith("What happens if the deadline is missed is not in the documents")
+    assert ans.text.startswith("1 december 2020:")
+    assert "Dokumentet anger inte vad som händer om fristen missas." in ans.text
 
 
 def test_a_place_in_a_ranking_other_than_the_top(engine):

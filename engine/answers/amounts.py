@@ -354,7 +354,8 @@ def _recipients_sum(kb: KnowledgeBase, q: Query, recipients: list[Recipient]) ->
     exact = [a for _, allocs in per for a in allocs]
     what = (" för " + ", ".join(sorted({kb.posts[a.post].short for a in exact if a.post in kb.posts}))) if post_ids else ""
     basis = "de avrundade totalbeloppen" if rounded else ("postbeloppen" if post_ids else "de publicerade beloppen")
-    lines = [f"{format_kr(grand)}: {names} får sammanlagt {format_kr(grand)}{what} {year} "
+    parts_sum = " + ".join(format_kr(amount) for _, amount in amounts)
+    lines = [f"{format_kr(grand)} = {parts_sum}: {names} får sammanlagt {format_kr(grand)}{what} {year} "
              f"(summan av {basis}; dokumenten skriver inte ut summan, den är räknad ur tabellen)."]
     lines += [f"• {r.name}: {format_kr(amount)}" for r, amount in amounts]
     if rounded and not post_ids:

@@ -98,9 +98,7 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         lines.append("Andra deadlines av samma slag: " + "; ".join(
             f"{date_with_note(d.date) if d.date else 'utan datum'} ({d.who}: {d.action})" for d in others))
     if q.has(*lexicon.CONSEQUENCE_WORDS) and not any(d.consequence for d in top):
-        # "Vad händer om vi missar fristen?": what is asked is missing, so that comes first (the deadline is
-        # the nearest fact)
-        lines.insert(0, "Vad som händer om fristen missas framgår inte av dokumenten. Närmast i dokumenten, fristen:")
+        lines.append("Dokumentet anger inte vad som händer om fristen missas.")
     facts = [{"deadline": d.id, "date": d.date.isoformat() if d.date else None, "kind": d.kind.value} for d in top]
     return Answer(text="\n".join(lines), intent="deadline", facts=facts,
                   sources=uniq_sources([d.source for d in top]))

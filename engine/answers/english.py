@@ -28,8 +28,6 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"(\d+),(\d+) %", r"\1.\2 %"),
     (r"\b(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4})\b", lambda m: f"{m[1]} {_MONTHS[m[2]]} {m[3]}"),
     # sentences
-    (r"Vad som händer om fristen missas framgår inte av dokumenten\. Närmast i dokumenten, fristen:",
-     "What happens if the deadline is missed is not in the documents. Nearest in the documents, the deadline:"),
     (r"Ett eget belopp för (.+?) framgår inte av dokumenten", r"An amount of its own for \1 is not in the documents"),
     (r"Det nationella beloppet för (.+?) framgår inte av dokumenten", r"The national amount for \1 is not in the documents"),
     (r"Beloppet för (.+?) framgår inte av dokumenten", r"The amount for \1 is not in the documents"),
@@ -68,6 +66,8 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"Dokumenten anger inte", "The documents do not state"),
     (r"Dokumenten anger belopp för", "The documents state amounts for"),
     (r"dokumenten anger inget belopp som", "the documents state no amount that"),
+    (r"Dokumentet anger inte vad som händer om fristen missas\.",
+     "The document does not say what happens if the deadline is missed."),
     (r"\(avrundat belopp\)", "(rounded amount)"),
     (r"Fördelat per post", "Split by post"),
     (r"\(summa ", "(sum "),
