@@ -667,7 +667,10 @@ class QuestionParser:
                 out.recipients = pair
                 assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
         elif not q.recipients and prev.recipients and not asks_for_recipients(q) \
-                and not q.has(*lexicon.NATIONAL_WORDS):  # "och i hela landet det året?" drops the receiver
+                and not q.has(*lexicon.NATIONAL_WORDS) \
+                and not re.search(r" (?:till|hos|to) (?:den |det |de |the )?[a-z]{4,}", q.text):
+            # "och i hela landet det året?" drops the receiver; so does a receiver of its own in words
+            # ("och till myndigheten?" after "… inne hos SKL?")
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
         years = list(dict.fromkeys([*q.years, *prev.recent_years]))[:2]
@@ -698,6 +701,10 @@ class QuestionParser:
             extra += [w for w in prev.text.split() if w.startswith(stems)]
         if not out.topics and prev.topics and not (q.wants_amount or q.wants_date or q.wants_key):
             out.topics = prev.topics
+        if (prev.wants_date and out.deadline_kinds and not q.wants_date
+                and not (q.wants_amount or q.wants_key or q.asks_who or q.wants_usage or q.wants_reason)):
+            # "och till myndigheten?" after "när ska redovisningen vara inne hos SKL?": when, too
+            extra.append("nar")
         if extra:
             out.text = out.text.rstrip() + " " + " ".join(extra) + " "
         inherited = (out.recipients != q.recipients or out.years != q.years or out.posts != q.posts

@@ -181,3 +181,17 @@ def test_the_frame_of_an_agreement_is_its_total(engine):
     assert engine.ask("Hur stor är ramen 2021?").text.startswith("1 680 000 000 kr")
     ans = engine.ask("Hur mycket större var ramen 2019 än 2021?")
     assert ans.text.startswith("Skillnad 94 000 000 kr") and "2019 är större" in ans.text.splitlines()[0]
+
+
+def test_a_receiver_after_hos_or_till_prefers_the_deadline_it_receives(engine):
+    # 003: reports to SKL by 31 januari 2020; SKL's own report on knowledge steering by 31 mars 2020
+    ans = engine.ask("När ska 2019 års redovisningar vara inne hos SKL?")
+    assert ans.text.startswith("31 januari 2020:")
+
+
+def test_a_date_follow_up_naming_another_receiver_in_words_keeps_asking_when(engine):
+    engine.ask("När ska redovisningen för 2019 vara inne hos SKL?", conversation="rep")
+    ans = engine.ask("och till myndigheterna?", conversation="rep")
+    assert ans.text.startswith("15 februari 2020:")  # 003: "till uppföljningsmyndigheten senast den 15 februari 2020"
+    ans = engine.ask("och den ekonomiska redovisningen till Kammarkollegiet?", conversation="rep")
+    assert ans.text.startswith("31 mars 2020:") and "ekonomisk redovisning" in ans.text.splitlines()[0]
