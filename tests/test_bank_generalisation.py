@@ -195,3 +195,10 @@ def test_a_date_follow_up_naming_another_receiver_in_words_keeps_asking_when(eng
     assert ans.text.startswith("15 februari 2020:")  # 003: "till uppföljningsmyndigheten senast den 15 februari 2020"
     ans = engine.ask("och den ekonomiska redovisningen till Kammarkollegiet?", conversation="rep")
     assert ans.text.startswith("31 mars 2020:") and "ekonomisk redovisning" in ans.text.splitlines()[0]
+
+
+def test_a_population_key_is_rendered_in_english(engine):
+    ans = engine.ask("How are the 2021 action plan funds for the regions distributed?")
+    assert ans.language == "en" and "The funds are distributed by population" in ans.text
+    ans = engine.ask("How is the money for knowledge-based care distributed to the regions in 2021?")
+    assert ans.text.startswith("By population (2021):")

@@ -50,6 +50,8 @@ _TEMPLATES: list[tuple[str, str]] = [
      r"The date of the population figures for \1 is not in the documents."),
     (r" per län och resten efter befolkningsmängd", " per county and the rest by population"),
     (r"^Efter befolkningsmängd den ", "By population on "),
+    (r"\bMedlen fördelas efter befolkningsmängd\b", "The funds are distributed by population"),
+    (r"^Efter befolkningsmängd \(", "By population ("),
     (r"(?<=[\d)]) per län(?=[:,])", " per county"),
     (r", utom de tre storstadslänen \((.+?)\) som får (.+?) var:", r", except the three metropolitan counties (\1), which get \2 each:"),
     (r" var för de tre storstadslänen", " each for the three metropolitan counties"),
