@@ -60,6 +60,7 @@ PHRASES: dict[str, str] = {
     "shorten": "korta", "resource centres": "resurscentrum", "resource centers": "resurscentrum",
     "resource centre": "resurscentrum", "resource center": "resurscentrum",
     "knowledge-based and safe care": "kunskapsbaserad och saker vard", "safe care": "saker vard",
+    "knowledge-based care": "kunskapsbaserad vard", "knowledge based care": "kunskapsbaserad vard",
 }
 
 #: words that ask for an amount whatever else the question says

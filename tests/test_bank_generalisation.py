@@ -118,6 +118,7 @@ def test_money_left_over_from_an_earlier_year_without_a_receiver_named(engine):
     ("What did SKL get for resource centers in 2019?", "10 000 000 SEK"),
     # 002: Leksand, Kunskapsbaserad och säker vård 2020: 153 283,02
     ("What does Leksand get for knowledge-based and safe care in 2020?", "153 283.02 SEK"),
+    ("How much does Orsa get for knowledge-based care in 2020?", "67 057.69 SEK"),  # 002: Orsa 67 057,69
 ])
 def test_english_names_of_the_documents_posts(engine, question, lead):
     ans = engine.ask(question)
@@ -201,4 +202,6 @@ def test_a_population_key_is_rendered_in_english(engine):
     ans = engine.ask("How are the 2021 action plan funds for the regions distributed?")
     assert ans.language == "en" and "The funds are distributed by population" in ans.text
     ans = engine.ask("How is the money for knowledge-based care distributed to the regions in 2021?")
+    assert "100 000 000 SEK" in ans.text and "The funds are distributed by population" in ans.text
+    ans = engine.ask("Which posts are distributed by population in 2021?")
     assert ans.text.startswith("By population (2021):")
