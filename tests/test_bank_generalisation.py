@@ -205,3 +205,12 @@ def test_a_population_key_is_rendered_in_english(engine):
     assert "100 000 000 SEK" in ans.text and "The funds are distributed by population" in ans.text
     ans = engine.ask("Which posts are distributed by population in 2021?")
     assert ans.text.startswith("By population (2021):")
+
+
+def test_a_key_asked_for_the_metropolitan_counties_leads_with_their_amount(engine):
+    ans = engine.ask("Hur fördelas brukarmedverkan till storstadslänen 2021?")
+    assert ans.text.startswith("2 000 000 kr (2 Mkr) var till de tre storstadslänen")
+    en = engine.ask("How is user participation distributed to the metropolitan counties in 2021?")
+    assert en.text.startswith("2 000 000 SEK (2 MSEK) each to the three metropolitan counties")
+    # without them the per-county amount still leads
+    assert engine.ask("Hur fördelas brukarmedverkan 2021?").text.startswith("1 000 000 kr (1 Mkr) per län")

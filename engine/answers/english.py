@@ -55,6 +55,8 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"(?<=[\d)]) per län(?=[:,])", " per county"),
     (r", utom de tre storstadslänen \((.+?)\) som får (.+?) var:", r", except the three metropolitan counties (\1), which get \2 each:"),
     (r" var för de tre storstadslänen", " each for the three metropolitan counties"),
+    (r" var till de tre storstadslänen \((.+?)\); övriga län får (.+?):",
+     r" each to the three metropolitan counties (\1); the other counties get \2:"),
     (r"\befter andelen barn och unga 0–25 år", "by the share of children and young people aged 0–25"),
     (r"Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag inte "
      r"frågan\.", "I have no reliable answer: what you ask for is not in the documents, or I did not understand "
