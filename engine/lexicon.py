@@ -311,7 +311,7 @@ ENGLISH_COMMON = {
 SWEDISH_COMMON = {
     "ser", "sag", "sett", "vet",  # "hur ser det ut för Mora?": asking, not naming a thing
     # everyday verbs and pronouns of a question's framing ("jag försöker sätta mig in", "förlåt", "båda")
-    "forsoker", "forsoka", "forsokte", "forsokt", "satta", "satter", "satte", "forlat", "forlata", "ursakta",
+    "forsoker", "forsoka", "forsokte", "forsokt", "satta", "satter", "satte", "forlat", "forlata",
     "bada", "bagge", "delade", "delades", "delats", "dela", "delar", "forsta", "forstar", "forstod", "lara",
     "laser", "laste", "hitta", "hittar", "hittade", "letar", "letade", "saknar", "saknade", "glomt", "glomde",
     "beratta", "berattar", "berattade", "forklara", "forklarar", "sammanfatta", "visa", "visar",

@@ -2,10 +2,10 @@
 an agreement's total. Published figures only; computed estimates are labelled "beräknat"."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
-import re
 
 from engine import lexicon
 from engine.answer import Answer
