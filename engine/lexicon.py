@@ -56,6 +56,11 @@ PHRASES: dict[str, str] = {
     "local action plans": "lokala handlingsplaner", "action plans": "handlingsplaner", "action plan": "handlingsplan",
     "knowledge support": "kunskapsstod", "social services": "socialtjansten", "social service": "socialtjansten",
     "appropriation": "anslag", "appropriations": "anslag",
+    "child and adolescent psychiatry": "bup", "child and youth psychiatry": "bup", "child psychiatry": "bup",
+    "shorten": "korta", "resource centres": "resurscentrum", "resource centers": "resurscentrum",
+    "resource centre": "resurscentrum", "resource center": "resurscentrum",
+    "knowledge-based and safe care": "kunskapsbaserad och saker vard", "safe care": "saker vard",
+    "knowledge-based care": "kunskapsbaserad vard", "knowledge based care": "kunskapsbaserad vard",
 }
 
 #: words that ask for an amount whatever else the question says
@@ -65,6 +70,12 @@ AMOUNT_WORDS = ("hur mycket", "hur stor", "hur stora", "belopp", "summa", "storl
 STRICT_DATE_WORDS = ("sista dag", "sista dagen", "sista datum", "senast", "deadline")
 #: "vilken kommun får mest": a ranking
 RANK_WORDS = ("mest", "storst", "hogst", "minst", "lagst", "most", "largest", "biggest", "least", "smallest")
+#: "hur mycket fanns kvar från 2019?", "rester från 2019", "left over": money carried over from an earlier year
+CARRIED_OVER_STEMS = ("kvar", "overfor", "overflyttade", "carry", "carried", "rester ", "resterna", "left over",
+                      "leftover", "remaining")
+#: "näst mest", "third-largest": the place in a ranking asked for (1 is the top)
+RANK_ORDINALS: dict[str, int] = {"nast": 2, "andra": 2, "second": 2, "tredje": 3, "third": 3, "fjarde": 4,
+                                 "fourth": 4, "femte": 5, "fifth": 5}
 #: "vem rekvirerade", "vilka ska": asks who, not how much
 WHO_WORDS = ("vem", "vilken myndighet", "vilken aktor", "who")
 #: words that make a text a question at all (a bare "hej" or "tack" asks nothing, so inherits nothing)
@@ -96,7 +107,7 @@ POST_RECIPIENT_WORDS = ("vem tar emot", "vem far medlen", "vem far pengarna", "m
 WEAK_AMOUNT_STEMS = ("omfatt", "budget", "statsbidrag", "kronor", "pengar", "tilldela", "avsatt", "avsattes")
 GETS_WORDS = ("far", "fick", "erhaller", "erholl", "tilldelas", "tilldelades", "beviljades", "gar", "fordelas")
 
-DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "deadline", "tidpunkt", "vilken dag",
+DATE_WORDS = ("nar", "sista dag", "sista datum", "senast", "datum", "datums", "deadline", "tidpunkt", "vilken dag",
               "hur lang tid", "till vilket datum", "innan", "i tid", "for sent", "forsenad", "missar", "missa",
               "hinner", "sista dagen", "vara inne", "inne senast", "ha kommit in", "komma in", "vara klar",
               "frist", "fristen", "frister", "fristerna")
@@ -202,7 +213,7 @@ LEVEL_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 AGREEMENT_WORDS = ("overenskommelse", "overenskommelsen", "ok", "agreement", "totalt", "hela", "sammanlagt",
-                   "nationellt", "riket", "staten")
+                   "nationellt", "riket", "staten", "ramen", "ram", "totalramen", "frame", "envelope")
 
 STOPWORDS = {
     "hur", "mycket", "vad", "ar", "var", "vi", "ni", "jag", "man", "det", "den", "de", "en", "ett", "och", "att",
@@ -240,7 +251,11 @@ ENGLISH_MARKERS = {"how", "much", "what", "when", "does", "do", "is", "are", "th
                    "about", "why", "need", "may", "than", "more", "less", "us", "you", "your", "money", "amount",
                    "invoice", "funds", "municipality", "county",
                    # greetings: "hello", "thanks" alone are English too
-                   "hello", "hi", "hey", "thanks", "thank", "good", "morning", "afternoon", "please", "help"}
+                   "hello", "hi", "hey", "thanks", "thank", "good", "morning", "afternoon", "please", "help",
+                   # English-only nouns of the domain: a question with no function word ("Budget for trauma care
+                   # for regions in 2019?") is still English
+                   "regions", "municipalities", "counties", "care", "children", "youth", "agreement", "prevention",
+                   "queues", "requirements", "targets"}
 SWEDISH_MARKERS = {"hur", "mycket", "vad", "nar", "far", "ska", "vi", "och", "att", "det", "ar", "vem", "vilka",
                    "vilken", "vilket", "kommer", "maste", "kan", "har", "var", "vart", "varfor", "till", "pa", "om",
                    "med", "den", "som", "mkt", "fick", "sista", "dag", "nagon", "oss", "vara", "jag", "man", "ni",
@@ -261,6 +276,7 @@ DIFFERENCE_WORDS = tuple(f"hur mycket {w}" for w in ("mer", "mindre", "storre", 
 #: common English words that carry no domain meaning of their own (an English question is not
 #: "about something the documents lack" because it says "earmarked for" or "paid back")
 ENGLISH_COMMON = {
+    "million", "millions", "billion", "billions", "thousand", "thousands",  # units of an amount ("2 million")
     "how", "much", "many", "what", "when", "where", "which", "who", "whom", "whose", "why", "does", "did", "done",
     "the", "and", "for", "from", "into", "with", "without", "about", "after", "before", "under", "over", "than",
     "that", "this", "these", "those", "there", "their", "they", "them", "have", "has", "had", "will", "would",
@@ -299,6 +315,11 @@ ENGLISH_COMMON = {
 #: everyday Swedish words (folded) that say nothing about what is asked ("undrar", "skulle", "gällde")
 SWEDISH_COMMON = {
     "ser", "sag", "sett", "vet",  # "hur ser det ut för Mora?": asking, not naming a thing
+    # everyday verbs and pronouns of a question's framing ("jag försöker sätta mig in", "förlåt", "båda")
+    "forsoker", "forsoka", "forsokte", "forsokt", "satta", "satter", "satte", "forlat", "forlata",
+    "bada", "bagge", "delade", "delades", "delats", "dela", "delar", "forsta", "forstar", "forstod", "lara",
+    "laser", "laste", "hitta", "hittar", "hittade", "letar", "letade", "saknar", "saknade", "glomt", "glomde",
+    "beratta", "berattar", "berattade", "forklara", "forklarar", "sammanfatta", "visa", "visar",
     "skulle", "gallde", "galla", "galler", "okade", "okar", "deltog", "undrar", "undra", "behovde", "behover",
     "fanns", "finns", "forhand", "stalls", "staller", "tackar", "tack", "sitter", "ursakta", "jobbar", "jobbet",
     "riktar", "lamnar", "handa", "hander", "spara", "sparar", "ansokte", "namns", "namnt", "stort", "stora",
@@ -317,6 +338,13 @@ SWEDISH_COMMON = {
 }
 #: a comparison asked as yes/no about the first thing named ("får Mora mer än …?") gets "Ja"/"Nej" first
 COMPARE_YES_NO_STARTS = (" far ", " fick ", " ar ", " var ", " har ", " does ", " did ", " is ", " was ", " do ")
+#: "Säter och Hedemora tillsammans", "Falun + Borlänge", "Leksand o Rättvik sammanlagt": two or more named
+#: receivers' amounts added up (a stated total word with several receivers asks for their sum too)
+SUM_WORDS = ("tillsammans", "sammanlagt", "sammanlagd", "sammanlagda", "summa", "summan", "summera", "summerat",
+             "lagger ihop", "lagga ihop", "lagger man ihop", "laggs ihop", "lagg ihop", "lagger till", "lagga till",
+             "plus", "+", "together", "combined", "sum", "in total", "totalt", "total", "added")
+#: "och om vi lägger till Ludvika?": a follow-up that adds a receiver to those of the previous question
+ADD_WORDS = ("lagger till", "lagga till", "lagg till", "plus", "+", "add", "adding", "also add")
 #: a follow-up asking for the total drops the post it inherited ("och totalt?")
 TOTAL_WORDS = ("totalt", "sammanlagt", "total", "in total", "alla poster", "alla fyra poster", "overall", "tot")
 #: a follow-up asking for the whole country drops the recipient it inherited ("och hela landet?")

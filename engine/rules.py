@@ -10,6 +10,7 @@ Answer modules (engine/answers/*) read only the Query and the knowledge base.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -218,6 +219,46 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+#: (not in engine/lexicon.py: its upper-case tables are question words, and these name things)
+#: "Vilket bankgiro har Kammarkollegiet?": an identifier asked for, with the shape its value has in a text; an
+#: answer that holds no such value does not answer it (the word may occur, e.g. "Regeringskansliets diarienummer")
+_IDENTIFIER_SHAPES: dict[str, tuple[tuple[str, ...], str]] = {
+    "diarienummer": (("diarienummer", "diarienumret", "dnr", "arendenummer", "arendenumret", "case number",
+                      "file number"), r"\b(?:[A-Za-z]{1,4}\s?)?\d+(?:[./-]\d+)*/\d{2,}\b"),
+    "bankgiro": (("bankgiro", "bankgironummer", "bankgirot", "plusgiro", "plusgirot", "kontonummer", "kontonumret",
+                  "account number", "iban"), r"\b\d{2,4}-\d{4}\b|\bSE\d{2}[ \d]{20,}"),
+    "organisationsnummer": (("organisationsnummer", "organisationsnumret", "orgnr", "org nr"), r"\b\d{6}-\d{4}\b"),
+    "telefonnummer": (("telefonnummer", "telefonnumret", "telefonnumret", "phone number", "telephone number"),
+                      r"\b0\d{1,3}[- ]\d{2,3}[ \d]{3,}\b"),
+}
+
+
+def _identifier_asked(q: Query) -> tuple[str, str] | None:
+    """"Vilket bankgiro har Kammarkollegiet?": (the identifier's word as asked, its value's shape) when the
+    question asks which identifier something has."""
+    if not q.has("vilket", "vilken", "vad ar", "what", "which", "what is", "whats"):
+        return None
+    for words, shape in _IDENTIFIER_SHAPES.values():
+        for w in words:
+            if q.has(w):
+                return w, shape
+    return None
+
+
+def _identifier_check(q: Query, ans: Answer) -> Answer:
+    """An identifier asked for that the answer holds no value of ("Regeringskansliets diarienummer" is
+    mentioned, never given): "finns inte i dokumenten" first, the answer after it as the nearest facts."""
+    asked = _identifier_asked(q)
+    if asked is None or ans.intent in ("help", "not_in_documents") or re.search(asked[1], ans.text):
+        return ans
+    lead = f"”{asked[0]}” {trust.NOT_IN_DOCS} för det du frågar om."
+    return replace(ans, text=f"{lead} Närmast i dokumenten:\n{ans.text}", confident=False)
+
+
+#: rules whose answers are passages of facts, which may name an identifier without giving it
+_IDENTIFIER_CHECKED = {"rule_facts", "facts"}
+
+
 def not_understood(e: Engine) -> Answer:
     """The "no confident answer" outcome (Answer.confident is False; intent "help")."""
     from engine.qa import NOT_UNDERSTOOD
@@ -230,5 +271,7 @@ def dispatch(e: Engine, q: Query) -> Answer:
         if rule.when(e, q):
             ans = rule.answer(e, q)
             if ans is not None:
+                if rule.name in _IDENTIFIER_CHECKED:
+                    ans = _identifier_check(q, ans)
                 return replace(ans, rule=rule.name)
     return not_understood(e)

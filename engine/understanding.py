@@ -120,7 +120,15 @@ class Query:
 
     @property
     def wants_key(self) -> bool:
-        return self.has(*lexicon.KEY_WORDS) or self.has_stem("fordel", "befolkning")
+        return self.has(*lexicon.KEY_WORDS) or self.has_stem("fordel", "befolkning") or self.asks_which_receivers
+
+    @property
+    def asks_which_receivers(self) -> bool:
+        """"Hur många län får 2 miljoner i brukarmedverkan?", "Which counties get more?": which or how many
+        receivers of a level a post's money goes to, which the post's distribution key says."""
+        return bool(self.posts) and bool(re.search(
+            r" (?:hur manga|vilka|which|how many) (?:av )?(?:the )?(?:lan|lanen|regioner|regionerna|landsting|landstingen|"
+            r"kommuner|kommunerna|counties|regionerna|kommunerna)(?= )", self.text))
 
     @property
     def wants_status(self) -> bool:
@@ -282,6 +290,8 @@ class Vocabulary:
         if english and (english_words.names_no_thing(word)
                         or any(lemma in self.words for lemma in english_words.lemmas(word))):
             return True
+        if not english and self._same_stem(word):
+            return True
         parts = [p for p in re.split(r"[-/]", word) if p]
         if len(parts) > 1 and all(len(p) >= 2 for p in parts) and any(
                 len(p) >= self.MIN_LENGTH and p in self.words for p in parts):  # "sthlm-pm" is two words;
@@ -294,6 +304,27 @@ class Vocabulary:
                                      score_cutoff=self.TYPO_RATIO)
             return hit is not None
         return False
+
+
+    #: a Swedish word whose Snowball stem is at least this long and is the stem of a known word is an
+    #: inflection of it ("totaler" of "total", "delades" of "delas"); shorter stems ("ram", "del", "aldr" of "äldre" and "föräldrar") are too
+    #: ambiguous to count
+    MIN_STEM = 5
+
+    def _same_stem(self, word: str) -> bool:
+        """A Swedish inflection of a known word by the Snowball stemmer (PyStemmer, already used for the
+        passage index); the stems of the known words are made once, on the first word that needs them."""
+        stems = self.__dict__.get("_stems")
+        if stems is None:
+            import Stemmer  # lazily: only a question with an otherwise unknown word needs it
+
+            stemmer = Stemmer.Stemmer("swedish")
+            self.__dict__["_stemmer"] = stemmer
+            stems = self.__dict__["_stems"] = frozenset(
+                st for st in stemmer.stemWords(sorted(w for w in self.words if len(w) >= self.MIN_STEM))
+                if len(st) >= self.MIN_STEM)
+        stem = self.__dict__["_stemmer"].stemWord(word)
+        return len(stem) >= self.MIN_STEM and stem in stems
 
 
 def _is_question_word(vocab: Vocabulary, word: str, *, english: bool = False) -> bool:
@@ -367,6 +398,13 @@ class QuestionParser:
         q.posts = self._narrowed(q.posts, q.post_phrases, q.years, q.levels)
         q.recipients = self._recipients(question, self._preferred_kind(q) or self._year_kind(q.years),
                                         q.assumed, q.recipient_words)
+        for word, county in self._county_compounds(text):
+            # "dalakommunerna", "stockholmskommuner": the county's municipalities
+            if county not in q.recipients:
+                q.recipients.append(county)
+            q.recipient_words.append(word)
+            if "kommun" not in q.levels:
+                q.levels.append("kommun")
         q.deadline_kinds = [
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
@@ -397,6 +435,24 @@ class QuestionParser:
         q.unmatched = self._unmatched(q)
         q.unnamed = self._unnamed(q)
         return q
+
+    #: "dalakommun", "stockholmskommunerna": a county's name (or its first letters, at least this many) + "kommun"
+    COUNTY_PREFIX = 4
+
+    def _county_compounds(self, text: str) -> list[tuple[str, Recipient]]:
+        """Words made of a county's name and "kommun(er/erna)" ("dalakommunerna", "skånekommuner",
+        "stockholmskommunerna"), each with its county. The name part must start the county's short name
+        (the colloquial "dala" of "Dalarna"), be one county's only, and be at least COUNTY_PREFIX letters."""
+        out = []
+        for m in re.finditer(r"(?<![a-z])([a-z]+?)s?kommun(?:er|erna|ernas)?(?![a-z])", text):
+            word, stem = m.group(0), m.group(1)
+            if len(stem) < self.COUNTY_PREFIX:
+                continue
+            counties = [r for r in self.kb.recipients.values() if r.kind == RecipientKind.lan
+                        and any(fold(n).startswith(stem) or fold(n) == f"{stem}s" for n in (r.short, r.name))]
+            if len(counties) == 1:
+                out.append((word, counties[0]))
+        return out
 
     def _unnamed(self, q: Query) -> list[str]:
         """Words naming a thing that is neither a slot (recipient, post, year, level) nor a question
@@ -558,7 +614,12 @@ class QuestionParser:
             text = text.rstrip() + " hela landet totalt "
             recipients, levels = [], []
             prev = replace(prev, recipients=[], levels=[])
-        if q.recipients:
+        if q.recipients and prev.recipients and q.has(*lexicon.ADD_WORDS):
+            # "och om vi lägger till Ludvika?" after "Falun + Borlänge totalt?": the previous receivers and this one
+            recipients = unique_recipients([*prev.recipients, *q.recipients])
+            text = text.rstrip() + " " + " ".join(fold(r.short) for r in q.recipients if r not in prev.recipients) + " "
+            assumed.append(", ".join(r.name for r in prev.recipients))
+        elif q.recipients:
             for r in prev.recipients:
                 for name in sorted({fold(r.name), fold(r.short)}, key=len, reverse=True):
                     text = text.replace(f" {name} ", " ")
@@ -608,7 +669,10 @@ class QuestionParser:
                 out.recipients = pair
                 assumed.append(" och ".join(r.name for r in pair if r not in q.recipients))
         elif not q.recipients and prev.recipients and not asks_for_recipients(q) \
-                and not q.has(*lexicon.NATIONAL_WORDS):  # "och i hela landet det året?" drops the receiver
+                and not q.has(*lexicon.NATIONAL_WORDS) \
+                and not re.search(r" (?:till|hos|to) (?:den |det |de |the )?[a-z]{4,}", q.text):
+            # "och i hela landet det året?" drops the receiver; so does a receiver of its own in words
+            # ("och till myndigheten?" after "… inne hos SKL?")
             out.recipients = prev.recipients
             assumed.append(", ".join(r.name for r in prev.recipients))
         years = list(dict.fromkeys([*q.years, *prev.recent_years]))[:2]
@@ -639,6 +703,10 @@ class QuestionParser:
             extra += [w for w in prev.text.split() if w.startswith(stems)]
         if not out.topics and prev.topics and not (q.wants_amount or q.wants_date or q.wants_key):
             out.topics = prev.topics
+        if (prev.wants_date and out.deadline_kinds and not q.wants_date
+                and not (q.wants_amount or q.wants_key or q.asks_who or q.wants_usage or q.wants_reason)):
+            # "och till myndigheten?" after "när ska redovisningen vara inne hos SKL?": when, too
+            extra.append("nar")
         if extra:
             out.text = out.text.rstrip() + " " + " ".join(extra) + " "
         inherited = (out.recipients != q.recipients or out.years != q.years or out.posts != q.posts

@@ -1,6 +1,7 @@
 """Scoring of question banks and dialogues, shared by the tests and `python -m tests.bank_scoring`.
 
-A bank item: {q, expect: [[alt, ...], ...], source?, absent?, lang?, class?}. It passes when every
+A bank item: {q, expect: [[alt, ...], ...], source?, absent?, lang?, class?, persona?} (class and persona
+only group the score). It passes when every
 expect group has one alternative in the answer (case-insensitive, spaces inside numbers ignored),
 the source stem is cited, no `absent` string appears, and an item with `lang: en` is answered in
 English (`Answer.language == "en"`).
@@ -78,21 +79,27 @@ def score_bank(engine: Any, items: list[dict[str, Any]]) -> dict[str, Any]:
     wrong = 0
     by_class: Counter[str] = Counter()
     by_class_ok: Counter[str] = Counter()
+    by_persona: Counter[str] = Counter()
+    by_persona_ok: Counter[str] = Counter()
     failures = []
     for item in items:
         answer = engine.ask(item["q"]).to_json_dict()
         problems = check(item, answer)
         cls = str(item.get("class", "-"))
+        persona = str(item.get("persona", "-"))
         by_class[cls] += 1
+        by_persona[persona] += 1
         if not problems:
             ok += 1
             by_class_ok[cls] += 1
+            by_persona_ok[persona] += 1
             continue
         wf = wrong_figure(item, answer)
         wrong += wf
         failures.append((item["q"], problems, wf, answer["text"][:200]))
     return {"ok": ok, "n": len(items), "wrong_figures": wrong, "failures": failures,
-            "by_class": {c: (by_class_ok[c], by_class[c]) for c in sorted(by_class)}}
+            "by_class": {c: (by_class_ok[c], by_class[c]) for c in sorted(by_class)},
+            "by_persona": {p: (by_persona_ok[p], by_persona[p]) for p in sorted(by_persona)}}
 
 
 def run_dialogue(engine: Any, dialogue: dict[str, Any], key: str) -> list[tuple[dict, dict, list[str]]]:
@@ -178,7 +185,8 @@ def main(argv: list[str]) -> int:
         else:
             r = score_bank(engine, items)
             print(f"{path.name}: {r['ok']}/{r['n']} ({100 * r['ok'] / max(1, r['n']):.0f} %), "
-                  f"wrong figures {r['wrong_figures']}, by class {r['by_class']}")
+                  f"wrong figures {r['wrong_figures']}, by class {r['by_class']}"
+                  + (f", by persona {r['by_persona']}" if len(r["by_persona"]) > 1 else ""))
             for f in r["failures"] if show else []:
                 print("   MISS", f)
     return 0

@@ -83,7 +83,7 @@ def test_banks_are_well_formed_and_distinct():
     for bank in BANKS:
         for item in _items(bank):
             assert item["expect"] and all(isinstance(g, list) and g for g in item["expect"]), (bank.stem, item["q"])
-            assert set(item) <= {"q", "expect", "source", "absent", "lang", "class"}, (bank.stem, item["q"])
+            assert set(item) <= {"q", "expect", "source", "absent", "lang", "class", "persona"}, (bank.stem, item["q"])
             seen.setdefault(item["q"], bank.stem)
     assert len(BANKS) >= 4 and len(seen) > 450
     assert not {b for b, _ in KNOWN_FAILURES} - {b.stem for b in BANKS + DIALOGUES}

@@ -2,6 +2,7 @@
 an agreement's total. Published figures only; computed estimates are labelled "beräknat"."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
@@ -23,13 +24,13 @@ _RECIPIENT_LEVEL = {RecipientKind.kommun: "kommun", RecipientKind.region: "regio
 
 
 def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
-    if q.has_stem("kvar", "overfor", "overflyttade", "carry"):
+    if _asks_carried_over(q):
         carried = _carried_over(kb, q)
         if carried is not None:
             return carried
     if q.years and not any(y in covered_years(kb) for y in q.years):
         return _year_not_covered(kb, q)
-    if q.has(*lexicon.RANK_WORDS):
+    if q.has(*lexicon.RANK_WORDS) or rank_place(q) > 1:
         ranked = _ranking(kb, q)
         if ranked is not None:
             return ranked
@@ -55,6 +56,10 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
             a = _recipient_answer(kb, q, r, context_years)
         if a is not None:
             parts.append(a)
+    if len(parts) > 1 and q.has(*lexicon.SUM_WORDS):
+        summed = _recipients_sum(kb, q, [r for r in recipients if r.kind in _RECIPIENT_LEVEL])
+        if summed is not None:
+            return summed
     if parts:
         return _merge(parts)
     if q.posts:
@@ -80,6 +85,13 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     return None
 
 
+def rank_place(q: Query) -> int:
+    """The place asked for in a ranking: 2 for "näst mest", 3 for "third-largest"/"tredje störst", else 1."""
+    m = re.search(r"(?<![a-z])(" + "|".join(lexicon.RANK_ORDINALS) + r")[ -](?:" + "|".join(lexicon.RANK_WORDS)
+                  + r")(?![a-z])", q.text)
+    return lexicon.RANK_ORDINALS[m.group(1)] if m else 1
+
+
 def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
     """"Vilken kommun i Dalarna får mest?": the county's municipalities ranked by their published totals."""
     counties = {r.county_code for r in q.recipients if r.county_code and r.kind != RecipientKind.kommun}
@@ -100,10 +112,15 @@ def _ranking(kb: KnowledgeBase, q: Query) -> Answer | None:
             sources.append(a.source)
     if len(rows) < 2:
         return None
-    least = q.has("minst", "lagst", "least", "smallest")
+    least = q.has("minst", "lagst", "least", "smallest") or bool(re.search(r"-(?:least|smallest)(?![a-z])", q.text))
     order = sorted(rows.items(), key=lambda kv: kv[1], reverse=not least)
-    top_id, top_amount = order[0]
-    lines = [f"{kb.recipients[top_id].name}: {format_kr(top_amount)} – {'minst' if least else 'mest'} av "
+    place = rank_place(q)
+    if place > len(order) or (place > 1 and order[place - 1][1] in (order[place - 2][1], *order[place:place + 1])):
+        return None  # no such place, or a tie: which receiver holds it is not clear
+    top_id, top_amount = order[place - 1]
+    most = 'minst' if least else 'mest'
+    which = f"{most} av" if place == 1 else f"nummer {place} räknat från {most}, av"
+    lines = [f"{kb.recipients[top_id].name}: {format_kr(top_amount)} – {which} "
              f"{len(order)} kommuner med publicerade belopp."]
     lines += [f"{i}. {kb.recipients[rid].short}: {format_kr(amount)}" for i, (rid, amount) in enumerate(order, 1)]
     return Answer(text="\n".join(lines), intent="amount",
@@ -140,19 +157,35 @@ def _level_ranking(kb: KnowledgeBase, q: Query, kind: RecipientKind) -> Answer |
                   sources=uniq_sources([top.source]))
 
 
+def _asks_carried_over(q: Query) -> bool:
+    """"Hur mycket fanns kvar från 2019?" — but not "exklusive 2019-resterna" (the leftover excluded)."""
+    kept = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(lexicon.EXCLUDE_WORDS)) + r") [a-z0-9-]+", " ", q.text)
+    return any(re.search(r"(?<![a-z0-9])" + re.escape(s), kept) for s in lexicon.CARRIED_OVER_STEMS)
+
+
 def _carried_over(kb: KnowledgeBase, q: Query) -> Answer | None:
     """"Hur mycket finns kvar från 2019 …?": published amounts the documents describe as left over
     (their note says "kvar"/"kvarvarande"), for the named recipients or the groups in their county."""
     counties = {r.county_code for r in q.recipients if r.county_code}
     ids = {r.id for r in q.recipients}
     rows = [a for a in kb.allocations if a.note and "kvar" in fold(a.note)
-            and (a.recipient in ids or (kb.recipients[a.recipient].county_code in counties))]
+            and (not q.recipients or a.recipient in ids or (kb.recipients[a.recipient].county_code in counties))]
     if q.years:
-        rows = [a for a in rows if a.year in q.years or any(str(y) in a.note for y in q.years)] or rows
+        of_year = [a for a in rows if a.year in q.years or any(str(y) in a.note for y in q.years)]
+        # a receiver named: its leftover of another year is still the nearest; none named: only the year asked
+        rows = of_year or (rows if q.recipients else [])
+    if q.posts and not q.recipients:  # "kvar från 2019 års medel för sammanhållen vård": that post's leftover only
+        names = {fold(n) for p in q.posts for n in (p.short, *p.synonyms) if len(n) >= 4}
+        rows = [a for a in rows if a.post in {p.id for p in q.posts} or any(n in fold(a.note) for n in names)]
+    # a row that is the leftover itself ("Kvarvarande medel från 2019 …") before a total that mentions it
+    if not q.has_stem("total", "inklusive", "inkl", "including", "sammanlagt", "sammantaget"):
+        rows = [a for a in rows if fold(a.note).startswith("kvar")] or rows
     if not rows:
         return None
     lines = [f"{format_kr(a.amount)}: {a.note.rstrip('.')} ({kb.recipients[a.recipient].name}, {a.year})." for a in rows]
-    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
+    # the money is from the year its note names ("kvar från 2019"): the answer is about that year too
+    origins = [{"year": y} for y in q.years if any(str(y) in a.note for a in rows)]
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows] + origins,
                   sources=uniq_sources([a.source for a in rows]))
 
 
@@ -164,6 +197,13 @@ def _recipient_answer(kb: KnowledgeBase, q: Query, r: Recipient, context_years: 
         post_ids |= _named_alike(kb, q.posts, allocs)
     if r.kind == RecipientKind.grupp and (not allocs or (post_ids and not any(a.post in post_ids for a in allocs))):
         members = _members_sum(kb, q, r)
+        if members is not None:
+            return members
+    if (r.kind == RecipientKind.lan and "kommun" in q.levels and post_ids
+            and not any(a.post in post_ids for a in allocs)):
+        # "summa kunskapsbaserad vård alla kommuner i Dalarna": a municipal post asked for a county's
+        # municipalities is the sum of their published amounts, not the county's own (county-shared) money
+        members = _members_sum(kb, q, r, label=f"kommunerna i {r.name}")
         if members is not None:
             return members
     if post_ids and not any(a.post in post_ids for a in allocs):
@@ -247,7 +287,7 @@ def stated_cells(kb: KnowledgeBase, recipient_id: str, posts: list[Post]) -> lis
     return out
 
 
-def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None:
+def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient, label: str | None = None) -> Answer | None:
     """"Hur mycket får Dalarnas kommuner sammanlagt?": the exact sum of the members' published amounts,
     per post, said to be a sum (the documents do not print it)."""
     members = {m.id for m in kb.municipalities_in_county(group.county_code)} if group.county_code else set()
@@ -267,8 +307,9 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
         total = sum((a.amount for a in parts), Decimal(0))
         stated = kb.posts[post].amount
         if stated is not None and stated == total:
-            lines.append(f"{format_kr(total)}: {kb.posts[post].short} {year} för {group.name[0].lower()}"
-                         f"{group.name[1:]} (postens belopp i dokumentet; lika med summan av de {len(parts)} "
+            name = label or group.name
+            lines.append(f"{format_kr(total)}: {kb.posts[post].short} {year} för {name[0].lower()}"
+                         f"{name[1:]} (postens belopp i dokumentet; lika med summan av de {len(parts)} "
                          "kommunbeloppen i tabellen).")
             continue
         lines.append(f"{format_kr(total)}: summan av de {len(parts)} publicerade kommunbeloppen för "
@@ -276,9 +317,54 @@ def _members_sum(kb: KnowledgeBase, q: Query, group: Recipient) -> Answer | None
                      "(dokumenten skriver inte ut summan; den är räknad exakt ur tabellen).")
     if len(by_post) > 1:
         grand = sum((a.amount for a in rows), Decimal(0))
-        lines.insert(0, f"{format_kr(grand)}: {group.name} sammanlagt enligt de publicerade beloppen:")
+        lines.insert(0, f"{format_kr(grand)}: {label or group.name} sammanlagt enligt de publicerade beloppen:")
     return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in rows],
                   sources=uniq_sources([a.source for a in rows]))
+
+
+def _recipients_sum(kb: KnowledgeBase, q: Query, recipients: list[Recipient]) -> Answer | None:
+    """"Hur mycket får Säter och Hedemora tillsammans 2020?": the sum of two or more named receivers'
+    published amounts of one year (their stated totals, or the posts asked), each part shown, said to be a
+    sum the documents do not print. None when a receiver has no published amount that year: the answer then
+    gives each receiver on its own (and says which one is not published)."""
+    if len(recipients) < 2 or len({r.id for r in recipients}) < len(recipients):
+        return None
+    post_ids = {p.id for p in q.posts}
+
+    def rows(r: Recipient, year: int) -> list[Allocation]:
+        own = kb.allocations_for(r.id, year)
+        if post_ids:
+            return [a for a in own if a.post in post_ids]
+        totals = [a for a in own if a.post is None]
+        return totals[:1] if totals else [a for a in own if a.post is not None]
+
+    years = q.years or sorted({a.year for a in kb.allocations_for(recipients[0].id)}, reverse=True)
+    if len(q.years) > 1:
+        return None
+    year = next((y for y in years if all(rows(r, y) for r in recipients)), None)
+    if year is None:
+        return None
+    per = [(r, rows(r, year)) for r in recipients]
+    if post_ids and any(len({a.post for a in allocs}) != len(allocs) for _, allocs in per):
+        return None  # two rows for one post (two tables): which one is meant is not clear
+    amounts = [(r, sum((a.amount for a in allocs), Decimal(0))) for r, allocs in per]
+    grand = sum((amount for _, amount in amounts), Decimal(0))
+    rounded = all(a.rounded for _, allocs in per for a in allocs)
+    names = ", ".join(r.name for r, _ in amounts[:-1]) + f" och {amounts[-1][0].name}"
+    exact = [a for _, allocs in per for a in allocs]
+    what = (" för " + ", ".join(sorted({kb.posts[a.post].short for a in exact if a.post in kb.posts}))) if post_ids else ""
+    basis = "de avrundade totalbeloppen" if rounded else ("postbeloppen" if post_ids else "de publicerade beloppen")
+    parts_sum = " + ".join(format_kr(amount) for _, amount in amounts)
+    lines = [f"{format_kr(grand)} = {parts_sum}: {names} får sammanlagt {format_kr(grand)}{what} {year} "
+             f"(summan av {basis}; dokumenten skriver inte ut summan, den är räknad ur tabellen)."]
+    lines += [f"• {r.name}: {format_kr(amount)}" for r, amount in amounts]
+    if rounded and not post_ids:
+        parts = [sum((a.amount for a in kb.allocations_for(r.id, year) if a.post is not None), Decimal(0))
+                 for r, _ in amounts]
+        if all(parts):
+            lines.append(f"Exakt summa av postbeloppen: {format_kr(sum(parts, Decimal(0)))}.")
+    return Answer(text="\n".join(lines), intent="amount", facts=[_alloc_fact(a) for a in exact],
+                  sources=uniq_sources([a.source for a in exact]))
 
 
 def _county_instead_of_region(kb: KnowledgeBase, q: Query, r: Recipient, context_years: list[int]) -> Answer | None:

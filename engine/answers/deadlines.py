@@ -63,6 +63,15 @@ def candidates(kb: KnowledgeBase, q: Query) -> list[Deadline]:
 APPLIES_TO_ASKED = 2.0
 
 
+#: a receiver named after "hos"/"till"/"to" ("inne hos SKL") and a deadline whose receiver (`to`) it is,
+#: against one where it acts (`who`)
+ROLE_MATCH = 1.0
+
+
+def _named_as_receiver(q: Query, name: str) -> bool:
+    return bool(re.search(r"(?<![a-z])(?:hos|till|to|with) " + re.escape(fold(name)) + r"(?![a-z])", q.text))
+
+
 def _relevance(kb: KnowledgeBase, d: Deadline, q: Query) -> float:
     """How well a deadline's actor/recipient matches the question ("till SKL", "Storsthlm", "myndigheten").
     Words that only name the kind of deadline ("rekvisition", "redovisning") do not count."""
@@ -75,6 +84,10 @@ def _relevance(kb: KnowledgeBase, d: Deadline, q: Query) -> float:
         for name in (r.short, r.name, *r.aliases):
             if fold(name) and fold(name) in text:
                 score += 2
+                if _named_as_receiver(q, name):
+                    # "vara inne hos SKL", "skicka till Storsthlm": SKL receives; a deadline for SKL's own
+                    # report (SKL acts) answers another question
+                    score += ROLE_MATCH if fold(name) in fold(d.to or "") else -ROLE_MATCH
                 break
         if d.applies_to and r.kind.value in ("kommun", "region") and scope.applies(kb, d.applies_to, r):
             score += APPLIES_TO_ASKED  # the deadline is this recipient's own ("whose deadline")

@@ -50,9 +50,13 @@ _TEMPLATES: list[tuple[str, str]] = [
      r"The date of the population figures for \1 is not in the documents."),
     (r" per län och resten efter befolkningsmängd", " per county and the rest by population"),
     (r"^Efter befolkningsmängd den ", "By population on "),
+    (r"\bMedlen fördelas efter befolkningsmängd\b", "The funds are distributed by population"),
+    (r"^Efter befolkningsmängd \(", "By population ("),
     (r"(?<=[\d)]) per län(?=[:,])", " per county"),
     (r", utom de tre storstadslänen \((.+?)\) som får (.+?) var:", r", except the three metropolitan counties (\1), which get \2 each:"),
     (r" var för de tre storstadslänen", " each for the three metropolitan counties"),
+    (r" var till de tre storstadslänen \((.+?)\); övriga län får (.+?):",
+     r" each to the three metropolitan counties (\1); the other counties get \2:"),
     (r"\befter andelen barn och unga 0–25 år", "by the share of children and young people aged 0–25"),
     (r"Jag hittar inget säkert svar: det du frågar efter framgår inte av dokumenten, eller så förstod jag inte "
      r"frågan\.", "I have no reliable answer: what you ask for is not in the documents, or I did not understand "
@@ -73,6 +77,22 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"\(summa ", "(sum "),
     (r"\(summan av (\d+) publicerade postbelopp\)", r"(the sum of \1 published post amounts)"),
     (r"finns i dokumenten för (.+?) \(senaste först\)", r"is in the documents for \1 (latest first)"),
+    (r" och ([^:\n]+?) får sammanlagt ", r" and \1 get in total "),
+    (r"\(summan av (de avrundade totalbeloppen|postbeloppen|de publicerade beloppen); dokumenten skriver inte ut "
+     r"summan, den är räknad ur tabellen\)",
+     lambda m: "(the sum of the " + {"de avrundade totalbeloppen": "rounded totals", "postbeloppen": "post amounts",
+                                    "de publicerade beloppen": "published amounts"}[m[1]]
+     + "; the documents do not print the sum, it is computed from the table)"),
+    (r"^Exakt summa av postbeloppen:", "Exact sum of the post amounts:"),
+    (r" – (mest|minst) av (\d+) kommuner med publicerade belopp\.",
+     lambda m: f" – the {'most' if m[1] == 'mest' else 'least'} of {m[2]} municipalities with published amounts."),
+    (r" – nummer (\d+) räknat från (mest|minst), av (\d+) kommuner med publicerade belopp\.",
+     lambda m: f" – number {m[1]} counting from the {'most' if m[2] == 'mest' else 'least'}, of {m[3]} "
+               "municipalities with published amounts."),
+    (r" sammanlagt enligt de publicerade beloppen:", " in total according to the published amounts:"),
+    (r"summan av de (\d+) publicerade kommunbeloppen för (.+?) i (.+?) \(dokumenten skriver inte ut summan; den är "
+     r"räknad exakt ur tabellen\)", r"the sum of the \1 published municipal amounts for \2 in \3 (the documents do "
+     r"not print the sum; it is computed exactly from the table)"),
     (r" får sammanlagt ", " gets in total "),
     (r" får (?=[\d])", " gets "),
     (r" fick (?=[\d])", " got "),

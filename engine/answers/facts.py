@@ -45,10 +45,21 @@ class Weights:
     NAMES_RECIPIENT = 0.75
     #: the fact is about another county than the one asked about
     OTHER_COUNTY = 1.5
+    #: a "who signed …?" question and a fact about who signed a document: the words describing the document
+    #: ("Storsthlms PM om fakturering") must not hand the answer to the document's subject (the invoice)
+    SIGNATORY = 3.0
     #: keep facts scoring at least this share of the best one
     KEEP_SHARE = 0.8
     #: a further topic the question names is added when its best fact scores this share of the best
     EXTRA_TOPIC_SHARE = 0.45
+
+#: "undertecknat", "skrev under", "signed": who signed a document
+_SIGN_STEMS = ("underteckn", "skrev under", "skrivit under", "signer", "signed", "signator")
+
+def _asks_signatory(q: Query) -> bool:
+    """"Vem har undertecknat …?", "Who signed …?"."""
+    return q.has_stem(*_SIGN_STEMS) and (q.asks_who or q.has("vilka", "which"))
+
 
 #: what a fact is about (its topic prefix) and the stems that name that subject in a question.
 #: A question naming one subject (e.g. the requisition) should not get another's rules (the invoice).
@@ -162,6 +173,8 @@ def _bound(subj: str | None, years: frozenset[int], own: frozenset[int], owners:
         b += (Weights.OWN_YEAR if own & set(q.years) else Weights.MENTIONED_YEAR if years & set(q.years)
               else -Weights.OTHER_YEAR)
     b += Weights.NAMES_RECIPIENT * len(q.recipients)
+    if _asks_signatory(q):  # any fact may name who signed: counted as if this one does
+        b += Weights.SIGNATORY
     if asked and owners and not owners & asked:
         b -= Weights.OTHER_COUNTY
     return b
@@ -258,6 +271,8 @@ def score(kb: KnowledgeBase, f: Fact, q: Query) -> float:
     elif mentioned:
         s -= Weights.NO_SUBJECT  # the question is about the invoice / the requisition / a report; this fact is not
     n = index(kb).norm[f.id]
+    if _asks_signatory(q) and f.value and any(st in n.full for st in _SIGN_STEMS):
+        s += Weights.SIGNATORY  # a fact naming who signed (its value), not a rule about signing
     fact_years = n.years
     if q.years and fact_years:
         own = n.own_years

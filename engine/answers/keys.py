@@ -70,13 +70,14 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
         if not posts:
             return None
         return _grouped(kb, posts)
-    lines = [_line(kb, p) for p in posts[:12]]
+    metro_first = q.has_stem("storstad", "metropolitan")  # "… för storstadslänen?": their amount first
+    lines = [_line(kb, p, metro_first=metro_first) for p in posts[:12]]
     return Answer(text="\n".join(lines), intent="distribution_key",
                   facts=[{"post": p.id, "key": p.key.kind.value} for p in posts[:12]],
                   sources=uniq_sources([p.key.source for p in posts[:12]]))
 
 
-def _line(kb: KnowledgeBase, p: Post) -> str:
+def _line(kb: KnowledgeBase, p: Post, *, metro_first: bool = False) -> str:
     k = p.key
     amount = f"{format_kr_with_mkr(p.amount)}, " if p.amount is not None else ""
     head = f"{p.name} {p.year} ({amount}{k.description.rstrip('.')})"
@@ -85,7 +86,11 @@ def _line(kb: KnowledgeBase, p: Post) -> str:
         if k.metro_per_county is not None:
             metros = [c.short for c in kb.metropolitan_counties()]
             names = ", ".join(metros[:-1]) + " och " + metros[-1] if len(metros) > 1 else "".join(metros)
-            text += (f", utom de tre storstadslänen ({names}) som får {format_kr_with_mkr(k.metro_per_county)} var")
+            if metro_first:  # the question is about the metropolitan counties: their amount leads
+                text = (f"{format_kr_with_mkr(k.metro_per_county)} var till de tre storstadslänen ({names}); "
+                        f"övriga län får {format_kr_with_mkr(k.per_county)}")
+            else:
+                text += (f", utom de tre storstadslänen ({names}) som får {format_kr_with_mkr(k.metro_per_county)} var")
         return f"{text}: {head}."
     if k.kind == KeyKind.fixed_plus_population and k.per_county is not None:
         return f"{format_kr_with_mkr(k.per_county)} per län och resten efter befolkningsmängd: {head}."
