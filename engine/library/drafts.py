@@ -129,6 +129,10 @@ def _synonyms(name: str) -> list[str]:
     return list(dict.fromkeys(o for o in out if o))
 
 
+#: a post's label in its document, asked for as such ("post B"): "Post A", "Post 2", "Område B", "Delområde 3"
+_POST_LABEL = re.compile(r"^(?:post|område|delområde|insatsområde)\s+(?:[A-Z]|\d{1,2})\b", re.I)
+
+
 @dataclass
 class _Unit:
     text: str
@@ -584,7 +588,9 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         pairs = [m.group(0) for m in _PAIR.finditer(post.data["name"])
                  if fold(m.group(1)) not in generic and fold(m.group(2)) not in generic
                  and not re.search(rf"(?<![a-z]){re.escape(fold(m.group(0)))}(?![a-z])", elsewhere)]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *headings, *words, *known, *pairs]))[:24]
+        labels = [" ".join(m.group(0).split()) for m in [_POST_LABEL.match(post.data["name"])] if m]  # "Post B"
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *labels, *headings, *words, *known,
+                                                    *pairs]))[:24]
 
 
 _PAIR = re.compile(r"(?<![\wåäöÅÄÖ-])([a-zåäö]{3,}) och ([a-zåäö]{3,})(?![\wåäöÅÄÖ-])")
@@ -789,6 +795,18 @@ def _read_bare(tab: _Table) -> None:
         tab.names = [cells[i] for i in money]
 
 
+#: "2505 Arvidsjaur …", "Arvidsjaur (2505) …": a municipality or county code beside the name
+_CODE = re.compile(r"^\d{2,6}\s+(?=[A-ZÅÄÖ])|(?<=[a-zåäöé])\s+\(\d{2,6}\)(?=\s)")
+#: "6 219 inv.", "250 099 invånare": a column of counts, not of money
+_COUNT_CELL = re.compile(rf"(?<=\s)(?:{_NUM})\s?(?:inv\.?|invånare|st\.?|personer)(?=\s)", re.I)
+
+
+def _row_text(line: str) -> str:
+    """A table row as its name and money columns: the recipient's code and the count columns left out
+    ("2505 Arvidsjaur 6 219 inv. 104 438 kr" → "Arvidsjaur 104 438 kr")."""
+    return " ".join(_COUNT_CELL.sub(" ", _CODE.sub(" ", line)).split())
+
+
 def _tables_of(text: str, index: Any) -> list[_Table]:
     """The tables of a section: a caption line ending in ":", header lines, then rows "Name 1 kr 2 kr 3 kr" whose
     name is exactly a known recipient, or one row of amounts with no name (a county's own row)."""
@@ -798,7 +816,7 @@ def _tables_of(text: str, index: Any) -> list[_Table]:
         line = " ".join(raw.split())
         if not line:
             continue
-        m = _ROW.match(line)
+        m = _ROW.match(_row_text(line))
         rec = None
         if m:
             name = m.group("name").strip()
@@ -863,6 +881,25 @@ def _listed_post(column: str, values: list[Decimal], listed: list[DraftItem]) ->
     return hits[0] if len(hits) == 1 else None
 
 
+_TOTAL_WORDS = re.compile(r"\b(totalt?|summa|sammanlagt|samtliga poster)\b")
+
+
+def _one_post_table(ctx: _Ctx, rows: list, context: str) -> DraftItem | None:
+    """The post a one-column table is the rows of: a post the document lists whose amount the column sums to
+    exactly, and whose name shares a distinctive word with the table's heading ("4.1 Post A – Suicidpreventivt
+    arbete" over the rows of "Post A Suicidpreventivt arbete i kommunerna: 4 200 000 kr"). A heading that says
+    "totalt" is a table of totals, whatever its sum."""
+    ctx_words = set(re.findall(r"\w{4,}", fold(context)))
+    if _TOTAL_WORDS.search(fold(context)):
+        return None
+    total = sum((a[0] for _, _, a in rows), Decimal(0))
+    generic = {fold(w) for w in _GENERIC_WORDS} | {"post", "poster", "posten", "belopp"}
+    hits = [p for p in ctx.items if p.kind == "post" and p.data.get("amount")
+            and abs(Decimal(p.data["amount"]) - total) <= 1
+            and {w for w in re.findall(r"\w{4,}", fold(p.data["name"])) if w not in generic} & ctx_words]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
     """Per-recipient tables. A row's last column is the recipient's total; when every row's last column is
     the sum of the others, each other column is a post of this document named from its header, with one
@@ -888,6 +925,17 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
         table = f"{doc.id}-tabell-{n_table}"
         year = ctx.years[0]
         k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
+        post = _one_post_table(ctx, rows, f"{context} {sec.heading}") if k == 1 else None
+        if post is not None:  # "4.1 Post A – …" over one column of amounts: that post's rows, not totals
+            head = " ".join(x for x in (tab.caption, tab.header[-1] if tab.header else "") if x) or sec.heading
+            for line, rec, amts in rows:
+                quote = f"{head}: {line}"
+                ctx.add("allocation", f"{rec.name} {year}, {post.data['short']}: {format_kr(amts[0])}",
+                        {"id": f"{post.data['id']}-{rec.id}", "table": table, "agreement": ctx.agreement_id,
+                         "year": year, "recipient": rec.id, "post": post.data["id"], "amount": str(amts[0]),
+                         "source": _src(doc, sec.heading, sec.page, quote)},
+                        _Unit(quote, sec.heading, sec.page), 0.75)
+            continue
         summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
         header = tab.header or [sec.heading]  # a header line read as the section's heading
         columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None

@@ -320,15 +320,26 @@ def quote(hit: Hit, question: str) -> str:
     return text
 
 
+_IN_DATE = re.compile(r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
+                      r"december)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)-\d\d-\d\d\b", re.I)
+
+
 def _gap(hit: Hit, question: str) -> str:
     """The years the question names that this passage does not ("2026"): the quote is then only the nearest
-    text, and the answer says so first. (Other words are not checked: a missing verb or a synonym is no gap.)"""
-    if not hit.missing:
+    text, and the answer says so first. For an amount, a year the passage names only inside a date ("folkmängd
+    den 1 november 2026") is no year of its money either. (Other words are not checked: a missing verb or a
+    synonym is no gap.)"""
+    missing = set(hit.missing)
+    if _ASKS_AMOUNT.search(fold(question)):
+        p = hit.passage
+        bare = _IN_DATE.sub(" ", f"{p.title} {p.section} {p.text}")
+        missing |= {y for y in _YEAR_TOKEN.findall(question) if not re.search(rf"(?<!\d){y}(?!\d)", bare)}
+    if not missing:
         return ""
     words = []
     for w in dict.fromkeys(re.findall(r"\w+", question)):
         toks = tokenize(w)
-        if toks and toks[0] in hit.missing:
+        if toks and toks[0] in missing:
             words.append(w)
     return " och ".join(words)
 
