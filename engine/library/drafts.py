@@ -232,6 +232,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_agreement(ctx, units)
     _draft_level_totals(ctx, units)
     _draft_posts(ctx, units)
+    _draft_unit_tables(ctx)
     _draft_tables(ctx, units)
     _distinctive_synonyms(ctx)
     _draft_grants(ctx, units)
@@ -262,10 +263,11 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
             if amts:
                 total, total_unit = max(amts), u
                 break
-    if total is None:  # "För år 2012 avsattes 456 500 000 kronor i statsbudgeten för detta ändamål"
+    if total is None:  # "För år 2012 avsattes 456 500 000 kronor i statsbudgeten för detta ändamål", "Staten
+        # avsätter för 2027 sammanlagt 2 035 miljoner kronor till överenskommelsen"
         for u in units:
-            if re.search(r"\b(avsattes|avsätts|har avsatts|anvisades)\b", u.text, re.I) and \
-                    re.search(r"\b(statsbudgeten|för detta ändamål)\b", u.text, re.I):
+            if re.search(r"\b(avsattes|avsätts|avsätter|har avsatts|anvisades|anvisar)\b", u.text, re.I) and \
+                    re.search(r"\b(statsbudgeten|för detta ändamål|(?:till|för) överenskommelsen)\b", u.text, re.I):
                 amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
                 if len(amts) == 1:
                     total, total_unit = amts[0], u
@@ -338,7 +340,7 @@ def _draft_level_totals(ctx: _Ctx, units: list[_Unit]) -> None:
                                    "source": _src(ctx.doc, u.section, u.page, u.text)})
     for sec in ctx.doc.sections:
         unit = None
-        for line in sec.text.split("\n"):
+        for line in [*sec.before, sec.heading, *sec.text.split("\n")]:
             line = " ".join(line.split())
             um = _TABLE_UNIT.search(line)
             if um and not AMOUNT.search(line):
@@ -479,6 +481,72 @@ _PAID_TO = re.compile(r"(?:\bmottagare av medlen är|\bmedlen(?: till [^.]{3,60}
                       r"(?P<who>(?:den|de|det)\s+[^.;:]{3,120}?)(?=\s+med fördelningsnyckel\b|\s*[.;]|\s*$)", re.I)
 
 
+#: a level's group line in a summary table ("Regionerna", "Länsnivå", "SKR")
+_GROUP_LINE = re.compile(r"^(regionerna|kommunerna|landstingen|länen|länsnivå|länsgemensamma medel|skr|skl)$", re.I)
+#: "Tillgänglighet i barn- och ungdomspsykiatrin 445,0 B": a name, a figure in the caption's unit, a key
+_UNIT_ROW = re.compile(r"^(?P<name>[A-ZÅÄÖ][^\d]{1,80}?)\s+(?P<num>\d{1,3}(?:\s\d{3})*(?:,\d{1,2})?)"
+                       r"(?P<key>(?:\s+\S{1,3}){0,3})$")
+
+
+def _draft_unit_tables(ctx: _Ctx) -> None:
+    """A summary table whose unit is in its caption ("Tabell 1. Sammanställning av medlen 2027 (mnkr)"): under a
+    level's group line ("Regionerna"), rows "Traumavård 47,5 B" are that level's posts — only when the group's
+    rows add up exactly to its "Summa regionerna 865,0" line (a misread row would not). A post the document
+    already drafted (same level and amount) is not drafted twice."""
+    doc = ctx.doc
+    for sec in doc.sections:
+        unit: str | None = None
+        level: str | None = None
+        group = ""
+        rows: list[tuple[str, str, Decimal]] = []
+        for raw in [*sec.before, sec.heading, *sec.text.split("\n")]:
+            line = " ".join(raw.split())
+            if not line:
+                continue
+            um = _TABLE_UNIT.search(line)
+            if um and not AMOUNT.search(line) and not _UNIT_ROW.match(line):
+                unit, level, rows = um.group(1).lower(), None, []
+                continue
+            if unit is None:
+                continue
+            if _GROUP_LINE.match(line):
+                level, group, rows = _level(line), line, []
+                continue
+            m = _UNIT_ROW.match(line)
+            if not m:
+                continue
+            amt = parse_amount(f"{m.group('num')} {unit}")
+            name = m.group("name").strip(" .,")
+            if amt is None:
+                continue
+            if re.match(r"(?i)summa\b", name):
+                if level and rows and sum((a for _, _, a in rows), Decimal(0)) == amt:
+                    _unit_table_posts(ctx, sec, level, rows, unit)
+                rows = []
+            elif not _NOT_A_POST.match(fold(name)) and level:
+                # the row with the caption's unit after its figure: "Suicidprevention 230,0 mnkr B"
+                # with its group: "Länsnivå: Suicidprevention 230,0 mnkr B"
+                rows.append((f"{group}: " + " ".join(x for x in (name, m.group("num"), unit, m.group("key").strip()) if x),
+                             name, amt))
+
+
+def _unit_table_posts(ctx: _Ctx, sec: Any, level: str, rows: list[tuple[str, str, Decimal]], unit: str) -> None:
+    year = ctx.total_year or ctx.years[0]
+    for line, name, amt in rows:
+        if any(p.kind == "post" and p.data.get("amount") == str(amt) and p.data.get("level") == level
+               and p.data.get("year") == year for p in ctx.items):
+            continue
+        pid = f"{ctx.doc.id}-post-{_slug(name, 30)}-{year}"
+        if any(i.data.get("id") == pid for i in ctx.items):
+            pid = f"{pid}-{len(ctx.items)}"
+        quote = line
+        data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": name[:60],
+                "synonyms": _synonyms(name), "level": level, "amount": str(amt),
+                "source": _src(ctx.doc, sec.heading, sec.page, quote)}
+        ctx.add("post", f"{name} {year}: {format_kr(amt)} (nivå: {level})", data, _Unit(quote, sec.heading, sec.page),
+                0.7)
+
+
 def _paid_to(units: list[_Unit], i: int) -> str | None:
     """Who receives the post of unit `i`, when its own sentence or the ones after it (up to the next post of
     the list) say so."""
@@ -574,6 +642,7 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
                                if b is not bag and p.data["level"] == post.data["level"]))
         in_name = fold(post.data["name"])
         keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
+                and _level(w) == "kommun_och_region"  # "länsgemensamma" names a level, not a post
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
         # a known name that another post's own sentence also uses ("barn och unga" for the queue post and the
@@ -772,6 +841,15 @@ def _cuts(groups: list[str], n: int) -> list[list[str]]:
 
 
 def _read_bare(tab: _Table) -> None:
+    """A table of unit-less numbers: one figure per row in the caption's unit, or several read by the header."""
+    if tab.bare and all(len(_cuts(groups, 1)) == 1 for _, _, groups in tab.bare):
+        _read_single(tab)
+        if tab.rows:
+            return
+    _read_multi(tab)
+
+
+def _read_multi(tab: _Table) -> None:
     """A table of unit-less numbers whose header names each column's unit ("Region Invånare Andel, % BUP, tkr
     Samsjuklighet, tkr Summa, tkr"): each row read the one way its amount columns add up (the parts to the
     last, the total); a row read in no or several ways is left out."""
@@ -856,6 +934,20 @@ def _tables_of(text: str, index: Any) -> list[_Table]:
     if cur.rows:
         out.append(cur)
     return out
+
+
+def _read_single(tab: _Table) -> None:
+    """Rows of one unit-less figure each ("Gotlands län 2,25") under a caption that names the unit ("Fasta belopp
+    per län 2027, länsgemensamma strukturer (mnkr)"): one amount per row, in that unit."""
+    um = _TABLE_UNIT.search(" ".join(tab.header[-1:] + [tab.caption]))
+    if um is None or not tab.bare or any(len(_cuts(groups, 1)) != 1 for _, _, groups in tab.bare):
+        return
+    for line, rec, groups in tab.bare:
+        amt = parse_amount(f"{_cuts(groups, 1)[0][0]} {um.group(1).lower()}")
+        if amt is None:
+            tab.rows.clear()
+            return
+        tab.rows.append((f"{line} {um.group(1)}", rec, [amt]))
 
 
 def _doc_county(ctx: _Ctx, index: Any, tables: list[_Table]) -> Any:

@@ -785,11 +785,36 @@ def doc_units(doc: LibraryDocument) -> list[tuple[str, str, str, frozenset]]:
                 line = " ".join(line.split())
                 if line and len(_values(line)[0]) >= 2:  # a table row with several amounts
                     got.append((sec.heading, line, "", frozenset(set().union(*_values(line)))))
+            got += _unit_rows(sec)
         with _LOCK:
             if len(_UNIT_CACHE) > 256:
                 _UNIT_CACHE.clear()
             _UNIT_CACHE[key] = got
     return got
+
+
+def _unit_rows(sec: Any) -> list[tuple[str, str, str, frozenset]]:
+    """The rows of a table whose unit is in its caption ("Tabell 1. … (mnkr)" over "Traumavård 47,5 B"): each
+    states its figure in that unit, with its level's group line ("Regionerna: Traumavård 47,5 B (mnkr)")."""
+    from engine.library.drafts import _GROUP_LINE, _TABLE_UNIT, _UNIT_ROW, AMOUNT
+
+    out = []
+    unit, group = None, ""
+    for raw in [*sec.before, sec.heading, *sec.text.split("\n")]:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        um = _TABLE_UNIT.search(line)
+        m = _UNIT_ROW.match(line)
+        if um and not AMOUNT.search(line) and not m:
+            unit, group = um.group(1).lower(), ""
+        elif unit and _GROUP_LINE.match(line):
+            group = line
+        elif unit and m:
+            values = _values(f"{m.group('num')} {unit}")
+            text = f"{group}: {line} ({unit})" if group else f"{line} ({unit})"
+            out.append((sec.heading, text, "", frozenset(set().union(*values))))
+    return out
 
 
 def _first_values(line: str) -> list:
