@@ -212,7 +212,7 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
 
 # --------------------------------------------------------------------------- proposed metadata
 
-_DATE_WORDS = re.compile(r"\b(\d{1,2}) (" + "|".join(m for m in MONTHS if len(m) > 3) + r") (\d{4})\b", re.I)
+_DATE_WORDS = re.compile(r"\b(\d{1,2}) (" + "|".join(m for m in MONTHS if len(m) > 3 or m == "maj") + r") (\d{4})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DNR = re.compile(r"\b(?:dnr|diarienummer|ärendenr|ärendenummer|dnr\.)[:.]?\s*([A-ZÅÄÖ]{0,4}[\w./-]*\d[\w./-]*)",
                   re.I)

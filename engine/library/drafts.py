@@ -1264,19 +1264,49 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         if not after:
             continue
         kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
-        if kind is None or (kind == "avsta" and "avsta" not in f):
+        if kind is None or (kind == "avsta" and not _DECLINE.search(f)):
             continue
+        if len(after) == 1:  # "… behöver inte skicka någon rekvisition, men en kommun som inte vill ta del av medlen
+            # ska meddela SKR detta senast den 31 mars 2027": the date's own clause says what is due
+            clause = re.split(r",\s+(?:men|medan)\s+|;\s+", u.text[:after[0][1]])[-1]
+            kind = _clause_kind(clause) or kind
         for n_date, (date, dpos) in enumerate(after[:3]):
-            later = None
-            if n_date:  # "… till SKL senast den 31 januari 2020 och till den eller de myndigheter … den 15 februari 2020"
+            later, own = None, None
+            if len(after) >= 2:
+                # several dates: each is the deadline of its own clause ("Frågeunderlaget ska vara tillgängligt senast
+                # den 30 september 2027 och redovisningen ska ha kommit in till SKR senast den 15 februari 2028")
+                own = _clause_kind(u.text[after[n_date - 1][1] if n_date else 0:dpos]) or \
+                    _clause_kind(re.split(r"\s+och\s+|;", u.text[dpos:], maxsplit=1)[0])
+                if own is None and n_date == 0:
+                    continue  # the first clause is of no kind: not a deadline to act on
+            if n_date and own is None:  # "… till SKL senast den 31 januari 2020 och till den eller de myndigheter … den 15 februari 2020"
                 later = re.search(r"\boch till (?P<to>[^.;]{3,140}?)\s+(?:senast\s+)?den\s*$",
                                   u.text[after[n_date - 1][1]:dpos])
                 if later is None:
                     break
-            if (kind, date) in seen:
+            k = own or kind
+            if (k, date) in seen:
                 continue
-            seen.add((kind, date))
-            _add_deadline(ctx, units, u, f, kind, date, listed, later.group("to") if later else None)
+            seen.add((k, date))
+            _add_deadline(ctx, units, u, f, k, date, listed, later.group("to") if later else None)
+
+
+#: a subject and a present-tense verb of acting on a deadline: "SKR rekvirerar …", "2. Kommunen skickar …"
+_PRESENT_ACT = re.compile(r"^(?:\d{1,2}\.\s+)?(?P<who>[A-ZÅÄÖ][\wåäö]*(?:\s+(?:och\s+)?[\wåäö]+){0,4}?)\s+"
+                          r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar)\b")
+
+
+def _clause_kind(text: str) -> str | None:
+    """The kind of deadline a clause's own verb names (rekvirera, redovisa …), or None."""
+    f = fold(text)
+    kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    if kind is None and _DECLINE.search(f):
+        return "avsta"
+    return None if kind == "avsta" and not _DECLINE.search(f) else kind
+
+
+#: declining the money: "avstå", "inte vill ta del av medlen", "inte önskar ta del"
+_DECLINE = re.compile(r"avsta|\binte (?:vill|onskar) ta del\b|avboj")
 
 
 def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, date: dt.date, listed: Any,
@@ -1284,6 +1314,9 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
     doc = ctx.doc
     subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
     who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+    if not who:  # "SKR rekvirerar kommunernas medel …", "6. Kommunen redovisar …": the subject before the verb
+        mv = _PRESENT_ACT.match(u.text)
+        who = mv.group("who") if mv else ""
     if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
         subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
