@@ -234,6 +234,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_posts(ctx, units)
     _draft_unit_tables(ctx)
     _draft_tables(ctx, units)
+    _named_keys(ctx, units)
     _distinctive_synonyms(ctx)
     _draft_grants(ctx, units)
     _draft_deadlines(ctx, units)
@@ -592,6 +593,36 @@ def _restated_keys(ctx: _Ctx, units: list[_Unit]) -> None:
                     settled.add(p.n)
 
 
+def _named_keys(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A post with no key of its own takes the key of a sentence about it by name: one that opens with its label
+    ("Post B fördelas med ett grundbelopp om 80 000 kronor per kommun och resterande … efter folkmängd"), or the
+    first key sentence of a section headed by its name ("3.4 Sammanhållen vård": "Varje län får först ett fast
+    belopp om 4 miljoner kronor … Resterande 131 miljoner kronor fördelas mellan länen efter befolkningsmängd")."""
+    labels = {fold(m.group(0)) for p in ctx.items if p.kind == "post" and (m := _POST_LABEL.match(p.data["name"]))}
+    for p in ctx.items:
+        label = _POST_LABEL.match(p.data["name"]) if p.kind == "post" else None
+        given = _POST_LABEL.match(p.data.get("key", {}).get("description", "")) if p.kind == "post" else None
+        if given and fold(given.group(0)) in labels and (label is None or fold(given.group(0)) != fold(label.group(0))):
+            del p.data["key"]  # "Post A fördelas helt efter folkmängd." after a list of posts is post A's key only
+        if p.kind != "post" or "key" in p.data or p.data["level"] == "skr":
+            continue
+        name = fold(p.data["name"])
+        for k, u in enumerate(units):
+            own = label and fold(u.text).startswith(fold(label.group(0)) + " ")
+            heading = re.sub(r"^[\d.]+\s+", "", fold(u.section)).strip()
+            headed = heading == name or (heading.startswith(name) and len(heading) - len(name) <= 3)
+            if not (own or headed) or not _KEY_SENTENCE.search(u.text):
+                continue
+            prev = units[k - 1] if k and units[k - 1].section == u.section else None
+            # "Varje län får först ett fast belopp om 4 miljoner kronor …" before "Resterande … fördelas …"
+            both = _Unit(f"{prev.text} {u.text}", u.section, u.page) if headed and prev is not None and \
+                re.search(r"^(?:resten|resterande)\b", fold(u.text)) else u
+            key = _key(None, both, ctx.doc)
+            if key:
+                p.data["key"] = key
+                break
+
+
 def _list_key(ctx: _Ctx, units: list[_Unit]) -> None:
     """"Stimulansmedlen fördelas … utifrån en fördelningsnyckel, baserad på befolkningsunderlaget …" right after a
     list of posts (no amount of its own) is the key of every post of that list that has none."""
@@ -762,8 +793,8 @@ def _inline_names(lines: list[str], k: int) -> list[str] | None:
     return None
 
 
-_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|per län|"
-                           r"per landsting|per region\b|0[–-]25|åldern)", re.I)
+_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|folkmängd|per län|"
+                           r"per landsting|per region\b|per kommun\b|0[–-]25|åldern)", re.I)
 
 
 def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
@@ -772,22 +803,22 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
         if u is None or not _KEY_SENTENCE.search(u.text) or (u is after and AMOUNT.match(u.text.lstrip("•- "))):
             continue
         text = u.text
-        f = re.sub(r"\bper (?:landsting|region)\b", "per lan", fold(text))  # "1 000 000 kronor per landsting"
+        f = re.sub(r"\bper (?:landsting|region)\b|\bvarje lan\b", "per lan", fold(text))  # "1 000 000 kronor per landsting"
         key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page, text)}
         amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
         if re.search(r"0[–-]25|0 till 25", text):
             key["kind"] = "population_0_25"
         elif "per lan" in f and "storstad" in f and len(amounts) >= 2:
             key.update(kind="fixed_per_county", per_county=str(amounts[0]), metro_per_county=str(amounts[1]))
-        elif "per lan" in f and "resten" in f and amounts:
+        elif "per lan" in f and re.search(r"\bresten\b|\bresterande\b", f) and amounts:
             key.update(kind="fixed_plus_population", per_county=str(amounts[0]))
         elif "per lan" in f and amounts:
             key.update(kind="fixed_per_county", per_county=str(amounts[0]))
-        elif "befolkning" in f or "invanar" in f:
-            key["kind"] = "population"
+        elif "befolkning" in f or "invanar" in f or "folkmangd" in f:
+            key["kind"] = "population"  # (a base amount per municipality and the rest by population: its words say so)
         else:
             continue
-        if re.search(r"befolkning|invanar", f) and (dates := find_dates(text)):
+        if re.search(r"befolkning|invanar|folkmangd", f) and (dates := find_dates(text)):
             key["population_date"] = dates[0][0].isoformat()  # "baserad på befolkningsunderlaget den 1 november 2018"
         return key
     return None
