@@ -112,6 +112,8 @@ def _looks_like_heading(line: str, prev: str, nxt: str = "X") -> bool:
         return False  # "Länsgemensamma medel:" introduces a list or a table, not a section
     if not s or len(s) > 80 or _ENDS_SENTENCE.search(s) or s.endswith(","):
         return False
+    if _NUMBERED.match(s) and re.search(r"\b(?:och|samt|eller|i|till|för|av|om|på|med|att|som|genom|mellan|från)$", s):
+        return False  # "3. Bankgironummer dit medlen ska betalas ut, samt": a list item going on, not a heading
     if re.search(r"\d[\d ]*(?:,\d+)?\s*(?:kr|kronor|tkr|mkr|mnkr|miljoner|miljarder|miljon)\b", s, re.I) or "@" in s:
         return False  # an amount or a contact line, not a heading
     if _FIGURE_ROW.match(s):

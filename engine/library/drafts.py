@@ -26,7 +26,7 @@ import yaml
 from engine.formatting import format_date, format_kr
 from engine.library.document import DocumentError, LibraryDocument, find_dates
 from engine.library.library import Library, write_atomic
-from engine.library.passages import _units
+from engine.library.passages import _LIST_ITEM_UNIT, _LIST_LEAD, MAX_LIST, _units
 from engine.models import KnowledgeFile, Source, as_dict, validate
 from engine.parsing import ParseError, parse_amount
 from engine.text import fold
@@ -1415,9 +1415,10 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
     from engine.understanding import QuestionParser, normalise
 
     doc, n = ctx.doc, 0
-    for u in units:
+    for k, u in enumerate(units):
         if n >= MAX_RULES or len(u.text) < 25 or len(u.text) > 400:
             continue
+        u = _with_list(units, k)  # "Rekvisitionen ska innehålla följande uppgifter: 1. … 6. …": the whole list
         topics = QuestionParser._topics(normalise(u.text))
         if not topics:
             continue
@@ -1449,6 +1450,23 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
             if u.head_year or len(ctx.years) == 1:
                 data["year"] = u.head_year or ctx.years[0]
             ctx.add("fact", f"Regel ({t}): {u.text[:90]}", data, u, 0.5)
+
+
+def _with_list(units: list[_Unit], k: int) -> _Unit:
+    """A sentence that leads into a numbered or lettered list ("… ska innehålla följande uppgifter: 1. kommunens
+    namn …, 2. …") with the list's items that the sentence splitting cut off ("4. Region X:s diarienummer …"):
+    one rule holds the whole list."""
+    u = units[k]
+    if not _LIST_LEAD.search(u.text):
+        return u
+    items = []
+    for nxt in units[k + 1:]:
+        if nxt.section != u.section or not _LIST_ITEM_UNIT.match(nxt.text) or len(u.text) + sum(map(len, items)) > MAX_LIST:
+            break
+        items.append(nxt.text)
+    if not items:
+        return u
+    return _Unit(" ".join([u.text, *items]), u.section, u.page, u.prev, u.head_year)
 
 
 _DONE = re.compile(r"(?:^|(?<=\bkr )|(?<=\. ))(?P<who>[A-ZÅÄÖ][\wåäöé-]+(?: [A-ZÅÄÖ][\wåäöé-]+){0,2}) (?:har|hade) (?:redan )?"

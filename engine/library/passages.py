@@ -115,6 +115,8 @@ class Passage:
     url: str | None
     text: str  # verbatim (whitespace collapsed)
     sentences: tuple[str, ...]
+    #: the list items after its last sentence when that sentence leads into a list ("… ska innehålla: 1. …")
+    more: tuple[str, ...] = ()
 
     def source(self) -> Source:
         return Source(doc=self.doc_id, section=self.section, title=self.title, page=self.page, url=self.url)
@@ -150,16 +152,38 @@ def _units(section_text: str) -> list[str]:
     return out
 
 
+#: a list item sentence ("4. Region X:s diarienummer …", "b) hur mycket …")
+_LIST_ITEM_UNIT = re.compile(r"^(?:\d{1,2}\.|[a-h]\))\s+\S")
+#: a sentence that leads into a list: it ends in ":" or "ska innehålla", or its first item follows it
+_LIST_LEAD = re.compile(r"(?::\s*(?:\d{1,2}\.|[a-h]\))?|\b(?:innehålla|innehåller|ange|anges)\b(?:\s+(?:\d{1,2}\.|[a-h]\)).*)?)\s*$|"
+                        r"(?::|\binnehålla)\s+(?:1\.|a\))\s", re.I)
+MAX_LIST = 900  # characters of a list quoted after the sentence that leads into it
+
+
+def _list_after(units: list[str], j: int) -> tuple[str, ...]:
+    """The list items that follow sentence j when it leads into a list (the sentence splitting cuts a list at
+    every item that opens with a capital: "4. Region X:s diarienummer …")."""
+    if not _LIST_LEAD.search(units[j]):
+        return ()
+    items: list[str] = []
+    for u in units[j + 1:]:
+        if not _LIST_ITEM_UNIT.match(u) or sum(map(len, items)) + len(u) > MAX_LIST:
+            break
+        items.append(u)
+    return tuple(items)
+
+
 def passages_of(doc: LibraryDocument) -> list[Passage]:
     out: list[Passage] = []
     for sec in doc.sections:
         units = _units(sec.text)
         if len(units) == 1:
-            windows = [units]
+            windows = [(0, units)]
         else:  # every two neighbouring sentences (overlapping), so an answer split over two is found
-            windows = [units[i:i + 2] for i in range(len(units) - 1)]
-        for w in windows:
-            out.append(Passage(doc.id, doc.title, sec.heading, sec.page, doc.url, " ".join(w), tuple(w)))
+            windows = [(i, units[i:i + 2]) for i in range(len(units) - 1)]
+        for i, w in windows:
+            out.append(Passage(doc.id, doc.title, sec.heading, sec.page, doc.url, " ".join(w), tuple(w),
+                               _list_after(units, i + len(w) - 1)))
     return out
 
 
@@ -312,6 +336,9 @@ def quote(hit: Hit, question: str) -> str:
     holding = [i for _, i in sorted(scored, reverse=True) if any(k.search(sents[i]) for k in kinds)]
     keep += holding  # the sentences that hold what is asked, beside the one with its words
     text = " ".join(sents[i] for i in range(min(keep), max(keep) + 1))
+    if hit.passage.more and max(keep) == len(sents) - 1 and len(sents[-1]) <= MAX_QUOTE:
+        # "Rekvisitionen ska innehålla följande uppgifter: 1. …": the list it leads into, whole
+        return " ".join([sents[-1] if len(text) > MAX_QUOTE else text, *hit.passage.more])
     if len(text) > MAX_QUOTE:
         i = holding[0] if holding else max(scored)[1]
         text = sents[i]
