@@ -25,10 +25,11 @@ Fördelning av stimulansmedel till kommunerna i Kalmar län 2031
 
 Sammanfattning
 
-Regionen fördelar 1 000 000 kronor till kommunerna. Kommunernas andel fördelas på två poster:
+Regionen fördelar 1 150 000 kronor till kommunerna. Kommunernas andel fördelas på tre poster:
 
     Post A  Trygg skolgång för unga            600 000 kr
     Post B  Stöd till anhöriga                 400 000 kr
+    Post C  Brukarråd                          150 000 kr
 
 1.1 Post A – Trygg skolgång för unga
 
@@ -49,13 +50,17 @@ Kod  Kommun         Folkmängd      Belopp post B
 0881 Nybro          20 000 inv.    100 000 kr
 0882 Torsås          7 000 inv.    100 000 kr
      Summa post B   97 000 inv.    400 000 kr
-""" + FOOT + HEAD.format(n=3) + """
-1.3 Totalt per kommun 2031
 
-Kalmar (0880) ............................ 550 000 kr
-Nybro (0881) ............................. 200 000 kr
-Torsås (0882) ............................ 250 000 kr
-Totalt till länets kommuner ............ 1 000 000 kr
+1.3 Post C – Brukarråd
+
+Posten omfattar 150 000 kr. Kommunerna får samma belopp, 50 000 kr per kommun.
+""" + FOOT + HEAD.format(n=3) + """
+1.4 Totalt per kommun 2031
+
+Kalmar (0880) ............................ 600 000 kr
+Nybro (0881) ............................. 250 000 kr
+Torsås (0882) ............................ 300 000 kr
+Totalt till länets kommuner ............ 1 150 000 kr
 
 2. Rekvisition
 
@@ -81,7 +86,7 @@ def test_running_page_headers_and_footers_are_left_out():
 
 def test_leader_dots_become_a_space():
     text = "\n".join(s.text for s in _sections())
-    assert "Kalmar (0880) 550 000 kr" in text and "...." not in text
+    assert "Kalmar (0880) 600 000 kr" in text and "...." not in text
 
 
 def test_a_column_header_over_table_rows_is_no_section_heading():
@@ -92,17 +97,23 @@ def test_a_column_header_over_table_rows_is_no_section_heading():
 
 def test_one_table_per_post_gives_that_posts_rows_and_the_dotted_list_the_totals():
     def post(i):
-        return "A" if "-post-post-a-" in i.data.get("post", "") else "B" if "-post-post-b-" in i.data.get("post", "") \
-            else ""
+        return next((x for x in "ABC" if f"-post-post-{x.lower()}-" in i.data.get("post", "")), "")
 
     allocations = {(i.data["recipient"], post(i)): i.data["amount"] for i in _items() if i.kind == "allocation"}
     assert allocations[("kommun-0881", "A")] == "100000"  # Nybro, post A (the code and population left out)
     assert allocations[("kommun-0834", "A")] == "150000"  # Torsås, on the next page
     assert allocations[("kommun-0880", "B")] == "200000"  # Kalmar, post B
-    assert allocations[("kommun-0880", "")] == "550000"  # Kalmar's total, from the dotted list
+    assert allocations[("kommun-0880", "")] == "600000"  # Kalmar's total, from the dotted list
     totals = [i for i in _items() if i.kind == "allocation" and i.data["recipient"] == "kommun-0880"
               and not i.data.get("post")]
     assert len(totals) == 1, [t.data for t in totals]  # a post's column is never read as the total
+
+
+def test_the_same_amount_for_every_municipality_is_each_ones_row():
+    """Post C has no table: "samma belopp, 50 000 kr per kommun", and 3 × 50 000 kr is the post's 150 000 kr."""
+    rows = {i.data["recipient"]: i.data["amount"] for i in _items() if i.kind == "allocation"
+            and "-post-post-c-" in i.data.get("post", "")}
+    assert rows == {"kommun-0880": "50000", "kommun-0881": "50000", "kommun-0834": "50000"}
 
 
 def test_a_post_is_named_by_its_label():
@@ -118,7 +129,7 @@ def engine(tmp_path_factory):
 @pytest.mark.parametrize("question, first", [
     ("hur mycket far nybro for post A 2031", "100 000 kr"),
     ("Hur mycket får Kalmar för post B 2031?", "200 000 kr"),
-    ("hur mkt far torsas totalt 2031", "250 000 kr"),
+    ("hur mkt far torsas totalt 2031", "300 000 kr"),
 ])
 def test_the_rows_are_answered(engine, question, first):
     answer = engine.ask(question)

@@ -234,6 +234,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_posts(ctx, units)
     _draft_unit_tables(ctx)
     _draft_tables(ctx, units)
+    _equal_shares(ctx, units)
     _named_keys(ctx, units)
     _distinctive_synonyms(ctx)
     _draft_grants(ctx, units)
@@ -1126,6 +1127,43 @@ _COUNTY_SHARED = re.compile(r"\blänsgemensam", re.I)
 _NATIONAL = re.compile(r"\b(riket|hela landet|i landet|nationell\w*|samtliga län|alla län|per län|varje län|länen|"
                        r"regionerna|staten|hela sverige)\b", re.I)
 _LIST_ITEM_START = re.compile(r"^(?:\d{1,2}\.|•|-|–)\s+\S")
+
+
+#: "Samtliga fjorton kommuner tilldelas samma belopp, 30 000 kr per kommun": one amount for every municipality
+_EQUAL_SHARE = re.compile(rf"\b(?:samma|lika)\s+belopp\b[^.]{{0,60}}?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+"
+                          r"(?:per|till varje|för varje)\s+kommun\b", re.I)
+
+
+def _equal_shares(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A municipal post without a table whose section (headed by its name or label) gives every municipality the
+    same amount: one allocation per municipality of the document's other tables — only when that amount times
+    their number is exactly the post's amount ("420 000 kr … samma belopp, 30 000 kr per kommun" for 14)."""
+    rows = [i for i in ctx.items if i.kind == "allocation" and i.data.get("post")]
+    towns = {i.data["recipient"]: i for i in rows if str(i.data["recipient"]).startswith("kommun-")}
+    tabled = {i.data["post"] for i in rows}
+    # the table of each municipality's published total, when there is one: the equal share is part of that total
+    totals = {i.data["recipient"]: i.data.get("table") for i in ctx.items if i.kind == "allocation"
+              and not i.data.get("post") and i.data["recipient"] in towns}
+    for p in [i for i in ctx.items if i.kind == "post" and i.data["level"] == "kommun" and i.data["id"] not in tabled]:
+        label = _POST_LABEL.match(p.data["name"])
+        for u in units:
+            heading = re.sub(r"^[\d.]+\s+", "", fold(u.section))
+            if not (label and heading.startswith(fold(label.group(0)) + " ")) and fold(p.data["name"]) not in heading:
+                continue
+            m = _EQUAL_SHARE.search(u.text)
+            amt = _amount(next(AMOUNT.finditer(m.group("amt")))) if m else None
+            if amt is None or not towns or amt * len(towns) != Decimal(p.data["amount"]):
+                continue
+            year = p.data["year"]
+            for rec_id, row in towns.items():
+                rec = ctx.kb.recipients.get(rec_id)
+                name = rec.name if rec is not None else rec_id
+                ctx.add("allocation", f"{name} {year}, {p.data['short']}: {format_kr(amt)}",
+                        {"id": f"{p.data['id']}-{rec_id}", "table": totals.get(rec_id) or f"{p.data['id']}-lika",
+                         "agreement": ctx.agreement_id,
+                         "year": year, "recipient": rec_id, "post": p.data["id"], "amount": str(amt),
+                         "source": _src(ctx.doc, u.section, u.page, u.text)}, u, 0.7)
+            break
 
 
 def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
