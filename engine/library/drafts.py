@@ -177,13 +177,15 @@ def _heading_years(doc: LibraryDocument) -> list[int | None]:
     under, until the next such heading or an appendix heading; None elsewhere."""
     out: list[int | None] = []
     cur: int | None = None
+    cur_no = ""  # the section number of a numbered requirement heading ("5.1"): the next section beside it ends it
     for sec in doc.sections:
         for h in [*sec.before, sec.heading]:
             m = _REQ_HEAD.match(h)
+            no = _SECTION_NO.match(h)
             if m:
-                cur = int(m.group(2))
-            elif re.match(r"^Bilaga\b", h, re.I):
-                cur = None
+                cur, cur_no = int(m.group(2)), no.group(1) if no else ""
+            elif re.match(r"^Bilaga\b", h, re.I) or (cur_no and no and not no.group(1).startswith(cur_no + ".")):
+                cur, cur_no = None, ""
         out.append(cur)
         for line in sec.text.split("\n"):
             m = _REQ_HEAD.match(" ".join(line.split()))
@@ -1667,7 +1669,10 @@ def _draft_forms(ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------- requirement lists
 
 #: "Grundkrav 2013", "Prestationsmål 2012", "Villkor för 2024": a heading over one year's requirements
-_REQ_HEAD = re.compile(r"^(grundkrav|prestationsmål|krav|villkor)(?:en)?\s+(?:för\s+)?((?:19|20)\d\d)\s*:?$", re.I)
+#: "Grundkrav 2013", "Prestationsmål 2012:", "5. Grundkrav 2027", "5.1 Grundkrav 2028 (aviserade)"
+_REQ_HEAD = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(grundkrav|prestationsmål|krav|villkor)(?:en)?\s+(?:för\s+)?"
+                       r"((?:19|20)\d\d)\s*(?:\([^)]{1,40}\))?\s*:?$", re.I)
+_SECTION_NO = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s")
 _REQ_TOPIC = {"grundkrav": "grundkrav", "krav": "grundkrav", "villkor": "grundkrav", "prestationsmål": "prestationsmal"}
 _REQ_ITEM = re.compile(rf"^(?:\d{{1,2}}\.\s|[a-h]\.\s|(?:{_NUM})\s?(?:{_UNIT}|miljoner|kronor)\b)", re.I)
 _REQ_LABEL = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,3}$")
@@ -1691,10 +1696,14 @@ def _draft_requirement_lists(ctx: _Ctx) -> None:
         items: list[str] = []
         label, fresh = "", False
         j = i + 1
+        head_no = _SECTION_NO.match(head)
         while j < len(lines) and j - i < 80:
             line = lines[j][0]
             if _REQ_HEAD.match(line) or re.match(r"^Bilaga\b", line, re.I):
                 break
+            no = _SECTION_NO.match(lines[j][1].heading) if lines[j][1] is not sec else None
+            if head_no and no and not no.group(1).startswith(head_no.group(1) + "."):
+                break  # "6. Användning av medlen" after "5.1 Grundkrav 2028": the next section, not an item
             if _REQ_LABEL.match(line) and not line.endswith((".", ",")) and not _REQ_ITEM.match(line):
                 label, fresh = line, True
             elif fresh or _REQ_ITEM.match(line) or not items:
