@@ -142,3 +142,22 @@ def test_a_year_only_inside_a_date_is_not_the_moneys_year(engine):
     first = answer.text.split("\n")[0]
     assert not first.startswith(("100 000 kr", "200 000 kr")), answer.text
     assert "2030" not in first or "framgår inte" in first or "finns inte" in first, answer.text
+
+
+def test_the_equal_shares_do_not_add_to_the_published_totals(engine):
+    """The smallest total is the dotted list's (Nybro 250 000 kr), not a total plus post C's 50 000 kr."""
+    answer = engine.ask("vilken kommun far minst totalt 2031 i kalmar lan")
+    assert "250 000 kr" in answer.text.split("\n")[0] and "Nybro" in answer.text.split("\n")[0], answer.text
+
+
+def test_a_municipalitys_equal_share_is_answered(engine):
+    answer = engine.ask("hur mycket far torsas for post C 2031")
+    assert answer.text.startswith("50 000 kr"), answer.text
+
+
+def test_a_suspended_compound_is_completed_only_by_a_word_the_document_uses():
+    from engine.library.drafts import _suspended_compounds
+
+    words = {"medverkan", "i", "det", "lokala"}
+    assert _suspended_compounds("Post C Brukar- och anhörigmedverkan", words) == ["brukarmedverkan"]
+    assert _suspended_compounds("Barn- och ungdomspsykiatrin", words) == []  # no "psykiatrin" of its own: no guess

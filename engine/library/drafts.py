@@ -669,6 +669,7 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         return {fold(st): w for st, w in zip(_stem(words), words, strict=True)}
 
     bags = [stems_of(p) for p in posts]
+    doc_words = set(re.findall(r"[a-zåäöé]+", ctx.doc.text.lower()))
     for post, bag in zip(posts, bags, strict=True):
         # a word two posts share still names each when they go to different levels ("handlingsplaner" for the
         # regions' and the municipalities' posts): the level asked tells them apart
@@ -692,8 +693,22 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
                  if fold(m.group(1)) not in generic and fold(m.group(2)) not in generic
                  and not re.search(rf"(?<![a-z]){re.escape(fold(m.group(0)))}(?![a-z])", elsewhere)]
         labels = [" ".join(m.group(0).split()) for m in [_POST_LABEL.match(post.data["name"])] if m]  # "Post B"
+        labels += _suspended_compounds(post.data["name"], doc_words)  # "brukarmedverkan" in "Brukar- och anhörigmedverkan"
         post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *labels, *headings, *words, *known,
                                                     *pairs]))[:24]
+
+
+def _suspended_compounds(name: str, words: set[str]) -> list[str]:
+    """The first part of a suspended compound, completed: "Brukar- och anhörigmedverkan" names "brukarmedverkan"
+    too. The shared tail is the longest end of the second word (five letters or more) that the document also
+    uses as a word of its own ("medverkan"), so no split is guessed."""
+    out = []
+    for m in re.finditer(r"\b([A-Za-zÅÄÖåäö]{3,})-\s+(?:och|eller)\s+([a-zåäö]{6,})\b", name):
+        first, second = m.group(1).lower(), m.group(2)
+        tail = next((second[k:] for k in range(2, len(second) - 4) if second[k:] in words), None)
+        if tail:
+            out.append(first + tail)
+    return out
 
 
 _PAIR = re.compile(r"(?<![\wåäöÅÄÖ-])([a-zåäö]{3,}) och ([a-zåäö]{3,})(?![\wåäöÅÄÖ-])")
@@ -1143,9 +1158,12 @@ def _equal_shares(ctx: _Ctx, units: list[_Unit]) -> None:
     rows = [i for i in ctx.items if i.kind == "allocation" and i.data.get("post")]
     towns = {i.data["recipient"]: i for i in rows if str(i.data["recipient"]).startswith("kommun-")}
     tabled = {i.data["post"] for i in rows}
-    # the table of each municipality's published total, when there is one: the equal share is part of that total
-    totals = {i.data["recipient"]: i.data.get("table") for i in ctx.items if i.kind == "allocation"
-              and not i.data.get("post") and i.data["recipient"] in towns}
+    # the municipalities' published totals come after the post rows (a total read after a post's rows wins over
+    # their sum): the equal shares are put before them, in a table of their own
+    first_total = next((k for k, i in enumerate(ctx.items) if i.kind == "allocation" and not i.data.get("post")
+                        and i.data["recipient"] in towns), len(ctx.items))
+    later = ctx.items[first_total:]
+    del ctx.items[first_total:]
     for p in [i for i in ctx.items if i.kind == "post" and i.data["level"] == "kommun" and i.data["id"] not in tabled]:
         label = _POST_LABEL.match(p.data["name"])
         for u in units:
@@ -1161,11 +1179,13 @@ def _equal_shares(ctx: _Ctx, units: list[_Unit]) -> None:
                 rec = ctx.kb.recipients.get(rec_id)
                 name = rec.name if rec is not None else rec_id
                 ctx.add("allocation", f"{name} {year}, {p.data['short']}: {format_kr(amt)}",
-                        {"id": f"{p.data['id']}-{rec_id}", "table": totals.get(rec_id) or f"{p.data['id']}-lika",
-                         "agreement": ctx.agreement_id,
+                        {"id": f"{p.data['id']}-{rec_id}", "table": f"{p.data['id']}-lika", "agreement": ctx.agreement_id,
                          "year": year, "recipient": rec_id, "post": p.data["id"], "amount": str(amt),
                          "source": _src(ctx.doc, u.section, u.page, u.text)}, u, 0.7)
             break
+    ctx.items += later
+    for n, item in enumerate(ctx.items, start=1):
+        item.n = n
 
 
 def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
