@@ -45,3 +45,16 @@ def test_a_date_in_may_is_a_date():
 
     assert [d.isoformat() for d, _ in find_dates("senast den 2 maj 2034 och den 31 maj 2035")] == ["2034-05-02",
                                                                                                   "2035-05-31"]
+
+
+def test_a_relative_clauses_verb_is_not_whats_due():
+    """"Regionen betalar ut medlen till de kommuner som har rekvirerat i tid senast den 29 oktober 2034" is a
+    payout date, not a requisition deadline."""
+    from engine.library.document import DocumentText, LibraryDocument, content_hash, split_sections
+
+    text = ("Utbetalning\nRegionen betalar ut medlen till de kommuner som har rekvirerat i tid senast den 29 oktober "
+            "2034. Kommunerna ska rekvirera medlen senast den 30 september 2034.\n")
+    doc = LibraryDocument(id="dok-0000000c33", title="Utbetalning 2034 (prov)", sha256=content_hash(text),
+                          sections=split_sections(DocumentText(pages=[text])))
+    got = {(i.data["kind"], i.data["date"]) for i in drafts.draft(doc, load_knowledge()) if i.kind == "deadline"}
+    assert got == {("rekvisition", "2034-09-30")}, got

@@ -1354,7 +1354,10 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         after = [(d, p) for d, p in dates if p >= pos] if pos >= 0 else list(dates)
         if not after:
             continue
-        kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+        # "… till de kommuner som har rekvirerat i tid senast den 29 oktober": a relative clause's verb is not
+        # what is due (the sentence is about a payout)
+        f_main = _RELATIVE.sub(" ", f)
+        kind = next((k for k, stems in _KIND_STEMS if any(s in f_main for s in stems)), None)
         if kind is None or (kind == "avsta" and not _DECLINE.search(f)):
             continue
         if len(after) == 1:  # "… behöver inte skicka någon rekvisition, men en kommun som inte vill ta del av medlen
@@ -1387,9 +1390,12 @@ _PRESENT_ACT = re.compile(r"^(?:\d{1,2}\.\s+)?(?P<who>[A-ZÅÄÖ][\wåäö]*(?:\
                           r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar)\b")
 
 
+_RELATIVE = re.compile(r"\bsom (?:inte )?(?:har|hade) (?:inte )?\w+")
+
+
 def _clause_kind(text: str) -> str | None:
     """The kind of deadline a clause's own verb names (rekvirera, redovisa …), or None."""
-    f = fold(text)
+    f = _RELATIVE.sub(" ", fold(text))
     kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
     if kind is None and _DECLINE.search(f):
         return "avsta"
