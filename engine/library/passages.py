@@ -485,6 +485,8 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
             # a sentence about what was asked, the table rows of the recipient asked, the drafted item's own
             # sentence, the only deadline of the kind asked, or the agreement's stated total states it
             return answer
+        if why == _ASKS_TOTAL_ONE_POST and (total := _total_passage(kb, docs, cited & drafted, text)) is not None:
+            return passage_answer(total, text)  # the sentence that states the whole agreement's total
         if top is not None and top.passage.doc_id in drafted and (
                 asked_kind(text) is None or asked_kind(text).search(top.passage.text)):
             return passage_answer(top, text)
@@ -993,6 +995,11 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     # the phrases that named a post ("kunskapsbaserad"), not a word for a level or the agreement itself
     # ("kommunerna", "överenskommelsen") that a drafted post took as a synonym from its sentence
     phrases = [ts for ph in getattr(q, "post_phrases", []) or [] if (ts := set(tokenize(ph)) - level_words)]
+    # "överenskommelsen om psykisk hälsa och suicidprevention": words of the agreement's name name no post
+    named = _AGREEMENT_NAMED.search(text)
+    if named:
+        in_name = set(tokenize(named.group(1)))
+        phrases = [ts for ts in phrases if not all(any(n.startswith(t) or t.startswith(n) for n in in_name) for t in ts)]
     facts = [f for f in answer.facts if isinstance(f, dict)]
     posts = getattr(kb, "posts", {}) or {}
     answer_posts = [posts[f["post"]] for f in facts if f.get("post") in posts]
@@ -1004,6 +1011,8 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     skip = set().union(*rec_terms) if rec_terms else set()
     skip |= set(tokenize(" ".join(getattr(q, "recipient_words", []) or []))) | level_terms | _vocabulary()
     skip |= {t for s in kind_stems if " " in s and s in text for t in tokenize(s)}
+    if named:
+        skip |= set(tokenize(named.group(1)))
     residual = [t for t in dict.fromkeys(tokenize(text)) if not t.isdigit() and t not in skip and len(t) > 3
                 and not t.startswith(tuple(s for s in kind_stems if " " not in s))]  # not "va", "pls", "bra"
     post_answer = bool(facts) and all("post" in f and "recipient" not in f for f in facts)
@@ -1011,7 +1020,7 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         # "hur stor är överenskommelsen 2021?", "hur mycket får kommunerna 2021?": the whole agreement or
         # level, answered with one post's sentence
         if set(levels) - {"skr"} or any(f" {w} " in text for w in ("overenskommelsen", "overenskommelse", "ok")):
-            return "asks for a total, answered with one post"
+            return _ASKS_TOTAL_ONE_POST
     # "regionerna totalt": a sum over many posts, which one drafted sentence about one post does not state
     total_asked = any(f" {w} " in text for w in lx.TOTAL_WORDS) and set(levels) - {"skr"} and not recipients
     idx = index_for(docs)
@@ -1046,6 +1055,26 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         else:
             return f"{v}: " + ", ".join(dict.fromkeys(reasons))
     return ""
+
+
+_ASKS_TOTAL_ONE_POST = "asks for a total, answered with one post"
+
+
+def _total_passage(kb: Any, docs: list[LibraryDocument], doc_ids: set[str], question: str) -> Hit | None:
+    """The passage holding the sentence a drafted agreement's total was read from ("Staten avsätter för 2027
+    sammanlagt 2 035 miljoner kronor till överenskommelsen"), for a question about the whole agreement."""
+    for a in getattr(kb, "agreements", {}).values():
+        quote_ = getattr(a.source, "quote", None)
+        if a.source.doc not in doc_ids or getattr(a, "total", None) is None or not quote_:
+            continue
+        for h in index_for(docs).search(quote_, k=20):
+            if h.passage.doc_id == a.source.doc and " ".join(quote_.split()) in h.passage.text:
+                return h
+    return None
+
+
+#: the agreement named by its subject: "överenskommelsen om psykisk hälsa och suicidprevention (2027)"
+_AGREEMENT_NAMED = re.compile(r"\boverenskommelsen? (?:om|for) ([a-z ]{4,80}?)(?= (?:19|20)\d\d\b| totalt\b| hur\b| \?|\s*$)")
 
 
 def _soft(reason: str) -> bool:
