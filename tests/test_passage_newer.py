@@ -65,3 +65,27 @@ def test_a_misspelt_word_does_not_hide_what_the_newer_document_is_about(engine):
     first = answer.text.split("\n")[0]
     assert "framgår inte av dokumenten för 2031" in first or answer.intent == "passage", answer.text
     assert not first.startswith("Stärka"), answer.text
+
+
+
+TABLE = """Fördelning till kommunerna i Kalmar län 2032
+
+Belopp per kommun
+Kalmar (0880) ........ 600 000 kr
+Nybro (0881) ......... 250 000 kr
+Beloppen bygger på folkmängden den 1 november 2030.
+"""
+
+
+def test_a_year_in_no_document_is_not_answered_with_another_years_passage(tmp_path):
+    """The engine says 2030 is in no document; the table of 2032 (whose only 2030 is its population date) is not
+    quoted as the nearest: it would only add 2032's figures."""
+    if not SEEDS_DIR.is_dir():
+        pytest.skip("the older documents are the seeds")
+    lib = open_library(tmp_path / "data", SEEDS_DIR)
+    doc = lib.add(DocumentText(pages=[TABLE]), filename="kalmar.txt", title="Kalmar län – fördelning 2032 (prov)")
+    drafts.draft_and_store(lib, doc)
+    drafts.decide(lib, doc, accept="all")
+    answer = Engine(load_live(tmp_path / "data", SEEDS_DIR)).ask("Hur mycket fick Nybro 2030?")
+    assert answer.intent != "passage" and "250 000" not in answer.text, answer.text
+    assert "2030" in answer.text.split("\n")[0], answer.text

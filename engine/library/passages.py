@@ -451,8 +451,12 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
         return passage_answer(fresh[0], text)
     # a document known only from its drafts matches best, but the answer cites other documents: the
     # drafts did not cover what was asked, so quote the document rather than answer from another one
+    # (not when the engine said the year asked is in no document and the passage lacks that year too: the
+    # nearest text of another year adds only that year's figures)
+    year_absent = bool(_SAYS_ABSENT.search(answer.text.split("\n")[0])) and not answer.sources
     if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
-            and top.passage.doc_id not in cited and (not_stated or cited):
+            and top.passage.doc_id not in cited and (not_stated or cited) \
+            and not (year_absent and _gap(top, text)):
         return passage_answer(top, text)
     # the engine found no figure of its own ("Ett eget belopp för … framgår inte av dokumenten", "Uppgifter
     # för 2013 finns inte i dokumenten") while a document known only from its drafts has a passage that
@@ -460,7 +464,7 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # (only a passage holding every distinctive word asked: the engine's "not stated" stands against a
     # passage about the same recipient but another post)
     if top is not None and top.passage.doc_id in drafted and not top.lacks \
-            and _SAYS_ABSENT.search(answer.text.split("\n")[0]):
+            and _SAYS_ABSENT.search(answer.text.split("\n")[0]) and not (year_absent and _gap(top, text)):
         return passage_answer(top, text)
     # a rule, requirement or form answer that does not hold what is asked (an identifier for "vilket
     # diarienummer", a number for "hur många", an amount, a date) while a passage of a document known only
