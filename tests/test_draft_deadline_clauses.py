@@ -58,3 +58,18 @@ def test_a_relative_clauses_verb_is_not_whats_due():
                           sections=split_sections(DocumentText(pages=[text])))
     got = {(i.data["kind"], i.data["date"]) for i in drafts.draft(doc, load_knowledge()) if i.kind == "deadline"}
     assert got == {("rekvisition", "2034-09-30")}, got
+
+
+def test_a_restated_deadline_lends_its_consequence():
+    """"Rekvisitionen ska ha kommit in … senast den 30 september 2034." then, later, "Om rekvisitionen inte har
+    kommit in senast den 30 september 2034 förfaller rätten till medlen. Beloppet fördelas då om …": one deadline,
+    with what happens when it is missed."""
+    from engine.library.document import DocumentText, LibraryDocument, content_hash, split_sections
+
+    text = ("Rekvisition\nRekvisitionen ska ha kommit in till förbundet senast den 30 september 2034. Den skickas med "
+            "e-post.\nOm rekvisitionen inte har kommit in senast den 30 september 2034 förfaller rätten till medlen. "
+            "Beloppet fördelas då om mellan övriga kommuner.\n")
+    doc = LibraryDocument(id="dok-0000000d44", title="Rekvisition 2034 (prov)", sha256=content_hash(text),
+                          sections=split_sections(DocumentText(pages=[text])))
+    got = [i.data for i in drafts.draft(doc, load_knowledge()) if i.kind == "deadline"]
+    assert len(got) == 1 and "förfaller" in got[0]["consequence"] and "fördelas då om" in got[0]["consequence"], got

@@ -1380,6 +1380,16 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
                     break
             k = own or kind
             if (k, date) in seen:
+                # "Om rekvisitionen inte har kommit in … senast den 30 september 2027 förfaller kommunens rätt till
+                # medlen": the same deadline restated with what happens when it is missed
+                same = next((i for i in ctx.items if i.kind == "deadline" and i.data["kind"] == k
+                             and i.data["date"] == date.isoformat()), None)
+                if same is not None and "consequence" not in same.data and _CONSEQUENCE.search(u.text[dpos:]):
+                    k_u = units.index(u)
+                    nxt = units[k_u + 1] if k_u + 1 < len(units) and units[k_u + 1].section == u.section else None
+                    # "… förfaller kommunens rätt till medlen. Beloppet fördelas då om …": "då" goes on with it
+                    same.data["consequence"] = f"{u.text} {nxt.text}" if nxt and re.search(r"\bdå\b", nxt.text) \
+                        else u.text
                 continue
             seen.add((k, date))
             _add_deadline(ctx, units, u, f, k, date, listed, later.group("to") if later else None)
