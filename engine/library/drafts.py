@@ -1175,7 +1175,7 @@ def _equal_shares(ctx: _Ctx, units: list[_Unit]) -> None:
             if amt is None or not towns or amt * len(towns) != Decimal(p.data["amount"]):
                 continue
             year = p.data["year"]
-            for rec_id, row in towns.items():
+            for rec_id in towns:
                 rec = ctx.kb.recipients.get(rec_id)
                 name = rec.name if rec is not None else rec_id
                 ctx.add("allocation", f"{name} {year}, {p.data['short']}: {format_kr(amt)}",
