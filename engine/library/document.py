@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from engine.parsing import MONTHS
@@ -96,20 +97,31 @@ def document_id(sha: str) -> str:
 _AMOUNTISH = re.compile(r"\d\s?(?:kr|kronor|tkr|mkr|mnkr|miljoner)\b", re.I)
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+[A-ZÅÄÖ][^\n]{1,70}$")
 _ENDS_SENTENCE = re.compile(r"[.!?:;]\s*$")
+#: a row of a table whose unit is in its caption: a name, then a decimal figure, then at most a short key
+#: ("Traumavård 47,5 B", "Sammanhållen vård 215,0 F4 + B", "Gotlands län 2,25", "Totalt 2 035,0")
+_FIGURE_ROW = re.compile(r"^[A-ZÅÄÖ][^\d]{1,80}?\s(?:\d{1,2}\s)?\d{1,3}(?:\s\d{3})*,\d{1,2}(?:\s+\S{1,3}){0,3}$")
+#: a table row: a short line (a name or a code first) that ends in an amount
+_ROW_LIKE = re.compile(r"^(?=(?:\S+\s+){1,11}\S+$)(?:\d{3,6}\s+)?[A-ZÅÄÖ](?:[^.!?:;]|\.(?!\s+[A-ZÅÄÖ]))*\d\s?(?:kr|kronor|tkr|mkr|mnkr)$")
 
 
 def _looks_like_heading(line: str, prev: str, nxt: str = "X") -> bool:
     s = line.strip()
-    if nxt[:1].islower():
-        return False  # the line goes on in the next one ("Avrundat" / "belopp")
+    if nxt[:1].islower() or nxt[:1] == "(":
+        return False  # the line goes on in the next one ("Avrundat" / "belopp", "… Regeringskansliet" / "(Socialdep…")
     if prev.rstrip().endswith(":"):
         return False  # "Länsgemensamma medel:" introduces a list or a table, not a section
     if not s or len(s) > 80 or _ENDS_SENTENCE.search(s) or s.endswith(","):
         return False
+    if _NUMBERED.match(s) and re.search(r"\b(?:och|samt|eller|i|till|för|av|om|på|med|att|som|genom|mellan|från)$", s):
+        return False  # "3. Bankgironummer dit medlen ska betalas ut, samt": a list item going on, not a heading
     if re.search(r"\d[\d ]*(?:,\d+)?\s*(?:kr|kronor|tkr|mkr|mnkr|miljoner|miljarder|miljon)\b", s, re.I) or "@" in s:
         return False  # an amount or a contact line, not a heading
-    if _NUMBERED.match(s) and len(s.split()) <= 9:
-        return True
+    if _FIGURE_ROW.match(s):
+        return False  # "Traumavård 47,5 B", "Summa 21 län 39,00": a table row of a table whose unit is in its caption
+    if _NUMBERED.match(s) and len([w for w in s.split() if re.search(r"\w", w)]) <= 9:
+        return True  # "4.2 Post B – Barn och unga – samordnad individuell plan" (a dash is no word)
+    if _ROW_LIKE.match(nxt) or _FIGURE_ROW.match(nxt):
+        return False  # "Kod Kommun Folkmängd Belopp post A" over "2505 Arvidsjaur 6 219 inv. 104 438 kr": a column header
     if not s[0].isupper() or len(s.split()) > 8:
         return False
     if len(s.split()) <= 4 and not re.search(r"\d", s) and prev and not re.search(
@@ -122,9 +134,42 @@ def _looks_like_heading(line: str, prev: str, nxt: str = "X") -> bool:
     return not prev or bool(_ENDS_SENTENCE.search(prev)) or prev in ("", )
 
 
+#: a run of leader dots between a name and its figure ("Kiruna (2584) ........ 630 715 kr")
+_LEADER = re.compile(r"\s*(?:\.\s?){4,}\s*")
+#: how often a line must recur to be a running page header or footer
+RUNNING_MIN = 3
+
+
+#: a page number as page headers and footers write it: "Sida 2 (7)", "… 3 (6)", "sida 4 av 9", "Page 2"
+_PAGE_NO = re.compile(r"\b(?:sida|page|s\.)\s*\d+\b|\b\d+\s*\(\d+\)$|\b\d+\s+av\s+\d+$", re.I)
+
+
+def _page_furniture(pages: list[str]) -> set[str]:
+    """The running page header and footer: a page-number line that recurs (its numbers aside) at least
+    RUNNING_MIN times ("Sida 2 (7)", "Bilaga 2 – ÖK 2027   3 (6)"), and the lines that recur word for word as
+    often next to it (the letterhead "Region X | Postadress …", "Dnr: RS 2027/0412"). Returned as shapes
+    (digits as #). A document repeats no sentence, list item or table row beside its page numbers."""
+    def shape(line: str) -> str:
+        return re.sub(r"\d+", "#", line)
+
+    lines = [ln for page in pages for ln in (" ".join(r.split()) for r in clean_text(page).split("\n")) if ln]
+    shapes = Counter(shape(ln) for ln in lines)
+    exact = Counter(lines)
+    numbered = [i for i, ln in enumerate(lines) if shapes[shape(ln)] >= RUNNING_MIN and _PAGE_NO.search(ln)
+                and not re.search(r"\d\s?(?:kr|kronor|tkr|mkr|mnkr|miljoner|procent|%)", ln, re.I)]
+    out = {shape(lines[i]) for i in numbered}
+    for i, ln in enumerate(lines):
+        if exact[ln] >= RUNNING_MIN and any(abs(i - j) <= 6 for j in numbered) and not ln.endswith(":") \
+                and not _AMOUNTISH.search(ln):
+            out.add(shape(ln))
+    return out
+
+
 def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> list[Section]:
-    """Sections by heading, each cut again at page boundaries so every chunk knows its page."""
+    """Sections by heading, each cut again at page boundaries so every chunk knows its page. Running page
+    headers and footers are left out, and leader dots become one space."""
     hints = {" ".join(h.split()) for h in doc.headings if h.strip()}
+    furniture = _page_furniture(doc.pages)
     paged = len(doc.pages) > 1 or doc.kind in ("pdf", "docx")
     sections: list[Section] = []
     heading = first_heading
@@ -144,6 +189,7 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
         page = pno if paged else None
         prev = ""
         lines = [" ".join(raw.split()) for raw in clean_text(page_text).split("\n")]
+        lines = [_LEADER.sub(" ", ln) for ln in lines if not ln or re.sub(r"\d+", "#", ln) not in furniture]
         following = [""] * len(lines)
         nxt = ""
         for i in range(len(lines) - 1, -1, -1):
@@ -168,7 +214,7 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
 
 # --------------------------------------------------------------------------- proposed metadata
 
-_DATE_WORDS = re.compile(r"\b(\d{1,2}) (" + "|".join(m for m in MONTHS if len(m) > 3) + r") (\d{4})\b", re.I)
+_DATE_WORDS = re.compile(r"\b(\d{1,2}) (" + "|".join(m for m in MONTHS if len(m) > 3 or m == "maj") + r") (\d{4})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DNR = re.compile(r"\b(?:dnr|diarienummer|ärendenr|ärendenummer|dnr\.)[:.]?\s*([A-ZÅÄÖ]{0,4}[\w./-]*\d[\w./-]*)",
                   re.I)

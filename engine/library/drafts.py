@@ -26,7 +26,7 @@ import yaml
 from engine.formatting import format_date, format_kr
 from engine.library.document import DocumentError, LibraryDocument, find_dates
 from engine.library.library import Library, write_atomic
-from engine.library.passages import _units
+from engine.library.passages import _LIST_ITEM_UNIT, _LIST_LEAD, MAX_LIST, _units
 from engine.models import KnowledgeFile, Source, as_dict, validate
 from engine.parsing import ParseError, parse_amount
 from engine.text import fold
@@ -129,6 +129,10 @@ def _synonyms(name: str) -> list[str]:
     return list(dict.fromkeys(o for o in out if o))
 
 
+#: a post's label in its document, asked for as such ("post B"): "Post A", "Post 2", "Område B", "Delområde 3"
+_POST_LABEL = re.compile(r"^(?:post|område|delområde|insatsområde)\s+(?:[A-Z]|\d{1,2})\b", re.I)
+
+
 @dataclass
 class _Unit:
     text: str
@@ -173,13 +177,15 @@ def _heading_years(doc: LibraryDocument) -> list[int | None]:
     under, until the next such heading or an appendix heading; None elsewhere."""
     out: list[int | None] = []
     cur: int | None = None
+    cur_no = ""  # the section number of a numbered requirement heading ("5.1"): the next section beside it ends it
     for sec in doc.sections:
         for h in [*sec.before, sec.heading]:
             m = _REQ_HEAD.match(h)
+            no = _SECTION_NO.match(h)
             if m:
-                cur = int(m.group(2))
-            elif re.match(r"^Bilaga\b", h, re.I):
-                cur = None
+                cur, cur_no = int(m.group(2)), no.group(1) if no else ""
+            elif re.match(r"^Bilaga\b", h, re.I) or (cur_no and no and not no.group(1).startswith(cur_no + ".")):
+                cur, cur_no = None, ""
         out.append(cur)
         for line in sec.text.split("\n"):
             m = _REQ_HEAD.match(" ".join(line.split()))
@@ -228,7 +234,10 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_agreement(ctx, units)
     _draft_level_totals(ctx, units)
     _draft_posts(ctx, units)
+    _draft_unit_tables(ctx)
     _draft_tables(ctx, units)
+    _equal_shares(ctx, units)
+    _named_keys(ctx, units)
     _distinctive_synonyms(ctx)
     _draft_grants(ctx, units)
     _draft_deadlines(ctx, units)
@@ -258,10 +267,11 @@ def _draft_agreement(ctx: _Ctx, units: list[_Unit]) -> None:
             if amts:
                 total, total_unit = max(amts), u
                 break
-    if total is None:  # "För år 2012 avsattes 456 500 000 kronor i statsbudgeten för detta ändamål"
+    if total is None:  # "För år 2012 avsattes 456 500 000 kronor i statsbudgeten för detta ändamål", "Staten
+        # avsätter för 2027 sammanlagt 2 035 miljoner kronor till överenskommelsen"
         for u in units:
-            if re.search(r"\b(avsattes|avsätts|har avsatts|anvisades)\b", u.text, re.I) and \
-                    re.search(r"\b(statsbudgeten|för detta ändamål)\b", u.text, re.I):
+            if re.search(r"\b(avsattes|avsätts|avsätter|har avsatts|anvisades|anvisar)\b", u.text, re.I) and \
+                    re.search(r"\b(statsbudgeten|för detta ändamål|(?:till|för) överenskommelsen)\b", u.text, re.I):
                 amts = [a for a in (_amount(m) for m in AMOUNT.finditer(u.text)) if a]
                 if len(amts) == 1:
                     total, total_unit = amts[0], u
@@ -334,7 +344,7 @@ def _draft_level_totals(ctx: _Ctx, units: list[_Unit]) -> None:
                                    "source": _src(ctx.doc, u.section, u.page, u.text)})
     for sec in ctx.doc.sections:
         unit = None
-        for line in sec.text.split("\n"):
+        for line in [*sec.before, sec.heading, *sec.text.split("\n")]:
             line = " ".join(line.split())
             um = _TABLE_UNIT.search(line)
             if um and not AMOUNT.search(line):
@@ -475,6 +485,72 @@ _PAID_TO = re.compile(r"(?:\bmottagare av medlen är|\bmedlen(?: till [^.]{3,60}
                       r"(?P<who>(?:den|de|det)\s+[^.;:]{3,120}?)(?=\s+med fördelningsnyckel\b|\s*[.;]|\s*$)", re.I)
 
 
+#: a level's group line in a summary table ("Regionerna", "Länsnivå", "SKR")
+_GROUP_LINE = re.compile(r"^(regionerna|kommunerna|landstingen|länen|länsnivå|länsgemensamma medel|skr|skl)$", re.I)
+#: "Tillgänglighet i barn- och ungdomspsykiatrin 445,0 B": a name, a figure in the caption's unit, a key
+_UNIT_ROW = re.compile(r"^(?P<name>[A-ZÅÄÖ][^\d]{1,80}?)\s+(?P<num>\d{1,3}(?:\s\d{3})*(?:,\d{1,2})?)"
+                       r"(?P<key>(?:\s+\S{1,3}){0,3})$")
+
+
+def _draft_unit_tables(ctx: _Ctx) -> None:
+    """A summary table whose unit is in its caption ("Tabell 1. Sammanställning av medlen 2027 (mnkr)"): under a
+    level's group line ("Regionerna"), rows "Traumavård 47,5 B" are that level's posts — only when the group's
+    rows add up exactly to its "Summa regionerna 865,0" line (a misread row would not). A post the document
+    already drafted (same level and amount) is not drafted twice."""
+    doc = ctx.doc
+    for sec in doc.sections:
+        unit: str | None = None
+        level: str | None = None
+        group = ""
+        rows: list[tuple[str, str, Decimal]] = []
+        for raw in [*sec.before, sec.heading, *sec.text.split("\n")]:
+            line = " ".join(raw.split())
+            if not line:
+                continue
+            um = _TABLE_UNIT.search(line)
+            if um and not AMOUNT.search(line) and not _UNIT_ROW.match(line):
+                unit, level, rows = um.group(1).lower(), None, []
+                continue
+            if unit is None:
+                continue
+            if _GROUP_LINE.match(line):
+                level, group, rows = _level(line), line, []
+                continue
+            m = _UNIT_ROW.match(line)
+            if not m:
+                continue
+            amt = parse_amount(f"{m.group('num')} {unit}")
+            name = m.group("name").strip(" .,")
+            if amt is None:
+                continue
+            if re.match(r"(?i)summa\b", name):
+                if level and rows and sum((a for _, _, a in rows), Decimal(0)) == amt:
+                    _unit_table_posts(ctx, sec, level, rows, unit)
+                rows = []
+            elif not _NOT_A_POST.match(fold(name)) and level:
+                # the row with the caption's unit after its figure: "Suicidprevention 230,0 mnkr B"
+                # with its group: "Länsnivå: Suicidprevention 230,0 mnkr B"
+                rows.append((f"{group}: " + " ".join(x for x in (name, m.group("num"), unit, m.group("key").strip()) if x),
+                             name, amt))
+
+
+def _unit_table_posts(ctx: _Ctx, sec: Any, level: str, rows: list[tuple[str, str, Decimal]], unit: str) -> None:
+    year = ctx.total_year or ctx.years[0]
+    for line, name, amt in rows:
+        if any(p.kind == "post" and p.data.get("amount") == str(amt) and p.data.get("level") == level
+               and p.data.get("year") == year for p in ctx.items):
+            continue
+        pid = f"{ctx.doc.id}-post-{_slug(name, 30)}-{year}"
+        if any(i.data.get("id") == pid for i in ctx.items):
+            pid = f"{pid}-{len(ctx.items)}"
+        quote = line
+        data = {"id": pid, "agreement": ctx.agreement_id, "year": year, "name": name, "short": name[:60],
+                "synonyms": _synonyms(name), "level": level, "amount": str(amt),
+                "source": _src(ctx.doc, sec.heading, sec.page, quote)}
+        ctx.add("post", f"{name} {year}: {format_kr(amt)} (nivå: {level})", data, _Unit(quote, sec.heading, sec.page),
+                0.7)
+
+
 def _paid_to(units: list[_Unit], i: int) -> str | None:
     """Who receives the post of unit `i`, when its own sentence or the ones after it (up to the next post of
     the list) say so."""
@@ -520,6 +596,36 @@ def _restated_keys(ctx: _Ctx, units: list[_Unit]) -> None:
                     settled.add(p.n)
 
 
+def _named_keys(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A post with no key of its own takes the key of a sentence about it by name: one that opens with its label
+    ("Post B fördelas med ett grundbelopp om 80 000 kronor per kommun och resterande … efter folkmängd"), or the
+    first key sentence of a section headed by its name ("3.4 Sammanhållen vård": "Varje län får först ett fast
+    belopp om 4 miljoner kronor … Resterande 131 miljoner kronor fördelas mellan länen efter befolkningsmängd")."""
+    labels = {fold(m.group(0)) for p in ctx.items if p.kind == "post" and (m := _POST_LABEL.match(p.data["name"]))}
+    for p in ctx.items:
+        label = _POST_LABEL.match(p.data["name"]) if p.kind == "post" else None
+        given = _POST_LABEL.match(p.data.get("key", {}).get("description", "")) if p.kind == "post" else None
+        if given and fold(given.group(0)) in labels and (label is None or fold(given.group(0)) != fold(label.group(0))):
+            del p.data["key"]  # "Post A fördelas helt efter folkmängd." after a list of posts is post A's key only
+        if p.kind != "post" or "key" in p.data or p.data["level"] == "skr":
+            continue
+        name = fold(p.data["name"])
+        for k, u in enumerate(units):
+            own = label and fold(u.text).startswith(fold(label.group(0)) + " ")
+            heading = re.sub(r"^[\d.]+\s+", "", fold(u.section)).strip()
+            headed = heading == name or (heading.startswith(name) and len(heading) - len(name) <= 3)
+            if not (own or headed) or not _KEY_SENTENCE.search(u.text):
+                continue
+            prev = units[k - 1] if k and units[k - 1].section == u.section else None
+            # "Varje län får först ett fast belopp om 4 miljoner kronor …" before "Resterande … fördelas …"
+            both = _Unit(f"{prev.text} {u.text}", u.section, u.page) if headed and prev is not None and \
+                re.search(r"^(?:resten|resterande)\b", fold(u.text)) else u
+            key = _key(None, both, ctx.doc)
+            if key:
+                p.data["key"] = key
+                break
+
+
 def _list_key(ctx: _Ctx, units: list[_Unit]) -> None:
     """"Stimulansmedlen fördelas … utifrån en fördelningsnyckel, baserad på befolkningsunderlaget …" right after a
     list of posts (no amount of its own) is the key of every post of that list that has none."""
@@ -563,6 +669,7 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         return {fold(st): w for st, w in zip(_stem(words), words, strict=True)}
 
     bags = [stems_of(p) for p in posts]
+    doc_words = set(re.findall(r"[a-zåäöé]+", ctx.doc.text.lower()))
     for post, bag in zip(posts, bags, strict=True):
         # a word two posts share still names each when they go to different levels ("handlingsplaner" for the
         # regions' and the municipalities' posts): the level asked tells them apart
@@ -570,6 +677,7 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
                                if b is not bag and p.data["level"] == post.data["level"]))
         in_name = fold(post.data["name"])
         keep = [(st, w) for st, w in bag.items() if st not in others and st not in in_title and len(st) >= 6
+                and _level(w) == "kommun_och_region"  # "länsgemensamma" names a level, not a post
                 and (df.get(st, 0) <= rare or fold(w) in in_name)]  # a word of the name, or a rare one
         words = [w for _, w in keep] + [st for st, _ in keep]
         # a known name that another post's own sentence also uses ("barn och unga" for the queue post and the
@@ -584,7 +692,23 @@ def _distinctive_synonyms(ctx: _Ctx) -> None:
         pairs = [m.group(0) for m in _PAIR.finditer(post.data["name"])
                  if fold(m.group(1)) not in generic and fold(m.group(2)) not in generic
                  and not re.search(rf"(?<![a-z]){re.escape(fold(m.group(0)))}(?![a-z])", elsewhere)]
-        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *headings, *words, *known, *pairs]))[:24]
+        labels = [" ".join(m.group(0).split()) for m in [_POST_LABEL.match(post.data["name"])] if m]  # "Post B"
+        labels += _suspended_compounds(post.data["name"], doc_words)  # "brukarmedverkan" in "Brukar- och anhörigmedverkan"
+        post.data["synonyms"] = list(dict.fromkeys([post.data["name"], *labels, *headings, *words, *known,
+                                                    *pairs]))[:24]
+
+
+def _suspended_compounds(name: str, words: set[str]) -> list[str]:
+    """The first part of a suspended compound, completed: "Brukar- och anhörigmedverkan" names "brukarmedverkan"
+    too. The shared tail is the longest end of the second word (five letters or more) that the document also
+    uses as a word of its own ("medverkan"), so no split is guessed."""
+    out = []
+    for m in re.finditer(r"\b([A-Za-zÅÄÖåäö]{3,})-\s+(?:och|eller)\s+([a-zåäö]{6,})\b", name):
+        first, second = m.group(1).lower(), m.group(2)
+        tail = next((second[k:] for k in range(2, len(second) - 4) if second[k:] in words), None)
+        if tail:
+            out.append(first + tail)
+    return out
 
 
 _PAIR = re.compile(r"(?<![\wåäöÅÄÖ-])([a-zåäö]{3,}) och ([a-zåäö]{3,})(?![\wåäöÅÄÖ-])")
@@ -687,8 +811,8 @@ def _inline_names(lines: list[str], k: int) -> list[str] | None:
     return None
 
 
-_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|per län|"
-                           r"per landsting|per region\b|0[–-]25|åldern)", re.I)
+_KEY_SENTENCE = re.compile(r"\b(?:fördela[st]?|fördelningsnyckel)\b[^.]{0,80}(befolkning|invånar|innevånar|folkmängd|per län|"
+                           r"per landsting|per region\b|per kommun\b|0[–-]25|åldern)", re.I)
 
 
 def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, Any] | None:
@@ -697,22 +821,22 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
         if u is None or not _KEY_SENTENCE.search(u.text) or (u is after and AMOUNT.match(u.text.lstrip("•- "))):
             continue
         text = u.text
-        f = re.sub(r"\bper (?:landsting|region)\b", "per lan", fold(text))  # "1 000 000 kronor per landsting"
+        f = re.sub(r"\bper (?:landsting|region)\b|\bvarje lan\b", "per lan", fold(text))  # "1 000 000 kronor per landsting"
         key: dict[str, Any] = {"description": text, "source": _src(doc, u.section, u.page, text)}
         amounts = [a for a in (_amount(m) for m in AMOUNT.finditer(text)) if a is not None]
         if re.search(r"0[–-]25|0 till 25", text):
             key["kind"] = "population_0_25"
         elif "per lan" in f and "storstad" in f and len(amounts) >= 2:
             key.update(kind="fixed_per_county", per_county=str(amounts[0]), metro_per_county=str(amounts[1]))
-        elif "per lan" in f and "resten" in f and amounts:
+        elif "per lan" in f and re.search(r"\bresten\b|\bresterande\b", f) and amounts:
             key.update(kind="fixed_plus_population", per_county=str(amounts[0]))
         elif "per lan" in f and amounts:
             key.update(kind="fixed_per_county", per_county=str(amounts[0]))
-        elif "befolkning" in f or "invanar" in f:
-            key["kind"] = "population"
+        elif "befolkning" in f or "invanar" in f or "folkmangd" in f:
+            key["kind"] = "population"  # (a base amount per municipality and the rest by population: its words say so)
         else:
             continue
-        if re.search(r"befolkning|invanar", f) and (dates := find_dates(text)):
+        if re.search(r"befolkning|invanar|folkmangd", f) and (dates := find_dates(text)):
             key["population_date"] = dates[0][0].isoformat()  # "baserad på befolkningsunderlaget den 1 november 2018"
         return key
     return None
@@ -766,6 +890,15 @@ def _cuts(groups: list[str], n: int) -> list[list[str]]:
 
 
 def _read_bare(tab: _Table) -> None:
+    """A table of unit-less numbers: one figure per row in the caption's unit, or several read by the header."""
+    if tab.bare and all(len(_cuts(groups, 1)) == 1 for _, _, groups in tab.bare):
+        _read_single(tab)
+        if tab.rows:
+            return
+    _read_multi(tab)
+
+
+def _read_multi(tab: _Table) -> None:
     """A table of unit-less numbers whose header names each column's unit ("Region Invånare Andel, % BUP, tkr
     Samsjuklighet, tkr Summa, tkr"): each row read the one way its amount columns add up (the parts to the
     last, the total); a row read in no or several ways is left out."""
@@ -789,6 +922,18 @@ def _read_bare(tab: _Table) -> None:
         tab.names = [cells[i] for i in money]
 
 
+#: "2505 Arvidsjaur …", "Arvidsjaur (2505) …": a municipality or county code beside the name
+_CODE = re.compile(r"^\d{2,6}\s+(?=[A-ZÅÄÖ])|(?<=[a-zåäöé])\s+\(\d{2,6}\)(?=\s)")
+#: "6 219 inv.", "250 099 invånare": a column of counts, not of money
+_COUNT_CELL = re.compile(rf"(?<=\s)(?:{_NUM})\s?(?:inv\.?|invånare|st\.?|personer)(?=\s)", re.I)
+
+
+def _row_text(line: str) -> str:
+    """A table row as its name and money columns: the recipient's code and the count columns left out
+    ("2505 Arvidsjaur 6 219 inv. 104 438 kr" → "Arvidsjaur 104 438 kr")."""
+    return " ".join(_COUNT_CELL.sub(" ", _CODE.sub(" ", line)).split())
+
+
 def _tables_of(text: str, index: Any) -> list[_Table]:
     """The tables of a section: a caption line ending in ":", header lines, then rows "Name 1 kr 2 kr 3 kr" whose
     name is exactly a known recipient, or one row of amounts with no name (a county's own row)."""
@@ -798,7 +943,7 @@ def _tables_of(text: str, index: Any) -> list[_Table]:
         line = " ".join(raw.split())
         if not line:
             continue
-        m = _ROW.match(line)
+        m = _ROW.match(_row_text(line))
         rec = None
         if m:
             name = m.group("name").strip()
@@ -840,6 +985,20 @@ def _tables_of(text: str, index: Any) -> list[_Table]:
     return out
 
 
+def _read_single(tab: _Table) -> None:
+    """Rows of one unit-less figure each ("Gotlands län 2,25") under a caption that names the unit ("Fasta belopp
+    per län 2027, länsgemensamma strukturer (mnkr)"): one amount per row, in that unit."""
+    um = _TABLE_UNIT.search(" ".join(tab.header[-1:] + [tab.caption]))
+    if um is None or not tab.bare or any(len(_cuts(groups, 1)) != 1 for _, _, groups in tab.bare):
+        return
+    for line, rec, groups in tab.bare:
+        amt = parse_amount(f"{_cuts(groups, 1)[0][0]} {um.group(1).lower()}")
+        if amt is None:
+            tab.rows.clear()
+            return
+        tab.rows.append((f"{line} {um.group(1)}", rec, [amt]))
+
+
 def _doc_county(ctx: _Ctx, index: Any, tables: list[_Table]) -> Any:
     """The county a document is about: the one county of all its named table rows, else its publisher's."""
     counties = {r.county_code for t in tables for _, r, _ in t.rows if r is not None and r.county_code}
@@ -860,6 +1019,25 @@ def _listed_post(column: str, values: list[Decimal], listed: list[DraftItem]) ->
             and re.search(rf"\b{re.escape(word)}", fold(p.data["name"]))]
     if not hits:  # an abbreviated heading ("BUP"): the one listed post whose amount the column sums to
         hits = [p for p in listed if abs(Decimal(p.data["amount"]) - total) <= 1]
+    return hits[0] if len(hits) == 1 else None
+
+
+_TOTAL_WORDS = re.compile(r"\b(totalt?|summa|sammanlagt|samtliga poster)\b")
+
+
+def _one_post_table(ctx: _Ctx, rows: list, context: str) -> DraftItem | None:
+    """The post a one-column table is the rows of: a post the document lists whose amount the column sums to
+    exactly, and whose name shares a distinctive word with the table's heading ("4.1 Post A – Suicidpreventivt
+    arbete" over the rows of "Post A Suicidpreventivt arbete i kommunerna: 4 200 000 kr"). A heading that says
+    "totalt" is a table of totals, whatever its sum."""
+    ctx_words = set(re.findall(r"\w{4,}", fold(context)))
+    if _TOTAL_WORDS.search(fold(context)):
+        return None
+    total = sum((a[0] for _, _, a in rows), Decimal(0))
+    generic = {fold(w) for w in _GENERIC_WORDS} | {"post", "poster", "posten", "belopp"}
+    hits = [p for p in ctx.items if p.kind == "post" and p.data.get("amount")
+            and abs(Decimal(p.data["amount"]) - total) <= 1
+            and {w for w in re.findall(r"\w{4,}", fold(p.data["name"])) if w not in generic} & ctx_words]
     return hits[0] if len(hits) == 1 else None
 
 
@@ -888,6 +1066,17 @@ def _draft_tables(ctx: _Ctx, units: list[_Unit]) -> None:
         table = f"{doc.id}-tabell-{n_table}"
         year = ctx.years[0]
         k = max(set(len(a) for _, _, a in rows), key=[len(a) for _, _, a in rows].count)
+        post = _one_post_table(ctx, rows, f"{context} {sec.heading}") if k == 1 else None
+        if post is not None:  # "4.1 Post A – …" over one column of amounts: that post's rows, not totals
+            head = " ".join(x for x in (tab.caption, tab.header[-1] if tab.header else "") if x) or sec.heading
+            for line, rec, amts in rows:
+                quote = f"{head}: {line}"
+                ctx.add("allocation", f"{rec.name} {year}, {post.data['short']}: {format_kr(amts[0])}",
+                        {"id": f"{post.data['id']}-{rec.id}", "table": table, "agreement": ctx.agreement_id,
+                         "year": year, "recipient": rec.id, "post": post.data["id"], "amount": str(amts[0]),
+                         "source": _src(doc, sec.heading, sec.page, quote)},
+                        _Unit(quote, sec.heading, sec.page), 0.75)
+            continue
         summed = sum(1 for _, _, a in rows if len(a) == k and k > 1 and abs(sum(a[:-1], Decimal(0)) - a[-1]) <= 1)
         header = tab.header or [sec.heading]  # a header line read as the section's heading
         columns = _column_names(header, k) if k >= 3 and summed >= len(rows) * 0.8 else None
@@ -955,6 +1144,48 @@ _COUNTY_SHARED = re.compile(r"\blänsgemensam", re.I)
 _NATIONAL = re.compile(r"\b(riket|hela landet|i landet|nationell\w*|samtliga län|alla län|per län|varje län|länen|"
                        r"regionerna|staten|hela sverige)\b", re.I)
 _LIST_ITEM_START = re.compile(r"^(?:\d{1,2}\.|•|-|–)\s+\S")
+
+
+#: "Samtliga fjorton kommuner tilldelas samma belopp, 30 000 kr per kommun": one amount for every municipality
+_EQUAL_SHARE = re.compile(rf"\b(?:samma|lika)\s+belopp\b[^.]{{0,60}}?(?P<amt>(?:{_NUM})\s?(?:{_UNIT}))\s+"
+                          r"(?:per|till varje|för varje)\s+kommun\b", re.I)
+
+
+def _equal_shares(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A municipal post without a table whose section (headed by its name or label) gives every municipality the
+    same amount: one allocation per municipality of the document's other tables — only when that amount times
+    their number is exactly the post's amount ("420 000 kr … samma belopp, 30 000 kr per kommun" for 14)."""
+    rows = [i for i in ctx.items if i.kind == "allocation" and i.data.get("post")]
+    towns = {i.data["recipient"]: i for i in rows if str(i.data["recipient"]).startswith("kommun-")}
+    tabled = {i.data["post"] for i in rows}
+    # the municipalities' published totals come after the post rows (a total read after a post's rows wins over
+    # their sum): the equal shares are put before them, in a table of their own
+    first_total = next((k for k, i in enumerate(ctx.items) if i.kind == "allocation" and not i.data.get("post")
+                        and i.data["recipient"] in towns), len(ctx.items))
+    later = ctx.items[first_total:]
+    del ctx.items[first_total:]
+    for p in [i for i in ctx.items if i.kind == "post" and i.data["level"] == "kommun" and i.data["id"] not in tabled]:
+        label = _POST_LABEL.match(p.data["name"])
+        for u in units:
+            heading = re.sub(r"^[\d.]+\s+", "", fold(u.section))
+            if not (label and heading.startswith(fold(label.group(0)) + " ")) and fold(p.data["name"]) not in heading:
+                continue
+            m = _EQUAL_SHARE.search(u.text)
+            amt = _amount(next(AMOUNT.finditer(m.group("amt")))) if m else None
+            if amt is None or not towns or amt * len(towns) != Decimal(p.data["amount"]):
+                continue
+            year = p.data["year"]
+            for rec_id in towns:
+                rec = ctx.kb.recipients.get(rec_id)
+                name = rec.name if rec is not None else rec_id
+                ctx.add("allocation", f"{name} {year}, {p.data['short']}: {format_kr(amt)}",
+                        {"id": f"{p.data['id']}-{rec_id}", "table": f"{p.data['id']}-lika", "agreement": ctx.agreement_id,
+                         "year": year, "recipient": rec_id, "post": p.data["id"], "amount": str(amt),
+                         "source": _src(ctx.doc, u.section, u.page, u.text)}, u, 0.7)
+            break
+    ctx.items += later
+    for n, item in enumerate(ctx.items, start=1):
+        item.n = n
 
 
 def _draft_county_allocations(ctx: _Ctx, units: list[_Unit]) -> None:
@@ -1123,20 +1354,66 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         after = [(d, p) for d, p in dates if p >= pos] if pos >= 0 else list(dates)
         if not after:
             continue
-        kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
-        if kind is None or (kind == "avsta" and "avsta" not in f):
+        # "… till de kommuner som har rekvirerat i tid senast den 29 oktober": a relative clause's verb is not
+        # what is due (the sentence is about a payout)
+        f_main = _RELATIVE.sub(" ", f)
+        kind = next((k for k, stems in _KIND_STEMS if any(s in f_main for s in stems)), None)
+        if kind is None or (kind == "avsta" and not _DECLINE.search(f)):
             continue
+        if len(after) == 1:  # "… behöver inte skicka någon rekvisition, men en kommun som inte vill ta del av medlen
+            # ska meddela SKR detta senast den 31 mars 2027": the date's own clause says what is due
+            clause = re.split(r",\s+(?:men|medan)\s+|;\s+", u.text[:after[0][1]])[-1]
+            kind = _clause_kind(clause) or kind
         for n_date, (date, dpos) in enumerate(after[:3]):
-            later = None
-            if n_date:  # "… till SKL senast den 31 januari 2020 och till den eller de myndigheter … den 15 februari 2020"
+            later, own = None, None
+            if len(after) >= 2:
+                # several dates: each is the deadline of its own clause ("Frågeunderlaget ska vara tillgängligt senast
+                # den 30 september 2027 och redovisningen ska ha kommit in till SKR senast den 15 februari 2028")
+                own = _clause_kind(u.text[after[n_date - 1][1] if n_date else 0:dpos]) or \
+                    _clause_kind(re.split(r"\s+och\s+|;", u.text[dpos:], maxsplit=1)[0])
+                if own is None and n_date == 0:
+                    continue  # the first clause is of no kind: not a deadline to act on
+            if n_date and own is None:  # "… till SKL senast den 31 januari 2020 och till den eller de myndigheter … den 15 februari 2020"
                 later = re.search(r"\boch till (?P<to>[^.;]{3,140}?)\s+(?:senast\s+)?den\s*$",
                                   u.text[after[n_date - 1][1]:dpos])
                 if later is None:
                     break
-            if (kind, date) in seen:
+            k = own or kind
+            if (k, date) in seen:
+                # "Om rekvisitionen inte har kommit in … senast den 30 september 2027 förfaller kommunens rätt till
+                # medlen": the same deadline restated with what happens when it is missed
+                same = next((i for i in ctx.items if i.kind == "deadline" and i.data["kind"] == k
+                             and i.data["date"] == date.isoformat()), None)
+                if same is not None and "consequence" not in same.data and _CONSEQUENCE.search(u.text[dpos:]):
+                    k_u = units.index(u)
+                    nxt = units[k_u + 1] if k_u + 1 < len(units) and units[k_u + 1].section == u.section else None
+                    # "… förfaller kommunens rätt till medlen. Beloppet fördelas då om …": "då" goes on with it
+                    same.data["consequence"] = f"{u.text} {nxt.text}" if nxt and re.search(r"\bdå\b", nxt.text) \
+                        else u.text
                 continue
-            seen.add((kind, date))
-            _add_deadline(ctx, units, u, f, kind, date, listed, later.group("to") if later else None)
+            seen.add((k, date))
+            _add_deadline(ctx, units, u, f, k, date, listed, later.group("to") if later else None)
+
+
+#: a subject and a present-tense verb of acting on a deadline: "SKR rekvirerar …", "2. Kommunen skickar …"
+_PRESENT_ACT = re.compile(r"^(?:\d{1,2}\.\s+)?(?P<who>[A-ZÅÄÖ][\wåäö]*(?:\s+(?:och\s+)?[\wåäö]+){0,4}?)\s+"
+                          r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar)\b")
+
+
+_RELATIVE = re.compile(r"\bsom (?:inte )?(?:har|hade) (?:inte )?\w+")
+
+
+def _clause_kind(text: str) -> str | None:
+    """The kind of deadline a clause's own verb names (rekvirera, redovisa …), or None."""
+    f = _RELATIVE.sub(" ", fold(text))
+    kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    if kind is None and _DECLINE.search(f):
+        return "avsta"
+    return None if kind == "avsta" and not _DECLINE.search(f) else kind
+
+
+#: declining the money: "avstå", "inte vill ta del av medlen", "inte önskar ta del"
+_DECLINE = re.compile(r"avsta|\binte (?:vill|onskar) ta del\b|avboj")
 
 
 def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, date: dt.date, listed: Any,
@@ -1144,6 +1421,9 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
     doc = ctx.doc
     subj = re.split(r"\s+(?:ska|skall|måste|behöver)\s+", u.text, maxsplit=1)
     who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+    if not who:  # "SKR rekvirerar kommunernas medel …", "6. Kommunen redovisar …": the subject before the verb
+        mv = _PRESENT_ACT.match(u.text)
+        who = mv.group("who") if mv else ""
     if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
         subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
@@ -1211,9 +1491,10 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
     from engine.understanding import QuestionParser, normalise
 
     doc, n = ctx.doc, 0
-    for u in units:
+    for k, u in enumerate(units):
         if n >= MAX_RULES or len(u.text) < 25 or len(u.text) > 400:
             continue
+        u = _with_list(units, k)  # "Rekvisitionen ska innehålla följande uppgifter: 1. … 6. …": the whole list
         topics = QuestionParser._topics(normalise(u.text))
         if not topics:
             continue
@@ -1245,6 +1526,23 @@ def _draft_rules(ctx: _Ctx, units: list[_Unit]) -> None:
             if u.head_year or len(ctx.years) == 1:
                 data["year"] = u.head_year or ctx.years[0]
             ctx.add("fact", f"Regel ({t}): {u.text[:90]}", data, u, 0.5)
+
+
+def _with_list(units: list[_Unit], k: int) -> _Unit:
+    """A sentence that leads into a numbered or lettered list ("… ska innehålla följande uppgifter: 1. kommunens
+    namn …, 2. …") with the list's items that the sentence splitting cut off ("4. Region X:s diarienummer …"):
+    one rule holds the whole list."""
+    u = units[k]
+    if not _LIST_LEAD.search(u.text):
+        return u
+    items = []
+    for nxt in units[k + 1:]:
+        if nxt.section != u.section or not _LIST_ITEM_UNIT.match(nxt.text) or len(u.text) + sum(map(len, items)) > MAX_LIST:
+            break
+        items.append(nxt.text)
+    if not items:
+        return u
+    return _Unit(" ".join([u.text, *items]), u.section, u.page, u.prev, u.head_year)
 
 
 _DONE = re.compile(r"(?:^|(?<=\bkr )|(?<=\. ))(?P<who>[A-ZÅÄÖ][\wåäöé-]+(?: [A-ZÅÄÖ][\wåäöé-]+){0,2}) (?:har|hade) (?:redan )?"
@@ -1407,7 +1705,10 @@ def _draft_forms(ctx: _Ctx) -> None:
 # --------------------------------------------------------------------------- requirement lists
 
 #: "Grundkrav 2013", "Prestationsmål 2012", "Villkor för 2024": a heading over one year's requirements
-_REQ_HEAD = re.compile(r"^(grundkrav|prestationsmål|krav|villkor)(?:en)?\s+(?:för\s+)?((?:19|20)\d\d)\s*:?$", re.I)
+#: "Grundkrav 2013", "Prestationsmål 2012:", "5. Grundkrav 2027", "5.1 Grundkrav 2028 (aviserade)"
+_REQ_HEAD = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s+)?(grundkrav|prestationsmål|krav|villkor)(?:en)?\s+(?:för\s+)?"
+                       r"((?:19|20)\d\d)\s*(?:\([^)]{1,40}\))?\s*:?$", re.I)
+_SECTION_NO = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s")
 _REQ_TOPIC = {"grundkrav": "grundkrav", "krav": "grundkrav", "villkor": "grundkrav", "prestationsmål": "prestationsmal"}
 _REQ_ITEM = re.compile(rf"^(?:\d{{1,2}}\.\s|[a-h]\.\s|(?:{_NUM})\s?(?:{_UNIT}|miljoner|kronor)\b)", re.I)
 _REQ_LABEL = re.compile(r"^[A-ZÅÄÖ][\wåäöÅÄÖ-]*(?: [\wåäöÅÄÖ-]+){0,3}$")
@@ -1431,10 +1732,14 @@ def _draft_requirement_lists(ctx: _Ctx) -> None:
         items: list[str] = []
         label, fresh = "", False
         j = i + 1
+        head_no = _SECTION_NO.match(head)
         while j < len(lines) and j - i < 80:
             line = lines[j][0]
             if _REQ_HEAD.match(line) or re.match(r"^Bilaga\b", line, re.I):
                 break
+            no = _SECTION_NO.match(lines[j][1].heading) if lines[j][1] is not sec else None
+            if head_no and no and not no.group(1).startswith(head_no.group(1) + "."):
+                break  # "6. Användning av medlen" after "5.1 Grundkrav 2028": the next section, not an item
             if _REQ_LABEL.match(line) and not line.endswith((".", ",")) and not _REQ_ITEM.match(line):
                 label, fresh = line, True
             elif fresh or _REQ_ITEM.match(line) or not items:

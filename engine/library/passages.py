@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.answer import Answer
@@ -117,6 +117,8 @@ class Passage:
     url: str | None
     text: str  # verbatim (whitespace collapsed)
     sentences: tuple[str, ...]
+    #: the list items after its last sentence when that sentence leads into a list ("… ska innehålla: 1. …")
+    more: tuple[str, ...] = ()
 
     def source(self) -> Source:
         return Source(doc=self.doc_id, section=self.section, title=self.title, page=self.page, url=self.url)
@@ -152,16 +154,38 @@ def _units(section_text: str) -> list[str]:
     return out
 
 
+#: a list item sentence ("4. Region X:s diarienummer …", "b) hur mycket …")
+_LIST_ITEM_UNIT = re.compile(r"^(?:\d{1,2}\.|[a-h]\))\s+\S")
+#: a sentence that leads into a list: it ends in ":" or "ska innehålla", or its first item follows it
+_LIST_LEAD = re.compile(r"(?::\s*(?:\d{1,2}\.|[a-h]\))?|\b(?:innehålla|innehåller|ange|anges)\b(?:\s+(?:\d{1,2}\.|[a-h]\)).*)?)\s*$|"
+                        r"(?::|\binnehålla)\s+(?:1\.|a\))\s", re.I)
+MAX_LIST = 900  # characters of a list quoted after the sentence that leads into it
+
+
+def _list_after(units: list[str], j: int) -> tuple[str, ...]:
+    """The list items that follow sentence j when it leads into a list (the sentence splitting cuts a list at
+    every item that opens with a capital: "4. Region X:s diarienummer …")."""
+    if not _LIST_LEAD.search(units[j]):
+        return ()
+    items: list[str] = []
+    for u in units[j + 1:]:
+        if not _LIST_ITEM_UNIT.match(u) or sum(map(len, items)) + len(u) > MAX_LIST:
+            break
+        items.append(u)
+    return tuple(items)
+
+
 def passages_of(doc: LibraryDocument) -> list[Passage]:
     out: list[Passage] = []
     for sec in doc.sections:
         units = _units(sec.text)
         if len(units) == 1:
-            windows = [units]
+            windows = [(0, units)]
         else:  # every two neighbouring sentences (overlapping), so an answer split over two is found
-            windows = [units[i:i + 2] for i in range(len(units) - 1)]
-        for w in windows:
-            out.append(Passage(doc.id, doc.title, sec.heading, sec.page, doc.url, " ".join(w), tuple(w)))
+            windows = [(i, units[i:i + 2]) for i in range(len(units) - 1)]
+        for i, w in windows:
+            out.append(Passage(doc.id, doc.title, sec.heading, sec.page, doc.url, " ".join(w), tuple(w),
+                               _list_after(units, i + len(w) - 1)))
     return out
 
 
@@ -316,6 +340,9 @@ def quote(hit: Hit, question: str) -> str:
     holding = [i for _, i in sorted(scored, reverse=True) if any(k.search(sents[i]) for k in kinds)]
     keep += holding  # the sentences that hold what is asked, beside the one with its words
     text = " ".join(sents[i] for i in range(min(keep), max(keep) + 1))
+    if hit.passage.more and max(keep) == len(sents) - 1 and len(sents[-1]) <= MAX_QUOTE:
+        # "Rekvisitionen ska innehålla följande uppgifter: 1. …": the list it leads into, whole
+        return " ".join([sents[-1] if len(text) > MAX_QUOTE else text, *hit.passage.more])
     if len(text) > MAX_QUOTE:
         i = holding[0] if holding else max(scored)[1]
         text = sents[i]
@@ -324,15 +351,26 @@ def quote(hit: Hit, question: str) -> str:
     return text
 
 
+_IN_DATE = re.compile(r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
+                      r"december)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)-\d\d-\d\d\b", re.I)
+
+
 def _gap(hit: Hit, question: str) -> str:
     """The years the question names that this passage does not ("2026"): the quote is then only the nearest
-    text, and the answer says so first. (Other words are not checked: a missing verb or a synonym is no gap.)"""
-    if not hit.missing:
+    text, and the answer says so first. For an amount, a year the passage names only inside a date ("folkmängd
+    den 1 november 2026") is no year of its money either. (Other words are not checked: a missing verb or a
+    synonym is no gap.)"""
+    missing = set(hit.missing)
+    if _ASKS_AMOUNT.search(fold(question)):
+        p = hit.passage
+        bare = _IN_DATE.sub(" ", f"{p.title} {p.section} {p.text}")
+        missing |= {y for y in _YEAR_TOKEN.findall(question) if not re.search(rf"(?<!\d){y}(?!\d)", bare)}
+    if not missing:
         return ""
     words = []
     for w in dict.fromkeys(re.findall(r"\w+", question)):
         toks = tokenize(w)
-        if toks and toks[0] in hit.missing:
+        if toks and toks[0] in missing:
             words.append(w)
     return " och ".join(words)
 
@@ -417,8 +455,12 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
         return passage_answer(fresh[0], text)
     # a document known only from its drafts matches best, but the answer cites other documents: the
     # drafts did not cover what was asked, so quote the document rather than answer from another one
+    # (not when the engine said the year asked is in no document and the passage lacks that year too: the
+    # nearest text of another year adds only that year's figures)
+    year_absent = bool(_SAYS_ABSENT.search(answer.text.split("\n")[0])) and not answer.sources
     if top is not None and top.passage.doc_id in drafted and hits[0].passage.doc_id == top.passage.doc_id \
-            and top.passage.doc_id not in cited and (not_stated or cited):
+            and top.passage.doc_id not in cited and (not_stated or cited) \
+            and not (year_absent and _gap(top, text)):
         return passage_answer(top, text)
     # the engine found no figure of its own ("Ett eget belopp för … framgår inte av dokumenten", "Uppgifter
     # för 2013 finns inte i dokumenten") while a document known only from its drafts has a passage that
@@ -426,7 +468,7 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
     # (only a passage holding every distinctive word asked: the engine's "not stated" stands against a
     # passage about the same recipient but another post)
     if top is not None and top.passage.doc_id in drafted and not top.lacks \
-            and _SAYS_ABSENT.search(answer.text.split("\n")[0]):
+            and _SAYS_ABSENT.search(answer.text.split("\n")[0]) and not (year_absent and _gap(top, text)):
         return passage_answer(top, text)
     # a rule, requirement or form answer that does not hold what is asked (an identifier for "vilket
     # diarienummer", a number for "hur många", an amount, a date) while a passage of a document known only
@@ -451,6 +493,8 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
             # a sentence about what was asked, the table rows of the recipient asked, the drafted item's own
             # sentence, the only deadline of the kind asked, or the agreement's stated total states it
             return answer
+        if why == _ASKS_TOTAL_ONE_POST and (total := _total_passage(kb, docs, cited & drafted, text)) is not None:
+            return passage_answer(total, text)  # the sentence that states the whole agreement's total
         if top is not None and top.passage.doc_id in drafted and (
                 asked_kind(text) is None or asked_kind(text).search(top.passage.text)):
             return passage_answer(top, text)
@@ -465,7 +509,71 @@ def consider(kb: Any, q: Any, answer: Answer) -> Answer:
         return Answer(text="Det framgår inte säkert av dokumenten; uppgifterna ur "
                            + ", ".join(sorted({s.title or s.doc for s in answer.sources if s.doc in drafted}))
                            + " bekräftar inte just detta.", intent="not_found", sources=[])
+    newer = _newer_drafted(kb, q, answer, drafted, cited)
+    if newer:
+        return _from_newer(docs, text, answer, newer)
     return answer
+
+
+def _doc_years(kb: Any) -> dict[str, int]:
+    """Per source document, the latest year its agreements, posts and allocations are for (a deadline's
+    date is not the money's year)."""
+    cached = getattr(kb, "_doc_years", None)
+    if cached is not None:
+        return cached
+    years: dict[str, int] = {}
+    for a in kb.agreements.values():
+        for y in getattr(a, "years", None) or []:
+            years[a.source.doc] = max(years.get(a.source.doc, 0), int(y))
+    for it in (*kb.posts.values(), *kb.allocations):
+        y = getattr(it, "year", None)
+        if isinstance(y, int):
+            years[it.source.doc] = max(years.get(it.source.doc, 0), y)
+    try:
+        kb._doc_years = years
+    except AttributeError:  # pragma: no cover - a frozen stand-in
+        pass
+    return years
+
+
+def _newer_drafted(kb: Any, q: Any, answer: Answer, drafted: set[str], cited: set[str]) -> dict[str, int]:
+    """The documents known only from drafts that are newer than every document the answer cites, when the
+    question names no year and the answer states a figure or a date from those older documents only: an
+    undated question about this year's money is about the newest documents, not the ones of 2019."""
+    if not drafted or not cited or cited & drafted or getattr(q, "years", None) \
+            or _headline(answer.text) == (set(), set()):
+        return {}
+    years = _doc_years(kb)
+    old = [years.get(d) for d in cited]
+    if any(y is None for y in old):
+        return {}
+    return {d: years[d] for d in drafted if years.get(d, 0) > max(old)}  # type: ignore[type-var]
+
+
+def _from_newer(docs: list[LibraryDocument], text: str, answer: Answer, newer: dict[str, int]) -> Answer:
+    """A newer document that holds what is asked is quoted (a passage with the question's words and the kind
+    asked); one that is about the question but does not hold it says so first, the older documents' answer
+    after it as the nearest; a question none of the newer documents is about keeps its answer."""
+    kind = asked_kind(text)
+    hits = [h for h in index_for(docs).search(text, k=40) if h.passage.doc_id in newer]
+    holding = _body_first([h for h in hits if confident(h, text) and not h.lacks
+                           and (kind is None or kind.search(h.passage.text))])
+    if holding:
+        return passage_answer(holding[0], text)
+    about = [h for h in hits if confident(h, text, OWN_DOC_THRESHOLD)]
+    if not about:  # a misspelt word the library never uses ("suicidprevnetion") does not make it off the subject
+        index = index_for(docs)
+        known = " ".join(w for w in re.findall(r"\w+", text) if all(index.df.get(t) for t in tokenize(w)))
+        about = [h for h in index.search(known, k=40) if h.passage.doc_id in newer
+                 and confident(h, known, OWN_DOC_THRESHOLD)] if known != text else []
+    if not about:
+        return answer
+    titles = ", ".join(dict.fromkeys(h.passage.title for h in about))
+    year = max(newer[h.passage.doc_id] for h in about)
+    lead = (f"Not in the documents for {year} ({titles}). Nearest, from older documents:\n"
+            if answer.language == "en" else
+            f"Det framgår inte av dokumenten för {year} ({titles}). Närmast, ur äldre dokument:\n")
+    return replace(answer, text=lead + answer.text)
 
 
 def _padded(q: Any) -> str:
@@ -714,11 +822,36 @@ def doc_units(doc: LibraryDocument) -> list[tuple[str, str, str, frozenset]]:
                 line = " ".join(line.split())
                 if line and len(_values(line)[0]) >= 2:  # a table row with several amounts
                     got.append((sec.heading, line, "", frozenset(set().union(*_values(line)))))
+            got += _unit_rows(sec)
         with _LOCK:
             if len(_UNIT_CACHE) > 256:
                 _UNIT_CACHE.clear()
             _UNIT_CACHE[key] = got
     return got
+
+
+def _unit_rows(sec: Any) -> list[tuple[str, str, str, frozenset]]:
+    """The rows of a table whose unit is in its caption ("Tabell 1. … (mnkr)" over "Traumavård 47,5 B"): each
+    states its figure in that unit, with its level's group line ("Regionerna: Traumavård 47,5 B (mnkr)")."""
+    from engine.library.drafts import _GROUP_LINE, _TABLE_UNIT, _UNIT_ROW, AMOUNT
+
+    out = []
+    unit, group = None, ""
+    for raw in [*sec.before, sec.heading, *sec.text.split("\n")]:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        um = _TABLE_UNIT.search(line)
+        m = _UNIT_ROW.match(line)
+        if um and not AMOUNT.search(line) and not m:
+            unit, group = um.group(1).lower(), ""
+        elif unit and _GROUP_LINE.match(line):
+            group = line
+        elif unit and m:
+            values = _values(f"{m.group('num')} {unit}")
+            text = f"{group}: {line} ({unit})" if group else f"{line} ({unit})"
+            out.append((sec.heading, text, "", frozenset(set().union(*values))))
+    return out
 
 
 def _first_values(line: str) -> list:
@@ -870,6 +1003,11 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     # the phrases that named a post ("kunskapsbaserad"), not a word for a level or the agreement itself
     # ("kommunerna", "överenskommelsen") that a drafted post took as a synonym from its sentence
     phrases = [ts for ph in getattr(q, "post_phrases", []) or [] if (ts := set(tokenize(ph)) - level_words)]
+    # "överenskommelsen om psykisk hälsa och suicidprevention": words of the agreement's name name no post
+    named = _AGREEMENT_NAMED.search(text)
+    if named:
+        in_name = set(tokenize(named.group(1)))
+        phrases = [ts for ts in phrases if not all(any(n.startswith(t) or t.startswith(n) for n in in_name) for t in ts)]
     facts = [f for f in answer.facts if isinstance(f, dict)]
     posts = getattr(kb, "posts", {}) or {}
     answer_posts = [posts[f["post"]] for f in facts if f.get("post") in posts]
@@ -881,6 +1019,8 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
     skip = set().union(*rec_terms) if rec_terms else set()
     skip |= set(tokenize(" ".join(getattr(q, "recipient_words", []) or []))) | level_terms | _vocabulary()
     skip |= {t for s in kind_stems if " " in s and s in text for t in tokenize(s)}
+    if named:
+        skip |= set(tokenize(named.group(1)))
     residual = [t for t in dict.fromkeys(tokenize(text)) if not t.isdigit() and t not in skip and len(t) > 3
                 and not t.startswith(tuple(s for s in kind_stems if " " not in s))]  # not "va", "pls", "bra"
     post_answer = bool(facts) and all("post" in f and "recipient" not in f for f in facts)
@@ -888,7 +1028,7 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         # "hur stor är överenskommelsen 2021?", "hur mycket får kommunerna 2021?": the whole agreement or
         # level, answered with one post's sentence
         if set(levels) - {"skr"} or any(f" {w} " in text for w in ("overenskommelsen", "overenskommelse", "ok")):
-            return "asks for a total, answered with one post"
+            return _ASKS_TOTAL_ONE_POST
     # "regionerna totalt": a sum over many posts, which one drafted sentence about one post does not state
     total_asked = any(f" {w} " in text for w in lx.TOTAL_WORDS) and set(levels) - {"skr"} and not recipients
     idx = index_for(docs)
@@ -923,6 +1063,26 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
         else:
             return f"{v}: " + ", ".join(dict.fromkeys(reasons))
     return ""
+
+
+_ASKS_TOTAL_ONE_POST = "asks for a total, answered with one post"
+
+
+def _total_passage(kb: Any, docs: list[LibraryDocument], doc_ids: set[str], question: str) -> Hit | None:
+    """The passage holding the sentence a drafted agreement's total was read from ("Staten avsätter för 2027
+    sammanlagt 2 035 miljoner kronor till överenskommelsen"), for a question about the whole agreement."""
+    for a in getattr(kb, "agreements", {}).values():
+        quote_ = getattr(a.source, "quote", None)
+        if a.source.doc not in doc_ids or getattr(a, "total", None) is None or not quote_:
+            continue
+        for h in index_for(docs).search(quote_, k=20):
+            if h.passage.doc_id == a.source.doc and " ".join(quote_.split()) in h.passage.text:
+                return h
+    return None
+
+
+#: the agreement named by its subject: "överenskommelsen om psykisk hälsa och suicidprevention (2027)"
+_AGREEMENT_NAMED = re.compile(r"\boverenskommelsen? (?:om|for) ([a-z ]{4,80}?)(?= (?:19|20)\d\d\b| totalt\b| hur\b| \?|\s*$)")
 
 
 def _soft(reason: str) -> bool:

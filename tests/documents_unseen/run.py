@@ -9,9 +9,13 @@ Per document it prints: correct, not answered (the answer says the documents do 
 only quotes a passage without the fact), wrong figure (the answer's lead line states an amount or
 date the document does not state), other misses.
 
-    .venv/bin/python tests/documents_unseen/run.py [--show] [--json OUT] [--write-known-failures]
+    .venv/bin/python tests/documents_unseen/run.py [FOLDER] [--show] [--json OUT] [--write-known-failures]
 
-`--write-known-failures` rewrites known_failures.yaml (what tests/test_documents_unseen.py compares
+FOLDER is a bank folder (default: this one; e.g. tests/documents_unseen2): its `*.txt` documents,
+`questions.yaml`, `known_failures.yaml` and — for any folder but this one — `meta.yaml` (per stem:
+titel, utgivare, datum, as a coordinator would add the document).
+
+`--write-known-failures` rewrites the folder's known_failures.yaml (what tests/test_documents_unseen.py compares
 with): inspect `git diff tests/documents_unseen/known_failures.yaml` — an added line is a regression.
 """
 from __future__ import annotations
@@ -25,6 +29,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +57,34 @@ DOCS: dict[str, dict[str, str]] = {
         "titel": "SKR cirkulär 26:03 – fördelning till regionerna 2026",
         "utgivare": "SKR", "datum": "2026-01-22"},
 }
+
+
+@dataclass(frozen=True)
+class Bank:
+    """One folder of fixture documents with its question bank and known failures."""
+    folder: Path
+    docs: dict[str, dict[str, str]]
+
+    @property
+    def questions(self) -> Path:
+        return self.folder / "questions.yaml"
+
+    @property
+    def known(self) -> Path:
+        return self.folder / "known_failures.yaml"
+
+    @classmethod
+    def of(cls, folder: Path | str) -> Bank:
+        folder = Path(folder).resolve()
+        if folder == HERE:
+            return FIRST
+        meta = yaml.safe_load((folder / "meta.yaml").read_text(encoding="utf-8")) or {}
+        return cls(folder, {str(stem): {k: str(v) for k, v in m.items()} for stem, m in meta.items()})
+
+
+#: this folder's bank (its metadata above, kept here as it was written)
+FIRST = Bank(HERE, DOCS)
+
 
 #: runs the CLI: (argv after `stimulans`, environment, stdin) -> (exit code, stdout)
 Runner = Callable[[list[str], dict[str, str], str | None], tuple[int, str]]
@@ -226,17 +259,17 @@ def judge(item: dict[str, Any], answer: dict[str, Any], doc_id: str, doc_text: s
 
 # ---------------------------------------------------------------- running
 
-def load_items() -> list[dict[str, Any]]:
-    return yaml.safe_load(QUESTIONS.read_text(encoding="utf-8")) or []
+def load_items(bank: Bank = FIRST) -> list[dict[str, Any]]:
+    return yaml.safe_load(bank.questions.read_text(encoding="utf-8")) or []
 
 
 def doc_of(item: dict[str, Any]) -> str:
     return str(item.get("source") or item["doc"])
 
 
-def add_document(run: Runner, stem: str, env: dict[str, str]) -> str:
-    meta = DOCS[stem]
-    rc, out = run(["dokument", "lägg-till", str(HERE / f"{stem}.txt"), "--titel", meta["titel"],
+def add_document(run: Runner, stem: str, env: dict[str, str], bank: Bank = FIRST) -> str:
+    meta = bank.docs[stem]
+    rc, out = run(["dokument", "lägg-till", str(bank.folder / f"{stem}.txt"), "--titel", meta["titel"],
                    "--utgivare", meta["utgivare"], "--datum", meta["datum"]], env, None)
     m = re.search(r"\b(dok-[0-9a-f]{10})\b", out)
     if rc != 0 or not m:
@@ -248,12 +281,12 @@ def add_document(run: Runner, stem: str, env: dict[str, str]) -> str:
     return doc_id
 
 
-def run_document(run: Runner, stem: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def run_document(run: Runner, stem: str, items: list[dict[str, Any]], bank: Bank = FIRST) -> list[dict[str, Any]]:
     """Add one document to a fresh data dir, accept all its drafts, ask its questions."""
-    doc_text = (HERE / f"{stem}.txt").read_text(encoding="utf-8")
+    doc_text = (bank.folder / f"{stem}.txt").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix=f"unseen-{stem}-") as data_dir:
         env = {"STIMULANS_DATA_DIR": data_dir}
-        doc_id = add_document(run, stem, env)
+        doc_id = add_document(run, stem, env, bank)
         rc, out = run(["ask", "--json", "-"], env, "".join(i["q"] + "\n" for i in items))
     answers = [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
     if rc != 0 or len(answers) != len(items):
@@ -261,16 +294,16 @@ def run_document(run: Runner, stem: str, items: list[dict[str, Any]]) -> list[di
     return [{"doc": stem} | judge(item, answer, doc_id, doc_text) for item, answer in zip(items, answers, strict=True)]
 
 
-def run_bank(run: Runner = subprocess_runner, *, parallel: bool = True) -> list[dict[str, Any]]:
+def run_bank(run: Runner = subprocess_runner, *, parallel: bool = True, bank: Bank = FIRST) -> list[dict[str, Any]]:
     """All documents, each in its own data dir and CLI processes (in parallel: they share nothing).
     Not in-process through bot.cli.main: called again in the same process with another
     STIMULANS_DATA_DIR it still answers from the previous data dir's documents too."""
-    items = load_items()
-    jobs = [(stem, [i for i in items if doc_of(i) == stem]) for stem in DOCS]
+    items = load_items(bank)
+    jobs = [(stem, [i for i in items if doc_of(i) == stem]) for stem in bank.docs]
     if not parallel:
-        return [r for stem, its in jobs for r in run_document(run, stem, its)]
+        return [r for stem, its in jobs for r in run_document(run, stem, its, bank)]
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        done = list(pool.map(lambda job: run_document(run, *job), jobs))
+        done = list(pool.map(lambda job: run_document(run, *job, bank), jobs))
     return [r for rs in done for r in rs]
 
 
@@ -279,22 +312,24 @@ def failing(results: list[dict[str, Any]]) -> list[dict[str, str]]:
             for r in results if r["kind"] != "correct"]
 
 
-def write_known_failures(results: list[dict[str, Any]]) -> int:
+def write_known_failures(results: list[dict[str, Any]], bank: Bank = FIRST) -> int:
     found = failing(results)
-    header = ("# Questions of tests/documents_unseen/questions.yaml that fail now; tests/test_documents_unseen.py\n"
+    rel = bank.folder.relative_to(ROOT).as_posix()
+    arg = "" if bank.folder == HERE else f" {rel}"
+    header = (f"# Questions of {rel}/questions.yaml that fail now; tests/test_documents_unseen.py\n"
               "# compares the failing set with this list, so a fix and a regression both show. Regenerate with\n"
-              "#   .venv/bin/python tests/documents_unseen/run.py --write-known-failures\n"
+              f"#   .venv/bin/python tests/documents_unseen/run.py{arg} --write-known-failures\n"
               "# and read `git diff`: an ADDED line is a regression.\n")
-    KNOWN.write_text(header + yaml.safe_dump(found, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
+    bank.known.write_text(header + yaml.safe_dump(found, allow_unicode=True, sort_keys=False, width=200), encoding="utf-8")
     return len(found)
 
 
 KINDS = ("correct", "not answered", "wrong figure", "wrong estimate", "off the question", "other miss")
 
 
-def summary(results: list[dict[str, Any]]) -> str:
+def summary(results: list[dict[str, Any]], bank: Bank = FIRST) -> str:
     lines = [f"{'document':24s} {'n':>3s} " + " ".join(f"{k:>16s}" for k in KINDS)]
-    for stem in [*DOCS, None]:
+    for stem in [*bank.docs, None]:
         rs = [r for r in results if stem is None or r["doc"] == stem]
         lines.append(f"{stem or 'all':24s} {len(rs):3d} " +
                      " ".join(f"{sum(r['kind'] == k for r in rs):16d}" for k in KINDS))
@@ -303,12 +338,14 @@ def summary(results: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("folder", nargs="?", default=str(HERE), help="the bank's folder (default: this one)")
     ap.add_argument("--show", action="store_true", help="print every failing question with its answer")
     ap.add_argument("--json", metavar="OUT", help="write every result (question, kind, answer) to OUT")
     ap.add_argument("--write-known-failures", action="store_true", help="rewrite known_failures.yaml")
     args = ap.parse_args(argv)
-    results = run_bank()
-    print(summary(results))
+    bank = Bank.of(args.folder)
+    results = run_bank(bank=bank)
+    print(summary(results, bank))
     if args.show:
         for r in results:
             if r["kind"] != "correct":
@@ -317,7 +354,7 @@ def main(argv: list[str]) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.write_known_failures:
-        print(f"{write_known_failures(results)} known failures written to {KNOWN.relative_to(ROOT)}")
+        print(f"{write_known_failures(results, bank)} known failures written to {bank.known.relative_to(ROOT)}")
     return 1 if any(r["kind"] == "wrong figure" for r in results) else 0
 
 
