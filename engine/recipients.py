@@ -3,7 +3,9 @@
 Built from the knowledge base's register, never from hard-coded names: every name, short name,
 alias and code is indexed diacritic-insensitively (`fold`). Small typos are forgiven for longer
 names (rapidfuzz). Municipality names that are also everyday words ("Vara", "Mark", "Ånge",
-"Åre", "Ale") only count when written with a capital letter or next to "kommun".
+"Åre", "Ale") only count when written with a capital letter, next to "kommun", or listed with another
+municipality ("mellan boden och kiruna"). A municipality's four-digit code counts right after
+"kommun"/"kommunkod"/"kod"/"municipality" ("kommun 2583"), never when it reads as a year (19xx/20xx).
 """
 from __future__ import annotations
 
@@ -26,6 +28,16 @@ COMMON_WORDS = {
     "snabb", "fraga", "fragor", "kontakt", "status", "faktura", "fakturan", "rekv", "redov", "frist", "krav",
 }
 
+#: words right before a four-digit number that make it a municipality code ("kommun 2583", "kod 2583")
+CODE_WORDS = {"kommun", "kommunen", "kommunkod", "kommunkoden", "kod", "koden", "municipality", "code"}
+
+#: words joining two names of a list or comparison ("mellan boden och kiruna", "boden eller luleå", "boden än kiruna")
+LIST_WORDS = {"och", "eller", "samt", "mot", "an", "and", "or", "than", "vs", "versus"}
+
+#: everyday words that are mostly verbs ("vara", "are", "ange"): as names they need "mellan"/"between" before
+#: the pair ("skillnad mellan vara och lidköping"), a list alone is not enough ("ska vara och ...")
+VERB_WORDS = {"vara", "are", "ange"}
+
 _KIND_WORDS = {
     RecipientKind.kommun: ("kommun", "kommunen", "stad", "staden", "municipality", "city"),
     RecipientKind.region: ("region", "regionen", "landsting", "landstinget", "region's"),
@@ -42,6 +54,16 @@ class RecipientMatch:
     end: int
     score: float  # 100 = exact
     text: str  # the words matched
+    by_code: bool = False  # named by its municipality code ("kommun 2583"), worth saying which one it is
+
+
+def _list_marks(text: str) -> list[bool]:
+    """Per token: is the text before it a list mark ("boden, kiruna", "boden + kiruna", "boden/kiruna")?"""
+    out, last = [], 0
+    for m in re.finditer(r"[^\W_]+(?:[-/][^\W_]+)*", text):
+        out.append(bool(re.search(r"[,+&;/]", text[last : m.start()])) and last > 0)
+        last = m.end()
+    return out
 
 
 def _tokens_with_case(text: str) -> list[tuple[str, bool]]:
@@ -136,6 +158,8 @@ class RecipientIndex:
         folded = [t.replace("-", " ") for t, _ in toks]
         matches: list[RecipientMatch] = []
         used: set[int] = set()
+        #: lower-case everyday words that are names ("boden"): kept only when listed with another municipality
+        pending: list[RecipientMatch] = []
         for n in range(min(self._max_words, 6), 0, -1):
             for i in range(0, len(toks) - n + 1):
                 span = set(range(i, i + n))
@@ -143,25 +167,72 @@ class RecipientIndex:
                     continue
                 phrase = " ".join(folded[i : i + n])
                 if phrase.isdigit():
-                    continue  # numbers in a sentence are years or amounts, not codes ("2021" is Vansbro's code)
+                    # numbers in a sentence are years or amounts, not codes ("2021" is Vansbro's code) unless
+                    # the words before make one a municipality code ("kommun 2583")
+                    rec = self._code_after_word(folded, i) if n == 1 else None
+                    if rec is not None:
+                        matches.append(RecipientMatch(rec, i, i + 1, 100.0, phrase, by_code=True))
+                        used |= span
+                    continue
                 recs = self._names.get(phrase)
                 score = 100.0
                 if recs is None and n == 1 and len(phrase) >= 4 and not phrase.isdigit():
                     recs, score = self._fuzzy_single(phrase)
                 if not recs:
                     continue
+                context = folded[max(0, i - 2) : i] + folded[i + n : i + n + 2]
+                rec = self._pick(recs, self._kind_from_context(context) or prefer, phrase)
+                match = RecipientMatch(rec, i, i + n, score, phrase)
                 if n == 1 and phrase in EVERYDAY_WORDS:
                     capital = toks[i][1] and i > 0
                     near_kommun = any(
                         folded[j] in ("kommun", "kommunen") for j in (i - 1, i + 1) if 0 <= j < len(toks)
                     )
                     if not (capital or near_kommun):
+                        pending.append(match)
                         continue
-                context = folded[max(0, i - 2) : i] + folded[i + n : i + n + 2]
-                rec = self._pick(recs, self._kind_from_context(context) or prefer, phrase)
-                matches.append(RecipientMatch(rec, i, i + n, score, phrase))
+                matches.append(match)
                 used |= span
+        matches += self._listed(pending, matches, folded, used, _list_marks(text))
         return sorted(matches, key=lambda m: m.start)
+
+    def _code_after_word(self, folded: list[str], i: int) -> Recipient | None:
+        """The municipality whose four-digit code `folded[i]` is, when the word before makes it a code."""
+        code = folded[i]
+        if len(code) != 4 or code[:2] in ("19", "20") or i == 0 or folded[i - 1] not in CODE_WORDS:
+            return None
+        recs = [r for r in self._names.get(code, ()) if r.kind == RecipientKind.kommun and r.code == code]
+        return recs[0] if len(recs) == 1 else None
+
+    @staticmethod
+    def _listed(pending: list[RecipientMatch], matches: list[RecipientMatch], folded: list[str],
+                used: set[int], marks: list[bool]) -> list[RecipientMatch]:
+        """The lower-case everyday-word names ("boden") joined by "och"/"eller"/... to another municipality
+        named in the same sentence ("mellan boden och kiruna", "boden och luleå tillsammans"); a chain
+        ("ale, boden och kiruna") is followed one link at a time."""
+        partners = [m for m in matches if m.recipient.kind == RecipientKind.kommun]
+        accepted: list[RecipientMatch] = []
+        waiting = [m for m in pending if not (set(range(m.start, m.end)) & used)]
+        grew = True
+        while grew and waiting:
+            grew = False
+            for cand in list(waiting):
+                if cand.recipient.kind != RecipientKind.kommun:
+                    continue
+                for other in partners:
+                    first, second = (cand, other) if cand.end <= other.start else (other, cand)
+                    gap = folded[first.end : second.start]
+                    joined = len(gap) == 1 and gap[0] in LIST_WORDS or not gap and marks[second.start]
+                    if cand.text in VERB_WORDS:
+                        joined = joined and first.start > 0 and folded[first.start - 1] in ("mellan", "between")
+                    if joined:
+                        accepted.append(cand)
+                        partners.append(cand)
+                        waiting.remove(cand)
+                        used |= set(range(cand.start, cand.end))
+                        grew = True
+                        break
+        return accepted
 
     # -- helpers -------------------------------------------------------------------------------
     def _fuzzy_single(self, word: str) -> tuple[list[Recipient] | None, float]:

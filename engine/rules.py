@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine import lexicon, scope
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, figures, keys, overview, status, trust
+from engine.answers import amounts, deadlines, facts, figures, keys, overview, population, status, trust
 from engine.understanding import Query
 
 if TYPE_CHECKING:  # the engine passes itself: rules use its store and its helpers
@@ -161,6 +161,8 @@ RULES: tuple[Rule, ...] = (
                                           nearest=lambda: None),
          ("Vad får Leksand för missbruksvård 2020?",),
          "an amount for a purpose no post has: say so, give no other post's figure"),
+    Rule("row_population", lambda e, q: population.asks_population(q), lambda e, q: population.answer(e.kb, q),
+         (), "the population a document's table row states for one named municipality ('28 306 inv.')"),
     Rule("unknown_terms", lambda e, q: bool(q.unmatched),
          lambda e, q: trust.unknown_terms(e.kb, q, asks_amount=_asks_amount(e, q),
                                           evidence=facts.best_evidence(e.kb, replace(q, topics={})),

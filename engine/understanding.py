@@ -539,7 +539,9 @@ class QuestionParser:
                 named.extend(fold(m.text).replace("-", " ").split())
             if m.recipient not in out:
                 out.append(m.recipient)
-                if assumed is not None and m.score < 100 and not _inflected(fold(m.text), m.recipient):
+                if assumed is not None and m.by_code:
+                    assumed.append(f"kommunkod {m.text} = {m.recipient.name}")  # "kommun 2583": say which one
+                elif assumed is not None and m.score < 100 and not _inflected(fold(m.text), m.recipient):
                     assumed.append(f"”{m.text}” = {m.recipient.name}")
         return out
 

@@ -16,7 +16,9 @@ def engine():
 def test_rule_names_are_unique_and_rules_carry_examples():
     names = [r.name for r in RULES]
     assert len(names) == len(set(names))
-    assert [r.name for r in RULES if not r.examples] == ["distribution_key_late"]
+    # row_population needs a document whose rows give a count ("28 306 inv."), which the curated ones lack:
+    # its examples are in tests/test_row_population.py
+    assert [r.name for r in RULES if not r.examples] == ["row_population", "distribution_key_late"]
 
 
 @pytest.mark.parametrize("rule,question", [(r.name, q) for r in RULES for q in r.examples],

@@ -110,6 +110,10 @@ _TEMPLATES: list[tuple[str, str]] = [
     (r"(?m)^(\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December)"
      r" \d{4}(?: \(a \w+day\))?): (.+?) ska ", r"\1: deadline. In the document's words: \2 ska "),
     (r"Jag antog", "Assumed"),
+    (r"\bkommunkod (\d{4}) = ", r"municipality code \1 = "),
+    (r"^([\d ]+) invånare: folkmängden som fördelningen ([\d och]+) använder för ",
+     r"\1 inhabitants: the population the \2 distribution uses for "),
+    (r"(?m)^Ur tabellen: ", "From the table: "),
     (r"\(från föregående fråga\)", "(from the previous question)"),
     (r"enligt dokumentet", "according to the document"),
     (r"enligt dokumenten", "according to the documents"),
