@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine import lexicon, scope
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, figures, keys, overview, status, trust
+from engine.answers import amounts, deadlines, facts, figures, identifiers, keys, overview, status, trust
 from engine.understanding import Query
 
 if TYPE_CHECKING:  # the engine passes itself: rules use its store and its helpers
@@ -182,6 +182,9 @@ RULES: tuple[Rule, ...] = (
          ("vad är 4 141 043 kr i sthlm-pm:et?",), "a figure quoted in the question, explained"),
     Rule("agreement_date", lambda e, q: q.wants_agreement_date,
          lambda e, q: overview.agreement_dates_answer(e.kb, q), ("När ingicks överenskommelsen 2019?",)),
+    Rule("identifier", lambda e, q: identifiers.asked_kind(q) is not None, lambda e, q: identifiers.answer(e.kb, q),
+         ("bankgiro för återbetalning till region norrbotten?",),
+         "a case number or bank giro an added document states: the value first, only the asked body's own"),
     Rule("post_recipient", lambda e, q: q.wants_post_recipient and bool(q.posts) and not q.deadline_kinds,
          lambda e, q: keys.recipient_answer(e.kb, q), ("Vem tar emot medlen för suicidprevention 2021?",)),
     Rule("deadline_recipient", lambda e, q: q.wants_post_recipient and bool(q.deadline_kinds),

@@ -242,6 +242,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_grants(ctx, units)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
+    _draft_identifiers(ctx, units)
     _draft_rules(ctx, units)
     _draft_done_statements(ctx, units)
     _draft_signature(ctx)
@@ -1619,6 +1620,51 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
                     "title": f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)"), "text": u.text,
                     "keywords": keywords, "source": _src(doc, u.section, u.page, u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
+
+
+# --------------------------------------------------------------------------- identifiers
+
+#: a case number after its word: "Dnr: RS 2027/0412", "Region Norrbottens diarienummer RS 2027/0412",
+#: "SKR:s ärendenummer: 26/01932"; the owner is the genitive before the word, when there is one
+_ID_OWNER = r"(?:(?P<owner>(?:[A-ZÅÄÖ][\wåäöé-]*\s){0,2}[A-ZÅÄÖ][\wåäöé-]*?(?::s|s))\s+)?"
+_CASE_ID = re.compile(_ID_OWNER + r"(?P<word>diarienummer|diarienumret|dnr|ärendenummer|ärendenumret)\.?:?\s*"
+                      r"(?P<value>(?:[A-ZÅÄÖ]{1,4}\s?)?\d{1,4}(?:[./-]\d+)*/\d{2,6})\b", re.I)
+#: "Region Norrbottens bankgiro 5050-1212", "plusgiro 123456-7"
+_GIRO_ID = re.compile(_ID_OWNER + r"(?P<word>bankgiro|plusgiro)(?:nummer|numret|t)?\s*(?:nr\.?\s*)?:?\s*"
+                      r"(?P<value>\d{2,6}-\d{1,4})\b", re.I)
+
+
+def _draft_identifiers(ctx: _Ctx, units: list[_Unit]) -> None:
+    """Case numbers and bank giros a document states, each with whose it is and the sentence it stands in, so a
+    question for one gets the value first ("bankgiro för återbetalning till …?" → 5050-1212)."""
+    doc, seen = ctx.doc, set()
+    texts = [(u, False) for u in units]
+    if getattr(doc, "dnr", None) and doc.sections:  # the document's own, as the coordinator gave it
+        texts.insert(0, (_Unit(f"Dnr: {doc.dnr}", doc.sections[0].heading, doc.sections[0].page), True))
+    for u, head in texts:
+        for topic, pattern in (("diarienummer", _CASE_ID), ("bankgiro", _GIRO_ID)):
+            for m in pattern.finditer(u.text):
+                value = re.sub(r"\s+", " ", m.group("value"))
+                owner = (m.group("owner") or "").strip()
+                if owner and owner.split()[0].lower() in ("med", "och", "till", "på", "den", "det", "en", "ett"):
+                    owner = " ".join(owner.split()[1:])
+                if (topic, value) in seen:
+                    continue
+                seen.add((topic, value))
+                base = {"dnr": "diarienummer", "diarienumret": "diarienummer", "ärendenumret": "ärendenummer"}.get(
+                    m.group("word").lower(), m.group("word").lower())
+                whose = f"{owner} {base}" if owner else base
+                if not owner and head:
+                    text = f"{value} är {base}et för {doc.title}."
+                else:
+                    text = f"{value} är {whose}." + ("" if head else f" ”{u.text}”")
+                title_words = [w for w in re.findall(r"[\wåäöÅÄÖé]{4,}", f"{doc.title} {owner}")]
+                data = {"id": f"{doc.id}-{topic}-{_slug(value, 30)}", "topic": topic, "agreement": ctx.agreement_id,
+                        "value": value, "title": f"{'Diarienummer' if topic == 'diarienummer' else 'Bankgiro'}: "
+                        f"{value}{' (' + owner + ')' if owner else ''}", "text": text,
+                        "keywords": [m.group("word").lower(), topic, *title_words[:12]],
+                        "source": _src(doc, u.section, u.page, u.text)}
+                ctx.add("fact", data["title"], data, u, 0.8 if owner or head else 0.6)
 
 
 # --------------------------------------------------------------------------- forms
