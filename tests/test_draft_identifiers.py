@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from engine.knowledge import load_knowledge
 from engine.library import drafts
-from engine.recipients import RecipientIndex
 from engine.library.document import DocumentText, LibraryDocument, content_hash, split_sections
+from engine.recipients import RecipientIndex
 
 MEMO = """Beslut om fördelning 2035
 
@@ -38,9 +38,9 @@ def test_case_numbers_and_giros_are_drafted_with_their_owner_and_sentence():
 
 
 def _kb_with_memo():
-    from engine.models import Fact, validate
-
     import dataclasses
+
+    from engine.models import Fact, validate
 
     kb = load_knowledge()  # a copy: the loaded one is shared by other tests
     return dataclasses.replace(kb, facts=[*kb.facts, *(validate(Fact, f) for f in _facts())])

@@ -24,7 +24,7 @@ ASKED: dict[str, tuple[str, ...]] = {
 }
 #: words that only ask (not what the identifier is of)
 _ASKING = {"vilket", "vilken", "vad", "har", "for", "till", "pa", "what", "which", "the", "ska", "anges", "nummer",
-           "numret", "the", "for", "of", "is"}
+           "numret", "of", "is"}
 #: what an invoice, requisition or other form must state: "dnr på fakturan" asks a rule, not whose number it is
 _FORM_WORDS = ("faktur", "rekvisition", "handlingar", "ansokan", "invoice", "anges", "framga", "sta pa", "markas")
 
