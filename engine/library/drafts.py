@@ -45,11 +45,17 @@ _KIND_STEMS: list[tuple[str, tuple[str, ...]]] = [
     ("ekonomisk_redovisning", ("ekonomisk redovisning", "ekonomiska redovisning")),
     ("redovisning", ("redovis", "redogor")),
     ("avsta", ("avsta", "meddela")),
+    # last: a sentence that names a requisition or a report as well stays that kind
+    ("utbetalning", ("betalar ut", "betalas ut", "betala ut", "utbetalas", "utbetalning ske")),
+    ("anmalan", ("anmal",)),
+    ("grundkrav", ("grundkrav",)),  # (reported: see _GRUNDKRAV, which goes first)
 ]
 _ACTIONS = {
     "rekvisition": "rekvirera medlen", "faktura": "skicka faktura", "aterbetalning": "återbetala medel som inte använts",
     "slutrapport": "lämna slutredovisning", "ekonomisk_redovisning": "lämna ekonomisk redovisning",
     "redovisning": "redovisa insatserna", "avsta": "meddela att ni avstår medlen",
+    "utbetalning": "betala ut medlen", "anmalan": "anmäla vem som tar emot medlen",
+    "grundkrav": "redovisa att grundkraven är uppfyllda",
 }
 _GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser", "medlen", "medel", "arbete",
                   "utveckling", "fortsatt", "stimulansmedel", "området", "omradet", "psykisk", "hälsa", "halsa",
@@ -1358,7 +1364,7 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         # "… till de kommuner som har rekvirerat i tid senast den 29 oktober": a relative clause's verb is not
         # what is due (the sentence is about a payout)
         f_main = _RELATIVE.sub(" ", f)
-        kind = next((k for k, stems in _KIND_STEMS if any(s in f_main for s in stems)), None)
+        kind = _kind_of(f_main)
         if kind is None or (kind == "avsta" and not _DECLINE.search(f)):
             continue
         if len(after) == 1:  # "… behöver inte skicka någon rekvisition, men en kommun som inte vill ta del av medlen
@@ -1398,16 +1404,27 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
 
 #: a subject and a present-tense verb of acting on a deadline: "SKR rekvirerar …", "2. Kommunen skickar …"
 _PRESENT_ACT = re.compile(r"^(?:\d{1,2}\.\s+)?(?P<who>[A-ZÅÄÖ][\wåäö]*(?:\s+(?:och\s+)?[\wåäö]+){0,4}?)\s+"
-                          r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar)\b")
+                          r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar|betalar|anmäler)\b")
 
 
 _RELATIVE = re.compile(r"\bsom (?:inte )?(?:har|hade) (?:inte )?\w+")
 
 
+#: "redovisar till SKR att grundkraven är uppfyllda": a report that the basic requirements are met, not on the use
+_GRUNDKRAV = re.compile(r"\b(?:redovis|rapporter|intyg|visa)\w*\b[^.;]{0,40}\bgrundkrav")
+
+
+def _kind_of(f: str) -> str | None:
+    """The kind of deadline a folded sentence names: the first kind of `_KIND_STEMS` whose stem it holds."""
+    if _GRUNDKRAV.search(f):
+        return "grundkrav"
+    return next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+
+
 def _clause_kind(text: str) -> str | None:
     """The kind of deadline a clause's own verb names (rekvirera, redovisa …), or None."""
     f = _RELATIVE.sub(" ", fold(text))
-    kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    kind = _kind_of(f)
     if kind is None and _DECLINE.search(f):
         return "avsta"
     return None if kind == "avsta" and not _DECLINE.search(f) else kind
@@ -1428,6 +1445,13 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
     if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
         subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+    if (not who or not _ACTOR.search(who)) and kind in ("utbetalning", "anmalan") and u.prev and \
+            any(st in fold(u.prev) for st in dict(_KIND_STEMS)[kind]):
+        # "Regionen och kommunerna ska gemensamt anmäla till SKR … Anmälan ska ha kommit in …": the sentence before,
+        # on the same act, says who acts
+        mv = _PRESENT_ACT.match(u.prev)
+        subj = re.split(r"\s+(?:ska|skall)\s+", u.prev, maxsplit=1)
+        who = mv.group("who") if mv else subj[0].strip() if len(subj) == 2 and len(subj[0].split()) <= 8 else who
     if not who or who[0].islower() or not _ACTOR.search(who):
         actors = re.sub(r"\b(?:till|från|hos|av)\s+\S+", " ", u.text)  # "från Kammarkollegiet/SKR" is not who acts
         who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
@@ -1450,10 +1474,15 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
             quote = f"{u.prev} {u.text}"
     data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
             "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, quote)}
+    part = re.search(r"\b(?:omfördelade|eventuella|resterande|kvarvarande)\s+(?:[a-zåäö]+\s+)?medel\b",
+                     u.text.split("senast")[0], re.I) if kind == "utbetalning" else None
+    if part:  # "Omfördelade medel betalas ut senast …": a part of the money, not all of it
+        data["action"] = f"betala ut {part.group(0).lower()}"
     if to:
         data["to"] = to
     after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
-    if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
+    if after_unit is not None and after_unit.section == u.section and (
+            _CONSEQUENCE.search(after_unit.text) or _IF_LATE.match(after_unit.text)):
         data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
     elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
         data["consequence"] = u.text
@@ -1461,6 +1490,10 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
         data["consequence"] = later
     ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
             data, u, 0.75 if "senast" in f else 0.55)
+
+
+#: "Om ingen mottagare har anmälts i tid betalas …": what happens when the deadline before it is missed
+_IF_LATE = re.compile(r"^Om\s[^.]{0,100}?\b(?:inte|ingen|inget|inga)\b[^.]{0,80}?\b(?:i tid|inom denna tid|senast)\b")
 
 
 def _later_consequence(units: list[_Unit], u: _Unit, kind: str) -> str | None:
@@ -1658,7 +1691,8 @@ def _draft_identifiers(ctx: _Ctx, units: list[_Unit]) -> None:
                     text = f"{value} är {base}et för {doc.title}."
                 else:
                     text = f"{value} är {whose}." + ("" if head else f" ”{u.text}”")
-                title_words = [w for w in re.findall(r"[\wåäöÅÄÖé]{4,}", f"{doc.title} {owner}")]
+                # only what it is and whose: the document's title words would make it match any question about it
+                title_words = re.findall(r"[\wåäöÅÄÖé]{4,}", owner)
                 data = {"id": f"{doc.id}-{topic}-{_slug(value, 30)}", "topic": topic, "agreement": ctx.agreement_id,
                         "value": value, "title": f"{'Diarienummer' if topic == 'diarienummer' else 'Bankgiro'}: "
                         f"{value}{' (' + owner + ')' if owner else ''}", "text": text,
