@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING
 
 from engine import lexicon, scope
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, figures, identifiers, keys, overview, status, trust
+from engine.answers import (
+    amounts,
+    contacts,
+    deadlines,
+    facts,
+    figures,
+    identifiers,
+    keys,
+    overview,
+    status,
+    trust,
+)
 from engine.understanding import Query
 
 if TYPE_CHECKING:  # the engine passes itself: rules use its store and its helpers
@@ -185,6 +196,9 @@ RULES: tuple[Rule, ...] = (
     Rule("identifier", lambda e, q: identifiers.asked_kind(q) is not None, lambda e, q: identifiers.answer(e.kb, q),
          ("bankgiro för återbetalning till region norrbotten?",),
          "a case number or bank giro an added document states: the value first, only the asked body's own"),
+    Rule("contact_by_subject", lambda e, q: "kontakt" in q.topics, lambda e, q: contacts.answer(e.kb, q),
+         ("vem kontaktar jag om frågor om utbetalning?",),
+         "a document naming one contact per subject: the one for the subject asked about, e-mail first"),
     Rule("post_recipient", lambda e, q: q.wants_post_recipient and bool(q.posts) and not q.deadline_kinds,
          lambda e, q: keys.recipient_answer(e.kb, q), ("Vem tar emot medlen för suicidprevention 2021?",)),
     Rule("deadline_recipient", lambda e, q: q.wants_post_recipient and bool(q.deadline_kinds),

@@ -255,6 +255,7 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_forms(ctx)
     _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
+    _population_date(ctx, units)
     # a post under a "Prestationsmål 2013" heading makes 2013 one of the agreement's years too
     agreement = next((i for i in ctx.items if i.kind == "agreement" and i.data.get("id") == ctx.agreement_id), None)
     if agreement is not None and isinstance(agreement.data.get("years"), list):
@@ -847,6 +848,37 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
             key["population_date"] = dates[0][0].isoformat()  # "baserad på befolkningsunderlaget den 1 november 2018"
         return key
     return None
+
+
+#: "Folkmängden avser förhållandena den 1 november 2026", "Folkmängd den 1 november 2026 enligt SCB": the date a
+#: document's population figures are of
+_POPULATION_DATE = re.compile(r"\b(?:folkmängd|befolkning|invånarantal|antal invånare)\w*\b[^.;]{0,50}?\b(?:den|per)\s+"
+                              r"(?=\d{1,2}\s+[a-zåäö]+\s+\d{4}|\d{4}-\d{2}-\d{2})", re.I)
+_BY_POPULATION = {"population", "fixed_plus_population", "population_0_25"}
+
+
+def _population_date(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A document that states once what date its population figures are of ("Folkmängden avser förhållandena
+    den 1 november 2026"): the date of every key of its own by population that does not state one. Two
+    different such dates in one document: none is given (which key has which is not said)."""
+    dates: dict[dt.date, str] = {}
+    for u in units:
+        for m in _POPULATION_DATE.finditer(u.text):
+            found = find_dates(u.text[m.end():m.end() + 20])
+            if found and found[0][1] == 0:
+                end = u.text.find(".", m.end())  # from the population's word to the end of its sentence
+                dates.setdefault(found[0][0], u.text[m.start():end + 1 if end > 0 else None].strip())
+    if len(dates) != 1:
+        return
+    (date, sentence), = dates.items()
+    for item in ctx.items:
+        key = item.data.get("key") if item.kind == "post" else None
+        if isinstance(key, dict) and key.get("kind") in _BY_POPULATION and not key.get("population_date"):
+            key["population_date"] = date.isoformat()
+            # the sentence that states the date, quoted with the key's own
+            key["description"] = f"{key['description']} {sentence}"
+            if isinstance(key.get("source"), dict) and key["source"].get("quote"):
+                key["source"]["quote"] = f"{key['source']['quote']} […] {sentence}"
 
 
 _AMOUNTS_ROW = re.compile(rf"^(?:(?:{_NUM})\s?kr\.?\s*){{2,8}}$")
@@ -1634,6 +1666,13 @@ def _draft_signature(ctx: _Ctx) -> None:
     ctx.add("fact", f"Avsändare: {name}, {role}", data, _Unit(text, sec.heading, sec.page), 0.5)
 
 
+#: "Frågor om X besvaras av NN", "Frågor om X: NN, e-post", "NN, SKR, … svarar på frågor om X": who answers what
+_CONTACT_ABOUT = re.compile(
+    r"\bFrågor om (?P<about>[^.:]{3,120}?)\s+(?:besvaras av|ställs till|kan ställas till|skickas till)\s+"
+    r"(?P<who>[^,.]{2,60})"
+    r"|\bFrågor om (?P<about2>[^.:]{3,120}?):\s*(?P<who2>[^,]{2,60}),", re.I)
+
+
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, Counter()
     for u in units:
@@ -1648,10 +1687,23 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
             if re.search(r"faktur", fold(u.text[max(0, m.start() - 80):m.start()])):
                 # "skicka gärna en elektronisk faktura till faktura@…": where the invoice is sent
                 topic, keywords = "faktura_epost", [*keywords, "faktura", "fakturan", "skicka", "adress"]
+            title = f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)")
+            # (the sentence before too: a line ending "… besvaras av" may have been cut off as a sentence or a heading)
+            before = next((b.strip() for b in (u.prev, u.section) if b and re.search(r"\b(?:av|till)$", b.strip())), "")
+            joined, at = (f"{before} {u.text}", len(before) + 1 + m.start()) if before else (u.text, m.start())
+            about = [a for a in _CONTACT_ABOUT.finditer(joined) if a.end() <= at]
+            if about and topic == "kontakt" and not fold(joined[about[-1].end():at]).count("fragor om"):
+                # "Frågor om rekvisition, utbetalning och återbetalning besvaras av Petter Rova, …, e-post …": who
+                # answers what; the title names both (engine/answers/contacts.py picks by the subject asked)
+                who = (about[-1].group("who") or about[-1].group("who2")).strip()
+                what = (about[-1].group("about") or about[-1].group("about2")).strip()
+                # (the subject in the text only, as the sentence had it: not as a title word of the fact)
+                title, text = f"Kontakt: {who}, {email}", f"{who}, {email}: svarar på frågor om {what}."
+            else:
+                text = u.text
             data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}{suffix}", "topic": topic,
-                    "agreement": ctx.agreement_id, "value": email,
-                    "title": f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)"), "text": u.text,
-                    "keywords": keywords, "source": _src(doc, u.section, u.page, u.text)}
+                    "agreement": ctx.agreement_id, "value": email, "title": title, "text": text,
+                    "keywords": keywords, "source": _src(doc, u.section, u.page, joined if about else u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
 
 
