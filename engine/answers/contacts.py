@@ -14,7 +14,7 @@ from engine.models import Fact
 from engine.text import fold, words
 from engine.understanding import Query
 
-_TEXT = re.compile(r"^(?P<who>[^:]+?), (?P<email>\S+@\S+): svarar på frågor om (?P<about>.+)\.$")
+_TEXT = re.compile(r"^(?P<who>[^:]+?), (?:e-post )?(?P<email>[\w.+-]+@[\w.-]+\w)[,:]? svarar på frågor om (?P<about>.+)\.$")
 #: words of asking for a contact, not of the subject asked about
 _CONTACT_WORDS = ("kontakt", "fraga", "fragor", "mejl", "mail", "e-post", "epost", "svarar", "vem")
 

@@ -1,6 +1,6 @@
 """Identifiers a document states (a case number, a bank giro): the value first, whose it is, the source.
 
-Drafted from an added document (engine/library/drafts.py `_draft_identifiers`) as facts of topic
+Drafted from an added document (engine/library/drafts.py `_draft_identifiers`), or curated, as facts of topic
 "diarienummer" / "bankgiro" whose `value` is the identifier. A question for one ("bankgiro för återbetalning
 till region norrbotten?") is answered with the fact whose words best match the question's — and only when
 every organisation the question names is the fact's own, so another body's number is never given."""
@@ -45,7 +45,8 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     kind = asked_kind(q)
     if kind is None or any(s in q.text for s in _FORM_WORDS):
         return None
-    candidates = [f for f in kb.facts if f.topic == kind and f.value and "-" + kind + "-" in f.id]
+    candidates = [f for f in kb.facts if f.topic == kind and f.value
+                  and not (q.years and f.year and f.year not in q.years)]
     if not candidates:
         return None
     stems = {w[:5] for w in words(q.text) if len(w) >= 4 and w not in lexicon.STOPWORDS and w not in _ASKING
@@ -63,6 +64,10 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     if not own:
         return None
     best = max(score(f) for f in own)
+    if best < 1:
+        # the question says what it is of ("dnr för överenskommelsen 2021") and none of these is that; or it
+        # says nothing ("vad är dnr?"): the facts offer the choice
+        return None
     top = [f for f in own if score(f) >= best][:3]
     lines = [f"{f.value}: {f.text.split(' ”', 1)[0].removeprefix(f.value + ' är ').rstrip('.')}." for f in top]
     if len(top) == 1 and " ”" in top[0].text:
