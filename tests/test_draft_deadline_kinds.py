@@ -25,7 +25,7 @@ till regionen.
 2. Utbetalning
 
 Region Gotland betalar ut medlen till de kommuner som har rekvirerat i tid senast den 12 mars 2035. Omfördelade
-medel betalas ut senast den 9 april 2035.
+medel betalas ut senast den 9 april 2035. Landstinget betalar därefter ut sin del senast den 3 juni 2035.
 
 3. Grundkrav
 
@@ -48,6 +48,7 @@ def test_each_kind_with_its_own_date_and_actor():
     assert by_date["2035-03-12"]["kind"] == "utbetalning"  # "som har rekvirerat" is not what is due
     assert by_date["2035-03-12"]["who"] == "Region Gotland"
     assert by_date["2035-04-09"]["kind"] == "utbetalning"
+    assert by_date["2035-06-03"]["kind"] == "utbetalning"  # "betalar därefter ut": the verb split by an adverb
     assert by_date["2035-05-20"]["kind"] == "grundkrav"
     assert by_date["2036-02-15"]["kind"] == "redovisning"  # the report on the use stays a report
 

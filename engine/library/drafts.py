@@ -26,7 +26,7 @@ import yaml
 from engine.formatting import format_date, format_kr
 from engine.library.document import DocumentError, LibraryDocument, find_dates
 from engine.library.library import Library, write_atomic
-from engine.library.passages import _LIST_ITEM_UNIT, _LIST_LEAD, MAX_LIST, _units
+from engine.library.passages import _LIST_ITEM_UNIT, _LIST_LEAD, _PAYOUT_SPLIT, MAX_LIST, _units
 from engine.models import KnowledgeFile, Source, as_dict, validate
 from engine.parsing import ParseError, parse_amount
 from engine.text import fold
@@ -1450,7 +1450,10 @@ def _kind_of(f: str) -> str | None:
     """The kind of deadline a folded sentence names: the first kind of `_KIND_STEMS` whose stem it holds."""
     if _GRUNDKRAV.search(f):
         return "grundkrav"
-    return next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    if kind is None and _PAYOUT_SPLIT.search(f):
+        return "utbetalning"  # "SKR betalar därefter ut medlen …"
+    return kind
 
 
 def _clause_kind(text: str) -> str | None:
