@@ -124,6 +124,10 @@ DEADLINE_STEMS: dict[str, tuple[str, ...]] = {
     "redovisning": ("redovis", "aterrapport", "rapport", "delredovis"),
     "fragematerial": ("fragematerial", "frageunderlag", "enkat"),
     "avsta": ("avsta", "avsag", "inte ta del", "tacka nej"),
+    "utbetalning": ("utbetal", "betalar ut", "betalas ut", "betala ut", "pay out", "paid out", "pays out",
+                    "payout"),
+    "anmalan": ("anmal",),
+    "grundkrav": ("grundkrav",),
 }
 
 #: fact topic -> (trigger phrases/stems, weight). Topics are those in config/knowledge facts.

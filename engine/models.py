@@ -262,6 +262,9 @@ class DeadlineKind(StrEnum):
     fragematerial = "fragematerial"  # questionnaire made available
     verksamhetsrapport = "verksamhetsrapport"
     avsta = "avsta"  # declining the funds
+    utbetalning = "utbetalning"  # paying the funds out (the payer's deadline: "Region X betalar ut … senast …")
+    anmalan = "anmalan"  # naming who receives the funds ("anmäla mottagare … senast …")
+    grundkrav = "grundkrav"  # reporting that the basic requirements are met
     annat = "annat"  # another deadline typed in the sheet's Frister tab
 
 

@@ -46,6 +46,9 @@ KIND_LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.fragematerial: "Frågeunderlag",
     DeadlineKind.verksamhetsrapport: "Verksamhetsrapport",
     DeadlineKind.avsta: "Avstå medel",
+    DeadlineKind.utbetalning: "Utbetalning",
+    DeadlineKind.anmalan: "Anmälan av mottagare",
+    DeadlineKind.grundkrav: "Grundkrav",
     DeadlineKind.annat: "Frist",
 }
 

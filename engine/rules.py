@@ -17,7 +17,19 @@ from typing import TYPE_CHECKING
 
 from engine import lexicon, scope
 from engine.answer import Answer
-from engine.answers import amounts, deadlines, facts, figures, keys, overview, population, status, trust
+from engine.answers import (
+    amounts,
+    contacts,
+    deadlines,
+    facts,
+    figures,
+    identifiers,
+    keys,
+    overview,
+    population,
+    status,
+    trust,
+)
 from engine.understanding import Query
 
 if TYPE_CHECKING:  # the engine passes itself: rules use its store and its helpers
@@ -184,6 +196,12 @@ RULES: tuple[Rule, ...] = (
          ("vad är 4 141 043 kr i sthlm-pm:et?",), "a figure quoted in the question, explained"),
     Rule("agreement_date", lambda e, q: q.wants_agreement_date,
          lambda e, q: overview.agreement_dates_answer(e.kb, q), ("När ingicks överenskommelsen 2019?",)),
+    Rule("identifier", lambda e, q: identifiers.asked_kind(q) is not None, lambda e, q: identifiers.answer(e.kb, q),
+         ("Vilket diarienummer har socialförvaltningens tjänsteutlåtande 2012?",),
+         "a case number or bank giro an added document states: the value first, only the asked body's own"),
+    Rule("contact_by_subject", lambda e, q: "kontakt" in q.topics, lambda e, q: contacts.answer(e.kb, q),
+         ("vem svarar på frågor om överenskommelsen 2021?",),
+         "a document naming one contact per subject: the one for the subject asked about, e-mail first"),
     Rule("post_recipient", lambda e, q: q.wants_post_recipient and bool(q.posts) and not q.deadline_kinds,
          lambda e, q: keys.recipient_answer(e.kb, q), ("Vem tar emot medlen för suicidprevention 2021?",)),
     Rule("deadline_recipient", lambda e, q: q.wants_post_recipient and bool(q.deadline_kinds),

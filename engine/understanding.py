@@ -21,6 +21,10 @@ _YEAR = re.compile(r"(?<![\d/])(19[89]\d|20[0-4]\d)(?![\d/])")  # not "20/2020" 
 _GENERIC = {"stimulansmedel", "medel", "unga", "koer", "vard", "stimulansmedlen", "insatser", "psykisk halsa"}
 
 
+#: "när betalar Region Norrbotten ut medlen", "when does SKR pay the money out": a payout, its actor between
+_PAYOUT_SPLIT = re.compile(r"(?<![a-z])(?:betala[rs]?|pay|pays)(?: [a-z0-9:]+){1,4} (?:ut|out)(?![a-z])")
+
+
 @dataclass
 class Query:
     """One question as understood: its words, years, recipients, posts and what is asked (parsed once)."""
@@ -409,6 +413,10 @@ class QuestionParser:
             kind for kind, stems in lexicon.DEADLINE_STEMS.items()
             if any(re.search(r"(?<![a-z0-9])" + re.escape(s), text) for s in stems)
         ]
+        if "utbetalning" not in q.deadline_kinds and _PAYOUT_SPLIT.search(text):
+            q.deadline_kinds.append("utbetalning")  # "när betalar Region X ut medlen": the verb split around its actor
+        if "utbetalning" in q.deadline_kinds and not q.wants_date:
+            q.deadline_kinds.remove("utbetalning")  # "till vem betalas medlen ut?" asks who receives, not when
         # "ekonomisk redovisning" is not also a plain "redovisning"
         if "ekonomisk_redovisning" in q.deadline_kinds and "redovisning" in q.deadline_kinds:
             if not re.search(r"(?<!ekonomisk )(?<!ekonomiska )redovis", text):

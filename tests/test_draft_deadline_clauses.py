@@ -57,7 +57,8 @@ def test_a_relative_clauses_verb_is_not_whats_due():
     doc = LibraryDocument(id="dok-0000000c33", title="Utbetalning 2034 (prov)", sha256=content_hash(text),
                           sections=split_sections(DocumentText(pages=[text])))
     got = {(i.data["kind"], i.data["date"]) for i in drafts.draft(doc, load_knowledge()) if i.kind == "deadline"}
-    assert got == {("rekvisition", "2034-09-30")}, got
+    # the payout is a deadline of its own kind (the payer's), never a requisition deadline
+    assert got == {("rekvisition", "2034-09-30"), ("utbetalning", "2034-10-29")}, got
 
 
 def test_a_restated_deadline_lends_its_consequence():

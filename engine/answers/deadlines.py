@@ -41,8 +41,16 @@ def money_years(kb: KnowledgeBase, agreement_id: str) -> set[int]:
     return stated or set(a.years)
 
 
+#: a narrower kind -> the wider kinds its question also names ("redovisa att grundkraven är uppfyllda" is a
+#: report, "anmäla mottagare" names the receiver): when the documents hold the narrower one it answers alone
+_NARROWER = {"grundkrav": {"redovisning"}, "anmalan": {"avsta", "rekvisition"}}
+
+
 def candidates(kb: KnowledgeBase, q: Query) -> list[Deadline]:
     kinds = set(q.deadline_kinds)
+    for narrow, wide in _NARROWER.items():
+        if narrow in kinds and kinds & wide and any(d.kind.value == narrow for d in kb.deadlines):
+            kinds -= wide
     found = [d for d in kb.deadlines if d.kind.value in kinds]
     if q.years:
         funds = funds_years(q)
@@ -104,6 +112,7 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     best = _relevance(kb, scored[0], q)
     # keep the equally relevant ones (e.g. the same deadline in several years), latest first
     top = [d for d in scored if _relevance(kb, d, q) >= best]
+    top = _own_clause(top, q)
     top.sort(key=lambda d: -(d.date.toordinal() if d.date else 0))
     others = [d for d in scored if d not in top][:3] if len(top) == 1 else []
     lines = [_line(kb, d) for d in top]
@@ -115,6 +124,26 @@ def answer(kb: KnowledgeBase, q: Query) -> Answer | None:
     facts = [{"deadline": d.id, "date": d.date.isoformat() if d.date else None, "kind": d.kind.value} for d in top]
     return Answer(text="\n".join(lines), intent="deadline", facts=facts,
                   sources=uniq_sources([d.source for d in top]))
+
+
+#: money qualified as a part of it: "omfördelade medel", "eventuella kvarvarande medel"
+_PART_OF_MONEY = re.compile(r"(?<![a-z])(omfordela\w*|eventuell\w*|resterande|kvarvarande|overskjutande)(?![a-z])")
+
+
+def _own_clause(top: list[Deadline], q: Query) -> list[Deadline]:
+    """Two deadlines of one kind in one document ("betalar ut medlen till de kommuner som har rekvirerat i tid
+    senast den 29 oktober", "Omfördelade medel betalas ut senast den 30 november"): the one about a part of the
+    money (redistributed, remaining) answers only a question that names that part."""
+    def part(d: Deadline) -> set[str]:
+        said = fold((d.source.quote or "").split("senast")[0])
+        return {m[:6] for m in _PART_OF_MONEY.findall(said)} - {w[:6] for w in words(q.text)}
+
+    out = []
+    for d in top:
+        rivals = [o for o in top if o.agreement == d.agreement and o.kind == d.kind and o.source.doc == d.source.doc]
+        if not part(d) or all(part(o) for o in rivals):
+            out.append(d)
+    return out
 
 
 def _line(kb: KnowledgeBase, d: Deadline) -> str:

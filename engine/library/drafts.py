@@ -26,7 +26,7 @@ import yaml
 from engine.formatting import format_date, format_kr
 from engine.library.document import DocumentError, LibraryDocument, find_dates
 from engine.library.library import Library, write_atomic
-from engine.library.passages import _LIST_ITEM_UNIT, _LIST_LEAD, MAX_LIST, _units
+from engine.library.passages import _LIST_ITEM_UNIT, _LIST_LEAD, _PAYOUT_SPLIT, MAX_LIST, _units
 from engine.models import KnowledgeFile, Source, as_dict, validate
 from engine.parsing import ParseError, parse_amount
 from engine.text import fold
@@ -45,11 +45,17 @@ _KIND_STEMS: list[tuple[str, tuple[str, ...]]] = [
     ("ekonomisk_redovisning", ("ekonomisk redovisning", "ekonomiska redovisning")),
     ("redovisning", ("redovis", "redogor")),
     ("avsta", ("avsta", "meddela")),
+    # last: a sentence that names a requisition or a report as well stays that kind
+    ("utbetalning", ("betalar ut", "betalas ut", "betala ut", "utbetalas", "utbetalning ske")),
+    ("anmalan", ("anmal",)),
+    ("grundkrav", ("grundkrav",)),  # (reported: see _GRUNDKRAV, which goes first)
 ]
 _ACTIONS = {
     "rekvisition": "rekvirera medlen", "faktura": "skicka faktura", "aterbetalning": "återbetala medel som inte använts",
     "slutrapport": "lämna slutredovisning", "ekonomisk_redovisning": "lämna ekonomisk redovisning",
     "redovisning": "redovisa insatserna", "avsta": "meddela att ni avstår medlen",
+    "utbetalning": "betala ut medlen", "anmalan": "anmäla vem som tar emot medlen",
+    "grundkrav": "redovisa att grundkraven är uppfyllda",
 }
 _GENERIC_WORDS = {"kommunerna", "regionerna", "kommuner", "regioner", "insatser", "medlen", "medel", "arbete",
                   "utveckling", "fortsatt", "stimulansmedel", "området", "omradet", "psykisk", "hälsa", "halsa",
@@ -242,12 +248,14 @@ def draft(doc: LibraryDocument, kb: Any) -> list[DraftItem]:
     _draft_grants(ctx, units)
     _draft_deadlines(ctx, units)
     _draft_contacts(ctx, units)
+    _draft_identifiers(ctx, units)
     _draft_rules(ctx, units)
     _draft_done_statements(ctx, units)
     _draft_signature(ctx)
     _draft_forms(ctx)
     _draft_requirement_lists(ctx)
     _draft_county_allocations(ctx, units)
+    _population_date(ctx, units)
     # a post under a "Prestationsmål 2013" heading makes 2013 one of the agreement's years too
     agreement = next((i for i in ctx.items if i.kind == "agreement" and i.data.get("id") == ctx.agreement_id), None)
     if agreement is not None and isinstance(agreement.data.get("years"), list):
@@ -842,6 +850,37 @@ def _key(after: _Unit | None, unit: _Unit, doc: LibraryDocument) -> dict[str, An
     return None
 
 
+#: "Folkmängden avser förhållandena den 1 november 2026", "Folkmängd den 1 november 2026 enligt SCB": the date a
+#: document's population figures are of
+_POPULATION_DATE = re.compile(r"\b(?:folkmängd|befolkning|invånarantal|antal invånare)\w*\b[^.;]{0,50}?\b(?:den|per)\s+"
+                              r"(?=\d{1,2}\s+[a-zåäö]+\s+\d{4}|\d{4}-\d{2}-\d{2})", re.I)
+_BY_POPULATION = {"population", "fixed_plus_population", "population_0_25"}
+
+
+def _population_date(ctx: _Ctx, units: list[_Unit]) -> None:
+    """A document that states once what date its population figures are of ("Folkmängden avser förhållandena
+    den 1 november 2026"): the date of every key of its own by population that does not state one. Two
+    different such dates in one document: none is given (which key has which is not said)."""
+    dates: dict[dt.date, str] = {}
+    for u in units:
+        for m in _POPULATION_DATE.finditer(u.text):
+            found = find_dates(u.text[m.end():m.end() + 20])
+            if found and found[0][1] == 0:
+                end = u.text.find(".", m.end())  # from the population's word to the end of its sentence
+                dates.setdefault(found[0][0], u.text[m.start():end + 1 if end > 0 else None].strip())
+    if len(dates) != 1:
+        return
+    (date, sentence), = dates.items()
+    for item in ctx.items:
+        key = item.data.get("key") if item.kind == "post" else None
+        if isinstance(key, dict) and key.get("kind") in _BY_POPULATION and not key.get("population_date"):
+            key["population_date"] = date.isoformat()
+            # the sentence that states the date, quoted with the key's own
+            key["description"] = f"{key['description']} {sentence}"
+            if isinstance(key.get("source"), dict) and key["source"].get("quote"):
+                key["source"]["quote"] = f"{key['source']['quote']} […] {sentence}"
+
+
 _AMOUNTS_ROW = re.compile(rf"^(?:(?:{_NUM})\s?kr\.?\s*){{2,8}}$")
 
 
@@ -1357,7 +1396,7 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
         # "… till de kommuner som har rekvirerat i tid senast den 29 oktober": a relative clause's verb is not
         # what is due (the sentence is about a payout)
         f_main = _RELATIVE.sub(" ", f)
-        kind = next((k for k, stems in _KIND_STEMS if any(s in f_main for s in stems)), None)
+        kind = _kind_of(f_main)
         if kind is None or (kind == "avsta" and not _DECLINE.search(f)):
             continue
         if len(after) == 1:  # "… behöver inte skicka någon rekvisition, men en kommun som inte vill ta del av medlen
@@ -1397,16 +1436,30 @@ def _draft_deadlines(ctx: _Ctx, units: list[_Unit]) -> None:
 
 #: a subject and a present-tense verb of acting on a deadline: "SKR rekvirerar …", "2. Kommunen skickar …"
 _PRESENT_ACT = re.compile(r"^(?:\d{1,2}\.\s+)?(?P<who>[A-ZÅÄÖ][\wåäö]*(?:\s+(?:och\s+)?[\wåäö]+){0,4}?)\s+"
-                          r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar)\b")
+                          r"(?:rekvirerar|redovisar|återbetalar|fakturerar|meddelar|lämnar|skickar|betalar|anmäler)\b")
 
 
 _RELATIVE = re.compile(r"\bsom (?:inte )?(?:har|hade) (?:inte )?\w+")
 
 
+#: "redovisar till SKR att grundkraven är uppfyllda": a report that the basic requirements are met, not on the use
+_GRUNDKRAV = re.compile(r"\b(?:redovis|rapporter|intyg|visa)\w*\b[^.;]{0,40}\bgrundkrav")
+
+
+def _kind_of(f: str) -> str | None:
+    """The kind of deadline a folded sentence names: the first kind of `_KIND_STEMS` whose stem it holds."""
+    if _GRUNDKRAV.search(f):
+        return "grundkrav"
+    kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    if kind is None and _PAYOUT_SPLIT.search(f):
+        return "utbetalning"  # "SKR betalar därefter ut medlen …"
+    return kind
+
+
 def _clause_kind(text: str) -> str | None:
     """The kind of deadline a clause's own verb names (rekvirera, redovisa …), or None."""
     f = _RELATIVE.sub(" ", fold(text))
-    kind = next((k for k, stems in _KIND_STEMS if any(s in f for s in stems)), None)
+    kind = _kind_of(f)
     if kind is None and _DECLINE.search(f):
         return "avsta"
     return None if kind == "avsta" and not _DECLINE.search(f) else kind
@@ -1427,6 +1480,13 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
     if listed and not who and u.prev:  # the list's previous item says who: "Kommunerna och regionen ska redovisa …"
         subj = re.split(r"\s+(?:ska|skall)\s+", re.sub(r"^\d{1,2}\.\s*", "", u.prev), maxsplit=1)
         who = subj[0].strip() if len(subj) == 2 and 1 <= len(subj[0].split()) <= 6 else ""
+    if (not who or not _ACTOR.search(who)) and kind in ("utbetalning", "anmalan") and u.prev and \
+            any(st in fold(u.prev) for st in dict(_KIND_STEMS)[kind]):
+        # "Regionen och kommunerna ska gemensamt anmäla till SKR … Anmälan ska ha kommit in …": the sentence before,
+        # on the same act, says who acts
+        mv = _PRESENT_ACT.match(u.prev)
+        subj = re.split(r"\s+(?:ska|skall)\s+", u.prev, maxsplit=1)
+        who = mv.group("who") if mv else subj[0].strip() if len(subj) == 2 and len(subj[0].split()) <= 8 else who
     if not who or who[0].islower() or not _ACTOR.search(who):
         actors = re.sub(r"\b(?:till|från|hos|av)\s+\S+", " ", u.text)  # "från Kammarkollegiet/SKR" is not who acts
         who = {"region": "regionerna", "kommun": "kommunerna", "lan": "länets aktör", "skr": "SKR"}.get(
@@ -1449,10 +1509,15 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
             quote = f"{u.prev} {u.text}"
     data = {"id": f"{doc.id}-dl-{kind}-{date.isoformat()}", "agreement": ctx.agreement_id, "kind": kind,
             "date": date.isoformat(), "who": who[:80], "action": _ACTIONS[kind], "source": _src(doc, u.section, u.page, quote)}
+    part = re.search(r"\b(?:omfördelade|eventuella|resterande|kvarvarande)\s+(?:[a-zåäö]+\s+)?medel\b",
+                     u.text.split("senast")[0], re.I) if kind == "utbetalning" else None
+    if part:  # "Omfördelade medel betalas ut senast …": a part of the money, not all of it
+        data["action"] = f"betala ut {part.group(0).lower()}"
     if to:
         data["to"] = to
     after_unit = units[units.index(u) + 1] if units.index(u) + 1 < len(units) else None
-    if after_unit is not None and after_unit.section == u.section and _CONSEQUENCE.search(after_unit.text):
+    if after_unit is not None and after_unit.section == u.section and (
+            _CONSEQUENCE.search(after_unit.text) or _IF_LATE.match(after_unit.text)):
         data["consequence"] = after_unit.text  # "Rätten till bidrag förfaller om …"
     elif _CONSEQUENCE.search(u.text.split("senast", 1)[-1]):
         data["consequence"] = u.text
@@ -1460,6 +1525,10 @@ def _add_deadline(ctx: _Ctx, units: list[_Unit], u: _Unit, f: str, kind: str, da
         data["consequence"] = later
     ctx.add("deadline", f"{_ACTIONS[kind]}{' till ' + to if to else ''} senast {format_date(date)} ({who[:40]})",
             data, u, 0.75 if "senast" in f else 0.55)
+
+
+#: "Om ingen mottagare har anmälts i tid betalas …": what happens when the deadline before it is missed
+_IF_LATE = re.compile(r"^Om\s[^.]{0,100}?\b(?:inte|ingen|inget|inga)\b[^.]{0,80}?\b(?:i tid|inom denna tid|senast)\b")
 
 
 def _later_consequence(units: list[_Unit], u: _Unit, kind: str) -> str | None:
@@ -1600,6 +1669,13 @@ def _draft_signature(ctx: _Ctx) -> None:
     ctx.add("fact", f"Avsändare: {name}, {role}", data, _Unit(text, sec.heading, sec.page), 0.5)
 
 
+#: "Frågor om X besvaras av NN", "Frågor om X: NN, e-post", "NN, SKR, … svarar på frågor om X": who answers what
+_CONTACT_ABOUT = re.compile(
+    r"\bFrågor om (?P<about>[^.:]{3,120}?)\s+(?:besvaras av|ställs till|kan ställas till|skickas till)\s+"
+    r"(?P<who>[^,.]{2,60})"
+    r"|\bFrågor om (?P<about2>[^.:]{3,120}?):\s*(?P<who2>[^,]{2,60}),", re.I)
+
+
 def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
     doc, seen = ctx.doc, Counter()
     for u in units:
@@ -1614,11 +1690,70 @@ def _draft_contacts(ctx: _Ctx, units: list[_Unit]) -> None:
             if re.search(r"faktur", fold(u.text[max(0, m.start() - 80):m.start()])):
                 # "skicka gärna en elektronisk faktura till faktura@…": where the invoice is sent
                 topic, keywords = "faktura_epost", [*keywords, "faktura", "fakturan", "skicka", "adress"]
+            title = f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)")
+            # (the sentence before too: a line ending "… besvaras av" may have been cut off as a sentence or a heading)
+            before = next((b.strip() for b in (u.prev, u.section) if b and re.search(r"\b(?:av|till)$", b.strip())), "")
+            joined, at = (f"{before} {u.text}", len(before) + 1 + m.start()) if before else (u.text, m.start())
+            about = [a for a in _CONTACT_ABOUT.finditer(joined) if a.end() <= at]
+            if about and topic == "kontakt" and not fold(joined[about[-1].end():at]).count("fragor om"):
+                # "Frågor om rekvisition, utbetalning och återbetalning besvaras av Petter Rova, …, e-post …": who
+                # answers what; the title names both (engine/answers/contacts.py picks by the subject asked)
+                who = (about[-1].group("who") or about[-1].group("who2")).strip()
+                what = (about[-1].group("about") or about[-1].group("about2")).strip()
+                # (the subject in the text only, as the sentence had it: not as a title word of the fact)
+                title, text = f"Kontakt: {who}, {email}", f"{who}, {email}: svarar på frågor om {what}."
+            else:
+                text = u.text
             data = {"id": f"{doc.id}-kontakt-{_slug(email, 40)}{suffix}", "topic": topic,
-                    "agreement": ctx.agreement_id, "value": email,
-                    "title": f"Kontakt: {email}" + ("" if not suffix else f" ({u.text[:40].rstrip()}…)"), "text": u.text,
-                    "keywords": keywords, "source": _src(doc, u.section, u.page, u.text)}
+                    "agreement": ctx.agreement_id, "value": email, "title": title, "text": text,
+                    "keywords": keywords, "source": _src(doc, u.section, u.page, joined if about else u.text)}
             ctx.add("fact", f"Kontakt: {email}", data, u, 0.8)
+
+
+# --------------------------------------------------------------------------- identifiers
+
+#: a case number after its word: "Dnr: RS 2027/0412", "Region Norrbottens diarienummer RS 2027/0412",
+#: "SKR:s ärendenummer: 26/01932"; the owner is the genitive before the word, when there is one
+_ID_OWNER = r"(?:(?P<owner>(?:[A-ZÅÄÖ][\wåäöé-]*\s){0,2}[A-ZÅÄÖ][\wåäöé-]*?(?::s|s))\s+)?"
+_CASE_ID = re.compile(_ID_OWNER + r"(?P<word>diarienummer|diarienumret|dnr|ärendenummer|ärendenumret)\.?:?\s*"
+                      r"(?P<value>(?:[A-ZÅÄÖ]{1,4}\s?)?\d{1,4}(?:[./-]\d+)*/\d{2,6})\b", re.I)
+#: "Region Norrbottens bankgiro 5050-1212", "plusgiro 123456-7"
+_GIRO_ID = re.compile(_ID_OWNER + r"(?P<word>bankgiro|plusgiro)(?:nummer|numret|t)?\s*(?:nr\.?\s*)?:?\s*"
+                      r"(?P<value>\d{2,6}-\d{1,4})\b", re.I)
+
+
+def _draft_identifiers(ctx: _Ctx, units: list[_Unit]) -> None:
+    """Case numbers and bank giros a document states, each with whose it is and the sentence it stands in, so a
+    question for one gets the value first ("bankgiro för återbetalning till …?" → 5050-1212)."""
+    doc, seen = ctx.doc, set()
+    texts = [(u, False) for u in units]
+    if getattr(doc, "dnr", None) and doc.sections:  # the document's own, as the coordinator gave it
+        texts.insert(0, (_Unit(f"Dnr: {doc.dnr}", doc.sections[0].heading, doc.sections[0].page), True))
+    for u, head in texts:
+        for topic, pattern in (("diarienummer", _CASE_ID), ("bankgiro", _GIRO_ID)):
+            for m in pattern.finditer(u.text):
+                value = re.sub(r"\s+", " ", m.group("value"))
+                owner = (m.group("owner") or "").strip()
+                if owner and owner.split()[0].lower() in ("med", "och", "till", "på", "den", "det", "en", "ett"):
+                    owner = " ".join(owner.split()[1:])
+                if (topic, value) in seen:
+                    continue
+                seen.add((topic, value))
+                base = {"dnr": "diarienummer", "diarienumret": "diarienummer", "ärendenumret": "ärendenummer"}.get(
+                    m.group("word").lower(), m.group("word").lower())
+                whose = f"{owner} {base}" if owner else base
+                if not owner and head:
+                    text = f"{value} är {base}et för {doc.title}."
+                else:
+                    text = f"{value} är {whose}." + ("" if head else f" ”{u.text}”")
+                # only what it is and whose: the document's title words would make it match any question about it
+                title_words = re.findall(r"[\wåäöÅÄÖé]{4,}", owner)
+                data = {"id": f"{doc.id}-{topic}-{_slug(value, 30)}", "topic": topic, "agreement": ctx.agreement_id,
+                        "value": value, "title": f"{'Diarienummer' if topic == 'diarienummer' else 'Bankgiro'}: "
+                        f"{value}{' (' + owner + ')' if owner else ''}", "text": text,
+                        "keywords": [m.group("word").lower(), topic, *title_words[:12]],
+                        "source": _src(doc, u.section, u.page, u.text)}
+                ctx.add("fact", data["title"], data, u, 0.8 if owner or head else 0.6)
 
 
 # --------------------------------------------------------------------------- forms

@@ -887,6 +887,10 @@ def _covered(term: str, have: set[str]) -> bool:
     return term in have or any(_stem_match(term, h) for h in have)
 
 
+#: a payout verb split by an adverb: "SKR betalar därefter ut medlen"
+_PAYOUT_SPLIT = re.compile(r"\bbetala[rs]?\s+(?:[a-z]+\s+){1,2}ut\b")
+
+
 def _kind_words(kinds: list[str]) -> tuple[str, ...]:
     from engine import lexicon
 
@@ -1052,7 +1056,8 @@ def support(kb: Any, q: Any, answer: Answer, docs: list[LibraryDocument], drafte
                 reasons.append("recipient")
             elif level_terms and not is_date and not recipients and _other_level(f"{h} {u}", levels):
                 reasons.append("level")
-            elif kinds and is_date and not any(s in fold(u) for s in kind_stems):
+            elif kinds and is_date and not any(s in fold(u) for s in kind_stems) and not (
+                    "utbetalning" in kinds and _PAYOUT_SPLIT.search(fold(u))):  # "SKR betalar därefter ut …"
                 reasons.append("action")
             elif total_asked and not re.search(r"\b(totalt|sammanlagt|summa|omfattar|total)\b", fold(u)):
                 reasons.append("total")
