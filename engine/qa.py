@@ -203,9 +203,18 @@ class Engine:
             if posts and key not in by_phrase:
                 named = [p for p in posts if not q.years or p.year in q.years] or posts  # the year's own post
                 by_phrase[key] = (named[0].short, replace(q, posts=posts, post_phrases=[ph]))
-        # "prestationsmålet för vuxna": two names of overlapping posts (in the years asked) are one thing
+        # "prestationsmålet för vuxna": two names of overlapping posts (in the years asked) are one thing;
+        # "stärkt samverkan/samsjuklighet än suicidprevention": names of one post are one side of the comparison
         own = {k: frozenset(p.short for p in v[1].posts if not q.years or p.year in q.years) for k, v in by_phrase.items()}
-        if any(own[a] & own[b] for a in own for b in own if a != b):
+        groups: list[tuple[set[str], frozenset[str]]] = []  # (posts named, the first name's key), in the question's order
+        for key in by_phrase:
+            joined = [g for g in groups if g[0] & own[key]]
+            merged = set(own[key]).union(*(g[0] for g in joined))
+            first = joined[0][1] if joined else key
+            groups = [g for g in groups if g not in joined] + [(merged, first)]
+        if len(groups) >= 2 and len(groups) < len(by_phrase):
+            by_phrase = {g[1]: by_phrase[g[1]] for g in groups}
+        elif any(own[a] & own[b] for a in own for b in own if a != b):
             common = set.intersection(*({p.id for p in v[1].posts} for v in by_phrase.values()))
             if common:  # the posts both names name ("Vuxna: inventering"), compared over the years asked
                 q = replace(q, posts=[p for p in q.posts if p.id in common])
