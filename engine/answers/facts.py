@@ -57,7 +57,13 @@ class Weights:
 _SIGN_STEMS = ("underteckn", "skrev under", "skrivit under", "signer", "signed", "signator")
 
 def _asks_signatory(q: Query) -> bool:
-    """"Vem har undertecknat …?", "Who signed …?"."""
+    """"Vem har undertecknat …?", "Who signed …?". Asked for every fact scored: read once per question text."""
+    return _signatory_asked(q.text)
+
+
+@functools.lru_cache(maxsize=512)
+def _signatory_asked(text: str) -> bool:
+    q = Query(raw=text, text=text)
     return q.has_stem(*_SIGN_STEMS) and (q.asks_who or q.has("vilka", "which"))
 
 
