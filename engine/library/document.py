@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from engine.parsing import MONTHS
-from engine.text import fold
+from engine.text import LazyPattern, fold
 
 
 class DocumentError(ValueError):
@@ -94,14 +94,14 @@ def document_id(sha: str) -> str:
 
 # --------------------------------------------------------------------------- sections
 
-_AMOUNTISH = re.compile(r"\d\s?(?:kr|kronor|tkr|mkr|mnkr|miljoner)\b", re.I)
-_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+[A-ZÅÄÖ][^\n]{1,70}$")
-_ENDS_SENTENCE = re.compile(r"[.!?:;]\s*$")
+_AMOUNTISH = LazyPattern(r"\d\s?(?:kr|kronor|tkr|mkr|mnkr|miljoner)\b", re.I)
+_NUMBERED = LazyPattern(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+[A-ZÅÄÖ][^\n]{1,70}$")
+_ENDS_SENTENCE = LazyPattern(r"[.!?:;]\s*$")
 #: a row of a table whose unit is in its caption: a name, then a decimal figure, then at most a short key
 #: ("Traumavård 47,5 B", "Sammanhållen vård 215,0 F4 + B", "Gotlands län 2,25", "Totalt 2 035,0")
-_FIGURE_ROW = re.compile(r"^[A-ZÅÄÖ][^\d]{1,80}?\s(?:\d{1,2}\s)?\d{1,3}(?:\s\d{3})*,\d{1,2}(?:\s+\S{1,3}){0,3}$")
+_FIGURE_ROW = LazyPattern(r"^[A-ZÅÄÖ][^\d]{1,80}?\s(?:\d{1,2}\s)?\d{1,3}(?:\s\d{3})*,\d{1,2}(?:\s+\S{1,3}){0,3}$")
 #: a table row: a short line (a name or a code first) that ends in an amount
-_ROW_LIKE = re.compile(r"^(?=(?:\S+\s+){1,11}\S+$)(?:\d{3,6}\s+)?[A-ZÅÄÖ](?:[^.!?:;]|\.(?!\s+[A-ZÅÄÖ]))*\d\s?(?:kr|kronor|tkr|mkr|mnkr)$")
+_ROW_LIKE = LazyPattern(r"^(?=(?:\S+\s+){1,11}\S+$)(?:\d{3,6}\s+)?[A-ZÅÄÖ](?:[^.!?:;]|\.(?!\s+[A-ZÅÄÖ]))*\d\s?(?:kr|kronor|tkr|mkr|mnkr)$")
 
 
 def _looks_like_heading(line: str, prev: str, nxt: str = "X") -> bool:
@@ -135,13 +135,13 @@ def _looks_like_heading(line: str, prev: str, nxt: str = "X") -> bool:
 
 
 #: a run of leader dots between a name and its figure ("Kiruna (2584) ........ 630 715 kr")
-_LEADER = re.compile(r"\s*(?:\.\s?){4,}\s*")
+_LEADER = LazyPattern(r"\s*(?:\.\s?){4,}\s*")
 #: how often a line must recur to be a running page header or footer
 RUNNING_MIN = 3
 
 
 #: a page number as page headers and footers write it: "Sida 2 (7)", "… 3 (6)", "sida 4 av 9", "Page 2"
-_PAGE_NO = re.compile(r"\b(?:sida|page|s\.)\s*\d+\b|\b\d+\s*\(\d+\)$|\b\d+\s+av\s+\d+$", re.I)
+_PAGE_NO = LazyPattern(r"\b(?:sida|page|s\.)\s*\d+\b|\b\d+\s*\(\d+\)$|\b\d+\s+av\s+\d+$", re.I)
 
 
 def _page_furniture(pages: list[str]) -> set[str]:
@@ -214,9 +214,9 @@ def split_sections(doc: DocumentText, *, first_heading: str = "Inledning") -> li
 
 # --------------------------------------------------------------------------- proposed metadata
 
-_DATE_WORDS = re.compile(r"\b(\d{1,2}) (" + "|".join(m for m in MONTHS if len(m) > 3 or m == "maj") + r") (\d{4})\b", re.I)
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DNR = re.compile(r"\b(?:dnr|diarienummer|ärendenr|ärendenummer|dnr\.)[:.]?\s*([A-ZÅÄÖ]{0,4}[\w./-]*\d[\w./-]*)",
+_DATE_WORDS = LazyPattern(r"\b(\d{1,2}) (" + "|".join(m for m in MONTHS if len(m) > 3 or m == "maj") + r") (\d{4})\b", re.I)
+_DATE_ISO = LazyPattern(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DNR = LazyPattern(r"\b(?:dnr|diarienummer|ärendenr|ärendenummer|dnr\.)[:.]?\s*([A-ZÅÄÖ]{0,4}[\w./-]*\d[\w./-]*)",
                   re.I)
 
 

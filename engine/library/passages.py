@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.answer import Answer
 from engine.models import Source
-from engine.text import fold
+from engine.text import LazyPattern, fold
 
 if TYPE_CHECKING:
     from engine.library.document import LibraryDocument
@@ -57,7 +57,7 @@ _QUESTION_WORDS = {
     "gar", "ga", "gick", "gatt", "stor", "stora", "storre", "hela", "alla", "all", "ut", "sa", "nu",
     "many", "money", "there", "this", "that", "with", "from", "by", "on", "at", "be", "have", "has",
 }
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = LazyPattern(r"[a-z0-9]+")
 
 
 def _stopwords() -> frozenset[str]:
@@ -126,11 +126,11 @@ class Passage:
 
 #: a sentence ends at . ! ? after a word or a year, not after a list number ("1. Belopp")
 #: nor after a page reference ("(s. 17)")
-_SENT_SPLIT = re.compile(r"(?:(?<=[^\d\s][.!?])(?<![(\s]s\.)|(?<=\d{4}[.!?]))\s+(?=[\"”(•]?[A-ZÅÄÖ0-9•])")
+_SENT_SPLIT = LazyPattern(r"(?:(?<=[^\d\s][.!?])(?<![(\s]s\.)|(?<=\d{4}[.!?]))\s+(?=[\"”(•]?[A-ZÅÄÖ0-9•])")
 
 
 #: list items ("1. Brukarmedverkan: 2 000 tkr 2. Suicidprevention: …", "• 264 000 000 kronor för …") are units
-_LIST_ITEM = re.compile(r"\s+(?=(?:\d{1,2}\.|•)\s+[A-ZÅÄÖ0-9])")
+_LIST_ITEM = LazyPattern(r"\s+(?=(?:\d{1,2}\.|•)\s+[A-ZÅÄÖ0-9])")
 
 
 def _units(section_text: str) -> list[str]:
@@ -155,9 +155,9 @@ def _units(section_text: str) -> list[str]:
 
 
 #: a list item sentence ("4. Region X:s diarienummer …", "b) hur mycket …")
-_LIST_ITEM_UNIT = re.compile(r"^(?:\d{1,2}\.|[a-h]\))\s+\S")
+_LIST_ITEM_UNIT = LazyPattern(r"^(?:\d{1,2}\.|[a-h]\))\s+\S")
 #: a sentence that leads into a list: it ends in ":" or "ska innehålla", or its first item follows it
-_LIST_LEAD = re.compile(r"(?::\s*(?:\d{1,2}\.|[a-h]\))?|\b(?:innehålla|innehåller|ange|anges)\b(?:\s+(?:\d{1,2}\.|[a-h]\)).*)?)\s*$|"
+_LIST_LEAD = LazyPattern(r"(?::\s*(?:\d{1,2}\.|[a-h]\))?|\b(?:innehålla|innehåller|ange|anges)\b(?:\s+(?:\d{1,2}\.|[a-h]\)).*)?)\s*$|"
                         r"(?::|\binnehålla)\s+(?:1\.|a\))\s", re.I)
 MAX_LIST = 900  # characters of a list quoted after the sentence that leads into it
 
@@ -192,7 +192,7 @@ def passages_of(doc: LibraryDocument) -> list[Passage]:
 # --------------------------------------------------------------------------- the index
 
 
-_YEAR_TOKEN = re.compile(r"(?:19|20)\d\d")
+_YEAR_TOKEN = LazyPattern(r"(?:19|20)\d\d")
 
 
 @dataclass
@@ -266,11 +266,11 @@ class PassageIndex:
         return None
 
 
-_ASKS_AMOUNT = re.compile(r"\b(hur mycket|hur mkt|hur stor[at]? (?:belopp|summa)|belopp|kronor|kostar|how much|"
+_ASKS_AMOUNT = LazyPattern(r"\b(hur mycket|hur mkt|hur stor[at]? (?:belopp|summa)|belopp|kronor|kostar|how much|"
                           r"vad far|vad fick)\b")
-_ASKS_DATE = re.compile(r"\b(nar|vilket datum|sista dag|senast|when|deadline)\b")
-_HAS_AMOUNT = re.compile(r"\d\s?(?:kr\b|kronor|tkr|mkr|mnkr|miljon|miljard|procent|%)", re.I)
-_HAS_DATE = re.compile(r"\b(?:\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
+_ASKS_DATE = LazyPattern(r"\b(nar|vilket datum|sista dag|senast|when|deadline)\b")
+_HAS_AMOUNT = LazyPattern(r"\d\s?(?:kr\b|kronor|tkr|mkr|mnkr|miljon|miljard|procent|%)", re.I)
+_HAS_DATE = LazyPattern(r"\b(?:\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
                        r"november|december)|\d{4}-\d{2}-\d{2}|kvartal|(?:19|20)\d\d)", re.I)
 
 
@@ -306,12 +306,12 @@ def index_for(docs: list[LibraryDocument]) -> PassageIndex:
 # --------------------------------------------------------------------------- quoting
 
 
-_ASKS_SIZE = re.compile(r"\b(hur stor|hur stort|hur stora|omfattar|omfattade|how large|how big)\b")
-_ASKS_COUNT = re.compile(r"\b(hur manga|hur stort antal|how many|antal)\b")
-_ASKS_ID = re.compile(r"\b(diarienummer|diarienr|dnr|arendenummer|arendenr|referensnummer|case number)\b")
+_ASKS_SIZE = LazyPattern(r"\b(hur stor|hur stort|hur stora|omfattar|omfattade|how large|how big)\b")
+_ASKS_COUNT = LazyPattern(r"\b(hur manga|hur stort antal|how many|antal)\b")
+_ASKS_ID = LazyPattern(r"\b(diarienummer|diarienr|dnr|arendenummer|arendenr|referensnummer|case number)\b")
 #: "S/20/0002", "S2019/01234/FS", "3.2-55/2013", "20/01596": a case number
-_HAS_ID = re.compile(r"(?<![\w/])(?:[A-ZÅÄÖ]{1,3}\s?/?)?\d{1,4}(?:[.-]\d+)*/\d{2,}(?:/[\w\d]+)*")
-_HAS_NUMBER = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+\b")
+_HAS_ID = LazyPattern(r"(?<![\w/])(?:[A-ZÅÄÖ]{1,3}\s?/?)?\d{1,4}(?:[.-]\d+)*/\d{2,}(?:/[\w\d]+)*")
+_HAS_NUMBER = LazyPattern(r"\b(?!(?:19|20)\d\d\b)\d+\b")
 
 
 def asked_kinds(question: str) -> list[re.Pattern]:
@@ -351,7 +351,7 @@ def quote(hit: Hit, question: str) -> str:
     return text
 
 
-_IN_DATE = re.compile(r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
+_IN_DATE = LazyPattern(r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|"
                       r"december)\s+((?:19|20)\d\d)\b|\b((?:19|20)\d\d)-\d\d-\d\d\b", re.I)
 
 
@@ -422,7 +422,7 @@ def library_of(kb: Any):
 
 
 _DEFAULT_LIBRARY: dict[str, Any] = {}
-_SAYS_ABSENT = re.compile(r"(framgår inte av dokumenten|finns inte i dokumenten)")
+_SAYS_ABSENT = LazyPattern(r"(framgår inte av dokumenten|finns inte i dokumenten)")
 #: answers that state a rule, a requirement or a form's contents in words
 _TEXT_INTENTS = ("rule", "requirements", "invoice_rule", "requisition_form", "not_in_documents", "not_found")
 
@@ -715,7 +715,7 @@ def _the_one_deadline(kb: Any, q: Any, answer: Answer) -> bool:
     return False
 
 
-_ASKS_TOTAL = re.compile(r"\b(total\w*|tot|omfatt\w*|budget\w*|sammanlagt|hur stor)\b")
+_ASKS_TOTAL = LazyPattern(r"\b(total\w*|tot|omfatt\w*|budget\w*|sammanlagt|hur stor)\b")
 
 
 def _the_agreement_total(kb: Any, q: Any, answer: Answer) -> bool:
@@ -792,17 +792,17 @@ def _holds(passage_text: str, answer_text: str) -> bool:
 #: and title must hold: for a figure-first answer, and for a rule quoted in the document's words
 VERIFY_SHARE = 0.6
 VERIFY_SHARE_QUOTED = 0.4
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_YEAR_RE = LazyPattern(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _UNIT_CACHE: dict[tuple[str, str], list[tuple[str, str, str, frozenset]]] = {}
 #: words a compound may end in and still be about its first part ("suicidpreventions|medlen")
 _GENERIC_TAILS = ("medl", "medel", "peng", "summ", "belopp", "andel", "del", "post", "insats", "arbet")
 #: the question asks for an amount in words the parser leaves to the structured rules (English, "andel")
-_AMOUNT_CUE = re.compile(r"\b(amount|large|big|budget|money|sek|total|totalt|totalbelopp|sammanlagt|summa|andel|"
+_AMOUNT_CUE = LazyPattern(r"\b(amount|large|big|budget|money|sek|total|totalt|totalbelopp|sammanlagt|summa|andel|"
                          r"hur stor|how large|how big|mnkr|mkr|tkr|kronor|pengar)\b")
-_ASKS = re.compile(r"\b(vem|vad|nar|hur|vilken|vilket|vilka|vart|var|varfor|who|whom|what|when|how|where|which|why)\b")
+_ASKS = LazyPattern(r"\b(vem|vad|nar|hur|vilken|vilket|vilka|vart|var|varfor|who|whom|what|when|how|where|which|why)\b")
 
 
-_SPLIT_WORD = re.compile(r"(?<=[a-zåäö])- (?=[a-zåäö])")
+_SPLIT_WORD = LazyPattern(r"(?<=[a-zåäö])- (?=[a-zåäö])")
 
 
 def doc_units(doc: LibraryDocument) -> list[tuple[str, str, str, frozenset]]:
@@ -888,7 +888,7 @@ def _covered(term: str, have: set[str]) -> bool:
 
 
 #: a payout verb split by an adverb: "SKR betalar därefter ut medlen"
-_PAYOUT_SPLIT = re.compile(r"\bbetala[rs]?\s+(?:[a-z]+\s+){1,2}ut\b")
+_PAYOUT_SPLIT = LazyPattern(r"\bbetala[rs]?\s+(?:[a-z]+\s+){1,2}ut\b")
 
 
 def _kind_words(kinds: list[str]) -> tuple[str, ...]:
@@ -1087,7 +1087,7 @@ def _total_passage(kb: Any, docs: list[LibraryDocument], doc_ids: set[str], ques
 
 
 #: the agreement named by its subject: "överenskommelsen om psykisk hälsa och suicidprevention (2027)"
-_AGREEMENT_NAMED = re.compile(r"\boverenskommelsen? (?:om|for) ([a-z ]{4,80}?)(?= (?:19|20)\d\d\b| totalt\b| hur\b| \?|\s*$)")
+_AGREEMENT_NAMED = LazyPattern(r"\boverenskommelsen? (?:om|for) ([a-z ]{4,80}?)(?= (?:19|20)\d\d\b| totalt\b| hur\b| \?|\s*$)")
 
 
 def _soft(reason: str) -> bool:
