@@ -26,7 +26,7 @@ from engine.answers import (
     identifiers,
     keys,
     overview,
-    population,
+    row_population,
     status,
     trust,
 )
@@ -173,7 +173,8 @@ RULES: tuple[Rule, ...] = (
                                           nearest=lambda: None),
          ("Vad får Leksand för missbruksvård 2020?",),
          "an amount for a purpose no post has: say so, give no other post's figure"),
-    Rule("row_population", lambda e, q: population.asks_population(q), lambda e, q: population.answer(e.kb, q),
+    Rule("row_population", lambda e, q: row_population.asks_population(q),
+         lambda e, q: row_population.answer(e.kb, q),
          (), "the population a document's table row states for one named municipality ('28 306 inv.')"),
     Rule("unknown_terms", lambda e, q: bool(q.unmatched),
          lambda e, q: trust.unknown_terms(e.kb, q, asks_amount=_asks_amount(e, q),
