@@ -342,14 +342,15 @@ class WorkbookBackend(Backend):
 
     def _cached_grids(self) -> dict[str, Grid] | None:
         """Every tab of the file as it is on disk now, from the cache when this exact content (its hash) was
-        read before; None to read the file. Never inside a transaction (its workbook is not saved yet)."""
-        if self.cache_dir is None or self._in_transaction or not self.path.exists():
+        read before; None to read the file. Only in a process that has not parsed the workbook (one that has
+        keeps it and re-checks its hash itself), and never inside a transaction (its workbook is not saved yet)."""
+        if self.cache_dir is None or self._cache is not None or self._in_transaction or not self.path.exists():
             return None
         if not self._swept:
             self._try_sweep()
         digest = self._digest()
-        if digest is None or (self._cache is not None and self._cache[0].hex() == digest):
-            return None  # unreadable (the ordinary read says why), or already parsed in this process
+        if digest is None:
+            return None  # unreadable: the ordinary read says why
         path = self._grids_path(digest)
         if path is None:
             return None
