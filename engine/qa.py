@@ -212,9 +212,9 @@ class Engine:
             merged = set(own[key]).union(*(g[0] for g in joined))
             first = joined[0][1] if joined else key
             groups = [g for g in groups if g not in joined] + [(merged, first)]
-        if len(groups) >= 2 and len(groups) < len(by_phrase):
+        if 2 <= len(groups) < len(by_phrase):
             by_phrase = {g[1]: by_phrase[g[1]] for g in groups}
-        elif any(own[a] & own[b] for a in own for b in own if a != b):
+        elif len(groups) < len(by_phrase):  # every name names the same posts
             common = set.intersection(*({p.id for p in v[1].posts} for v in by_phrase.values()))
             if common:  # the posts both names name ("Vuxna: inventering"), compared over the years asked
                 q = replace(q, posts=[p for p in q.posts if p.id in common])
