@@ -29,6 +29,11 @@ class CliError(Exception):
     """A clear message for the user; exit code 2, no traceback."""
 
 
+def _named_command(argv: list[str] | None) -> str | None:
+    """The command a command line names: its first word that is not an option."""
+    return next((a for a in argv or [] if not a.startswith("-")), None)
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line; with `argv`, only the subcommand it names (when that is known)."""
     parser = argparse.ArgumentParser(
@@ -37,7 +42,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="visa felsökningsutskrifter")
     sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
-    command = next((a for a in argv or [] if not a.startswith("-")), None)
+    command = _named_command(argv)
     if argv and any(a in ("-h", "--help") for a in argv[: argv.index(command) if command in argv else None]):
         command = None  # `stimulans -h ask`: the top-level help lists every command
     only = COMMAND_OF.get(command) if command else None
@@ -83,8 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     """The `stimulans` console script: `main()`, then for FAST_EXIT commands a flush and `os._exit`."""
     code = main()
-    command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
-    if command not in FAST_EXIT:
+    if _named_command(sys.argv[1:]) not in FAST_EXIT:
         raise SystemExit(code)
     import os
 
