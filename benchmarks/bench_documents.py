@@ -131,10 +131,9 @@ def classify(item: dict, answer, seeds_dir: Path) -> str:
     return "WRONG"
 
 
-def leave_one_out(stem: str, seeds_dir: Path, dump: list | None = None,
-                  ood: list | None = None) -> tuple[Counter, list[str], int]:
-    """`ood`, when given, collects the out-of-domain questions this engine (with the drafts) quotes a
-    passage for."""
+def drafted_engine(stem: str, seeds_dir: Path, tmp: Path):
+    """An engine whose knowledge of seed `stem` comes only from its drafts, every one accepted unseen (its
+    curated facts removed; files under `tmp`). Returns the engine and the number of drafted items."""
     from engine.knowledge import load_knowledge
     from engine.knowledge_layers import Layer
     from engine.library import drafts
@@ -142,16 +141,22 @@ def leave_one_out(stem: str, seeds_dir: Path, dump: list | None = None,
     from engine.models import KnowledgeFile, validate
     from engine.qa import Engine
 
+    kdir = knowledge_without(stem, tmp / "knowledge")
+    lib = Library(tmp / "data" / "dokument", seeds_dir)
+    doc = lib.get(stem)
+    items = drafts.draft(doc, load_knowledge(directory=kdir))
+    kf = validate(KnowledgeFile, drafts.build_file(doc, items))
+    kb = load_knowledge(directory=kdir, layers=(Layer("loo", [(f"{stem}.yaml", kf)], {stem}),))
+    kb.library = lib
+    return Engine(kb), len(items)
+
+
+def leave_one_out(stem: str, seeds_dir: Path, dump: list | None = None,
+                  ood: list | None = None) -> tuple[Counter, list[str], int]:
+    """`ood`, when given, collects the out-of-domain questions this engine (with the drafts) quotes a
+    passage for."""
     with tempfile.TemporaryDirectory() as tmp:
-        kdir = knowledge_without(stem, Path(tmp) / "knowledge")
-        base = load_knowledge(directory=kdir)
-        lib = Library(Path(tmp) / "data" / "dokument", seeds_dir)
-        doc = lib.get(stem)
-        items = drafts.draft(doc, base)
-        kf = validate(KnowledgeFile, drafts.build_file(doc, items))
-        kb = load_knowledge(directory=kdir, layers=(Layer("loo", [(f"{stem}.yaml", kf)], {stem}),))
-        kb.library = lib
-        engine = Engine(kb)
+        engine, drafted = drafted_engine(stem, seeds_dir, Path(tmp))
         counts: Counter = Counter()
         wrong: list[str] = []
         for item in questions_about(stem):
@@ -166,7 +171,7 @@ def leave_one_out(stem: str, seeds_dir: Path, dump: list | None = None,
         if ood is not None:
             ood += [q for q in ood_questions() if engine.ask(q).intent == "passage"]
         shutil.rmtree(Path(tmp) / "data", ignore_errors=True)
-        return counts, wrong, len(items)
+        return counts, wrong, drafted
 
 
 def ood_questions() -> list[str]:

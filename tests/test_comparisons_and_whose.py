@@ -146,23 +146,13 @@ def test_two_names_of_one_post_are_one_side_of_a_comparison_with_drafted_posts(t
     """A post named twice ("stärkt samverkan/samsjuklighet") against another ("suicidprevention"): the names
     of one post are one side, so the comparison is made — never the sum of both posts (a leave-one-out engine:
     Dalarna's document known only from its drafts)."""
-    from benchmarks.bench_documents import knowledge_without
-    from engine.knowledge import SEEDS_DIR, load_knowledge
-    from engine.knowledge_layers import Layer
-    from engine.library import drafts
-    from engine.library.library import Library
-    from engine.models import KnowledgeFile, validate
-    from engine.qa import Engine
+    from benchmarks.bench_documents import drafted_engine
+    from engine.knowledge import SEEDS_DIR
 
     stem = "002_74a662b3024a3357"
     if not (SEEDS_DIR / f"{stem}.txt").exists():
         pytest.skip("../shared/seeds not beside the checkout")
-    kdir = knowledge_without(stem, tmp_path / "knowledge")
-    lib = Library(tmp_path / "data" / "dokument", SEEDS_DIR)
-    doc = lib.get(stem)
-    kf = validate(KnowledgeFile, drafts.build_file(doc, drafts.draft(doc, load_knowledge(directory=kdir))))
-    kb = load_knowledge(directory=kdir, layers=(Layer("loo", [(f"{stem}.yaml", kf)], {stem}),))
-    kb.library = lib
-    answer = Engine(kb).ask("Hur mycket mer får Dalarna för stärkt samverkan/samsjuklighet än för suicidprevention 2020?")
+    engine, _ = drafted_engine(stem, SEEDS_DIR, tmp_path)
+    answer = engine.ask("Hur mycket mer får Dalarna för stärkt samverkan/samsjuklighet än för suicidprevention 2020?")
     assert answer.text.startswith("Skillnad 2 071 703,66 kr"), answer.text
     assert "13 227 118,28" not in answer.text
