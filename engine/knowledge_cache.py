@@ -187,18 +187,11 @@ def write_private(path: Path, payload: Any, prefix: str) -> None:
     """`payload` pickled to `path` atomically (folder 0700, file 0600); keeps the KEEP newest files of `prefix`.
     A folder that cannot be written only costs the speed-up."""
     try:
+        from engine.library.library import write_atomic
+
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        import tempfile  # only when a cache is written, not on every start
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data)
         _prune(path.parent, keep=path, prefix=prefix)
     except Exception as exc:  # noqa: BLE001 - no cache only costs the speed-up
         log.info("cache file not written to %s: %s", path, exc)
